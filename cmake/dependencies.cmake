@@ -1,0 +1,19 @@
+# Every dependency is a Debian 12 package (scripts/setup.sh installs them); nothing
+# is downloaded at configure time.
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+
+find_package(TBB REQUIRED)                       # libtbb-dev
+find_package(GDCM REQUIRED)                      # libgdcm-dev
+find_package(CLI11 REQUIRED)                     # libcli11-dev
+find_package(nlohmann_json 3.10 REQUIRED)        # nlohmann-json3-dev
+
+pkg_check_modules(VIPS REQUIRED IMPORTED_TARGET vips)   # libvips-dev
+
+if(DCMFLOW_BUILD_TESTS)
+  find_package(GTest REQUIRED)                   # libgtest-dev, libgmock-dev
+  find_program(DCMFLOW_PYTHON3 python3 PATHS /usr/bin NO_DEFAULT_PATH REQUIRED)
+endif()
+if(DCMFLOW_BUILD_BENCH)
+  find_package(benchmark REQUIRED)               # libbenchmark-dev
+endif()

@@ -1,0 +1,155 @@
+#include "dicom/secondary_capture.hpp"
+
+#include <gdcmDataElement.h>
+#include <gdcmTransferSyntax.h>
+
+#include <ctime>
+#include <string>
+
+#include "dicom/element.hpp"
+#include "dicom/instance_impl.hpp"
+#include "dicom/sop_class.hpp"
+
+#ifndef DCMFLOW_VERSION
+#error "DCMFLOW_VERSION must be defined by the build"
+#endif
+
+namespace dcmflow::dicom {
+namespace {
+
+struct date_time {
+  std::string date;  // DA: YYYYMMDD
+  std::string time;  // TM: HHMMSS
+};
+
+date_time local_date_time(std::chrono::system_clock::time_point when) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(when);
+  std::tm local{};
+  localtime_r(&seconds, &local);
+  char date[9];
+  char time[7];
+  std::strftime(date, sizeof date, "%Y%m%d", &local);
+  std::strftime(time, sizeof time, "%H%M%S", &local);
+  return {date, time};
+}
+
+void add_patient_and_study(gdcm::DataSet& ds, const secondary_capture_request& request) {
+  // Type 2 attributes are present even when empty (PS3.5 7.4); a manifest fills them.
+  set_text(ds, {0x0010, 0x0010}, "PN", "");  // PatientName
+  set_text(ds, {0x0010, 0x0020}, "LO", "");  // PatientID
+  set_text(ds, {0x0010, 0x0030}, "DA", "");  // PatientBirthDate
+  set_text(ds, {0x0010, 0x0040}, "CS", "");  // PatientSex
+  set_text(ds, {0x0020, 0x000D}, "UI", request.study_instance_uid);
+  set_text(ds, {0x0008, 0x0020}, "DA", "");  // StudyDate
+  set_text(ds, {0x0008, 0x0030}, "TM", "");  // StudyTime
+  set_text(ds, {0x0008, 0x0090}, "PN", "");  // ReferringPhysicianName
+  set_text(ds, {0x0020, 0x0010}, "SH", "");  // StudyID
+  set_text(ds, {0x0008, 0x0050}, "SH", "");  // AccessionNumber
+}
+
+void add_series_and_equipment(gdcm::DataSet& ds, const secondary_capture_request& request) {
+  set_text(ds, {0x0008, 0x0060}, "CS", "OT");  // Modality: "other", as SC asks when unknown
+  set_text(ds, {0x0020, 0x000E}, "UI", request.series_instance_uid);
+  set_text(ds, {0x0020, 0x0011}, "IS", "1");   // SeriesNumber
+  set_text(ds, {0x0008, 0x0064}, "CS", "WSD");  // ConversionType: workstation
+  set_text(ds, {0x0018, 0x1016}, "LO", "dcmflow");              // SecondaryCaptureDeviceManufacturer
+  set_text(ds, {0x0018, 0x1019}, "LO", DCMFLOW_VERSION);        // SecondaryCaptureDeviceSoftwareVersions
+}
+
+void add_image(gdcm::DataSet& ds, const raster::raster& image, sop_class cls, const date_time& now) {
+  set_text(ds, {0x0008, 0x0008}, "CS", "DERIVED\\SECONDARY");  // ImageType
+  set_text(ds, {0x0020, 0x0013}, "IS", "1");                   // InstanceNumber
+  set_text(ds, {0x0020, 0x0020}, "CS", "");                    // PatientOrientation: unknown for a scan
+  // A report or photo is of no paired body part: ImageLaterality U (unpaired) lets the
+  // series-level Laterality (type 2C) stay absent, as PS3.3 C.7.3.1 asks then.
+  set_text(ds, {0x0020, 0x0062}, "CS", "U");
+  set_text(ds, {0x0008, 0x0023}, "DA", now.date);               // ContentDate
+  set_text(ds, {0x0008, 0x0033}, "TM", now.time);               // ContentTime
+  set_text(ds, {0x0018, 0x1012}, "DA", now.date);               // DateOfSecondaryCapture
+  set_text(ds, {0x0018, 0x1014}, "TM", now.time);               // TimeOfSecondaryCapture
+  // A scanned report or photo may show names and dates: say so, de-identification checks it.
+  set_text(ds, {0x0028, 0x0301}, "CS", "YES");                  // BurnedInAnnotation
+  if (image.lossy_source_method.empty()) {
+    set_text(ds, {0x0028, 0x2110}, "CS", "00");                 // LossyImageCompression
+  } else {
+    set_text(ds, {0x0028, 0x2110}, "CS", "01");
+    set_text(ds, {0x0028, 0x2114}, "CS", image.lossy_source_method);  // LossyImageCompressionMethod
+  }
+
+  const codecs::frame_info& frame = image.frame;
+  const bool grey = frame.samples_per_pixel == 1;
+  set_us(ds, {0x0028, 0x0002}, frame.samples_per_pixel);
+  set_text(ds, {0x0028, 0x0004}, "CS", grey ? "MONOCHROME2" : "RGB");
+  if (!grey) set_us(ds, {0x0028, 0x0006}, static_cast<std::uint16_t>(frame.planar));
+  set_us(ds, {0x0028, 0x0010}, static_cast<std::uint16_t>(frame.height));
+  set_us(ds, {0x0028, 0x0011}, static_cast<std::uint16_t>(frame.width));
+  set_us(ds, {0x0028, 0x0100}, frame.bits_allocated);
+  set_us(ds, {0x0028, 0x0101}, frame.bits_stored);
+  set_us(ds, {0x0028, 0x0102}, static_cast<std::uint16_t>(frame.bits_stored - 1));
+  set_us(ds, {0x0028, 0x0103}, frame.is_signed ? 1 : 0);
+
+  if (is_multiframe(cls)) {
+    set_text(ds, {0x0028, 0x0008}, "IS", std::to_string(image.frame_count));  // NumberOfFrames
+  }
+  if (is_multiframe(cls) && image.frame_count > 1) {
+    // Pages of a document: the SC Multi-frame Vector module points at the page numbers.
+    set_at(ds, {0x0028, 0x0009}, {0x0018, 0x2001});  // FrameIncrementPointer -> PageNumberVector
+    std::string pages;
+    for (std::uint32_t page = 1; page <= image.frame_count; ++page) {
+      if (page > 1) pages += '\\';
+      pages += std::to_string(page);
+    }
+    set_text(ds, {0x0018, 0x2001}, "IS", pages);  // PageNumberVector
+  }
+  if (grey && is_multiframe(cls)) {
+    // Required for the grey multi-frame SC classes (PS3.3 C.8.6.3): identity rescale.
+    set_text(ds, {0x0028, 0x1052}, "DS", "0");          // RescaleIntercept
+    set_text(ds, {0x0028, 0x1053}, "DS", "1");          // RescaleSlope
+    set_text(ds, {0x0028, 0x1054}, "LO", "US");         // RescaleType: unspecified
+    set_text(ds, {0x2050, 0x0020}, "CS", "IDENTITY");   // PresentationLUTShape
+  }
+}
+
+void add_pixel_data(gdcm::DataSet& ds, const raster::raster& image) {
+  gdcm::DataElement pixels(gdcm::Tag(0x7FE0, 0x0010));
+  pixels.SetVR(image.frame.bits_allocated > 8 ? gdcm::VR::OW : gdcm::VR::OB);
+  // GDCM pads an odd length with a zero byte, as PS3.5 8.1.1 asks.
+  pixels.SetByteValue(reinterpret_cast<const char*>(image.pixels.data()),  // NOLINT: GDCM takes char*
+                      static_cast<std::uint32_t>(image.pixels.size()));
+  ds.Replace(pixels);
+}
+
+}  // namespace
+
+result<instance> build_secondary_capture(const raster::raster& image,
+                                         const secondary_capture_request& request) {
+  if (image.frame.width > 0xFFFF || image.frame.height > 0xFFFF) {
+    return failure{"image is " + std::to_string(image.frame.width) + "x" +
+                   std::to_string(image.frame.height) + "; DICOM rows and columns stop at 65535"};
+  }
+  const sop_class cls = choose_secondary_capture_class(image.frame, image.frame_count);
+  auto state = std::make_unique<instance::impl>();
+  state->sop_class_uid = std::string(uid_of(cls));
+  state->sop_instance_uid = request.sop_instance_uid;
+
+  gdcm::DataSet& ds = state->file->GetDataSet();
+  const date_time now = local_date_time(request.created);
+  set_text(ds, {0x0008, 0x0005}, "CS", "ISO_IR 192");  // SpecificCharacterSet: UTF-8
+  set_text(ds, {0x0008, 0x0012}, "DA", now.date);      // InstanceCreationDate
+  set_text(ds, {0x0008, 0x0013}, "TM", now.time);      // InstanceCreationTime
+  set_text(ds, {0x0008, 0x0016}, "UI", state->sop_class_uid);
+  set_text(ds, {0x0008, 0x0018}, "UI", state->sop_instance_uid);
+  add_patient_and_study(ds, request);
+  add_series_and_equipment(ds, request);
+  add_image(ds, image, cls, now);
+  for (const attribute_assignment& assignment : request.attributes) {
+    if (auto applied = apply_assignment(ds, assignment); !applied) return applied.error();
+    if (assignment.tag == tag{0x0008, 0x0018}) state->sop_instance_uid = assignment.value;
+  }
+  add_pixel_data(ds, image);
+
+  state->file->GetHeader().SetDataSetTransferSyntax(gdcm::TransferSyntax::ExplicitVRLittleEndian);
+  return instance(std::move(state));
+}
+
+}  // namespace dcmflow::dicom

@@ -1,0 +1,27 @@
+#pragma once
+// Builds a Secondary Capture object (PS3.3 A.8) around a raster: every mandatory module,
+// with the SOP class the raster's shape calls for.
+
+#include <chrono>
+#include <span>
+#include <string>
+
+#include "core/result.hpp"
+#include "dicom/attribute.hpp"
+#include "dicom/instance.hpp"
+#include "raster/raster.hpp"
+
+namespace dcmflow::dicom {
+
+struct secondary_capture_request {
+  std::string study_instance_uid;
+  std::string series_instance_uid;
+  std::string sop_instance_uid;
+  std::chrono::system_clock::time_point created;       // content and capture date/time
+  std::span<const attribute_assignment> attributes;    // applied last: the user has the final word
+};
+
+[[nodiscard]] result<instance> build_secondary_capture(const raster::raster& image,
+                                                       const secondary_capture_request& request);
+
+}  // namespace dcmflow::dicom

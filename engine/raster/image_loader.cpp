@@ -1,0 +1,261 @@
+#include "raster/image_loader.hpp"
+
+#include <vips/vips.h>
+
+#include <algorithm>
+#include <array>
+#include <fstream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "raster/alpha.hpp"
+
+namespace dcmflow::raster {
+namespace {
+
+// Owns one reference to a VipsImage.
+class image_ref {
+ public:
+  image_ref() = default;
+  explicit image_ref(VipsImage* image) : image_(image) {}
+  image_ref(image_ref&& other) noexcept : image_(std::exchange(other.image_, nullptr)) {}
+  image_ref& operator=(image_ref&& other) noexcept {
+    std::swap(image_, other.image_);
+    return *this;
+  }
+  image_ref(const image_ref&) = delete;
+  image_ref& operator=(const image_ref&) = delete;
+  ~image_ref() {
+    if (image_ != nullptr) g_object_unref(image_);
+  }
+  [[nodiscard]] VipsImage* get() const { return image_; }
+  explicit operator bool() const { return image_ != nullptr; }
+
+ private:
+  VipsImage* image_ = nullptr;
+};
+
+// libvips keeps one error buffer per process; take (and clear) what it says.
+std::string take_vips_error() {
+  char* text = vips_error_buffer_copy();
+  std::string message = text != nullptr ? text : "";
+  g_free(text);
+  std::replace(message.begin(), message.end(), '\n', ' ');
+  while (!message.empty() && message.back() == ' ') message.pop_back();
+  return message.empty() ? std::string("libvips gave no reason") : message;
+}
+
+// Reasons inside this file are bare; load_image() prefixes them once.
+failure reason(std::string why) { return failure{std::move(why)}; }
+
+// The loaders we accept for images. ImageMagick reads nearly anything (PDF, text, even
+// DICOM), so it is allowed only for BMP, which libvips has no loader of its own for.
+bool is_bmp(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::array<char, 2> magic{};
+  return in.read(magic.data(), magic.size()) && magic[0] == 'B' && magic[1] == 'M';
+}
+
+// The libvips loader for a file, if it is one we accept as an image.
+result<std::string_view> find_image_loader(const std::filesystem::path& file) {
+  const char* loader = vips_foreign_find_load(file.c_str());
+  if (loader == nullptr) {
+    vips_error_clear();
+    return reason("not an image format dcmflow reads");
+  }
+  static constexpr std::array<std::string_view, 9> image_loaders = {
+      "VipsForeignLoadPngFile",  "VipsForeignLoadJpegFile", "VipsForeignLoadTiffFile",
+      "VipsForeignLoadNsgifFile", "VipsForeignLoadWebpFile", "VipsForeignLoadHeifFile",
+      "VipsForeignLoadJp2kFile", "VipsForeignLoadPpmFile",  "VipsForeignLoadMagickFile"};
+  const std::string_view name(loader);
+  if (std::find(image_loaders.begin(), image_loaders.end(), name) == image_loaders.end()) {
+    return reason("not an image format dcmflow reads (libvips sees " + std::string(name) + ")");
+  }
+  if (name == "VipsForeignLoadMagickFile" && !is_bmp(file)) {
+    return reason("not an image format dcmflow reads");
+  }
+  return name;
+}
+
+// Lazy open: reads the header, decodes nothing yet. A truncated file fails at decode time.
+result<image_ref> open_page(const std::filesystem::path& file, int page, bool paged) {
+  VipsImage* image = paged ? vips_image_new_from_file(file.c_str(), "page", page, "fail_on",
+                                                      VIPS_FAIL_ON_TRUNCATED, nullptr)
+                           : vips_image_new_from_file(file.c_str(), "fail_on",
+                                                      VIPS_FAIL_ON_TRUNCATED, nullptr);
+  if (image == nullptr) return reason(take_vips_error());
+  return image_ref(image);
+}
+
+// A vips operation producing one image, turned into a result.
+template <class Operation>
+result<image_ref> apply(Operation&& operation) {
+  VipsImage* out = nullptr;
+  if (operation(&out) != 0) return reason(take_vips_error());
+  return image_ref(out);
+}
+
+struct page_shape {
+  int colour_bands = 1;
+  bool sixteen_bit = false;
+  bool colour = false;
+  bool needs_colour_conversion = false;  // CMYK, Lab, 16-bit RGB...: not 8-bit RGB as it is
+};
+
+result<page_shape> describe(VipsImage* image) {
+  const VipsBandFormat format = vips_image_get_format(image);
+  if (format != VIPS_FORMAT_UCHAR && format != VIPS_FORMAT_USHORT) {
+    return reason(std::string("unsupported sample format ") +
+                       vips_enum_nick(VIPS_TYPE_BAND_FORMAT, format) +
+                       " (only 8- and 16-bit unsigned samples)");
+  }
+  page_shape shape;
+  shape.colour_bands = vips_image_get_bands(image) - (vips_image_hasalpha(image) != 0 ? 1 : 0);
+  shape.sixteen_bit = format == VIPS_FORMAT_USHORT;
+  shape.colour = shape.colour_bands != 1;
+  const VipsInterpretation interpretation = vips_image_get_interpretation(image);
+  shape.needs_colour_conversion =
+      shape.colour && (shape.colour_bands != 3 || shape.sixteen_bit ||
+                       (interpretation != VIPS_INTERPRETATION_sRGB &&
+                        interpretation != VIPS_INTERPRETATION_RGB));
+  return shape;
+}
+
+// Converts one page to the raster's common model: 8-bit sRGB, or grey of the chosen depth.
+result<image_ref> to_common_model(image_ref page, const page_shape& shape, bool rgb,
+                                  bool sixteen_bit) {
+  if (rgb && (!shape.colour || shape.needs_colour_conversion)) {
+    return apply([&](VipsImage** out) {
+      return vips_colourspace(page.get(), out, VIPS_INTERPRETATION_sRGB, nullptr);
+    });
+  }
+  if (!rgb && sixteen_bit && !shape.sixteen_bit) {
+    return apply([&](VipsImage** out) {
+      return vips_colourspace(page.get(), out, VIPS_INTERPRETATION_GREY16, nullptr);
+    });
+  }
+  return page;
+}
+
+result<void> decode_into(VipsImage* image, std::span<std::byte> frame, bool alpha,
+                         const codecs::frame_info& info) {
+  if (!alpha) {
+    // Decode straight into the raster: no intermediate buffer.
+    image_ref target(vips_image_new_from_memory(
+        frame.data(), frame.size(), static_cast<int>(info.width), static_cast<int>(info.height),
+        info.samples_per_pixel, info.bits_allocated == 16 ? VIPS_FORMAT_USHORT : VIPS_FORMAT_UCHAR));
+    if (!target || vips_image_write(image, target.get()) != 0) return reason(take_vips_error());
+    return {};
+  }
+  std::size_t size = 0;
+  void* with_alpha = vips_image_write_to_memory(image, &size);
+  if (with_alpha == nullptr) return reason(take_vips_error());
+  flatten_onto_white(std::span(static_cast<const std::byte*>(with_alpha), size), frame,
+                     info.samples_per_pixel, info.bytes_per_sample());
+  g_free(with_alpha);
+  return {};
+}
+
+std::string size_text(VipsImage* image) {
+  return std::to_string(vips_image_get_width(image)) + "x" +
+         std::to_string(vips_image_get_height(image));
+}
+
+}  // namespace
+
+vips_runtime::vips_runtime(const char* program_name) {
+  if (VIPS_INIT(program_name) != 0) vips_error_exit("cannot start libvips");
+  // libvips also prints warnings ("not enough data") from its worker threads; what matters
+  // reaches the item's failure through the error buffer, so keep the terminal clean.
+  g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING,
+                    [](const gchar*, GLogLevelFlags, const gchar*, gpointer) {}, nullptr);
+  vips_concurrency_set(1);
+  vips_cache_set_max(0);  // each operation runs once per item: caching only holds memory
+}
+
+vips_runtime::~vips_runtime() { vips_shutdown(); }
+
+namespace {
+
+result<raster> decode_all_pages(const std::filesystem::path& file, const load_limits& limits) {
+  auto loader = find_image_loader(file);
+  if (!loader) return loader.error();
+
+  auto first = open_page(file, 0, false);
+  if (!first) return first.error();
+  const int page_count = std::max(1, vips_image_get_n_pages(first->get()));
+  const bool paged = page_count > 1;
+
+  // Headers first: every page's shape decides the common model before any pixel is decoded.
+  std::vector<image_ref> pages;
+  std::vector<page_shape> shapes;
+  pages.reserve(static_cast<std::size_t>(page_count));
+  for (int index = 0; index < page_count; ++index) {
+    auto page = index == 0 ? std::move(first) : open_page(file, index, paged);
+    if (!page) return page.error();
+    auto oriented = apply([&](VipsImage** out) { return vips_autorot(page->get(), out, nullptr); });
+    if (!oriented) return oriented.error();
+    auto shape = describe(oriented->get());
+    if (!shape) return reason("page " + std::to_string(index + 1) + ": " + shape.error().message);
+    shapes.push_back(shape.value());
+    pages.push_back(std::move(oriented).value());
+  }
+  const bool rgb = std::any_of(shapes.begin(), shapes.end(),
+                               [](const page_shape& s) { return s.colour; });
+  const bool any_sixteen = std::any_of(shapes.begin(), shapes.end(),
+                                       [](const page_shape& s) { return s.sixteen_bit; });
+  const bool sixteen_bit = any_sixteen && !rgb;
+
+  raster out;
+  out.frame.width = static_cast<std::uint32_t>(vips_image_get_width(pages[0].get()));
+  out.frame.height = static_cast<std::uint32_t>(vips_image_get_height(pages[0].get()));
+  out.frame.samples_per_pixel = rgb ? 3 : 1;
+  out.frame.bits_allocated = sixteen_bit ? 16 : 8;
+  out.frame.bits_stored = out.frame.bits_allocated;
+  out.frame_count = static_cast<std::uint32_t>(page_count);
+  if (loader.value() == "VipsForeignLoadJpegFile") out.lossy_source_method = "ISO_10918_1";
+  if (rgb && any_sixteen) {
+    out.notes.emplace_back("16-bit colour reduced to 8 bits per sample (DICOM colour secondary capture is 8-bit)");
+  }
+  if (sixteen_bit && std::any_of(shapes.begin(), shapes.end(), [](const page_shape& s) { return !s.sixteen_bit; })) {
+    out.notes.emplace_back("8-bit pages scaled to 16 bits to match the other pages");
+  }
+
+  const std::uint64_t total = static_cast<std::uint64_t>(out.frame.bytes()) * out.frame_count;
+  if (total == 0 || total > limits.max_pixel_bytes) {
+    return reason("image too large: " + std::to_string(total) + " bytes of pixels (limit " +
+                       std::to_string(limits.max_pixel_bytes) + ")");
+  }
+  out.pixels.resize(static_cast<std::size_t>(total));
+
+  for (std::size_t index = 1; index < pages.size(); ++index) {
+    if (size_text(pages[index].get()) != size_text(pages[0].get())) {
+      return reason("page " + std::to_string(index + 1) + " is " + size_text(pages[index].get()) +
+                    " but page 1 is " + size_text(pages[0].get()) +
+                    "; the frames of one image must share a size");
+    }
+  }
+  for (std::size_t index = 0; index < pages.size(); ++index) {
+    auto common = to_common_model(std::move(pages[index]), shapes[index], rgb, sixteen_bit);
+    if (!common) return common.error();
+    const bool alpha = vips_image_hasalpha(common->get()) != 0;
+    auto frame = std::span(out.pixels).subspan(index * out.frame.bytes(), out.frame.bytes());
+    if (auto decoded = decode_into(common->get(), frame, alpha, out.frame); !decoded) {
+      return reason((paged ? "page " + std::to_string(index + 1) + ": " : std::string()) +
+                    decoded.error().message);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+result<raster> load_image(const std::filesystem::path& file, const load_limits& limits) {
+  auto loaded = decode_all_pages(file, limits);
+  if (!loaded) return failure{"cannot read image: " + loaded.error().message};
+  return loaded;
+}
+
+}  // namespace dcmflow::raster

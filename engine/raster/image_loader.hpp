@@ -1,0 +1,33 @@
+#pragma once
+// Images (PNG, JPEG, TIFF, BMP, GIF, WebP, HEIF, JPEG 2000, PNM) to a raster, through libvips.
+// Headers of every page are read first, pixels after, straight into the raster's buffer.
+
+#include <cstdint>
+#include <filesystem>
+
+#include "core/result.hpp"
+#include "raster/raster.hpp"
+
+namespace dcmflow::raster {
+
+// libvips' process-wide state. Create one before loading; its threads are capped at one
+// per call because dcmflow runs many items at once (two pools would oversubscribe the cores).
+class vips_runtime {
+ public:
+  explicit vips_runtime(const char* program_name);
+  ~vips_runtime();
+  vips_runtime(const vips_runtime&) = delete;
+  vips_runtime& operator=(const vips_runtime&) = delete;
+};
+
+struct load_limits {
+  // Uncompressed Pixel Data must fit a 32-bit even length (PS3.5 7.1.1).
+  std::uint64_t max_pixel_bytes = 0xFFFFFFFEULL;
+};
+
+// Grey stays grey (8 or 16 bits), colour becomes 8-bit RGB, alpha is flattened onto white,
+// palettes are expanded, EXIF orientation is applied, every page becomes a frame.
+[[nodiscard]] result<raster> load_image(const std::filesystem::path& file,
+                                        const load_limits& limits = {});
+
+}  // namespace dcmflow::raster

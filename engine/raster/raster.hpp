@@ -1,0 +1,29 @@
+#pragma once
+// Decoded pixels ready to be tagged: one or more frames of identical geometry.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <dcmflow/codecs/frame_info.hpp>
+
+namespace dcmflow::raster {
+
+struct raster {
+  codecs::frame_info frame;        // shared by every frame
+  std::uint32_t frame_count = 0;
+  std::vector<std::byte> pixels;   // frame after frame, samples interleaved, little endian
+  std::vector<std::string> notes;  // conversions the user should know about (bit depth reduced...)
+  // Set when the source itself was lossy (a JPEG photo): Lossy Image Compression must say
+  // so even though dcmflow stores the decoded pixels losslessly (PS3.3 C.7.6.1.1.5).
+  std::string lossy_source_method;  // e.g. "ISO_10918_1"; empty when lossless
+
+  [[nodiscard]] std::span<const std::byte> frame_pixels(std::uint32_t index) const {
+    const std::size_t size = frame.bytes();
+    return std::span<const std::byte>(pixels).subspan(index * size, size);
+  }
+};
+
+}  // namespace dcmflow::raster

@@ -1,0 +1,13 @@
+#pragma once
+
+namespace dcmflow::cli {
+
+// The exit codes every dcmflow command keeps.
+enum exit_code : int {
+  exit_ok = 0,            // everything done
+  exit_items_failed = 1,  // some items failed; the others were done
+  exit_usage = 2,         // bad command line or job file
+  exit_fatal = 3,         // the run could not go on (output folder not writable...)
+};
+
+}  // namespace dcmflow::cli

@@ -1,0 +1,70 @@
+// dcmflow: the command-line front of the engine.
+
+#include <CLI/CLI.hpp>
+
+#include <exception>
+#include <functional>
+#include <iostream>
+#include <vector>
+
+#include "cli/convert_command.hpp"
+#include "cli/exit_codes.hpp"
+#include "raster/image_loader.hpp"
+
+#ifndef DCMFLOW_VERSION
+#error "DCMFLOW_VERSION must be defined by the build"
+#endif
+
+namespace {
+
+// One line that names what was wrong. CLI11 checks required arguments before it complains
+// about unknown ones, which would hide a mistyped option behind "inputs is required".
+std::string usage_error_text(CLI::App& app, const CLI::ParseError& error) {
+  const std::vector<std::string> unexpected = app.remaining(true);
+  if (!unexpected.empty()) {
+    const std::string& first = unexpected.front();
+    if (first.starts_with('-')) return "unknown option '" + first + "'";
+    if (app.get_subcommands().empty()) return "unknown subcommand '" + first + "'";
+    return "unexpected argument '" + first + "'";
+  }
+  return error.what();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace dcmflow::cli;
+  CLI::App app{"dcmflow: turns archives of reports and images into DICOM and loads them into a PACS",
+               "dcmflow"};
+  app.set_version_flag("--version", "dcmflow " DCMFLOW_VERSION);
+  app.require_subcommand(1);
+  app.failure_message([](const CLI::App*, const CLI::Error& error) {
+    return std::string(error.what()) + " (see dcmflow --help)\n";
+  });
+
+  const std::vector<std::function<int()>> commands = {add_convert_command(app)};
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::CallForAllHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::CallForVersion& version) {
+    return app.exit(version);
+  } catch (const CLI::ParseError& error) {
+    std::cerr << "dcmflow: " << usage_error_text(app, error) << " (see dcmflow --help)\n";
+    return exit_usage;
+  }
+
+  try {
+    const dcmflow::raster::vips_runtime vips(argv[0]);
+    for (const auto& command : commands) {
+      if (const int code = command(); code >= 0) return code;
+    }
+  } catch (const std::exception& error) {
+    std::cerr << "dcmflow: fatal: " << error.what() << '\n';
+    return exit_fatal;
+  }
+  return exit_usage;
+}

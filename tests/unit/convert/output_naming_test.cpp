@@ -1,0 +1,33 @@
+#include "convert/output_naming.hpp"
+
+#include <gtest/gtest.h>
+
+namespace dcmflow::convert {
+namespace {
+
+TEST(output_naming, same_stem_in_different_folders_gets_numbered_in_input_order) {
+  const std::vector<input_file> inputs = {
+      {"a/scan.png", "a/scan.png"}, {"b/scan.tif", "b/scan.tif"}, {"c/Scan.jpg", "c/Scan.jpg"}};
+  const auto names = name_outputs(inputs);
+  ASSERT_EQ(names.size(), 3U);
+  EXPECT_EQ(names[0], "scan.dcm");
+  EXPECT_EQ(names[1], "scan-2.dcm");
+  EXPECT_EQ(names[2], "Scan-3.dcm");  // case-insensitive file systems would merge Scan and scan
+}
+
+TEST(output_naming, a_natural_name_that_collides_with_a_numbered_one_moves_on) {
+  const std::vector<input_file> inputs = {
+      {"x/scan.png", ""}, {"y/scan.png", ""}, {"scan-2.png", ""}};
+  const auto names = name_outputs(inputs);
+  EXPECT_EQ(names[2], "scan-2-2.dcm");
+}
+
+TEST(output_naming, unsafe_characters_are_replaced_and_unicode_kept) {
+  const std::vector<input_file> inputs = {{"dir/report 1:final?.png", ""}, {"王小东.png", ""}};
+  const auto names = name_outputs(inputs);
+  EXPECT_EQ(names[0], "report_1_final_.dcm");
+  EXPECT_EQ(names[1], "王小东.dcm");
+}
+
+}  // namespace
+}  // namespace dcmflow::convert

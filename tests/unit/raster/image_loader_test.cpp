@@ -1,0 +1,111 @@
+#include "raster/image_loader.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+namespace dcmflow::raster {
+namespace {
+
+// The images come from datasets/make_images.py, run by the ctest fixture `sample_images`.
+std::filesystem::path sample(const char* name) {
+  const char* folder = std::getenv("DCMFLOW_TEST_IMAGES");
+  if (folder == nullptr) throw std::runtime_error("DCMFLOW_TEST_IMAGES is not set (run through ctest)");
+  return std::filesystem::path(folder) / name;
+}
+
+class image_loader : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { vips_ = new vips_runtime("image_loader_test"); }
+  static void TearDownTestSuite() {
+    delete vips_;
+    vips_ = nullptr;
+  }
+
+ private:
+  static vips_runtime* vips_;
+};
+vips_runtime* image_loader::vips_ = nullptr;
+
+void expect_shape(const raster& image, std::uint32_t width, std::uint32_t height,
+                  std::uint16_t samples, std::uint16_t bits, std::uint32_t frames) {
+  EXPECT_EQ(image.frame.width, width);
+  EXPECT_EQ(image.frame.height, height);
+  EXPECT_EQ(image.frame.samples_per_pixel, samples);
+  EXPECT_EQ(image.frame.bits_allocated, bits);
+  EXPECT_EQ(image.frame.bits_stored, bits);
+  EXPECT_EQ(image.frame_count, frames);
+  EXPECT_EQ(image.pixels.size(), image.frame.bytes() * frames);
+}
+
+TEST_F(image_loader, grey_8_bit_png_stays_grey) {
+  auto image = load_image(sample("grey8.png"));
+  ASSERT_TRUE(image) << image.error().message;
+  expect_shape(image.value(), 333, 217, 1, 8, 1);
+  EXPECT_TRUE(image->lossy_source_method.empty());
+}
+
+TEST_F(image_loader, grey_16_bit_png_keeps_16_bits) {
+  auto image = load_image(sample("grey16.png"));
+  ASSERT_TRUE(image) << image.error().message;
+  expect_shape(image.value(), 301, 199, 1, 16, 1);
+  // The generator puts 0 and 65535 in the first two pixels.
+  const auto* samples = reinterpret_cast<const std::uint16_t*>(image->pixels.data());
+  EXPECT_EQ(samples[0], 0);
+  EXPECT_EQ(samples[1], 65535);
+}
+
+TEST_F(image_loader, rgba_becomes_rgb) {
+  auto image = load_image(sample("rgba.png"));
+  ASSERT_TRUE(image) << image.error().message;
+  expect_shape(image.value(), 200, 150, 3, 8, 1);
+  // Alpha of the first pixel is 0: flattened onto white.
+  EXPECT_EQ(image->pixels[0], std::byte{255});
+}
+
+TEST_F(image_loader, palette_is_expanded_to_rgb) {
+  auto image = load_image(sample("palette.png"));
+  ASSERT_TRUE(image) << image.error().message;
+  expect_shape(image.value(), 320, 240, 3, 8, 1);
+}
+
+TEST_F(image_loader, multipage_tiff_gives_one_frame_per_page) {
+  auto image = load_image(sample("pages.tif"));
+  ASSERT_TRUE(image) << image.error().message;
+  expect_shape(image.value(), 250, 350, 1, 8, 3);
+}
+
+TEST_F(image_loader, jpeg_source_is_marked_lossy) {
+  auto image = load_image(sample("photo.jpg"));
+  ASSERT_TRUE(image) << image.error().message;
+  EXPECT_EQ(image->lossy_source_method, "ISO_10918_1");
+}
+
+TEST_F(image_loader, truncated_png_fails_with_a_reason) {
+  auto image = load_image(sample("truncated.png"));
+  ASSERT_FALSE(image);
+  EXPECT_EQ(image.error().message.rfind("cannot read image: ", 0), 0U) << image.error().message;
+}
+
+TEST_F(image_loader, text_file_is_not_an_image) {
+  auto image = load_image(sample("not_an_image.txt"));
+  ASSERT_FALSE(image);
+  EXPECT_NE(image.error().message.find("not an image format"), std::string::npos);
+}
+
+TEST_F(image_loader, missing_file_fails) {
+  auto image = load_image(sample("no_such_file.png"));
+  ASSERT_FALSE(image);
+  EXPECT_EQ(image.error().message.rfind("cannot read image: ", 0), 0U);
+}
+
+TEST_F(image_loader, pixel_budget_is_enforced) {
+  auto image = load_image(sample("rgb.png"), load_limits{.max_pixel_bytes = 1000});
+  ASSERT_FALSE(image);
+  EXPECT_NE(image.error().message.find("too large"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace dcmflow::raster
