@@ -17,6 +17,7 @@ python3-numpy. Each file exercises one case of the image loader:
   lossless.webp      lossless WebP
   pages.tif          three-page grey TIFF (a scanned document)
   pages_rgb.tif      two-page RGB TIFF
+  pages_mixed_sizes.tif  two grey pages, landscape then portrait
 With --with-bad, also:
   truncated.png      a PNG cut in the middle of its pixel data
   not_an_image.txt   text
@@ -74,6 +75,8 @@ def make(out: pathlib.Path, with_bad: bool) -> None:
     pages[0].save(out / "pages.tif", save_all=True, append_images=pages[1:], compression="tiff_lzw")
     colour_pages = [Image.fromarray(gradient(123, 77, 30 + i, channels=3), "RGB") for i in range(2)]
     colour_pages[0].save(out / "pages_rgb.tif", save_all=True, append_images=colour_pages[1:])
+    mixed = [Image.fromarray(gradient(120, 80, 40), "L"), Image.fromarray(gradient(80, 120, 41), "L")]
+    mixed[0].save(out / "pages_mixed_sizes.tif", save_all=True, append_images=mixed[1:])
 
     if with_bad:
         whole = (out / "rgb.png").read_bytes()

@@ -14,25 +14,37 @@
 namespace dcmflow::convert {
 namespace {
 
-result<void> convert_one(const input_file& input, const std::filesystem::path& output_name,
+result<void> convert_one(const input_file& input, const std::filesystem::path& item_name,
                          const batch_options& options, item_record& record) {
-  auto image = raster::load_image(input.path);
-  if (!image) return image.error();
-  record.notes = image->notes;
+  auto images = raster::load_image(input.path);
+  if (!images) return images.error();
 
-  const dicom::secondary_capture_request request{
-      .study_instance_uid = dicom::random_uid(),
-      .series_instance_uid = dicom::random_uid(),
-      .sop_instance_uid = dicom::random_uid(),
-      .created = std::chrono::system_clock::now(),
-      .attributes = options.attributes,
-  };
-  auto object = dicom::build_secondary_capture(image.value(), request);
-  if (!object) return object.error();
-  if (auto written = object->write_file(options.output_folder / output_name); !written) {
-    return written.error();
+  // One study and series per input; several instances only when its pages differ in size.
+  const std::string study_uid = dicom::random_uid();
+  const std::string series_uid = dicom::random_uid();
+  const auto created = std::chrono::system_clock::now();
+  const std::size_t count = images->size();
+  for (std::size_t index = 0; index < count; ++index) {
+    const raster::raster& image = (*images)[index];
+    record.notes.insert(record.notes.end(), image.notes.begin(), image.notes.end());
+    const dicom::secondary_capture_request request{
+        .study_instance_uid = study_uid,
+        .series_instance_uid = series_uid,
+        .sop_instance_uid = dicom::random_uid(),
+        .instance_number = static_cast<std::uint32_t>(index + 1),
+        .created = created,
+        .attributes = options.attributes,
+    };
+    auto object = dicom::build_secondary_capture(image, request);
+    if (!object) return object.error();
+    const std::filesystem::path output = instance_output(item_name, index, count);
+    std::error_code error;
+    std::filesystem::create_directories((options.output_folder / output).parent_path(), error);
+    if (auto written = object->write_file(options.output_folder / output); !written) {
+      return written.error();
+    }
+    record.outputs.push_back(output);
   }
-  record.outputs.push_back(output_name);
   return {};
 }
 

@@ -56,9 +56,10 @@ void add_series_and_equipment(gdcm::DataSet& ds, const secondary_capture_request
   set_text(ds, {0x0018, 0x1019}, "LO", DCMFLOW_VERSION);        // SecondaryCaptureDeviceSoftwareVersions
 }
 
-void add_image(gdcm::DataSet& ds, const raster::raster& image, sop_class cls, const date_time& now) {
+void add_image(gdcm::DataSet& ds, const raster::raster& image, sop_class cls, const date_time& now,
+               std::uint32_t instance_number) {
   set_text(ds, {0x0008, 0x0008}, "CS", "DERIVED\\SECONDARY");  // ImageType
-  set_text(ds, {0x0020, 0x0013}, "IS", "1");                   // InstanceNumber
+  set_text(ds, {0x0020, 0x0013}, "IS", std::to_string(instance_number));  // InstanceNumber
   set_text(ds, {0x0020, 0x0020}, "CS", "");                    // PatientOrientation: unknown for a scan
   // A report or photo is of no paired body part: ImageLaterality U (unpaired) lets the
   // series-level Laterality (type 2C) stay absent, as PS3.3 C.7.3.1 asks then.
@@ -141,7 +142,7 @@ result<instance> build_secondary_capture(const raster::raster& image,
   set_text(ds, {0x0008, 0x0018}, "UI", state->sop_instance_uid);
   add_patient_and_study(ds, request);
   add_series_and_equipment(ds, request);
-  add_image(ds, image, cls, now);
+  add_image(ds, image, cls, now, request.instance_number);
   for (const attribute_assignment& assignment : request.attributes) {
     if (auto applied = apply_assignment(ds, assignment); !applied) return applied.error();
     if (assignment.tag == tag{0x0008, 0x0018}) state->sop_instance_uid = assignment.value;

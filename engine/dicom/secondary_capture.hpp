@@ -3,6 +3,7 @@
 // with the SOP class the raster's shape calls for.
 
 #include <chrono>
+#include <cstdint>
 #include <span>
 #include <string>
 
@@ -17,6 +18,7 @@ struct secondary_capture_request {
   std::string study_instance_uid;
   std::string series_instance_uid;
   std::string sop_instance_uid;
+  std::uint32_t instance_number = 1;
   std::chrono::system_clock::time_point created;       // content and capture date/time
   std::span<const attribute_assignment> attributes;    // applied last: the user has the final word
 };

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <fstream>
 #include <string>
 #include <string_view>
@@ -71,7 +72,12 @@ result<std::string_view> find_image_loader(const std::filesystem::path& file) {
       "VipsForeignLoadJp2kFile", "VipsForeignLoadPpmFile",  "VipsForeignLoadMagickFile"};
   const std::string_view name(loader);
   if (std::find(image_loaders.begin(), image_loaders.end(), name) == image_loaders.end()) {
-    return reason("not an image format dcmflow reads (libvips sees " + std::string(name) + ")");
+    // "VipsForeignLoadPdfFile" -> "pdf": say what the file looks like in a user's words.
+    std::string format(name.substr(std::string_view("VipsForeignLoad").size()));
+    format = format.substr(0, format.size() - std::string_view("File").size());
+    std::transform(format.begin(), format.end(), format.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return reason("not an image format dcmflow reads (it looks like " + format + ")");
   }
   if (name == "VipsForeignLoadMagickFile" && !is_bmp(file)) {
     return reason("not an image format dcmflow reads");
@@ -179,7 +185,69 @@ vips_runtime::~vips_runtime() { vips_shutdown(); }
 
 namespace {
 
-result<raster> decode_all_pages(const std::filesystem::path& file, const load_limits& limits) {
+struct common_model {
+  bool rgb = false;          // any colour page makes every page RGB
+  bool sixteen_bit = false;  // grey pages keep 16 bits when any page has them
+};
+
+common_model choose_model(std::span<const page_shape> shapes) {
+  const auto any = [&](auto predicate) { return std::any_of(shapes.begin(), shapes.end(), predicate); };
+  const bool rgb = any([](const page_shape& s) { return s.colour; });
+  return {rgb, !rgb && any([](const page_shape& s) { return s.sixteen_bit; })};
+}
+
+std::vector<std::string> model_notes(std::span<const page_shape> shapes, common_model model) {
+  std::vector<std::string> notes;
+  const auto any = [&](auto predicate) { return std::any_of(shapes.begin(), shapes.end(), predicate); };
+  if (model.rgb && any([](const page_shape& s) { return s.sixteen_bit; })) {
+    notes.emplace_back("16-bit colour reduced to 8 bits per sample (DICOM colour secondary capture is 8-bit)");
+  }
+  if (model.sixteen_bit && any([](const page_shape& s) { return !s.sixteen_bit; })) {
+    notes.emplace_back("8-bit pages scaled to 16 bits to match the other pages");
+  }
+  return notes;
+}
+
+bool pages_share_size(std::span<const image_ref> pages) {
+  return std::all_of(pages.begin(), pages.end(), [&](const image_ref& page) {
+    return size_text(page.get()) == size_text(pages.front().get());
+  });
+}
+
+// Decodes consecutive pages of one size as the frames of one raster. `first_page` numbers
+// the pages in messages; 0 for an image that has no pages.
+result<raster> decode_frames(std::span<image_ref> pages, std::span<const page_shape> shapes,
+                             common_model model, const load_limits& limits, std::size_t first_page) {
+  raster out;
+  out.frame.width = static_cast<std::uint32_t>(vips_image_get_width(pages[0].get()));
+  out.frame.height = static_cast<std::uint32_t>(vips_image_get_height(pages[0].get()));
+  out.frame.samples_per_pixel = model.rgb ? 3 : 1;
+  out.frame.bits_allocated = model.sixteen_bit ? 16 : 8;
+  out.frame.bits_stored = out.frame.bits_allocated;
+  out.frame_count = static_cast<std::uint32_t>(pages.size());
+
+  const std::uint64_t total = static_cast<std::uint64_t>(out.frame.bytes()) * out.frame_count;
+  if (total == 0 || total > limits.max_pixel_bytes) {
+    return reason("image too large: " + std::to_string(total) + " bytes of pixels (limit " +
+                  std::to_string(limits.max_pixel_bytes) + ")");
+  }
+  out.pixels.resize(static_cast<std::size_t>(total));
+
+  for (std::size_t index = 0; index < pages.size(); ++index) {
+    const std::string where =
+        first_page == 0 ? std::string() : "page " + std::to_string(first_page + index) + ": ";
+    auto common = to_common_model(std::move(pages[index]), shapes[index], model.rgb, model.sixteen_bit);
+    if (!common) return reason(where + common.error().message);
+    const bool alpha = vips_image_hasalpha(common->get()) != 0;
+    auto frame = std::span(out.pixels).subspan(index * out.frame.bytes(), out.frame.bytes());
+    if (auto decoded = decode_into(common->get(), frame, alpha, out.frame); !decoded) {
+      return reason(where + decoded.error().message);
+    }
+  }
+  return out;
+}
+
+result<std::vector<raster>> decode_all_pages(const std::filesystem::path& file, const load_limits& limits) {
   auto loader = find_image_loader(file);
   if (!loader) return loader.error();
 
@@ -202,57 +270,34 @@ result<raster> decode_all_pages(const std::filesystem::path& file, const load_li
     shapes.push_back(shape.value());
     pages.push_back(std::move(oriented).value());
   }
-  const bool rgb = std::any_of(shapes.begin(), shapes.end(),
-                               [](const page_shape& s) { return s.colour; });
-  const bool any_sixteen = std::any_of(shapes.begin(), shapes.end(),
-                                       [](const page_shape& s) { return s.sixteen_bit; });
-  const bool sixteen_bit = any_sixteen && !rgb;
+  const common_model model = choose_model(shapes);
 
-  raster out;
-  out.frame.width = static_cast<std::uint32_t>(vips_image_get_width(pages[0].get()));
-  out.frame.height = static_cast<std::uint32_t>(vips_image_get_height(pages[0].get()));
-  out.frame.samples_per_pixel = rgb ? 3 : 1;
-  out.frame.bits_allocated = sixteen_bit ? 16 : 8;
-  out.frame.bits_stored = out.frame.bits_allocated;
-  out.frame_count = static_cast<std::uint32_t>(page_count);
-  if (loader.value() == "VipsForeignLoadJpegFile") out.lossy_source_method = "ISO_10918_1";
-  if (rgb && any_sixteen) {
-    out.notes.emplace_back("16-bit colour reduced to 8 bits per sample (DICOM colour secondary capture is 8-bit)");
-  }
-  if (sixteen_bit && std::any_of(shapes.begin(), shapes.end(), [](const page_shape& s) { return !s.sixteen_bit; })) {
-    out.notes.emplace_back("8-bit pages scaled to 16 bits to match the other pages");
-  }
-
-  const std::uint64_t total = static_cast<std::uint64_t>(out.frame.bytes()) * out.frame_count;
-  if (total == 0 || total > limits.max_pixel_bytes) {
-    return reason("image too large: " + std::to_string(total) + " bytes of pixels (limit " +
-                       std::to_string(limits.max_pixel_bytes) + ")");
-  }
-  out.pixels.resize(static_cast<std::size_t>(total));
-
-  for (std::size_t index = 1; index < pages.size(); ++index) {
-    if (size_text(pages[index].get()) != size_text(pages[0].get())) {
-      return reason("page " + std::to_string(index + 1) + " is " + size_text(pages[index].get()) +
-                    " but page 1 is " + size_text(pages[0].get()) +
-                    "; the frames of one image must share a size");
+  std::vector<raster> rasters;
+  if (pages_share_size(pages)) {
+    auto all = decode_frames(pages, shapes, model, limits, paged ? 1 : 0);
+    if (!all) return all.error();
+    rasters.push_back(std::move(all).value());
+  } else {
+    // Pages of different sizes cannot be frames of one instance; keep each page whole
+    // rather than crop or pad it.
+    for (std::size_t index = 0; index < pages.size(); ++index) {
+      auto one = decode_frames(std::span(pages).subspan(index, 1), std::span(shapes).subspan(index, 1),
+                               model, limits, index + 1);
+      if (!one) return one.error();
+      rasters.push_back(std::move(one).value());
     }
+    rasters.front().notes.emplace_back("pages differ in size: one instance per page");
   }
-  for (std::size_t index = 0; index < pages.size(); ++index) {
-    auto common = to_common_model(std::move(pages[index]), shapes[index], rgb, sixteen_bit);
-    if (!common) return common.error();
-    const bool alpha = vips_image_hasalpha(common->get()) != 0;
-    auto frame = std::span(out.pixels).subspan(index * out.frame.bytes(), out.frame.bytes());
-    if (auto decoded = decode_into(common->get(), frame, alpha, out.frame); !decoded) {
-      return reason((paged ? "page " + std::to_string(index + 1) + ": " : std::string()) +
-                    decoded.error().message);
-    }
+  for (std::string& note : model_notes(shapes, model)) rasters.front().notes.push_back(std::move(note));
+  if (loader.value() == "VipsForeignLoadJpegFile") {
+    for (raster& each : rasters) each.lossy_source_method = "ISO_10918_1";
   }
-  return out;
+  return rasters;
 }
 
 }  // namespace
 
-result<raster> load_image(const std::filesystem::path& file, const load_limits& limits) {
+result<std::vector<raster>> load_image(const std::filesystem::path& file, const load_limits& limits) {
   auto loaded = decode_all_pages(file, limits);
   if (!loaded) return failure{"cannot read image: " + loaded.error().message};
   return loaded;

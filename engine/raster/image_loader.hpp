@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <vector>
 
 #include "core/result.hpp"
 #include "raster/raster.hpp"
@@ -27,7 +28,8 @@ struct load_limits {
 
 // Grey stays grey (8 or 16 bits), colour becomes 8-bit RGB, alpha is flattened onto white,
 // palettes are expanded, EXIF orientation is applied, every page becomes a frame.
-[[nodiscard]] result<raster> load_image(const std::filesystem::path& file,
-                                        const load_limits& limits = {});
+// Usually one raster; one per page when the pages differ in size (no page is cropped or padded).
+[[nodiscard]] result<std::vector<raster>> load_image(const std::filesystem::path& file,
+                                                     const load_limits& limits = {});
 
 }  // namespace dcmflow::raster

@@ -71,13 +71,24 @@ def _frame_array(frame: Image.Image) -> np.ndarray:
     raise ValueError(f"no expectation for Pillow mode {mode}")
 
 
+def _pages(source) -> list:
+    with Image.open(source) as image:
+        return [_frame_array(ImageOps.exif_transpose(frame.copy())) for frame in ImageSequence.Iterator(image)]
+
+
 def expected_frames(source) -> np.ndarray:
     """The pixels dcmflow must store for an image file: (frames, rows, columns[, 3])."""
+    return np.stack(_pages(source))
+
+
+def expected_frames_of_page(source, page: int) -> np.ndarray:
+    """One page's pixels, for files whose pages differ in size."""
+    return _pages(source)[page]
+
+
+def page_count(source) -> int:
     with Image.open(source) as image:
-        frames = []
-        for frame in ImageSequence.Iterator(image):
-            frames.append(_frame_array(ImageOps.exif_transpose(frame.copy())))
-    return np.stack(frames)
+        return getattr(image, "n_frames", 1)
 
 
 def stored_frames(dataset: pydicom.Dataset) -> np.ndarray:

@@ -9,7 +9,8 @@ import numpy as np
 import pydicom
 import pytest
 
-from dcmflow_testing import dciodvfy_errors, expected_frames, run_dcmflow, stored_frames
+from dcmflow_testing import (dciodvfy_errors, expected_frames, expected_frames_of_page, run_dcmflow,
+                             stored_frames)
 
 IMAGES = pathlib.Path(os.environ.get("DCMFLOW_TEST_IMAGES", ""))
 
@@ -31,6 +32,7 @@ EXPECTED = {
     "pages_rgb.tif": (SC + ".4", "RGB", 8, 2),
 }
 BAD = ["truncated.png", "not_an_image.txt"]
+MIXED_SIZES = "pages_mixed_sizes.tif"  # one instance per page
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +55,7 @@ def test_one_bad_input_fails_the_run_with_exit_1_and_names_the_file(converted):
 
 def test_report_lists_every_input_with_its_outcome(converted):
     out, _, items, report = converted
-    assert set(items) == set(EXPECTED) | set(BAD)
+    assert set(items) == set(EXPECTED) | set(BAD) | {MIXED_SIZES}
     for name in EXPECTED:
         assert items[name]["status"] == "ok"
         assert items[name]["error"] is None
@@ -63,8 +65,8 @@ def test_report_lists_every_input_with_its_outcome(converted):
         assert items[name]["status"] == "failed"
         assert items[name]["error"].startswith("cannot read image: ")
         assert items[name]["outputs"] == []
-    assert report["summary"]["total"] == len(EXPECTED) + len(BAD)
-    assert report["summary"]["ok"] == len(EXPECTED)
+    assert report["summary"]["total"] == len(EXPECTED) + len(BAD) + 1
+    assert report["summary"]["ok"] == len(EXPECTED) + 1
     assert report["summary"]["failed"] == len(BAD)
     assert not list(out.glob("*.part")), "no partial files may remain"
 
@@ -102,3 +104,21 @@ def test_every_output_has_its_own_uids(converted):
     uids = [pydicom.dcmread(out / items[n]["outputs"][0], stop_before_pixels=True).SOPInstanceUID
             for n in EXPECTED]
     assert len(set(uids)) == len(uids)
+
+
+def test_pages_of_different_sizes_become_one_instance_each_in_one_series(converted):
+    out, _, items, _ = converted
+    item = items[MIXED_SIZES]
+    assert item["status"] == "ok"
+    assert item["outputs"] == ["pages_mixed_sizes/pages_mixed_sizes-0001.dcm",
+                               "pages_mixed_sizes/pages_mixed_sizes-0002.dcm"]
+    assert any("differ in size" in note for note in item["notes"])
+    expected = [expected_frames_of_page(IMAGES / MIXED_SIZES, page) for page in range(2)]
+    datasets = [pydicom.dcmread(out / path) for path in item["outputs"]]
+    assert datasets[0].SeriesInstanceUID == datasets[1].SeriesInstanceUID
+    assert datasets[0].StudyInstanceUID == datasets[1].StudyInstanceUID
+    assert [int(d.InstanceNumber) for d in datasets] == [1, 2]
+    for dataset, page in zip(datasets, expected):
+        assert np.array_equal(stored_frames(dataset)[0], page)
+    for path in item["outputs"]:
+        assert dciodvfy_errors(out / path) == []

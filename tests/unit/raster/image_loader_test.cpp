@@ -4,7 +4,9 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace dcmflow::raster {
 namespace {
@@ -29,6 +31,13 @@ class image_loader : public ::testing::Test {
 };
 vips_runtime* image_loader::vips_ = nullptr;
 
+// The one raster an image with pages of one size gives.
+raster only(result<std::vector<raster>> loaded) {
+  if (!loaded) throw std::runtime_error(loaded.error().message);
+  if (loaded->size() != 1) throw std::runtime_error("expected one raster");
+  return std::move(loaded->front());
+}
+
 void expect_shape(const raster& image, std::uint32_t width, std::uint32_t height,
                   std::uint16_t samples, std::uint16_t bits, std::uint32_t frames) {
   EXPECT_EQ(image.frame.width, width);
@@ -41,46 +50,47 @@ void expect_shape(const raster& image, std::uint32_t width, std::uint32_t height
 }
 
 TEST_F(image_loader, grey_8_bit_png_stays_grey) {
-  auto image = load_image(sample("grey8.png"));
-  ASSERT_TRUE(image) << image.error().message;
-  expect_shape(image.value(), 333, 217, 1, 8, 1);
-  EXPECT_TRUE(image->lossy_source_method.empty());
+  const raster image = only(load_image(sample("grey8.png")));
+  expect_shape(image, 333, 217, 1, 8, 1);
+  EXPECT_TRUE(image.lossy_source_method.empty());
 }
 
 TEST_F(image_loader, grey_16_bit_png_keeps_16_bits) {
-  auto image = load_image(sample("grey16.png"));
-  ASSERT_TRUE(image) << image.error().message;
-  expect_shape(image.value(), 301, 199, 1, 16, 1);
+  const raster image = only(load_image(sample("grey16.png")));
+  expect_shape(image, 301, 199, 1, 16, 1);
   // The generator puts 0 and 65535 in the first two pixels.
-  const auto* samples = reinterpret_cast<const std::uint16_t*>(image->pixels.data());
+  const auto* samples = reinterpret_cast<const std::uint16_t*>(image.pixels.data());
   EXPECT_EQ(samples[0], 0);
   EXPECT_EQ(samples[1], 65535);
 }
 
 TEST_F(image_loader, rgba_becomes_rgb) {
-  auto image = load_image(sample("rgba.png"));
-  ASSERT_TRUE(image) << image.error().message;
-  expect_shape(image.value(), 200, 150, 3, 8, 1);
+  const raster image = only(load_image(sample("rgba.png")));
+  expect_shape(image, 200, 150, 3, 8, 1);
   // Alpha of the first pixel is 0: flattened onto white.
-  EXPECT_EQ(image->pixels[0], std::byte{255});
+  EXPECT_EQ(image.pixels[0], std::byte{255});
 }
 
 TEST_F(image_loader, palette_is_expanded_to_rgb) {
-  auto image = load_image(sample("palette.png"));
-  ASSERT_TRUE(image) << image.error().message;
-  expect_shape(image.value(), 320, 240, 3, 8, 1);
+  expect_shape(only(load_image(sample("palette.png"))), 320, 240, 3, 8, 1);
 }
 
 TEST_F(image_loader, multipage_tiff_gives_one_frame_per_page) {
-  auto image = load_image(sample("pages.tif"));
-  ASSERT_TRUE(image) << image.error().message;
-  expect_shape(image.value(), 250, 350, 1, 8, 3);
+  expect_shape(only(load_image(sample("pages.tif"))), 250, 350, 1, 8, 3);
 }
 
 TEST_F(image_loader, jpeg_source_is_marked_lossy) {
-  auto image = load_image(sample("photo.jpg"));
-  ASSERT_TRUE(image) << image.error().message;
-  EXPECT_EQ(image->lossy_source_method, "ISO_10918_1");
+  EXPECT_EQ(only(load_image(sample("photo.jpg"))).lossy_source_method, "ISO_10918_1");
+}
+
+TEST_F(image_loader, pages_of_different_sizes_become_one_raster_each) {
+  auto images = load_image(sample("pages_mixed_sizes.tif"));
+  ASSERT_TRUE(images) << images.error().message;
+  ASSERT_EQ(images->size(), 2U);
+  expect_shape((*images)[0], 120, 80, 1, 8, 1);
+  expect_shape((*images)[1], 80, 120, 1, 8, 1);
+  ASSERT_FALSE((*images)[0].notes.empty());
+  EXPECT_NE((*images)[0].notes[0].find("differ in size"), std::string::npos);
 }
 
 TEST_F(image_loader, truncated_png_fails_with_a_reason) {

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what dcmflow needs from Debian 12's packages. Idempotent: asks apt only for
+# what is missing. `--tests` adds what the test suite needs (independent decoders,
+# validators, test frameworks).
+set -euo pipefail
+
+runtime_and_build=(
+  cmake ninja-build g++ pkg-config
+  libtbb-dev libgdcm-dev libvips-dev libcli11-dev nlohmann-json3-dev
+  python3-numpy python3-pil            # datasets/ generators
+)
+tests=(
+  libgtest-dev libgmock-dev libbenchmark-dev
+  dicom3tools dcmtk libgdcm-tools python3-pydicom python3-pytest
+)
+
+wanted=("${runtime_and_build[@]}")
+if [[ "${1:-}" == "--tests" ]]; then wanted+=("${tests[@]}"); fi
+
+missing=()
+for package in "${wanted[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+((${#missing[@]} == 0)) && exit 0
+
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "setup: run as root to install: ${missing[*]}" >&2; exit 1; }
+  sudo=(sudo)
+fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The README's second command (and CI's): install, build, run every test with ctest,
+# in Release and again under AddressSanitizer + UBSan.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh --tests
+status=0
+for preset in release asan; do
+  echo "=== ${preset}: configure and build"
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset"
+  echo "=== ${preset}: ctest"
+  ctest --preset "$preset" --timeout 1200 || status=1
+done
+exit $status

@@ -1,0 +1,73 @@
+"""The command line contract: help, version, usage errors (exit 2, one line), --set."""
+
+import os
+import pathlib
+
+import pydicom
+import pytest
+
+from dcmflow_testing import run_dcmflow
+
+IMAGES = pathlib.Path(os.environ.get("DCMFLOW_TEST_IMAGES", ""))
+
+
+def test_help_lists_subcommands():
+    completed = run_dcmflow("--help", check=0)
+    assert "convert" in completed.stdout
+    assert "Usage" in completed.stdout
+
+
+def test_version_prints_name_and_version():
+    completed = run_dcmflow("--version", check=0)
+    assert completed.stdout.startswith("dcmflow ")
+    assert completed.stdout.strip().split()[1][0].isdigit()
+
+
+def test_subcommand_help_describes_its_options():
+    completed = run_dcmflow("convert", "--help", check=0)
+    for option in ("--output", "--set", "--threads"):
+        assert option in completed.stdout
+
+
+@pytest.mark.parametrize("args, named", [
+    (["frobnicate"], "frobnicate"),
+    (["--bogus"], "--bogus"),
+    (["convert", "--bogus"], "--bogus"),
+    (["convert", "in.png", "-o", "out", "--bogus"], "--bogus"),
+    ([], "subcommand"),
+    (["convert", "in.png"], "--output"),
+])
+def test_usage_errors_exit_2_with_one_line_naming_the_problem(args, named):
+    completed = run_dcmflow(*args, check=2)
+    lines = completed.stderr.strip().splitlines()
+    assert len(lines) == 1, completed.stderr
+    assert named in lines[0]
+    assert completed.stdout == ""
+
+
+def test_unknown_keyword_in_set_is_a_usage_error(tmp_path):
+    completed = run_dcmflow("convert", IMAGES / "grey8.png", "-o", tmp_path, "--set", "PatientNaem=X",
+                            check=2)
+    assert "PatientNaem" in completed.stderr
+    assert not list(tmp_path.glob("*.dcm"))
+
+
+def test_set_writes_attributes_by_keyword_with_their_vr(tmp_path):
+    run_dcmflow("convert", IMAGES / "grey8.png", "-o", tmp_path,
+                "--set", "PatientID=123", "--set", "PatientName=Doe^John",
+                "--set", "PatientWeight=70.5", "--set", "StudyDescription=Chest report",
+                "--set", "AccessionNumber=A-17", "--set", "Modality=DOC", check=0)
+    dataset = pydicom.dcmread(tmp_path / "grey8.dcm")
+    assert dataset.PatientID == "123"
+    assert str(dataset.PatientName) == "Doe^John"
+    assert dataset["PatientWeight"].VR == "DS" and float(dataset.PatientWeight) == 70.5
+    assert dataset.StudyDescription == "Chest report"
+    assert dataset.AccessionNumber == "A-17"
+    assert dataset.Modality == "DOC"
+
+
+def test_missing_input_fails_that_item_only(tmp_path):
+    completed = run_dcmflow("convert", IMAGES / "grey8.png", tmp_path / "absent.png", "-o", tmp_path / "out",
+                            check=1)
+    assert "absent.png: cannot read image" in completed.stderr
+    assert (tmp_path / "out" / "grey8.dcm").is_file()
