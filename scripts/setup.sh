@@ -4,13 +4,16 @@
 # validators, test frameworks).
 set -euo pipefail
 
+# Building: the presets also build the unit tests and micro-benchmarks, so their
+# frameworks are build dependencies.
 runtime_and_build=(
   cmake ninja-build g++ pkg-config
   libtbb-dev libgdcm-dev libvips-dev libcli11-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
   python3-numpy python3-pil            # datasets/ generators
 )
+# Running the tests: independent decoders and validators.
 tests=(
-  libgtest-dev libgmock-dev libbenchmark-dev
   dicom3tools dcmtk libgdcm-tools python3-pydicom python3-pytest
 )
 
