@@ -9,12 +9,13 @@ set -euo pipefail
 runtime_and_build=(
   cmake ninja-build g++ pkg-config
   libtbb-dev libgdcm-dev libvips-dev libcli11-dev nlohmann-json3-dev
+  libcharls-dev libopenjp2-7-dev libopenjph-dev libturbojpeg0-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-numpy python3-pil            # datasets/ generators
 )
 # Running the tests: independent decoders and validators.
 tests=(
-  dicom3tools dcmtk libgdcm-tools python3-pydicom python3-pytest
+  dicom3tools dcmtk libgdcm-tools libopenjp2-tools python3-pydicom python3-pytest
 )
 
 wanted=("${runtime_and_build[@]}")

@@ -1,0 +1,166 @@
+#include "htj2k_codec.hpp"
+
+#include <openjph/ojph_arch.h>
+#include <openjph/ojph_codestream.h>
+#include <openjph/ojph_file.h>
+#include <openjph/ojph_mem.h>
+#include <openjph/ojph_message.h>
+#include <openjph/ojph_params.h>
+
+#include <cmath>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+
+#include <dcmflow/codecs/codec_error.hpp>
+
+#include "j2k_codec.hpp"
+#include "sample_layout.hpp"
+
+namespace dcmflow::codecs {
+namespace {
+
+// OpenJPH prints errors to stderr and then throws; keep the throw, drop the printing.
+// (Its base class has a non-virtual destructor; this one is a static, never deleted
+// through a base pointer.)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnon-virtual-dtor"
+class throwing_error final : public ojph::message_error {
+ public:
+  void operator()(int, const char*, int, const char* format, ...) override {
+    char text[256];
+    va_list args;
+    va_start(args, format);
+    std::vsnprintf(text, sizeof text, format, args);
+    va_end(args);
+    throw std::runtime_error(text);
+  }
+};
+#pragma GCC diagnostic pop
+
+void install_quiet_handlers() {
+  static throwing_error handler;
+  static const bool installed = [] {
+    ojph::configure_error(&handler);
+    ojph::set_warning_stream(nullptr);
+    ojph::set_info_stream(nullptr);
+    return true;
+  }();
+  (void)installed;
+}
+
+std::error_code encode_once(const frame_info& frame, std::span<const std::byte> pixels, bool reversible,
+                            float quantization_step, std::vector<std::byte>& fragment) {
+  const ojph::ui32 components = frame.samples_per_pixel;
+  ojph::codestream codestream;
+  ojph::param_siz size = codestream.access_siz();
+  size.set_image_extent(ojph::point(frame.width, frame.height));
+  size.set_num_components(components);
+  for (ojph::ui32 c = 0; c < components; ++c) {
+    size.set_component(c, ojph::point(1, 1), frame.bits_stored, frame.is_signed);
+  }
+  ojph::param_cod coding = codestream.access_cod();
+  coding.set_num_decomposition(fitting_decompositions(frame, 5));
+  coding.set_block_dims(64, 64);
+  coding.set_progression_order("RPCL");
+  coding.set_color_transform(components == 3);
+  coding.set_reversible(reversible);
+  if (!reversible) codestream.access_qcd().set_irrev_quant(quantization_step);
+  codestream.set_planar(false);  // lines arrive component by component within each row
+
+  ojph::mem_outfile output;
+  output.open(frame.bytes() / 2 + 4096);
+  codestream.write_headers(&output);
+  ojph::ui32 component = 0;
+  ojph::line_buf* line = codestream.exchange(nullptr, component);
+  for (std::size_t y = 0; y < frame.height; ++y) {
+    for (ojph::ui32 c = 0; c < components; ++c) {
+      const std::size_t row = y * frame.width;
+      for (std::size_t x = 0; x < frame.width; ++x) {
+        line->i32[x] = detail::read_sample(frame, pixels.data(), detail::sample_index(frame, component, row + x));
+      }
+      line = codestream.exchange(line, component);
+    }
+  }
+  codestream.flush();
+  const auto written = static_cast<std::size_t>(output.tell());
+  fragment.resize(written);
+  std::memcpy(fragment.data(), output.get_data(), written);
+  codestream.close();
+  return {};
+}
+
+}  // namespace
+
+const codec_description& htj2k_codec::description() const noexcept {
+  static const codec_description lossless{
+      .name = "htj2k",
+      .transfer_syntax_uid = "1.2.840.10008.1.2.4.201",
+      .transfer_syntax_name = "High-Throughput JPEG 2000 Image Compression (Lossless Only)",
+      .encoding = pixel_encoding::encapsulated,
+      .lossy = false,
+      .bit_depths = "1-16",
+      .photometric = "MONOCHROME1, MONOCHROME2, RGB (stored as YBR_RCT)",
+      .options = "",
+  };
+  static const codec_description lossy{
+      .name = "htj2k",
+      .transfer_syntax_uid = "1.2.840.10008.1.2.4.203",
+      .transfer_syntax_name = "High-Throughput JPEG 2000 Image Compression",
+      .encoding = pixel_encoding::encapsulated,
+      .lossy = true,
+      .bit_depths = "1-16",
+      .photometric = "MONOCHROME1, MONOCHROME2, RGB (stored as YBR_ICT)",
+      .options = ":RATIO  approximate compression ratio (above 1)",
+  };
+  return ratio_ > 0 ? lossy : lossless;
+}
+
+std::error_code htj2k_codec::encode(const frame_info& frame, std::span<const std::byte> pixels,
+                                    std::vector<std::byte>& fragment, encoding_effect& effect) const {
+  if (!detail::valid_frame(frame) || pixels.size() < frame.bytes()) return codec_errc::unsupported_frame;
+  install_quiet_handlers();
+  try {
+    if (ratio_ <= 0) {
+      if (auto error = encode_once(frame, pixels, true, 0, fragment)) return error;
+    } else {
+      // OpenJPH has no rate control: search the quantisation step whose output comes
+      // closest to the wanted size (the size falls as the step grows).
+      const double wanted = static_cast<double>(frame.bytes()) / ratio_;
+      double low = std::log(1e-5);
+      double high = std::log(1.0);
+      std::vector<std::byte> candidate;
+      double best_distance = INFINITY;
+      for (int step = 0; step < 12; ++step) {
+        const double middle = (low + high) / 2;
+        if (auto error = encode_once(frame, pixels, false, static_cast<float>(std::exp(middle)), candidate)) return error;
+        const double size = static_cast<double>(candidate.size());
+        const double distance = std::abs(size - wanted);
+        if (distance < best_distance) {
+          best_distance = distance;
+          fragment.swap(candidate);
+        }
+        if (distance < wanted * 0.02) break;
+        (size > wanted ? low : high) = middle;
+      }
+    }
+  } catch (const std::exception&) {
+    fragment.clear();
+    return codec_errc::library_failure;
+  }
+  effect = {};
+  if (frame.samples_per_pixel == 3) effect.photometric_interpretation = ratio_ > 0 ? "YBR_ICT" : "YBR_RCT";
+  if (ratio_ > 0) {
+    effect.lossy = true;
+    effect.lossy_method = "ISO_15444_15";
+  }
+  return {};
+}
+
+std::error_code htj2k_codec::decode(std::span<const std::byte> fragment, const frame_info& frame,
+                                    std::span<std::byte> pixels) const {
+  return decode_jpeg2000(fragment, frame, pixels);
+}
+
+}  // namespace dcmflow::codecs

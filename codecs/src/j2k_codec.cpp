@@ -1,0 +1,252 @@
+#include "j2k_codec.hpp"
+
+#include <openjpeg.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+#include <dcmflow/codecs/codec_error.hpp>
+
+#include "sample_layout.hpp"
+
+namespace dcmflow::codecs {
+namespace {
+
+struct codec_deleter {
+  void operator()(opj_codec_t* codec) const { opj_destroy_codec(codec); }
+};
+struct stream_deleter {
+  void operator()(opj_stream_t* stream) const { opj_stream_destroy(stream); }
+};
+struct image_deleter {
+  void operator()(opj_image_t* image) const { opj_image_destroy(image); }
+};
+using codec_ptr = std::unique_ptr<opj_codec_t, codec_deleter>;
+using stream_ptr = std::unique_ptr<opj_stream_t, stream_deleter>;
+using image_ptr = std::unique_ptr<opj_image_t, image_deleter>;
+
+// OpenJPEG reports through callbacks; stay quiet (errors surface as return values).
+void quiet(const char*, void*) {}
+
+void silence(opj_codec_t* codec) {
+  opj_set_info_handler(codec, quiet, nullptr);
+  opj_set_warning_handler(codec, quiet, nullptr);
+  opj_set_error_handler(codec, quiet, nullptr);
+}
+
+// A growing output buffer as an OpenJPEG stream.
+struct output_buffer {
+  std::vector<std::byte>* bytes;
+  std::size_t position = 0;
+};
+
+stream_ptr make_output_stream(output_buffer& buffer) {
+  stream_ptr stream(opj_stream_create(1 << 16, OPJ_FALSE));
+  opj_stream_set_user_data(stream.get(), &buffer, nullptr);
+  opj_stream_set_write_function(stream.get(), [](void* data, OPJ_SIZE_T size, void* user) -> OPJ_SIZE_T {
+    auto& out = *static_cast<output_buffer*>(user);
+    if (out.position + size > out.bytes->size()) out.bytes->resize(out.position + size);
+    std::memcpy(out.bytes->data() + out.position, data, size);
+    out.position += size;
+    return size;
+  });
+  opj_stream_set_skip_function(stream.get(), [](OPJ_OFF_T skip, void* user) -> OPJ_OFF_T {
+    auto& out = *static_cast<output_buffer*>(user);
+    const auto target = static_cast<OPJ_OFF_T>(out.position) + skip;
+    if (target < 0) return -1;
+    out.position = static_cast<std::size_t>(target);
+    if (out.position > out.bytes->size()) out.bytes->resize(out.position);
+    return skip;
+  });
+  opj_stream_set_seek_function(stream.get(), [](OPJ_OFF_T at, void* user) -> OPJ_BOOL {
+    auto& out = *static_cast<output_buffer*>(user);
+    if (at < 0) return OPJ_FALSE;
+    out.position = static_cast<std::size_t>(at);
+    if (out.position > out.bytes->size()) out.bytes->resize(out.position);
+    return OPJ_TRUE;
+  });
+  return stream;
+}
+
+// A fragment as an OpenJPEG input stream.
+struct input_buffer {
+  std::span<const std::byte> bytes;
+  std::size_t position = 0;
+};
+
+stream_ptr make_input_stream(input_buffer& buffer) {
+  stream_ptr stream(opj_stream_create(1 << 16, OPJ_TRUE));
+  opj_stream_set_user_data(stream.get(), &buffer, nullptr);
+  opj_stream_set_user_data_length(stream.get(), buffer.bytes.size());
+  opj_stream_set_read_function(stream.get(), [](void* data, OPJ_SIZE_T size, void* user) -> OPJ_SIZE_T {
+    auto& in = *static_cast<input_buffer*>(user);
+    const std::size_t left = in.bytes.size() - in.position;
+    if (left == 0) return static_cast<OPJ_SIZE_T>(-1);
+    const std::size_t count = std::min<std::size_t>(size, left);
+    std::memcpy(data, in.bytes.data() + in.position, count);
+    in.position += count;
+    return count;
+  });
+  opj_stream_set_skip_function(stream.get(), [](OPJ_OFF_T skip, void* user) -> OPJ_OFF_T {
+    auto& in = *static_cast<input_buffer*>(user);
+    const auto target = std::clamp<OPJ_OFF_T>(static_cast<OPJ_OFF_T>(in.position) + skip, 0,
+                                              static_cast<OPJ_OFF_T>(in.bytes.size()));
+    const OPJ_OFF_T moved = target - static_cast<OPJ_OFF_T>(in.position);
+    in.position = static_cast<std::size_t>(target);
+    return moved;
+  });
+  opj_stream_set_seek_function(stream.get(), [](OPJ_OFF_T at, void* user) -> OPJ_BOOL {
+    auto& in = *static_cast<input_buffer*>(user);
+    if (at < 0 || static_cast<std::size_t>(at) > in.bytes.size()) return OPJ_FALSE;
+    in.position = static_cast<std::size_t>(at);
+    return OPJ_TRUE;
+  });
+  return stream;
+}
+
+bool is_jp2_file(std::span<const std::byte> bytes) {
+  static constexpr unsigned char signature[] = {0, 0, 0, 0x0C, 'j', 'P', ' ', ' '};
+  return bytes.size() >= sizeof signature && std::memcmp(bytes.data(), signature, sizeof signature) == 0;
+}
+
+}  // namespace
+
+unsigned fitting_decompositions(const frame_info& frame, unsigned wanted) noexcept {
+  // OpenJPEG refuses 2^levels above the smaller side.
+  const std::uint32_t side = std::min(frame.width, frame.height);
+  unsigned levels = 0;
+  while (levels < wanted && (side >> (levels + 1)) >= 1) ++levels;
+  return levels;
+}
+
+const codec_description& j2k_codec::description() const noexcept {
+  static const codec_description lossless{
+      .name = "j2k",
+      .transfer_syntax_uid = "1.2.840.10008.1.2.4.90",
+      .transfer_syntax_name = "JPEG 2000 Image Compression (Lossless Only)",
+      .encoding = pixel_encoding::encapsulated,
+      .lossy = false,
+      .bit_depths = "1-16",
+      .photometric = "MONOCHROME1, MONOCHROME2, RGB (stored as YBR_RCT)",
+      .options = "",
+  };
+  static const codec_description lossy{
+      .name = "j2k",
+      .transfer_syntax_uid = "1.2.840.10008.1.2.4.91",
+      .transfer_syntax_name = "JPEG 2000 Image Compression",
+      .encoding = pixel_encoding::encapsulated,
+      .lossy = true,
+      .bit_depths = "1-16",
+      .photometric = "MONOCHROME1, MONOCHROME2, RGB (stored as YBR_ICT)",
+      .options = ":RATIO  target compression ratio (above 1)",
+  };
+  return ratio_ > 0 ? lossy : lossless;
+}
+
+std::error_code j2k_codec::encode(const frame_info& frame, std::span<const std::byte> pixels,
+                                  std::vector<std::byte>& fragment, encoding_effect& effect) const {
+  if (!detail::valid_frame(frame) || pixels.size() < frame.bytes()) return codec_errc::unsupported_frame;
+  const std::size_t components = frame.samples_per_pixel;
+
+  opj_image_cmptparm_t parameters[3]{};
+  for (std::size_t c = 0; c < components; ++c) {
+    parameters[c].dx = 1;
+    parameters[c].dy = 1;
+    parameters[c].w = frame.width;
+    parameters[c].h = frame.height;
+    parameters[c].prec = frame.bits_stored;
+    parameters[c].sgnd = frame.is_signed ? 1 : 0;
+  }
+  image_ptr image(opj_image_create(static_cast<OPJ_UINT32>(components), parameters,
+                                   components == 3 ? OPJ_CLRSPC_SRGB : OPJ_CLRSPC_GRAY));
+  if (!image) return codec_errc::library_failure;
+  image->x1 = frame.width;
+  image->y1 = frame.height;
+  // OpenJPEG takes one int32 plane per component: this copy is part of the library's API.
+  const std::size_t count = frame.pixel_count();
+  for (std::size_t c = 0; c < components; ++c) {
+    OPJ_INT32* plane = image->comps[c].data;
+    for (std::size_t p = 0; p < count; ++p) {
+      plane[p] = detail::read_sample(frame, pixels.data(), detail::sample_index(frame, c, p));
+    }
+  }
+
+  opj_cparameters_t options;
+  opj_set_default_encoder_parameters(&options);
+  options.tcp_numlayers = 1;
+  options.cp_disto_alloc = 1;
+  options.tcp_rates[0] = ratio_ > 0 ? static_cast<float>(ratio_) : 0.0F;
+  options.irreversible = ratio_ > 0 ? 1 : 0;
+  options.tcp_mct = components == 3 ? 1 : 0;  // RGB -> YBR_RCT / YBR_ICT
+  options.numresolution = static_cast<int>(fitting_decompositions(frame, 5)) + 1;
+
+  codec_ptr encoder(opj_create_compress(OPJ_CODEC_J2K));
+  silence(encoder.get());
+  if (!opj_setup_encoder(encoder.get(), &options, image.get())) return codec_errc::library_failure;
+
+  fragment.clear();
+  fragment.reserve(frame.bytes() / 2);
+  output_buffer buffer{&fragment};
+  stream_ptr stream = make_output_stream(buffer);
+  if (!opj_start_compress(encoder.get(), image.get(), stream.get()) || !opj_encode(encoder.get(), stream.get()) ||
+      !opj_end_compress(encoder.get(), stream.get())) {
+    fragment.clear();
+    return codec_errc::library_failure;
+  }
+  stream.reset();  // flushes what OpenJPEG still buffers
+  fragment.resize(buffer.position);
+
+  effect = {};
+  if (components == 3) effect.photometric_interpretation = ratio_ > 0 ? "YBR_ICT" : "YBR_RCT";
+  if (ratio_ > 0) {
+    effect.lossy = true;
+    effect.lossy_method = "ISO_15444_1";
+  }
+  return {};
+}
+
+std::error_code decode_jpeg2000(std::span<const std::byte> fragment, const frame_info& frame,
+                                std::span<std::byte> pixels) {
+  if (!detail::valid_frame(frame) || pixels.size() < frame.bytes()) return codec_errc::geometry_mismatch;
+  codec_ptr decoder(opj_create_decompress(is_jp2_file(fragment) ? OPJ_CODEC_JP2 : OPJ_CODEC_J2K));
+  silence(decoder.get());
+  opj_dparameters_t options;
+  opj_set_default_decoder_parameters(&options);
+  if (!opj_setup_decoder(decoder.get(), &options)) return codec_errc::library_failure;
+
+  input_buffer buffer{fragment};
+  stream_ptr stream = make_input_stream(buffer);
+  opj_image_t* raw_image = nullptr;
+  if (!opj_read_header(stream.get(), decoder.get(), &raw_image)) {
+    opj_image_destroy(raw_image);
+    return codec_errc::corrupt_data;
+  }
+  image_ptr image(raw_image);
+  if (image->numcomps != frame.samples_per_pixel) return codec_errc::geometry_mismatch;
+  if (!opj_decode(decoder.get(), stream.get(), image.get()) || !opj_end_decompress(decoder.get(), stream.get())) {
+    return codec_errc::corrupt_data;
+  }
+  for (std::size_t c = 0; c < image->numcomps; ++c) {
+    const opj_image_comp_t& component = image->comps[c];
+    if (component.w != frame.width || component.h != frame.height || component.dx != 1 || component.dy != 1 ||
+        component.prec > frame.bits_allocated || component.data == nullptr) {
+      return codec_errc::geometry_mismatch;
+    }
+  }
+  const std::size_t count = frame.pixel_count();
+  for (std::size_t c = 0; c < frame.samples_per_pixel; ++c) {
+    const OPJ_INT32* plane = image->comps[c].data;
+    for (std::size_t p = 0; p < count; ++p) {
+      detail::write_sample(frame, pixels.data(), detail::sample_index(frame, c, p), plane[p]);
+    }
+  }
+  return {};
+}
+
+std::error_code j2k_codec::decode(std::span<const std::byte> fragment, const frame_info& frame,
+                                  std::span<std::byte> pixels) const {
+  return decode_jpeg2000(fragment, frame, pixels);
+}
+
+}  // namespace dcmflow::codecs

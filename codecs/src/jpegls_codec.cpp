@@ -1,0 +1,102 @@
+#include "jpegls_codec.hpp"
+
+#include <charls/charls.h>
+
+#include <dcmflow/codecs/codec_error.hpp>
+
+#include "sample_layout.hpp"
+
+namespace dcmflow::codecs {
+
+const codec_description& jpegls_codec::description() const noexcept {
+  static const codec_description lossless{
+      .name = "jpegls",
+      .transfer_syntax_uid = "1.2.840.10008.1.2.4.80",
+      .transfer_syntax_name = "JPEG-LS Lossless",
+      .encoding = pixel_encoding::encapsulated,
+      .lossy = false,
+      .bit_depths = "2-16",
+      .photometric = "MONOCHROME1, MONOCHROME2, RGB",
+      .options = "",
+  };
+  static const codec_description near_lossless{
+      .name = "jpegls-near",
+      .transfer_syntax_uid = "1.2.840.10008.1.2.4.81",
+      .transfer_syntax_name = "JPEG-LS Near-Lossless",
+      .encoding = pixel_encoding::encapsulated,
+      .lossy = true,
+      .bit_depths = "2-16",
+      .photometric = "MONOCHROME1, MONOCHROME2, RGB",
+      .options = ":N  NEAR, the largest error allowed per sample (1-255)",
+  };
+  return near_ == 0 ? lossless : near_lossless;
+}
+
+std::error_code jpegls_codec::encode(const frame_info& frame, std::span<const std::byte> pixels,
+                                     std::vector<std::byte>& fragment, encoding_effect& effect) const {
+  if (!detail::valid_frame(frame) || frame.bits_stored < 2 || pixels.size() < frame.bytes()) {
+    return codec_errc::unsupported_frame;
+  }
+  // JPEG-LS codes bits_stored-bit unsigned numbers: signed samples travel as their two's
+  // complement low bits and are sign-extended again on decoding.
+  std::vector<std::byte> masked;
+  if (detail::needs_bits_stored_copy(frame, pixels)) {
+    masked.resize(frame.bytes());
+    detail::mask_to_bits_stored(frame, pixels, masked);
+    pixels = masked;
+  }
+  try {
+    charls::jpegls_encoder encoder;
+    encoder.frame_info({frame.width, frame.height, frame.bits_stored, frame.samples_per_pixel});
+    if (frame.samples_per_pixel > 1) {
+      encoder.interleave_mode(frame.planar == planar_configuration::planar ? charls::interleave_mode::none
+                                                                           : charls::interleave_mode::sample);
+    }
+    encoder.near_lossless(near_);
+    fragment.resize(encoder.estimated_destination_size());
+    encoder.destination(fragment.data(), fragment.size());
+    fragment.resize(encoder.encode(pixels.data(), frame.bytes()));
+  } catch (const charls::jpegls_error& error) {
+    fragment.clear();
+    return error.code();
+  }
+  effect = {};
+  if (near_ > 0) {
+    effect.lossy = true;
+    effect.lossy_method = "ISO_14495_1";
+  }
+  return {};
+}
+
+std::error_code jpegls_codec::decode(std::span<const std::byte> fragment, const frame_info& frame,
+                                     std::span<std::byte> pixels) const {
+  if (!detail::valid_frame(frame) || pixels.size() < frame.bytes()) return codec_errc::geometry_mismatch;
+  try {
+    charls::jpegls_decoder decoder(fragment.data(), fragment.size(), true);
+    const charls::frame_info& stored = decoder.frame_info();
+    if (stored.width != frame.width || stored.height != frame.height ||
+        stored.component_count != frame.samples_per_pixel || stored.bits_per_sample > frame.bits_allocated ||
+        (stored.bits_per_sample > 8) != (frame.bits_allocated > 8)) {
+      return codec_errc::geometry_mismatch;
+    }
+    // CharLS writes planes for interleave mode none and pixels otherwise; reorder if the
+    // frame wants the other layout.
+    const bool stored_planar = frame.samples_per_pixel > 1 && decoder.interleave_mode() == charls::interleave_mode::none;
+    const bool want_planar = frame.samples_per_pixel > 1 && frame.planar == planar_configuration::planar;
+    if (stored_planar == want_planar) {
+      decoder.decode(pixels.data(), frame.bytes());
+    } else {
+      std::vector<std::byte> reordered(frame.bytes());
+      decoder.decode(reordered.data(), reordered.size());
+      frame_info as_stored = frame;
+      as_stored.planar = stored_planar ? planar_configuration::planar : planar_configuration::interleaved;
+      detail::change_planar_configuration(as_stored, reordered, pixels);
+    }
+  } catch (const charls::jpegls_error& error) {
+    return error.code();
+  }
+  detail::sign_extend(frame, pixels);
+  return {};
+}
+
+}  // namespace dcmflow::codecs

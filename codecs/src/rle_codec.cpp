@@ -1,0 +1,179 @@
+#include "rle_codec.hpp"
+
+#include <array>
+#include <cstring>
+
+#include <dcmflow/codecs/codec_error.hpp>
+
+#include "sample_layout.hpp"
+
+namespace dcmflow::codecs {
+namespace {
+
+constexpr std::size_t header_size = 64;
+constexpr std::size_t max_segments = 15;
+constexpr std::size_t max_run = 128;
+
+// Where the bytes of one segment sit in the frame: every `stride` bytes from `first`.
+struct segment_layout {
+  std::size_t first;
+  std::size_t stride;
+};
+
+// Segment s holds byte (bytes - 1 - s % bytes) of component s / bytes: most significant first.
+segment_layout locate_segment(const frame_info& frame, std::size_t segment) {
+  const std::size_t bytes = frame.bytes_per_sample();
+  const std::size_t component = segment / bytes;
+  const std::size_t byte_in_sample = bytes - 1 - segment % bytes;  // little-endian samples
+  if (frame.planar == planar_configuration::planar) {
+    return {component * frame.pixel_count() * bytes + byte_in_sample, bytes};
+  }
+  return {component * bytes + byte_in_sample, frame.samples_per_pixel * bytes};
+}
+
+// PackBits one row. Replicate runs start at 2 equal bytes; a literal run is broken only
+// by 3 equal bytes, where switching pays for its extra header byte.
+void pack_row(const std::uint8_t* row, std::size_t length, std::vector<std::byte>& out) {
+  std::size_t i = 0;
+  while (i < length) {
+    std::size_t run = 1;
+    while (i + run < length && run < max_run && row[i + run] == row[i]) ++run;
+    if (run >= 2) {
+      out.push_back(static_cast<std::byte>(257 - run));  // -(run - 1) as a signed byte
+      out.push_back(static_cast<std::byte>(row[i]));
+      i += run;
+      continue;
+    }
+    const std::size_t start = i;
+    while (i < length && i - start < max_run) {
+      if (i + 2 < length && row[i] == row[i + 1] && row[i] == row[i + 2]) break;
+      ++i;
+    }
+    const std::size_t literal = i - start;
+    out.push_back(static_cast<std::byte>(literal - 1));
+    const std::size_t at = out.size();
+    out.resize(at + literal);
+    std::memcpy(out.data() + at, row + start, literal);
+  }
+}
+
+std::uint32_t read_u32(const std::byte* at) {
+  std::uint32_t value = 0;
+  std::memcpy(&value, at, 4);
+  return value;
+}
+
+void write_u32(std::byte* at, std::uint32_t value) { std::memcpy(at, &value, 4); }
+
+// Unpacks one segment into every `stride`-th byte of `out`, exactly `count` bytes.
+std::error_code unpack_segment(const std::uint8_t* in, std::size_t in_size, std::byte* out,
+                               std::size_t stride, std::size_t count) {
+  std::size_t read = 0;
+  std::size_t written = 0;
+  while (written < count) {
+    if (read >= in_size) return codec_errc::corrupt_data;  // segment ends early
+    const auto header = static_cast<std::int8_t>(in[read++]);
+    if (header >= 0) {
+      const std::size_t literal = static_cast<std::size_t>(header) + 1;
+      if (read + literal > in_size || written + literal > count) return codec_errc::corrupt_data;
+      if (stride == 1) {
+        std::memcpy(out + written, in + read, literal);
+      } else {
+        for (std::size_t k = 0; k < literal; ++k) out[(written + k) * stride] = static_cast<std::byte>(in[read + k]);
+      }
+      read += literal;
+      written += literal;
+    } else if (header != -128) {  // -128 is a no-op by definition
+      const std::size_t run = 1 - static_cast<std::size_t>(static_cast<std::ptrdiff_t>(header));
+      if (read >= in_size || written + run > count) return codec_errc::corrupt_data;
+      const auto value = static_cast<std::byte>(in[read++]);
+      if (stride == 1) {
+        std::memset(out + written, static_cast<int>(value), run);
+      } else {
+        for (std::size_t k = 0; k < run; ++k) out[(written + k) * stride] = value;
+      }
+      written += run;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+const codec_description& rle_codec::description() const noexcept {
+  static const codec_description description{
+      .name = "rle",
+      .transfer_syntax_uid = "1.2.840.10008.1.2.5",
+      .transfer_syntax_name = "RLE Lossless",
+      .encoding = pixel_encoding::encapsulated,
+      .lossy = false,
+      .bit_depths = "1-16 (8 or 16 allocated)",
+      .photometric = "MONOCHROME1, MONOCHROME2, RGB",
+      .options = "",
+  };
+  return description;
+}
+
+std::error_code rle_codec::encode(const frame_info& frame, std::span<const std::byte> pixels,
+                                  std::vector<std::byte>& fragment, encoding_effect& effect) const {
+  if (!detail::valid_frame(frame) || pixels.size() < frame.bytes()) return codec_errc::unsupported_frame;
+  const std::size_t segments = frame.samples_per_pixel * frame.bytes_per_sample();
+  if (segments > max_segments) return codec_errc::unsupported_frame;
+
+  fragment.clear();
+  const std::size_t width = frame.width;
+  // Worst case: one header byte per 128 literals in every row, plus padding.
+  fragment.reserve(header_size + segments * (frame.pixel_count() + frame.height * (width / max_run + 1) + 1));
+  fragment.resize(header_size);
+  std::array<std::uint32_t, 16> header{};
+  header[0] = static_cast<std::uint32_t>(segments);
+
+  std::vector<std::uint8_t> row(width);
+  const auto* source = reinterpret_cast<const std::uint8_t*>(pixels.data());  // NOLINT: byte view
+  for (std::size_t segment = 0; segment < segments; ++segment) {
+    header[segment + 1] = static_cast<std::uint32_t>(fragment.size());
+    const segment_layout layout = locate_segment(frame, segment);
+    for (std::size_t y = 0; y < frame.height; ++y) {
+      const std::uint8_t* from = source + layout.first + y * width * layout.stride;
+      if (layout.stride == 1) {
+        pack_row(from, width, fragment);
+        continue;
+      }
+      for (std::size_t x = 0; x < width; ++x) row[x] = from[x * layout.stride];
+      pack_row(row.data(), width, fragment);
+    }
+    if (fragment.size() % 2 != 0) fragment.push_back(std::byte{0});
+  }
+  for (std::size_t i = 0; i < header.size(); ++i) write_u32(fragment.data() + i * 4, header[i]);
+  effect = {};
+  return {};
+}
+
+std::error_code rle_codec::decode(std::span<const std::byte> fragment, const frame_info& frame,
+                                  std::span<std::byte> pixels) const {
+  if (!detail::valid_frame(frame) || pixels.size() < frame.bytes()) return codec_errc::geometry_mismatch;
+  if (fragment.size() < header_size) return codec_errc::corrupt_data;
+  const std::size_t segments = read_u32(fragment.data());
+  if (segments != static_cast<std::size_t>(frame.samples_per_pixel) * frame.bytes_per_sample()) {
+    return codec_errc::geometry_mismatch;
+  }
+  std::array<std::size_t, max_segments + 1> bounds{};
+  for (std::size_t s = 0; s < segments; ++s) {
+    bounds[s] = read_u32(fragment.data() + 4 + s * 4);
+    if (bounds[s] < header_size || bounds[s] > fragment.size() || (s > 0 && bounds[s] < bounds[s - 1])) {
+      return codec_errc::corrupt_data;
+    }
+  }
+  bounds[segments] = fragment.size();
+  const auto* data = reinterpret_cast<const std::uint8_t*>(fragment.data());  // NOLINT: byte view
+  for (std::size_t s = 0; s < segments; ++s) {
+    const segment_layout layout = locate_segment(frame, s);
+    if (auto error = unpack_segment(data + bounds[s], bounds[s + 1] - bounds[s], pixels.data() + layout.first,
+                                    layout.stride, frame.pixel_count())) {
+      return error;
+    }
+  }
+  return {};
+}
+
+}  // namespace dcmflow::codecs
