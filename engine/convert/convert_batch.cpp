@@ -25,7 +25,7 @@ result<void> convert_one(const input_file& input, const std::filesystem::path& i
   const auto created = std::chrono::system_clock::now();
   const std::size_t count = images->size();
   for (std::size_t index = 0; index < count; ++index) {
-    const raster::raster& image = (*images)[index];
+    raster::raster& image = (*images)[index];
     record.notes.insert(record.notes.end(), image.notes.begin(), image.notes.end());
     const dicom::secondary_capture_request request{
         .study_instance_uid = study_uid,
@@ -35,8 +35,11 @@ result<void> convert_one(const input_file& input, const std::filesystem::path& i
         .created = created,
         .attributes = options.attributes,
     };
-    auto object = dicom::build_secondary_capture(image, request);
+    auto object = dicom::build_secondary_capture(std::move(image), request);
     if (!object) return object.error();
+    if (options.codec) {
+      if (auto compressed = object->compress(*options.codec); !compressed) return compressed.error();
+    }
     const std::filesystem::path output = instance_output(item_name, index, count);
     std::error_code error;
     std::filesystem::create_directories((options.output_folder / output).parent_path(), error);

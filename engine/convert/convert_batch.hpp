@@ -5,8 +5,11 @@
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <span>
 #include <vector>
+
+#include <dcmflow/codecs/codec.hpp>
 
 #include "convert/input_listing.hpp"
 #include "core/item.hpp"
@@ -17,6 +20,8 @@ namespace dcmflow::convert {
 struct batch_options {
   std::filesystem::path output_folder;
   std::vector<dicom::attribute_assignment> attributes;
+  // Null: uncompressed. Codecs are stateless; one is shared by every worker.
+  std::shared_ptr<const codecs::codec> codec;
 };
 
 // Called once per item as it finishes, never concurrently.

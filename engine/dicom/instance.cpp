@@ -1,13 +1,91 @@
 #include "dicom/instance.hpp"
 
+#include <gdcmDataElement.h>
+#include <gdcmExplicitDataElement.h>
+#include <gdcmFileMetaInformation.h>
+#include <gdcmFragment.h>
+#include <gdcmSequenceOfFragments.h>
+#include <gdcmTransferSyntax.h>
 #include <gdcmWriter.h>
 
+#include <cstring>
 #include <fstream>
 #include <system_error>
 
 #include "dicom/instance_impl.hpp"
 
 namespace dcmflow::dicom {
+namespace {
+
+const gdcm::Tag pixel_data_tag(0x7FE0, 0x0010);
+
+gdcm::DataElement native_pixel_data(const instance::impl& state) {
+  gdcm::DataElement pixels(pixel_data_tag);
+  pixels.SetVR(state.frame.bits_allocated > 8 ? gdcm::VR::OW : gdcm::VR::OB);
+  // GDCM pads an odd length with a zero byte, as PS3.5 8.1.1 asks.
+  pixels.SetByteValue(reinterpret_cast<const char*>(state.native_pixels.data()),  // NOLINT: GDCM takes char*
+                      static_cast<std::uint32_t>(state.native_pixels.size()));
+  return pixels;
+}
+
+// One fragment per frame; the Basic Offset Table gives each frame's first byte, counted
+// from the first fragment's item tag (PS3.5 A.4).
+gdcm::DataElement encapsulated_pixel_data(const instance::impl& state) {
+  gdcm::SmartPointer<gdcm::SequenceOfFragments> sequence = new gdcm::SequenceOfFragments;
+  std::vector<std::uint32_t> offsets;
+  std::uint32_t offset = 0;
+  for (const auto& fragment : state.fragments) {
+    offsets.push_back(offset);
+    gdcm::Fragment item;
+    item.SetByteValue(reinterpret_cast<const char*>(fragment.data()),  // NOLINT: GDCM takes char*
+                      static_cast<std::uint32_t>(fragment.size()));   // padded to even by GDCM
+    sequence->AddFragment(item);
+    offset += 8 + static_cast<std::uint32_t>((fragment.size() + 1) / 2 * 2);
+  }
+  if (state.fragments.size() > 1) {
+    std::vector<char> table(offsets.size() * 4);
+    std::memcpy(table.data(), offsets.data(), table.size());
+    sequence->GetTable().SetByteValue(table.data(), static_cast<std::uint32_t>(table.size()));
+  }
+  gdcm::DataElement pixels(pixel_data_tag);
+  pixels.SetValue(*sequence);
+  pixels.SetVLToUndefined();  // GDCM asserts unless this comes before the VR is set
+  pixels.SetVR(gdcm::VR::OB);
+  return pixels;
+}
+
+// GDCM 3.0 predates HTJ2K: it would refuse to write the file meta of a syntax it does not
+// know. Such a syntax is encoded as GDCM's JPEG 2000 twin (explicit VR little endian,
+// encapsulated), and the file meta names the real one. Returns whether the meta is filled.
+bool prepare_file_meta(instance::impl& state) {
+  gdcm::FileMetaInformation& header = state.file->GetHeader();
+  const auto known = gdcm::TransferSyntax::GetTSType(state.transfer_syntax_uid.c_str());
+  if (known != gdcm::TransferSyntax::TS_END) {
+    header.SetDataSetTransferSyntax(known);
+    return false;
+  }
+  header.Clear();
+  header.SetDataSetTransferSyntax(gdcm::TransferSyntax::JPEG2000Lossless);
+  header.FillFromDataSet(state.file->GetDataSet());
+  std::string uid = state.transfer_syntax_uid;
+  if (uid.size() % 2 != 0) uid.push_back('\0');
+  gdcm::DataElement syntax(gdcm::Tag(0x0002, 0x0010));
+  syntax.SetVR(gdcm::VR::UI);
+  syntax.SetByteValue(uid.data(), static_cast<std::uint32_t>(uid.size()));
+  header.Replace(syntax);
+  // Group length: every element after (0002,0000).
+  std::uint32_t length = 0;
+  for (const gdcm::DataElement& element : header.GetDES()) {
+    if (element.GetTag() != gdcm::Tag(0x0002, 0x0000)) length += element.GetLength<gdcm::ExplicitDataElement>();
+  }
+  gdcm::DataElement group_length(gdcm::Tag(0x0002, 0x0000));
+  group_length.SetVR(gdcm::VR::UL);
+  group_length.SetByteValue(reinterpret_cast<const char*>(&length), 4);  // NOLINT: GDCM takes char*
+  header.Replace(group_length);
+  return true;
+}
+
+}  // namespace
 
 instance::instance(std::unique_ptr<impl> state) : impl_(std::move(state)) {}
 instance::instance(instance&&) noexcept = default;
@@ -16,24 +94,35 @@ instance::~instance() = default;
 
 const std::string& instance::sop_class_uid() const { return impl_->sop_class_uid; }
 const std::string& instance::sop_instance_uid() const { return impl_->sop_instance_uid; }
+const std::string& instance::transfer_syntax_uid() const { return impl_->transfer_syntax_uid; }
+const codecs::frame_info& instance::frame() const { return impl_->frame; }
+std::uint32_t instance::frame_count() const { return impl_->frame_count; }
 
-result<void> instance::write_file(const std::filesystem::path& path) const {
+result<void> instance::write_file(const std::filesystem::path& path) {
+  gdcm::DataSet& dataset = impl_->file->GetDataSet();
+  dataset.Replace(impl_->encoding == codecs::pixel_encoding::encapsulated ? encapsulated_pixel_data(*impl_)
+                                                                           : native_pixel_data(*impl_));
+  const bool meta_ready = prepare_file_meta(*impl_);
+
   std::filesystem::path partial = path;
   partial += ".part";
+  bool written = false;
   {
     std::ofstream stream(partial, std::ios::binary | std::ios::trunc);
-    if (!stream) return failure{"cannot create " + partial.string()};
-    gdcm::Writer writer;
-    writer.SetStream(stream);
-    writer.SetFile(*impl_->file);
-    writer.SetCheckFileMetaInformation(true);  // fills group 0002 from the dataset
-    if (!writer.Write() || !stream.flush()) {
-      std::error_code ignored;
-      std::filesystem::remove(partial, ignored);
-      return failure{"cannot write " + path.string()};
+    if (stream) {
+      gdcm::Writer writer;
+      writer.SetStream(stream);
+      writer.SetFile(*impl_->file);
+      writer.SetCheckFileMetaInformation(!meta_ready);  // else GDCM fills group 0002 itself
+      written = writer.Write() && stream.flush();
     }
   }
+  dataset.Remove(pixel_data_tag);  // the pixels stay ours, not GDCM's copy
   std::error_code error;
+  if (!written) {
+    std::filesystem::remove(partial, error);
+    return failure{"cannot write " + path.string()};
+  }
   std::filesystem::rename(partial, path, error);
   if (error) return failure{"cannot write " + path.string() + ": " + error.message()};
   return {};

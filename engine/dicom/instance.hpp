@@ -1,14 +1,21 @@
 #pragma once
-// One DICOM object in memory, ready to be written or sent. Opaque so that only dicom/
-// sees GDCM.
+// One DICOM object in memory: its dataset (held by GDCM, opaque here so that only dicom/
+// sees GDCM) and its pixels, kept apart until the object is written, so that compression
+// is a stage of its own: build -> compress -> write.
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
 
+#include <dcmflow/codecs/codec.hpp>
+#include <dcmflow/codecs/frame_info.hpp>
+
 #include "core/result.hpp"
 
 namespace dcmflow::dicom {
+
+inline constexpr std::string_view explicit_vr_little_endian = "1.2.840.10008.1.2.1";
 
 class instance {
  public:
@@ -20,9 +27,17 @@ class instance {
 
   [[nodiscard]] const std::string& sop_class_uid() const;
   [[nodiscard]] const std::string& sop_instance_uid() const;
+  [[nodiscard]] const std::string& transfer_syntax_uid() const;
+  [[nodiscard]] const codecs::frame_info& frame() const;
+  [[nodiscard]] std::uint32_t frame_count() const;
+
+  // Encodes every frame with `codec` (one fragment per frame, Basic Offset Table filled)
+  // and adopts what the codec reports: transfer syntax, Photometric Interpretation,
+  // Planar Configuration, Lossy Image Compression and its ratio and method (PS3.5 8.2).
+  [[nodiscard]] result<void> compress(const codecs::codec& codec);
 
   // Part 10 file; written beside the target and renamed, so a crash never leaves half a file.
-  [[nodiscard]] result<void> write_file(const std::filesystem::path& path) const;
+  [[nodiscard]] result<void> write_file(const std::filesystem::path& path);
 
  private:
   std::unique_ptr<impl> impl_;

@@ -1,7 +1,6 @@
 #include "dicom/secondary_capture.hpp"
 
 #include <gdcmDataElement.h>
-#include <gdcmTransferSyntax.h>
 
 #include <ctime>
 #include <string>
@@ -111,19 +110,9 @@ void add_image(gdcm::DataSet& ds, const raster::raster& image, sop_class cls, co
   }
 }
 
-void add_pixel_data(gdcm::DataSet& ds, const raster::raster& image) {
-  gdcm::DataElement pixels(gdcm::Tag(0x7FE0, 0x0010));
-  pixels.SetVR(image.frame.bits_allocated > 8 ? gdcm::VR::OW : gdcm::VR::OB);
-  // GDCM pads an odd length with a zero byte, as PS3.5 8.1.1 asks.
-  pixels.SetByteValue(reinterpret_cast<const char*>(image.pixels.data()),  // NOLINT: GDCM takes char*
-                      static_cast<std::uint32_t>(image.pixels.size()));
-  ds.Replace(pixels);
-}
-
 }  // namespace
 
-result<instance> build_secondary_capture(const raster::raster& image,
-                                         const secondary_capture_request& request) {
+result<instance> build_secondary_capture(raster::raster image, const secondary_capture_request& request) {
   if (image.frame.width > 0xFFFF || image.frame.height > 0xFFFF) {
     return failure{"image is " + std::to_string(image.frame.width) + "x" +
                    std::to_string(image.frame.height) + "; DICOM rows and columns stop at 65535"};
@@ -147,9 +136,9 @@ result<instance> build_secondary_capture(const raster::raster& image,
     if (auto applied = apply_assignment(ds, assignment); !applied) return applied.error();
     if (assignment.tag == tag{0x0008, 0x0018}) state->sop_instance_uid = assignment.value;
   }
-  add_pixel_data(ds, image);
-
-  state->file->GetHeader().SetDataSetTransferSyntax(gdcm::TransferSyntax::ExplicitVRLittleEndian);
+  state->frame = image.frame;
+  state->frame_count = image.frame_count;
+  state->native_pixels = std::move(image.pixels);
   return instance(std::move(state));
 }
 

@@ -23,7 +23,8 @@ struct secondary_capture_request {
   std::span<const attribute_assignment> attributes;    // applied last: the user has the final word
 };
 
-[[nodiscard]] result<instance> build_secondary_capture(const raster::raster& image,
+// Takes the raster's pixels over (no copy): pass it with std::move.
+[[nodiscard]] result<instance> build_secondary_capture(raster::raster image,
                                                        const secondary_capture_request& request);
 
 }  // namespace dcmflow::dicom

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <dcmflow/codecs/registry.hpp>
+
 #include "cli/exit_codes.hpp"
 #include "convert/convert_batch.hpp"
 #include "convert/input_listing.hpp"
@@ -24,6 +26,7 @@ struct convert_arguments {
   std::vector<std::filesystem::path> inputs;
   std::filesystem::path output;
   std::vector<std::string> assignments;
+  std::string codec = "none";
   int threads = 0;
 };
 
@@ -40,6 +43,11 @@ int run_convert(const convert_arguments& args) {
   }
 
   std::error_code error;
+  options.codec = codecs::make_codec(args.codec, error);
+  if (!options.codec) {
+    std::cerr << "dcmflow convert: --codec " << args.codec << ": " << error.message() << '\n';
+    return exit_usage;
+  }
   std::filesystem::create_directories(args.output, error);
   if (error) {
     std::cerr << "dcmflow convert: cannot create output folder " << args.output << ": "
@@ -92,6 +100,10 @@ std::function<int()> add_convert_command(CLI::App& app) {
   command->add_option("-o,--output", args->output, "Output folder (created if missing)")->required();
   command->add_option("--set", args->assignments,
                       "Set an attribute by its DICOM keyword, e.g. --set PatientID=123 (repeatable)");
+  command->add_option("--codec", args->codec,
+                      "Pixel compression: none, deflate, rle, jpegls, jpegls-near:N, j2k, j2k:RATIO, "
+                      "htj2k, htj2k:RATIO, jpeg:Q (see dcmflow codecs)")
+      ->default_str("none");
   command->add_option("--threads", args->threads, "Worker threads (default: all cores)")
       ->check(CLI::Range(1, 1024));
   return [command, args] { return command->parsed() ? run_convert(*args) : -1; };

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <vector>
 
+#include "cli/codecs_command.hpp"
 #include "cli/convert_command.hpp"
 #include "cli/exit_codes.hpp"
 #include "raster/image_loader.hpp"
@@ -42,7 +43,7 @@ int main(int argc, char** argv) {
     return std::string(error.what()) + " (see dcmflow --help)\n";
   });
 
-  const std::vector<std::function<int()>> commands = {add_convert_command(app)};
+  const std::vector<std::function<int()>> commands = {add_convert_command(app), add_codecs_command(app)};
 
   try {
     app.parse(argc, argv);
