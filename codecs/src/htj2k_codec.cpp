@@ -64,7 +64,7 @@ std::error_code encode_once(const frame_info& frame, std::span<const std::byte> 
   coding.set_num_decomposition(fitting_decompositions(frame, 5));
   coding.set_block_dims(64, 64);
   coding.set_progression_order("RPCL");
-  coding.set_color_transform(components == 3);
+  coding.set_color_transform(components == 3 && frame.photometric == photometric::rgb);
   coding.set_reversible(reversible);
   if (!reversible) codestream.access_qcd().set_irrev_quant(quantization_step);
   codestream.set_planar(false);  // lines arrive component by component within each row
@@ -119,7 +119,10 @@ const codec_description& htj2k_codec::description() const noexcept {
 
 std::error_code htj2k_codec::encode(const frame_info& frame, std::span<const std::byte> pixels,
                                     std::vector<std::byte>& fragment, encoding_effect& effect) const {
-  if (!detail::valid_frame(frame) || pixels.size() < frame.bytes()) return codec_errc::unsupported_frame;
+  if (!detail::valid_frame(frame) || pixels.size() < frame.bytes() ||
+      (frame.samples_per_pixel == 3 && frame.photometric != photometric::rgb)) {
+    return codec_errc::unsupported_frame;
+  }
   install_quiet_handlers();
   try {
     if (ratio_ <= 0) {

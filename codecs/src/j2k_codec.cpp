@@ -160,6 +160,7 @@ std::error_code j2k_codec::encode(const frame_info& frame, std::span<const std::
   }
   image_ptr image(opj_image_create(static_cast<OPJ_UINT32>(components), parameters,
                                    components == 3 ? OPJ_CLRSPC_SRGB : OPJ_CLRSPC_GRAY));
+  if (components == 3 && frame.photometric != photometric::rgb) return codec_errc::unsupported_frame;
   if (!image) return codec_errc::library_failure;
   image->x1 = frame.width;
   image->y1 = frame.height;
@@ -178,7 +179,8 @@ std::error_code j2k_codec::encode(const frame_info& frame, std::span<const std::
   options.cp_disto_alloc = 1;
   options.tcp_rates[0] = ratio_ > 0 ? static_cast<float>(ratio_) : 0.0F;
   options.irreversible = ratio_ > 0 ? 1 : 0;
-  options.tcp_mct = components == 3 ? 1 : 0;  // RGB -> YBR_RCT / YBR_ICT
+  const bool rgb = frame.photometric == photometric::rgb;
+  options.tcp_mct = rgb ? 1 : 0;  // RGB -> YBR_RCT / YBR_ICT
   options.numresolution = static_cast<int>(fitting_decompositions(frame, 5)) + 1;
 
   codec_ptr encoder(opj_create_compress(OPJ_CODEC_J2K));
@@ -198,7 +200,7 @@ std::error_code j2k_codec::encode(const frame_info& frame, std::span<const std::
   fragment.resize(buffer.position);
 
   effect = {};
-  if (components == 3) effect.photometric_interpretation = ratio_ > 0 ? "YBR_ICT" : "YBR_RCT";
+  if (rgb) effect.photometric_interpretation = ratio_ > 0 ? "YBR_ICT" : "YBR_RCT";
   if (ratio_ > 0) {
     effect.lossy = true;
     effect.lossy_method = "ISO_15444_1";

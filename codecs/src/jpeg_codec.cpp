@@ -44,8 +44,10 @@ const codec_description& jpeg_codec::description() const noexcept {
 
 std::error_code jpeg_codec::encode(const frame_info& frame, std::span<const std::byte> pixels,
                                    std::vector<std::byte>& fragment, encoding_effect& effect) const {
+  // Lossy coding of palette indices would change colours arbitrarily: refused.
   if (!detail::valid_frame(frame) || frame.bits_allocated != 8 || frame.bits_stored != 8 || frame.is_signed ||
-      pixels.size() < frame.bytes()) {
+      frame.photometric == photometric::palette_color ||
+      (frame.samples_per_pixel == 3 && frame.photometric != photometric::rgb) || pixels.size() < frame.bytes()) {
     return codec_errc::unsupported_frame;
   }
   handle_ptr handle(tjInitCompress());

@@ -34,7 +34,8 @@ const codec_description& jpegls_codec::description() const noexcept {
 
 std::error_code jpegls_codec::encode(const frame_info& frame, std::span<const std::byte> pixels,
                                      std::vector<std::byte>& fragment, encoding_effect& effect) const {
-  if (!detail::valid_frame(frame) || frame.bits_stored < 2 || pixels.size() < frame.bytes()) {
+  if (!detail::valid_frame(frame) || frame.bits_stored < 2 || pixels.size() < frame.bytes() ||
+      (near_ > 0 && frame.photometric == photometric::palette_color)) {
     return codec_errc::unsupported_frame;
   }
   // JPEG-LS codes bits_stored-bit unsigned numbers: signed samples travel as their two's

@@ -1,12 +1,10 @@
 #include "convert/convert_batch.hpp"
 
-#include <tbb/parallel_for.h>
-
 #include <chrono>
-#include <exception>
-#include <mutex>
+#include <string>
 
 #include "convert/output_naming.hpp"
+#include "dicom/dicom_reader.hpp"
 #include "dicom/secondary_capture.hpp"
 #include "dicom/uid.hpp"
 #include "raster/image_loader.hpp"
@@ -14,8 +12,21 @@
 namespace dcmflow::convert {
 namespace {
 
-result<void> convert_one(const input_file& input, const std::filesystem::path& item_name,
-                         const batch_options& options, item_record& record) {
+// The compress and write stages every instance goes through.
+result<void> compress_and_write(dicom::instance& object, const batch_options& options,
+                                const std::filesystem::path& output, item_record& record) {
+  if (options.codec) {
+    if (auto compressed = object.compress(*options.codec); !compressed) return compressed.error();
+  }
+  std::error_code error;
+  std::filesystem::create_directories((options.output_folder / output).parent_path(), error);
+  if (auto written = object.write_file(options.output_folder / output); !written) return written.error();
+  record.outputs.push_back(output);
+  return {};
+}
+
+result<void> convert_image(const input_file& input, const std::filesystem::path& item_name,
+                           const batch_options& options, item_record& record) {
   auto images = raster::load_image(input.path);
   if (!images) return images.error();
 
@@ -37,48 +48,45 @@ result<void> convert_one(const input_file& input, const std::filesystem::path& i
     };
     auto object = dicom::build_secondary_capture(std::move(image), request);
     if (!object) return object.error();
-    if (options.codec) {
-      if (auto compressed = object->compress(*options.codec); !compressed) return compressed.error();
+    if (auto done = compress_and_write(*object, options, instance_output(item_name, index, count), record); !done) {
+      return done.error();
     }
-    const std::filesystem::path output = instance_output(item_name, index, count);
-    std::error_code error;
-    std::filesystem::create_directories((options.output_folder / output).parent_path(), error);
-    if (auto written = object->write_file(options.output_folder / output); !written) {
-      return written.error();
-    }
-    record.outputs.push_back(output);
   }
   return {};
 }
 
+result<void> transcode_file(const input_file& input, const std::filesystem::path& item_name,
+                            const batch_options& options, item_record& record) {
+  auto object = dicom::read_decoded(input.path);
+  if (!object) return object.error();
+  if (options.codec && options.codec->description().lossy) {
+    // Lossy compression makes a new image (PS3.3 C.7.6.1.1.5): it gets a new identity.
+    object->set_sop_instance_uid(dicom::random_uid());
+    record.notes.emplace_back("lossy compression: new SOP Instance UID");
+  }
+  return compress_and_write(*object, options, item_name, record);
+}
+
 }  // namespace
 
-std::vector<item_record> convert_images(std::span<const input_file> inputs,
-                                        const batch_options& options,
+std::vector<item_record> convert_images(std::span<const input_file> inputs, const batch_options& options,
                                         const item_finished& on_finished) {
-  const std::vector<std::filesystem::path> output_names = name_outputs(inputs);
-  std::vector<item_record> records(inputs.size());
-  std::mutex finished_mutex;
+  return run_batch(
+      inputs,
+      [&](const input_file& input, const std::filesystem::path& name, item_record& record) {
+        return convert_image(input, name, options, record);
+      },
+      on_finished);
+}
 
-  tbb::parallel_for(std::size_t{0}, inputs.size(), [&](std::size_t index) {
-    item_record& record = records[index];
-    record.input = inputs[index].name;
-    result<void> outcome = failure{"not converted"};
-    try {
-      outcome = convert_one(inputs[index], output_names[index], options, record);
-    } catch (const std::exception& error) {
-      // Third-party code may throw (allocation, GDCM); the item fails, the batch goes on.
-      outcome = failure{std::string("internal error: ") + error.what()};
-    }
-    record.status = outcome ? item_status::converted : item_status::failed;
-    if (!outcome) {
-      record.error = outcome.error().message;
-      record.outputs.clear();
-    }
-    const std::lock_guard lock(finished_mutex);
-    if (on_finished) on_finished(record);
-  });
-  return records;
+std::vector<item_record> transcode_files(std::span<const input_file> inputs, const batch_options& options,
+                                         const item_finished& on_finished) {
+  return run_batch(
+      inputs,
+      [&](const input_file& input, const std::filesystem::path& name, item_record& record) {
+        return transcode_file(input, name, options, record);
+      },
+      on_finished);
 }
 
 }  // namespace dcmflow::convert

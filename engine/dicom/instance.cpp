@@ -12,6 +12,7 @@
 #include <fstream>
 #include <system_error>
 
+#include "dicom/element.hpp"
 #include "dicom/instance_impl.hpp"
 
 namespace dcmflow::dicom {
@@ -60,11 +61,11 @@ gdcm::DataElement encapsulated_pixel_data(const instance::impl& state) {
 bool prepare_file_meta(instance::impl& state) {
   gdcm::FileMetaInformation& header = state.file->GetHeader();
   const auto known = gdcm::TransferSyntax::GetTSType(state.transfer_syntax_uid.c_str());
+  header.Clear();  // regenerated from the dataset: a transcoded file's old meta must not survive
   if (known != gdcm::TransferSyntax::TS_END) {
     header.SetDataSetTransferSyntax(known);
     return false;
   }
-  header.Clear();
   header.SetDataSetTransferSyntax(gdcm::TransferSyntax::JPEG2000Lossless);
   header.FillFromDataSet(state.file->GetDataSet());
   std::string uid = state.transfer_syntax_uid;
@@ -97,6 +98,11 @@ const std::string& instance::sop_instance_uid() const { return impl_->sop_instan
 const std::string& instance::transfer_syntax_uid() const { return impl_->transfer_syntax_uid; }
 const codecs::frame_info& instance::frame() const { return impl_->frame; }
 std::uint32_t instance::frame_count() const { return impl_->frame_count; }
+
+void instance::set_sop_instance_uid(std::string uid) {
+  set_text(impl_->file->GetDataSet(), {0x0008, 0x0018}, "UI", uid);
+  impl_->sop_instance_uid = std::move(uid);
+}
 
 result<void> instance::write_file(const std::filesystem::path& path) {
   gdcm::DataSet& dataset = impl_->file->GetDataSet();

@@ -31,6 +31,9 @@ class instance {
   [[nodiscard]] const codecs::frame_info& frame() const;
   [[nodiscard]] std::uint32_t frame_count() const;
 
+  // A new identity, in the dataset and the file meta alike.
+  void set_sop_instance_uid(std::string uid);
+
   // Encodes every frame with `codec` (one fragment per frame, Basic Offset Table filled)
   // and adopts what the codec reports: transfer syntax, Photometric Interpretation,
   // Planar Configuration, Lossy Image Compression and its ratio and method (PS3.5 8.2).

@@ -222,6 +222,7 @@ result<raster> decode_frames(std::span<image_ref> pages, std::span<const page_sh
   out.frame.width = static_cast<std::uint32_t>(vips_image_get_width(pages[0].get()));
   out.frame.height = static_cast<std::uint32_t>(vips_image_get_height(pages[0].get()));
   out.frame.samples_per_pixel = model.rgb ? 3 : 1;
+  out.frame.photometric = model.rgb ? codecs::photometric::rgb : codecs::photometric::monochrome2;
   out.frame.bits_allocated = model.sixteen_bit ? 16 : 8;
   out.frame.bits_stored = out.frame.bits_allocated;
   out.frame_count = static_cast<std::uint32_t>(pages.size());

@@ -1,5 +1,6 @@
 #pragma once
-// `dcmflow convert INPUT... -o OUTDIR [--set Keyword=Value]...`
+// `dcmflow convert INPUT... -o OUTDIR [--set Keyword=Value]... [--codec NAME]` and
+// `dcmflow transcode INPUT.dcm... -o OUTDIR --codec NAME`.
 
 #include <CLI/CLI.hpp>
 
@@ -7,7 +8,8 @@
 
 namespace dcmflow::cli {
 
-// Registers the subcommand; the returned function runs it after parsing.
+// Each registers its subcommand; the returned function runs it after parsing (-1: not chosen).
 [[nodiscard]] std::function<int()> add_convert_command(CLI::App& app);
+[[nodiscard]] std::function<int()> add_transcode_command(CLI::App& app);
 
 }  // namespace dcmflow::cli

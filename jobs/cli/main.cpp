@@ -43,7 +43,8 @@ int main(int argc, char** argv) {
     return std::string(error.what()) + " (see dcmflow --help)\n";
   });
 
-  const std::vector<std::function<int()>> commands = {add_convert_command(app), add_codecs_command(app)};
+  const std::vector<std::function<int()>> commands = {add_convert_command(app), add_transcode_command(app),
+                                                      add_codecs_command(app)};
 
   try {
     app.parse(argc, argv);

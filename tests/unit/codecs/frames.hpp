@@ -22,7 +22,10 @@ struct test_frame {
 inline test_frame make_frame(std::string name, std::uint32_t width, std::uint32_t height, std::uint16_t samples,
                              std::uint16_t bits_allocated, std::uint16_t bits_stored, bool is_signed,
                              planar_configuration planar = planar_configuration::interleaved) {
-  test_frame frame{std::move(name), {width, height, samples, bits_allocated, bits_stored, is_signed, planar}, {}};
+  test_frame frame{std::move(name),
+                   {width, height, samples, bits_allocated, bits_stored, is_signed, planar,
+                    samples == 3 ? photometric::rgb : photometric::monochrome2},
+                   {}};
   frame.pixels.resize(frame.info.bytes());
   std::mt19937 random(width * 7919U + height * 104729U + samples + bits_stored);
   const std::int64_t low = is_signed ? -(std::int64_t{1} << (bits_stored - 1)) : 0;

@@ -114,7 +114,7 @@ TEST(rle, segments_follow_annex_g_header_and_order) {
 }
 
 TEST(rle, long_runs_are_split_at_128_and_segments_padded_to_even) {
-  test_frame flat{"flat", {300, 1, 1, 8, 8, false, planar_configuration::interleaved}, {}};
+  test_frame flat{"flat", {300, 1, 1, 8, 8, false, planar_configuration::interleaved, photometric::monochrome2}, {}};
   flat.pixels.assign(300, std::byte{9});
   std::vector<std::byte> fragment;
   encoding_effect effect;
@@ -128,7 +128,7 @@ TEST(rle, long_runs_are_split_at_128_and_segments_padded_to_even) {
 
 TEST(rle, rows_are_coded_separately) {
   // Two rows of one value: a run may not cross the row boundary (PS3.5 G.3.1).
-  test_frame flat{"flat", {5, 2, 1, 8, 8, false, planar_configuration::interleaved}, {}};
+  test_frame flat{"flat", {5, 2, 1, 8, 8, false, planar_configuration::interleaved, photometric::monochrome2}, {}};
   flat.pixels.assign(10, std::byte{4});
   std::vector<std::byte> fragment;
   encoding_effect effect;
@@ -200,6 +200,16 @@ TEST(lossy, htj2k_ratio_is_approached) {
   const double ratio = static_cast<double>(frame.info.bytes()) / static_cast<double>(fragment.size());
   EXPECT_GT(ratio, 7.0);
   EXPECT_LT(ratio, 13.0);
+}
+
+TEST(jpeg, refuses_palette_indices) {
+  test_frame frame = make_frame("palette", 16, 16, 1, 8, 8, false);
+  frame.info.photometric = photometric::palette_color;
+  std::vector<std::byte> fragment;
+  encoding_effect effect;
+  EXPECT_EQ(make("jpeg:90")->encode(frame.info, frame.pixels, fragment, effect),
+            make_error_code(codec_errc::unsupported_frame));
+  EXPECT_FALSE(make("jpegls")->encode(frame.info, frame.pixels, fragment, effect));  // lossless is fine
 }
 
 TEST(jpeg, refuses_more_than_8_bits) {

@@ -12,6 +12,10 @@ enum class planar_configuration : std::uint8_t {
   planar = 1,       // R1R2... G1G2... B1B2...
 };
 
+// What the samples mean: codecs need it where a colour transform or lossy coding of
+// palette indices would change their meaning.
+enum class photometric : std::uint8_t { monochrome1, monochrome2, palette_color, rgb };
+
 struct frame_info {
   std::uint32_t width = 0;
   std::uint32_t height = 0;
@@ -20,6 +24,7 @@ struct frame_info {
   std::uint16_t bits_stored = 8;
   bool is_signed = false;
   planar_configuration planar = planar_configuration::interleaved;
+  codecs::photometric photometric = codecs::photometric::monochrome2;
 
   [[nodiscard]] constexpr std::size_t bytes_per_sample() const noexcept {
     return bits_allocated / 8U;

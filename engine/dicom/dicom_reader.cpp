@@ -1,0 +1,171 @@
+#include "dicom/dicom_reader.hpp"
+
+#include <gdcmExplicitDataElement.h>
+#include <gdcmFileExplicitFilter.h>
+#include <gdcmFileMetaInformation.h>
+#include <gdcmImage.h>
+#include <gdcmImplicitDataElement.h>
+#include <gdcmImageChangePhotometricInterpretation.h>
+#include <gdcmImageChangeTransferSyntax.h>
+#include <gdcmImageReader.h>
+#include <gdcmTrace.h>
+
+#include <string>
+#include <vector>
+
+#include "dicom/element.hpp"
+#include "dicom/instance_impl.hpp"
+
+namespace dcmflow::dicom {
+namespace {
+
+std::string text_or_empty(const gdcm::DataSet& dataset, gdcm::Tag at) {
+  if (!dataset.FindDataElement(at)) return {};
+  const gdcm::ByteValue* value = dataset.GetDataElement(at).GetByteValue();
+  if (value == nullptr) return {};
+  std::string text(value->GetPointer(), value->GetLength());
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\0')) text.pop_back();
+  return text;
+}
+
+result<codecs::photometric> photometric_of(const gdcm::PhotometricInterpretation& pi) {
+  switch (pi) {
+    case gdcm::PhotometricInterpretation::MONOCHROME1: return codecs::photometric::monochrome1;
+    case gdcm::PhotometricInterpretation::MONOCHROME2: return codecs::photometric::monochrome2;
+    case gdcm::PhotometricInterpretation::PALETTE_COLOR: return codecs::photometric::palette_color;
+    case gdcm::PhotometricInterpretation::RGB: return codecs::photometric::rgb;
+    default:
+      return failure{std::string("Photometric Interpretation ") + gdcm::PhotometricInterpretation::GetPIString(pi) +
+                     " is not supported"};
+  }
+}
+
+result<void> check_not_truncated(const gdcm::File& parsed, const std::filesystem::path& file) {
+  const gdcm::TransferSyntax syntax = parsed.GetHeader().GetDataSetTransferSyntax();
+  if (syntax == gdcm::TransferSyntax::DeflatedExplicitVRLittleEndian) return {};  // sizes differ by design
+  std::error_code error;
+  const std::uint64_t on_disk = std::filesystem::file_size(file, error);
+  if (error) return {};
+  const gdcm::DataSet& dataset = parsed.GetDataSet();
+  const gdcm::FileMetaInformation& header = parsed.GetHeader();
+  std::uint64_t encoded =
+      syntax.IsImplicit() ? static_cast<std::uint32_t>(dataset.GetLength<gdcm::ImplicitDataElement>())
+                          : static_cast<std::uint32_t>(dataset.GetLength<gdcm::ExplicitDataElement>());
+  encoded += static_cast<std::uint32_t>(header.GetLength<gdcm::ExplicitDataElement>());
+  if (!header.GetPreamble().IsEmpty()) encoded += 128 + 4;  // preamble and "DICM"
+  // One byte of slack: GDCM pads an odd-length last value (seen in real files) when it
+  // counts; a cut inside Pixel Data loses far more than that.
+  if (encoded > on_disk + 1) {
+    return failure{"file truncated: its dataset needs " + std::to_string(encoded) + " bytes, the file has " +
+                   std::to_string(on_disk)};
+  }
+  return {};
+}
+
+// Group lengths (gggg,0000) are retired outside group 0002 and would be wrong once values
+// are re-encoded.
+void remove_group_lengths(gdcm::DataSet& dataset) {
+  std::vector<gdcm::Tag> lengths;
+  for (const gdcm::DataElement& element : dataset.GetDES()) {
+    if (element.GetTag().GetElement() == 0x0000) lengths.push_back(element.GetTag());
+  }
+  for (const gdcm::Tag& tag : lengths) dataset.Remove(tag);
+}
+
+}  // namespace
+
+result<instance> read_decoded(const std::filesystem::path& file) {
+  // GDCM prints warnings and errors about legacy files on stderr; what matters becomes the
+  // item's failure instead.
+  static const bool quiet = [] {
+    gdcm::Trace::WarningOff();
+    gdcm::Trace::ErrorOff();
+    gdcm::Trace::DebugOff();
+    return true;
+  }();
+  (void)quiet;
+  gdcm::ImageReader reader;
+  reader.SetFileName(file.c_str());
+  if (!reader.Read()) return failure{"cannot read DICOM: not a DICOM image, or damaged"};
+
+  // GDCM reads a file cut inside its Pixel Data without complaint (it keeps the declared
+  // length): a dataset longer than the file holding it is a damaged file, not an image.
+  if (auto whole = check_not_truncated(reader.GetFile(), file); !whole) return whole.error();
+
+  // Decode to native pixels: GDCM knows every legacy syntax.
+  gdcm::ImageChangeTransferSyntax decode;
+  decode.SetTransferSyntax(gdcm::TransferSyntax::ExplicitVRLittleEndian);
+  decode.SetInput(reader.GetImage());
+  if (!decode.Change()) {
+    return failure{std::string("cannot decode pixel data (") +
+                   gdcm::TransferSyntax::GetTSString(reader.GetImage().GetTransferSyntax()) + ")"};
+  }
+  const gdcm::Image* decoded = &decode.GetOutput();
+
+  // Decoded JPEG stays YCbCr in GDCM; codecs that transform colour expect RGB.
+  gdcm::ImageChangePhotometricInterpretation to_rgb;
+  const auto pi = decoded->GetPhotometricInterpretation();
+  const bool ybr = pi == gdcm::PhotometricInterpretation::YBR_FULL || pi == gdcm::PhotometricInterpretation::YBR_FULL_422;
+  if (ybr) {
+    if (reader.GetImage().GetTransferSyntax().IsEncapsulated() == false &&
+        pi == gdcm::PhotometricInterpretation::YBR_FULL_422) {
+      return failure{"uncompressed YBR_FULL_422 (subsampled) pixel data is not supported"};
+    }
+    to_rgb.SetPhotometricInterpretation(gdcm::PhotometricInterpretation::RGB);
+    to_rgb.SetInput(*decoded);
+    if (!to_rgb.Change()) return failure{"cannot convert YBR pixel data to RGB"};
+    decoded = &to_rgb.GetOutput();
+  }
+
+  const gdcm::PixelFormat& format = decoded->GetPixelFormat();
+  if ((format.GetBitsAllocated() != 8 && format.GetBitsAllocated() != 16) ||
+      (format.GetSamplesPerPixel() != 1 && format.GetSamplesPerPixel() != 3)) {
+    return failure{"pixel data of " + std::to_string(format.GetBitsAllocated()) + " bits allocated and " +
+                   std::to_string(format.GetSamplesPerPixel()) + " samples per pixel cannot be compressed"};
+  }
+  auto photometric = photometric_of(decoded->GetPhotometricInterpretation());
+  if (!photometric) return photometric.error();
+
+  auto state = std::make_unique<instance::impl>();
+  state->frame.width = decoded->GetDimension(0);
+  state->frame.height = decoded->GetDimension(1);
+  state->frame.samples_per_pixel = format.GetSamplesPerPixel();
+  state->frame.bits_allocated = format.GetBitsAllocated();
+  state->frame.bits_stored = format.GetBitsStored();
+  state->frame.is_signed = format.GetPixelRepresentation() == 1;
+  state->frame.planar = decoded->GetPlanarConfiguration() == 1 ? codecs::planar_configuration::planar
+                                                                : codecs::planar_configuration::interleaved;
+  state->frame.photometric = photometric.value();
+  state->frame_count = decoded->GetNumberOfDimensions() > 2 ? decoded->GetDimension(2) : 1;
+  state->native_pixels.resize(decoded->GetBufferLength());
+  if (state->native_pixels.size() != state->frame.bytes() * state->frame_count ||
+      !decoded->GetBuffer(reinterpret_cast<char*>(state->native_pixels.data()))) {  // NOLINT: GDCM takes char*
+    return failure{"cannot decode pixel data: its length does not match its rows, columns and frames"};
+  }
+
+  // The dataset as read, minus its pixels and file meta; what decoding changed is rewritten.
+  state->file = new gdcm::File(reader.GetFile());
+  const bool implicit = state->file->GetHeader().GetDataSetTransferSyntax().IsImplicit();
+  state->file->GetHeader().Clear();
+  gdcm::DataSet& dataset = state->file->GetDataSet();
+  dataset.Remove(gdcm::Tag(0x7FE0, 0x0010));
+  if (implicit) {
+    // Values read without VRs would be written as UN: give them their dictionary VRs.
+    gdcm::FileExplicitFilter explicit_vrs;
+    explicit_vrs.SetFile(*state->file);
+    if (!explicit_vrs.Change()) return failure{"cannot convert implicit VR attributes to explicit VR"};
+  }
+  remove_group_lengths(dataset);
+  set_text(dataset, {0x0028, 0x0004}, "CS", gdcm::PhotometricInterpretation::GetPIString(decoded->GetPhotometricInterpretation()));
+  if (state->frame.samples_per_pixel == 3) {
+    set_us(dataset, {0x0028, 0x0006}, static_cast<std::uint16_t>(decoded->GetPlanarConfiguration()));
+  }
+  state->sop_class_uid = text_or_empty(dataset, gdcm::Tag(0x0008, 0x0016));
+  state->sop_instance_uid = text_or_empty(dataset, gdcm::Tag(0x0008, 0x0018));
+  if (state->sop_class_uid.empty() || state->sop_instance_uid.empty()) {
+    return failure{"cannot transcode: SOP Class or SOP Instance UID missing"};
+  }
+  return instance(std::move(state));
+}
+
+}  // namespace dcmflow::dicom

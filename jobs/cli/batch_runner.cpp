@@ -1,0 +1,73 @@
+#include "cli/batch_runner.hpp"
+
+#include <tbb/global_control.h>
+
+#include <chrono>
+#include <iostream>
+#include <optional>
+
+#include <dcmflow/codecs/registry.hpp>
+
+#include "cli/exit_codes.hpp"
+#include "report/report_json.hpp"
+
+namespace dcmflow::cli {
+
+void add_batch_options(CLI::App& command, batch_arguments& args, std::string_view inputs_help) {
+  command.add_option("inputs", args.inputs, std::string(inputs_help))->required();
+  command.add_option("-o,--output", args.output, "Output folder (created if missing)")->required();
+  command.add_option("--codec", args.codec,
+                     "Pixel compression: none, deflate, rle, jpegls, jpegls-near:N, j2k, j2k:RATIO, "
+                     "htj2k, htj2k:RATIO, jpeg:Q (see dcmflow codecs)")
+      ->default_str("none");
+  command.add_option("--threads", args.threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
+}
+
+int run_batch_command(std::string_view command_name, const batch_arguments& args, convert::batch_options options,
+                      batch_job job) {
+  std::error_code error;
+  options.codec = codecs::make_codec(args.codec, error);
+  if (!options.codec) {
+    std::cerr << "dcmflow " << command_name << ": --codec " << args.codec << ": " << error.message() << '\n';
+    return exit_usage;
+  }
+  options.output_folder = args.output;
+  std::filesystem::create_directories(args.output, error);
+  if (error) {
+    std::cerr << "dcmflow " << command_name << ": cannot create output folder " << args.output << ": "
+              << error.message() << '\n';
+    return exit_fatal;
+  }
+
+  std::optional<tbb::global_control> thread_limit;
+  if (args.threads > 0) {
+    thread_limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(args.threads));
+  }
+
+  const auto started = std::chrono::system_clock::now();
+  const std::vector<convert::input_file> inputs = convert::list_inputs(args.inputs);
+  const std::vector<item_record> records = job(inputs, options, [](const item_record& record) {
+    if (record.status == item_status::failed) std::cerr << record.input << ": " << record.error << '\n';
+  });
+  const auto finished = std::chrono::system_clock::now();
+
+  const std::filesystem::path report_file = args.output / "report.json";
+  if (auto written = report::write_report_json(report_file, records, {started, finished}); !written) {
+    std::cerr << "dcmflow " << command_name << ": " << written.error().message << '\n';
+    return exit_fatal;
+  }
+
+  std::size_t failed = 0;
+  std::size_t outputs = 0;
+  for (const auto& record : records) {
+    failed += record.status == item_status::failed ? 1 : 0;
+    outputs += record.outputs.size();
+  }
+  std::cout << command_name << ": " << records.size() - failed << " of " << records.size() << " inputs done, "
+            << outputs << " DICOM files in " << args.output.string();
+  if (failed > 0) std::cout << " (" << failed << " failed)";
+  std::cout << "\nreport: " << report_file.string() << '\n';
+  return failed > 0 ? exit_items_failed : exit_ok;
+}
+
+}  // namespace dcmflow::cli
