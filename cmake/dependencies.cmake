@@ -14,6 +14,7 @@ pkg_check_modules(VIPS REQUIRED IMPORTED_TARGET vips)   # libvips-dev
 find_package(charls 2.2 REQUIRED)                                  # libcharls-dev
 pkg_check_modules(OPENJPEG REQUIRED IMPORTED_TARGET libopenjp2)     # libopenjp2-7-dev
 pkg_check_modules(TURBOJPEG REQUIRED IMPORTED_TARGET libturbojpeg)  # libturbojpeg0-dev
+find_package(ZLIB REQUIRED)                                        # zlib1g-dev
 # Debian's openjph.pc is empty (no -I or -l): name the library by hand.
 find_library(OPENJPH_LIBRARY openjph REQUIRED)
 find_path(OPENJPH_INCLUDE_DIR openjph/ojph_codestream.h REQUIRED)

@@ -211,6 +211,7 @@ std::error_code j2k_codec::encode(const frame_info& frame, std::span<const std::
 std::error_code decode_jpeg2000(std::span<const std::byte> fragment, const frame_info& frame,
                                 std::span<std::byte> pixels) {
   if (!detail::valid_frame(frame) || pixels.size() < frame.bytes()) return codec_errc::geometry_mismatch;
+  if (fragment.empty()) return codec_errc::corrupt_data;  // libraries take no null buffer
   codec_ptr decoder(opj_create_decompress(is_jp2_file(fragment) ? OPJ_CODEC_JP2 : OPJ_CODEC_J2K));
   silence(decoder.get());
   opj_dparameters_t options;

@@ -80,6 +80,7 @@ std::error_code jpeg_codec::decode(std::span<const std::byte> fragment, const fr
   if (!detail::valid_frame(frame) || frame.bits_allocated != 8 || pixels.size() < frame.bytes()) {
     return codec_errc::geometry_mismatch;
   }
+  if (fragment.empty()) return codec_errc::corrupt_data;  // libraries take no null buffer
   handle_ptr handle(tjInitDecompress());
   if (!handle) return codec_errc::library_failure;
   const auto* source = reinterpret_cast<const unsigned char*>(fragment.data());  // NOLINT: byte view

@@ -72,6 +72,7 @@ std::error_code jpegls_codec::encode(const frame_info& frame, std::span<const st
 std::error_code jpegls_codec::decode(std::span<const std::byte> fragment, const frame_info& frame,
                                      std::span<std::byte> pixels) const {
   if (!detail::valid_frame(frame) || pixels.size() < frame.bytes()) return codec_errc::geometry_mismatch;
+  if (fragment.empty()) return codec_errc::corrupt_data;  // libraries take no null buffer
   try {
     charls::jpegls_decoder decoder(fragment.data(), fragment.size(), true);
     const charls::frame_info& stored = decoder.frame_info();

@@ -99,6 +99,8 @@ const std::string& instance::transfer_syntax_uid() const { return impl_->transfe
 const codecs::frame_info& instance::frame() const { return impl_->frame; }
 std::uint32_t instance::frame_count() const { return impl_->frame_count; }
 
+std::span<const std::byte> instance::native_pixels() const { return impl_->native_pixels; }
+
 void instance::set_sop_instance_uid(std::string uid) {
   set_text(impl_->file->GetDataSet(), {0x0008, 0x0018}, "UI", uid);
   impl_->sop_instance_uid = std::move(uid);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <span>
 #include <string>
 
 #include <dcmflow/codecs/codec.hpp>
@@ -30,6 +31,9 @@ class instance {
   [[nodiscard]] const std::string& transfer_syntax_uid() const;
   [[nodiscard]] const codecs::frame_info& frame() const;
   [[nodiscard]] std::uint32_t frame_count() const;
+
+  // The uncompressed frames, one after the other; empty once compressed.
+  [[nodiscard]] std::span<const std::byte> native_pixels() const;
 
   // A new identity, in the dataset and the file meta alike.
   void set_sop_instance_uid(std::string uid);

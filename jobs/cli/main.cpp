@@ -7,6 +7,7 @@
 #include <iostream>
 #include <vector>
 
+#include "cli/bench_command.hpp"
 #include "cli/codecs_command.hpp"
 #include "cli/convert_command.hpp"
 #include "cli/exit_codes.hpp"
@@ -44,7 +45,7 @@ int main(int argc, char** argv) {
   });
 
   const std::vector<std::function<int()>> commands = {add_convert_command(app), add_transcode_command(app),
-                                                      add_codecs_command(app)};
+                                                      add_codecs_command(app), add_bench_command(app)};
 
   try {
     app.parse(argc, argv);
