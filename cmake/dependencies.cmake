@@ -10,17 +10,7 @@ find_package(nlohmann_json 3.10 REQUIRED)        # nlohmann-json3-dev
 
 pkg_check_modules(VIPS REQUIRED IMPORTED_TARGET vips)   # libvips-dev
 
-# Codecs
-find_package(charls 2.2 REQUIRED)                                  # libcharls-dev
-pkg_check_modules(OPENJPEG REQUIRED IMPORTED_TARGET libopenjp2)     # libopenjp2-7-dev
-pkg_check_modules(TURBOJPEG REQUIRED IMPORTED_TARGET libturbojpeg)  # libturbojpeg0-dev
-find_package(ZLIB REQUIRED)                                        # zlib1g-dev
-# Debian's openjph.pc is empty (no -I or -l): name the library by hand.
-find_library(OPENJPH_LIBRARY openjph REQUIRED)
-find_path(OPENJPH_INCLUDE_DIR openjph/ojph_codestream.h REQUIRED)
-add_library(PkgConfig::OPENJPH INTERFACE IMPORTED)
-target_link_libraries(PkgConfig::OPENJPH INTERFACE ${OPENJPH_LIBRARY})
-target_include_directories(PkgConfig::OPENJPH SYSTEM INTERFACE ${OPENJPH_INCLUDE_DIR})
+include(${CMAKE_CURRENT_LIST_DIR}/codec_dependencies.cmake)
 
 if(DCMFLOW_BUILD_TESTS)
   find_package(GTest REQUIRED)                   # libgtest-dev, libgmock-dev

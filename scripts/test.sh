@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The README's second command (and CI's): install, build, run every test with ctest,
-# in Release and again under AddressSanitizer + UBSan.
+# in Release, again under AddressSanitizer + UBSan, and the decoder fuzzers (clang).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh --tests
 status=0
-for preset in release asan; do
+for preset in release asan fuzz; do
   echo "=== ${preset}: configure and build"
   cmake --preset "$preset" >/dev/null
   cmake --build --preset "$preset"

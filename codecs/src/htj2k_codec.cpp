@@ -21,9 +21,9 @@
 namespace dcmflow::codecs {
 namespace {
 
-// OpenJPH prints errors to stderr and then throws; keep the throw, drop the printing.
-// (Its base class has a non-virtual destructor; this one is a static, never deleted
-// through a base pointer.)
+// OpenJPH prints its messages to stderr, and throws after printing an error; keep the
+// throw, drop the printing. (Its base classes have non-virtual destructors; these are
+// statics, never deleted through a base pointer.)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wnon-virtual-dtor"
 class throwing_error final : public ojph::message_error {
@@ -37,14 +37,24 @@ class throwing_error final : public ojph::message_error {
     throw std::runtime_error(text);
   }
 };
+class quiet_warning final : public ojph::message_warning {
+ public:
+  void operator()(int, const char*, int, const char*, ...) override {}
+};
+class quiet_info final : public ojph::message_info {
+ public:
+  void operator()(int, const char*, int, const char*, ...) override {}
+};
 #pragma GCC diagnostic pop
 
 void install_quiet_handlers() {
-  static throwing_error handler;
+  static throwing_error error;
+  static quiet_warning warning;
+  static quiet_info info;
   static const bool installed = [] {
-    ojph::configure_error(&handler);
-    ojph::set_warning_stream(nullptr);
-    ojph::set_info_stream(nullptr);
+    ojph::configure_error(&error);
+    ojph::configure_warning(&warning);
+    ojph::configure_info(&info);
     return true;
   }();
   (void)installed;
@@ -103,6 +113,7 @@ const codec_description& htj2k_codec::description() const noexcept {
       .bit_depths = "1-16",
       .photometric = "MONOCHROME1, MONOCHROME2, RGB (stored as YBR_RCT)",
       .options = "",
+      .aborts_on_corrupt_input = true,
   };
   static const codec_description lossy{
       .name = "htj2k",
@@ -113,6 +124,7 @@ const codec_description& htj2k_codec::description() const noexcept {
       .bit_depths = "1-16",
       .photometric = "MONOCHROME1, MONOCHROME2, RGB (stored as YBR_ICT)",
       .options = ":RATIO  approximate compression ratio (above 1)",
+      .aborts_on_corrupt_input = true,
   };
   return ratio_ > 0 ? lossy : lossless;
 }
@@ -163,7 +175,48 @@ std::error_code htj2k_codec::encode(const frame_info& frame, std::span<const std
 
 std::error_code htj2k_codec::decode(std::span<const std::byte> fragment, const frame_info& frame,
                                     std::span<std::byte> pixels) const {
-  return decode_jpeg2000(fragment, frame, pixels);
+  if (!detail::valid_frame(frame) || pixels.size() < frame.bytes()) return codec_errc::geometry_mismatch;
+  if (fragment.empty()) return codec_errc::corrupt_data;
+  install_quiet_handlers();
+  try {
+    ojph::mem_infile input;
+    input.open(reinterpret_cast<const ojph::ui8*>(fragment.data()), fragment.size());  // NOLINT: byte view
+    ojph::codestream codestream;
+    codestream.enable_resilience();
+    codestream.read_headers(&input);
+    ojph::param_siz size = codestream.access_siz();
+    const ojph::point extent = size.get_image_extent();
+    const ojph::point offset = size.get_image_offset();
+    if (extent.x - offset.x != frame.width || extent.y - offset.y != frame.height ||
+        size.get_num_components() != frame.samples_per_pixel) {
+      return codec_errc::geometry_mismatch;
+    }
+    for (ojph::ui32 c = 0; c < frame.samples_per_pixel; ++c) {
+      const ojph::point sampling = size.get_downsampling(c);
+      if (sampling.x != 1 || sampling.y != 1 || size.get_bit_depth(c) > frame.bits_allocated) {
+        return codec_errc::geometry_mismatch;
+      }
+    }
+    codestream.set_planar(false);
+    codestream.create();
+    for (std::size_t y = 0; y < frame.height; ++y) {
+      for (std::size_t c = 0; c < frame.samples_per_pixel; ++c) {
+        ojph::ui32 component = 0;
+        const ojph::line_buf* line = codestream.pull(component);
+        if (line == nullptr || component >= frame.samples_per_pixel || line->size < frame.width) {
+          return codec_errc::corrupt_data;
+        }
+        const std::size_t row = y * frame.width;
+        for (std::size_t x = 0; x < frame.width; ++x) {
+          detail::write_sample(frame, pixels.data(), detail::sample_index(frame, component, row + x), line->i32[x]);
+        }
+      }
+    }
+    codestream.close();
+  } catch (const std::exception&) {
+    return codec_errc::corrupt_data;
+  }
+  return {};
 }
 
 }  // namespace dcmflow::codecs

@@ -1,7 +1,8 @@
 #pragma once
-// High-Throughput JPEG 2000 (ISO/IEC 15444-15): encoded with OpenJPH, decoded with
-// OpenJPEG (which reads HTJ2K since 2.5 and is the better-hardened decoder of the two
-// against corrupt input).
+// High-Throughput JPEG 2000 (ISO/IEC 15444-15) through OpenJPH, both ways. Debian builds
+// OpenJPH (and OpenJPEG's HT decoder) with assertions on: some corrupt fragments abort
+// the process (found by tests/fuzz; inputs in tests/fuzz/regressions/htj2k). Decode data
+// from outside through decode_untrusted(), which isolates this codec.
 
 #include <dcmflow/codecs/codec.hpp>
 

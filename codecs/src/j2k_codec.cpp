@@ -110,6 +110,23 @@ bool is_jp2_file(std::span<const std::byte> bytes) {
   return bytes.size() >= sizeof signature && std::memcmp(bytes.data(), signature, sizeof signature) == 0;
 }
 
+// Walks the main header's marker segments (SIZ, COD, CAP...) up to the first tile-part.
+bool uses_high_throughput(std::span<const std::byte> codestream) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned>(codestream[i]); };
+  std::size_t at = 0;
+  if (is_jp2_file(codestream)) return false;  // JP2 boxes: no HT in DICOM's JPEG 2000 files
+  if (codestream.size() < 2 || byte(0) != 0xFF || byte(1) != 0x4F) return false;  // SOC
+  at = 2;
+  while (at + 4 <= codestream.size()) {
+    if (byte(at) != 0xFF) return false;
+    const unsigned marker = byte(at + 1);
+    if (marker == 0x50) return true;   // CAP: Part 15 capabilities
+    if (marker == 0x90) return false;  // SOT: main header over
+    at += 2 + ((byte(at + 2) << 8) | byte(at + 3));
+  }
+  return false;
+}
+
 }  // namespace
 
 unsigned fitting_decompositions(const frame_info& frame, unsigned wanted) noexcept {
@@ -208,10 +225,13 @@ std::error_code j2k_codec::encode(const frame_info& frame, std::span<const std::
   return {};
 }
 
-std::error_code decode_jpeg2000(std::span<const std::byte> fragment, const frame_info& frame,
-                                std::span<std::byte> pixels) {
+std::error_code j2k_codec::decode(std::span<const std::byte> fragment, const frame_info& frame,
+                                  std::span<std::byte> pixels) const {
   if (!detail::valid_frame(frame) || pixels.size() < frame.bytes()) return codec_errc::geometry_mismatch;
   if (fragment.empty()) return codec_errc::corrupt_data;  // libraries take no null buffer
+  // HT code-blocks (a CAP marker in the main header) go through OpenJPEG's HT decoder,
+  // which Debian's build lets abort on corrupt data: refused here, HTJ2K has its own codec.
+  if (uses_high_throughput(fragment)) return codec_errc::unsupported_frame;
   codec_ptr decoder(opj_create_decompress(is_jp2_file(fragment) ? OPJ_CODEC_JP2 : OPJ_CODEC_J2K));
   silence(decoder.get());
   opj_dparameters_t options;
@@ -226,16 +246,23 @@ std::error_code decode_jpeg2000(std::span<const std::byte> fragment, const frame
     return codec_errc::corrupt_data;
   }
   image_ptr image(raw_image);
-  if (image->numcomps != frame.samples_per_pixel) return codec_errc::geometry_mismatch;
-  if (!opj_decode(decoder.get(), stream.get(), image.get()) || !opj_end_decompress(decoder.get(), stream.get())) {
-    return codec_errc::corrupt_data;
+  // Geometry from the header, before OpenJPEG allocates for what the codestream claims.
+  if (image->numcomps != frame.samples_per_pixel || image->x1 - image->x0 != frame.width ||
+      image->y1 - image->y0 != frame.height) {
+    return codec_errc::geometry_mismatch;
   }
   for (std::size_t c = 0; c < image->numcomps; ++c) {
     const opj_image_comp_t& component = image->comps[c];
     if (component.w != frame.width || component.h != frame.height || component.dx != 1 || component.dy != 1 ||
-        component.prec > frame.bits_allocated || component.data == nullptr) {
+        component.prec > frame.bits_allocated) {
       return codec_errc::geometry_mismatch;
     }
+  }
+  if (!opj_decode(decoder.get(), stream.get(), image.get()) || !opj_end_decompress(decoder.get(), stream.get())) {
+    return codec_errc::corrupt_data;
+  }
+  for (std::size_t c = 0; c < image->numcomps; ++c) {
+    if (image->comps[c].data == nullptr) return codec_errc::corrupt_data;
   }
   const std::size_t count = frame.pixel_count();
   for (std::size_t c = 0; c < frame.samples_per_pixel; ++c) {
@@ -245,11 +272,6 @@ std::error_code decode_jpeg2000(std::span<const std::byte> fragment, const frame
     }
   }
   return {};
-}
-
-std::error_code j2k_codec::decode(std::span<const std::byte> fragment, const frame_info& frame,
-                                  std::span<std::byte> pixels) const {
-  return decode_jpeg2000(fragment, frame, pixels);
 }
 
 }  // namespace dcmflow::codecs

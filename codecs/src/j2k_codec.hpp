@@ -1,7 +1,6 @@
 #pragma once
 // JPEG 2000 (ISO/IEC 15444-1) through OpenJPEG: lossless (reversible 5/3) or lossy at a
-// compression ratio (irreversible 9/7). OpenJPEG also decodes HTJ2K (15444-15), so the
-// HTJ2K codec decodes through here.
+// compression ratio (irreversible 9/7).
 
 #include <dcmflow/codecs/codec.hpp>
 
@@ -19,10 +18,6 @@ class j2k_codec final : public codec {
  private:
   double ratio_;  // 0: lossless (.90); above 1: lossy at this ratio (.91)
 };
-
-// JPEG 2000 or HTJ2K codestream (or JP2 file) to pixels.
-[[nodiscard]] std::error_code decode_jpeg2000(std::span<const std::byte> fragment, const frame_info& frame,
-                                              std::span<std::byte> pixels);
 
 // Resolution levels a frame can have: each level halves the smaller side.
 [[nodiscard]] unsigned fitting_decompositions(const frame_info& frame, unsigned wanted) noexcept;

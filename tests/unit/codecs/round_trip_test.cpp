@@ -5,10 +5,13 @@
 
 #include <cmath>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include <dcmflow/codecs/codec_error.hpp>
 #include <dcmflow/codecs/registry.hpp>
+#include <dcmflow/codecs/untrusted.hpp>
 
 #include "frames.hpp"
 
@@ -68,7 +71,7 @@ TEST_P(lossless, corrupt_fragments_fail_without_touching_memory_outside_the_fram
                            fragment.size() / 2, fragment.size() - 1}) {
     if (keep >= fragment.size() || c->description().encoding != pixel_encoding::encapsulated) continue;
     const std::vector<std::byte> cut(fragment.begin(), fragment.begin() + static_cast<std::ptrdiff_t>(keep));
-    (void)c->decode(cut, frame.info, decoded);  // must return, with or without an error
+    (void)decode_untrusted(*c, cut, frame.info, decoded);  // must return, with or without an error
   }
   // Flipped bytes.
   std::mt19937 random(7);
@@ -77,12 +80,36 @@ TEST_P(lossless, corrupt_fragments_fail_without_touching_memory_outside_the_fram
     for (int flips = 0; flips < 8; ++flips) {
       damaged[random() % damaged.size()] = static_cast<std::byte>(random());
     }
-    (void)c->decode(damaged, frame.info, decoded);
+    (void)decode_untrusted(*c, damaged, frame.info, decoded);
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(codecs, lossless, ::testing::Values("none", "deflate", "rle", "jpegls", "j2k", "htj2k"),
                          [](const auto& param_info) { return param_info.param; });
+
+TEST(htj2k, fragment_that_makes_the_library_abort_fails_alone_when_untrusted) {
+  // Found by tests/fuzz: OpenJPH (assertions on in Debian's build) aborts on it.
+  std::ifstream file(std::string(DCMFLOW_SOURCE_DIR) + "/tests/fuzz/regressions/htj2k/openjpeg-ht-mel-assertion",
+                     std::ios::binary);
+  std::vector<char> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  ASSERT_GT(bytes.size(), 6U);
+  const auto* header = reinterpret_cast<const std::uint8_t*>(bytes.data());
+  frame_info info;  // decode_fuzz.cpp's header layout
+  info.width = 1U + header[0] % 64U;
+  info.height = 1U + header[1] % 64U;
+  info.samples_per_pixel = (header[2] & 1U) != 0 ? 3 : 1;
+  info.bits_allocated = (header[2] & 2U) != 0 ? 16 : 8;
+  info.bits_stored = static_cast<std::uint16_t>(1U + header[3] % info.bits_allocated);
+  info.is_signed = (header[2] & 4U) != 0;
+  info.planar = (header[2] & 8U) != 0 ? planar_configuration::planar : planar_configuration::interleaved;
+  info.photometric = info.samples_per_pixel == 3 ? photometric::rgb : photometric::monochrome2;
+  const std::vector<std::byte> fragment(reinterpret_cast<const std::byte*>(bytes.data()) + 6,
+                                        reinterpret_cast<const std::byte*>(bytes.data()) + bytes.size());
+  std::vector<std::byte> pixels(info.bytes());
+  const auto c = make("htj2k");
+  EXPECT_TRUE(c->description().aborts_on_corrupt_input);
+  EXPECT_EQ(decode_untrusted(*c, fragment, info, pixels), make_error_code(codec_errc::corrupt_data));
+}
 
 TEST(rle, truncated_fragment_is_reported_as_corrupt) {
   const auto c = make("rle");

@@ -28,6 +28,9 @@ struct codec_description {
   std::string_view bit_depths;           // bits stored it accepts, for `dcmflow codecs`
   std::string_view photometric;          // photometric interpretations it accepts
   std::string_view options;              // e.g. ":N (NEAR, 1-255)"; empty when none
+  // The library behind the decoder aborts the process on some corrupt input (assertions
+  // left on in Debian's build): decode_untrusted() isolates it.
+  bool aborts_on_corrupt_input = false;
 };
 
 // What the object must adopt once its frames are encoded this way (PS3.5 8.2).

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Codec benchmarks on this machine: `dcmflow bench` over the four generated image classes
+# (table on the terminal, HTML report with charts in out/bench/), then the A/B
+# micro-benchmarks as ratios (dcmflow vs each library alone, dcmflow RLE vs GDCM's).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh
+cmake --preset release >/dev/null
+cmake --build --preset release
+frames=datasets/generated/bench
+/usr/bin/python3 datasets/make_bench_frames.py "$frames"
+mkdir -p out/bench
+build/release/jobs/dcmflow bench "$frames" --format html -o out/bench/codecs.html
+echo
+/usr/bin/python3 bench/codec_ratios.py --frames "$frames"
