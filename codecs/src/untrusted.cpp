@@ -6,6 +6,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <thread>
+#include <csignal>
 #include <cstring>
 
 #include <dcmflow/codecs/codec_error.hpp>
@@ -25,15 +28,27 @@ std::error_code decode_untrusted(const codec& decoder, std::span<const std::byte
   if (shared == MAP_FAILED) return codec_errc::library_failure;
   const pid_t child = fork();
   if (child == 0) {
-    const int quiet = open("/dev/null", O_WRONLY);  // the library's assertion text is noise here
+    // Die as the library means to: the parent's crash handlers (a fuzzer's, a crash
+    // reporter's) are not the child's business, and its assertion text is noise here.
+    for (const int signal_number : {SIGABRT, SIGSEGV, SIGBUS, SIGILL, SIGFPE}) std::signal(signal_number, SIG_DFL);
+    const int quiet = open("/dev/null", O_WRONLY);
     if (quiet >= 0) dup2(quiet, STDERR_FILENO);
     const std::error_code error = decoder.decode(fragment, frame, std::span(static_cast<std::byte*>(shared), size));
     _exit(error ? 1 : 0);  // no atexit handlers: they belong to the parent
   }
   std::error_code result = codec_errc::library_failure;
   if (child > 0) {
+    // A decoder that loops on corrupt data is ended: a few seconds, more for big frames.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5 + size / 10'000'000);
     int status = 0;
-    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    pid_t waited = 0;
+    while ((waited = waitpid(child, &status, WNOHANG)) == 0 || (waited < 0 && errno == EINTR)) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        kill(child, SIGKILL);
+        waitpid(child, &status, 0);
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
       std::memcpy(pixels.data(), shared, size);
