@@ -12,16 +12,6 @@
 namespace dcmflow::dicom {
 namespace {
 
-std::string text_of(const gdcm::DataSet& dataset, tag at) {
-  const gdcm::Tag key(at.group, at.element);
-  if (!dataset.FindDataElement(key)) return {};
-  const gdcm::ByteValue* value = dataset.GetDataElement(key).GetByteValue();
-  if (value == nullptr) return {};
-  std::string text(value->GetPointer(), value->GetLength());
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\0')) text.pop_back();
-  return text;
-}
-
 // Adds one more step to the object's lossy history (values are multi-valued, oldest first).
 void record_lossy_step(gdcm::DataSet& dataset, double ratio, std::string_view method) {
   constexpr tag lossy{0x0028, 0x2110};
@@ -29,8 +19,8 @@ void record_lossy_step(gdcm::DataSet& dataset, double ratio, std::string_view me
   constexpr tag method_tag{0x0028, 0x2114};
   char ratio_text[17];
   std::snprintf(ratio_text, sizeof ratio_text, "%.4g", ratio);  // DS: 16 characters at most
-  std::string ratios = text_of(dataset, ratio_tag);
-  std::string methods = text_of(dataset, method_tag);
+  std::string ratios = get_text(dataset, ratio_tag);
+  std::string methods = get_text(dataset, method_tag);
   ratios += (ratios.empty() ? "" : "\\") + std::string(ratio_text);
   methods += (methods.empty() ? "" : "\\") + std::string(method);
   set_text(dataset, lossy, "CS", "01");

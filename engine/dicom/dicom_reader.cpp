@@ -19,15 +19,6 @@
 namespace dcmflow::dicom {
 namespace {
 
-std::string text_or_empty(const gdcm::DataSet& dataset, gdcm::Tag at) {
-  if (!dataset.FindDataElement(at)) return {};
-  const gdcm::ByteValue* value = dataset.GetDataElement(at).GetByteValue();
-  if (value == nullptr) return {};
-  std::string text(value->GetPointer(), value->GetLength());
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\0')) text.pop_back();
-  return text;
-}
-
 result<codecs::photometric> photometric_of(const gdcm::PhotometricInterpretation& pi) {
   switch (pi) {
     case gdcm::PhotometricInterpretation::MONOCHROME1: return codecs::photometric::monochrome1;
@@ -160,8 +151,8 @@ result<instance> read_decoded(const std::filesystem::path& file) {
   if (state->frame.samples_per_pixel == 3) {
     set_us(dataset, {0x0028, 0x0006}, static_cast<std::uint16_t>(decoded->GetPlanarConfiguration()));
   }
-  state->sop_class_uid = text_or_empty(dataset, gdcm::Tag(0x0008, 0x0016));
-  state->sop_instance_uid = text_or_empty(dataset, gdcm::Tag(0x0008, 0x0018));
+  state->sop_class_uid = get_text(dataset, {0x0008, 0x0016});
+  state->sop_instance_uid = get_text(dataset, {0x0008, 0x0018});
   if (state->sop_class_uid.empty() || state->sop_instance_uid.empty()) {
     return failure{"cannot transcode: SOP Class or SOP Instance UID missing"};
   }

@@ -27,6 +27,16 @@ void set_text(gdcm::DataSet& dataset, tag at, std::string_view vr, std::string_v
   set_bytes(dataset, at, vr, padded.data(), padded.size());
 }
 
+std::string get_text(const gdcm::DataSet& dataset, tag at) {
+  const gdcm::Tag key(at.group, at.element);
+  if (!dataset.FindDataElement(key)) return {};
+  const gdcm::ByteValue* value = dataset.GetDataElement(key).GetByteValue();
+  if (value == nullptr) return {};
+  std::string text(value->GetPointer(), value->GetLength());
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\0')) text.pop_back();
+  return text;
+}
+
 void set_us(gdcm::DataSet& dataset, tag at, std::uint16_t value) {
   char raw[2];
   std::memcpy(raw, &value, 2);

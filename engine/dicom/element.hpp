@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "core/result.hpp"
@@ -14,6 +15,8 @@
 namespace dcmflow::dicom {
 
 void set_text(gdcm::DataSet& dataset, tag at, std::string_view vr, std::string_view value);
+// A text value without its padding; empty when absent.
+[[nodiscard]] std::string get_text(const gdcm::DataSet& dataset, tag at);
 void set_us(gdcm::DataSet& dataset, tag at, std::uint16_t value);
 void set_at(gdcm::DataSet& dataset, tag at, tag value);
 

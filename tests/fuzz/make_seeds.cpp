@@ -11,6 +11,8 @@
 
 #include <dcmflow/codecs/registry.hpp>
 
+#include "fuzz_input.hpp"
+
 int main(int argc, char** argv) {
   if (argc != 3) {
     std::cerr << "usage: make_seeds CODEC OUTPUT_DIR\n";
@@ -27,17 +29,7 @@ int main(int argc, char** argv) {
   int written = 0;
   for (std::uint8_t flags : {0, 1, 2, 3, 4, 6, 9}) {
     const std::uint8_t header[6] = {19, 12, flags, static_cast<std::uint8_t>((flags & 2U) != 0 ? 11 : 7), 0, 0};
-    dcmflow::codecs::frame_info info;
-    info.width = 1U + header[0] % 64U;
-    info.height = 1U + header[1] % 64U;
-    info.samples_per_pixel = (flags & 1U) != 0 ? 3 : 1;
-    info.bits_allocated = (flags & 2U) != 0 ? 16 : 8;
-    info.bits_stored = static_cast<std::uint16_t>(1U + header[3] % info.bits_allocated);
-    info.is_signed = (flags & 4U) != 0;
-    info.planar = (flags & 8U) != 0 ? dcmflow::codecs::planar_configuration::planar
-                                    : dcmflow::codecs::planar_configuration::interleaved;
-    info.photometric = info.samples_per_pixel == 3 ? dcmflow::codecs::photometric::rgb
-                                                   : dcmflow::codecs::photometric::monochrome2;
+    const dcmflow::codecs::frame_info info = dcmflow::fuzzing::frame_from_header(header);
     std::vector<std::byte> pixels(info.bytes());
     for (std::size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<std::byte>((i * 7) % 5 == 0 ? 0 : i % 13);
     std::vector<std::byte> fragment;

@@ -13,6 +13,7 @@
 #include <dcmflow/codecs/registry.hpp>
 #include <dcmflow/codecs/untrusted.hpp>
 
+#include "../../fuzz/fuzz_input.hpp"
 #include "frames.hpp"
 
 namespace dcmflow::codecs {
@@ -93,16 +94,7 @@ TEST(htj2k, fragment_that_makes_the_library_abort_fails_alone_when_untrusted) {
                      std::ios::binary);
   std::vector<char> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
   ASSERT_GT(bytes.size(), 6U);
-  const auto* header = reinterpret_cast<const std::uint8_t*>(bytes.data());
-  frame_info info;  // decode_fuzz.cpp's header layout
-  info.width = 1U + header[0] % 64U;
-  info.height = 1U + header[1] % 64U;
-  info.samples_per_pixel = (header[2] & 1U) != 0 ? 3 : 1;
-  info.bits_allocated = (header[2] & 2U) != 0 ? 16 : 8;
-  info.bits_stored = static_cast<std::uint16_t>(1U + header[3] % info.bits_allocated);
-  info.is_signed = (header[2] & 4U) != 0;
-  info.planar = (header[2] & 8U) != 0 ? planar_configuration::planar : planar_configuration::interleaved;
-  info.photometric = info.samples_per_pixel == 3 ? photometric::rgb : photometric::monochrome2;
+  const frame_info info = fuzzing::frame_from_header(reinterpret_cast<const std::uint8_t*>(bytes.data()));
   const std::vector<std::byte> fragment(reinterpret_cast<const std::byte*>(bytes.data()) + 6,
                                         reinterpret_cast<const std::byte*>(bytes.data()) + bytes.size());
   std::vector<std::byte> pixels(info.bytes());

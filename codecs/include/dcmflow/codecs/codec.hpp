@@ -51,8 +51,10 @@ class codec {
                                                encoding_effect& effect) const = 0;
 
   // Decodes one fragment into `pixels` (frame.bytes() long, laid out as `frame` says:
-  // planar or interleaved, colour as RGB). Never reads or writes out of bounds, whatever
-  // the fragment holds.
+  // planar or interleaved, colour as RGB). Returns an error for corrupt data and never
+  // reads or writes out of bounds, whatever the fragment holds (fuzzed: tests/fuzz) -- but
+  // a codec whose description says aborts_on_corrupt_input may end the process instead:
+  // decode fragments from outside through decode_untrusted() (untrusted.hpp).
   [[nodiscard]] virtual std::error_code decode(std::span<const std::byte> fragment, const frame_info& frame,
                                                std::span<std::byte> pixels) const = 0;
 
