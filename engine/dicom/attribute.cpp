@@ -1,5 +1,7 @@
 #include "dicom/attribute.hpp"
 
+#include "dicom/value_rules.hpp"
+
 #include <gdcmDict.h>
 #include <gdcmDicts.h>
 #include <gdcmGlobal.h>
@@ -113,7 +115,7 @@ result<dictionary_entry> look_up_keyword(std::string_view keyword) {
   const gdcm::DictEntry& entry =
       gdcm::Global::GetInstance().GetDicts().GetPublicDict().GetDictEntry(found->second);
   return dictionary_entry{tag{found->second.GetGroup(), found->second.GetElement()},
-                          gdcm::VR::GetVRString(entry.GetVR())};
+                          gdcm::VR::GetVRString(entry.GetVR()), gdcm::VM::GetVMString(entry.GetVM())};
 }
 
 result<attribute_assignment> parse_assignment(std::string_view text) {
@@ -130,14 +132,9 @@ result<attribute_assignment> parse_assignment(std::string_view text) {
   if (!settable_from_text(entry->vr)) {
     return failure{std::string(keyword) + " has VR " + entry->vr + ", which cannot be set from text"};
   }
-  attribute_assignment assignment{entry->tag, std::string(keyword), entry->vr,
-                                  std::string(text.substr(equals + 1))};
-  if (is_binary_vr(assignment.vr)) {
-    if (auto encoded = encode_binary_value(assignment.vr, assignment.value); !encoded) {
-      return failure{assignment.keyword + " (" + assignment.vr + "): " + encoded.error().message};
-    }
-  }
-  return assignment;
+  auto value = normalise_value({keyword, entry->vr, entry->vm}, text.substr(equals + 1));
+  if (!value) return failure{std::string(keyword) + " (" + entry->vr + "): " + value.error().message};
+  return attribute_assignment{entry->tag, std::string(keyword), entry->vr, std::move(value).value()};
 }
 
 }  // namespace dcmflow::dicom

@@ -27,12 +27,14 @@ struct attribute_assignment {
 struct dictionary_entry {
   dicom::tag tag;
   std::string vr;
+  std::string vm;  // value multiplicity: "1", "1-n", "2-2n"...
 };
 [[nodiscard]] result<dictionary_entry> look_up_keyword(std::string_view keyword);
 
-// Parses `Keyword=Value`. Fails for unknown keywords, for attributes dcmflow derives from
-// the pixels or the IOD (Rows, PixelData, SOPClassUID...), and for VRs that cannot be
-// given as text (SQ, OB...).
+// Parses `Keyword=Value`, the value checked and normalised for its VR (value_rules.hpp).
+// Fails for unknown keywords, for attributes dcmflow derives from the pixels or the IOD
+// (Rows, PixelData, SOPClassUID...), for VRs that cannot be given as text (SQ, OB...), and
+// for values their VR does not allow.
 [[nodiscard]] result<attribute_assignment> parse_assignment(std::string_view text);
 
 // US, SS, UL, SL, FL and FD are stored as binary numbers rather than text.

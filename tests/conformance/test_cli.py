@@ -71,3 +71,20 @@ def test_missing_input_fails_that_item_only(tmp_path):
                             check=1)
     assert "absent.png: cannot read image" in completed.stderr
     assert (tmp_path / "out" / "grey8.dcm").is_file()
+
+
+def test_set_values_are_normalised_for_their_vr(tmp_path):
+    run_dcmflow("convert", IMAGES / "grey8.png", "-o", tmp_path, "--set", "PatientBirthDate=1970-01-31",
+                "--set", "PatientAge=65 years", "--set", "PatientSex=female", "--set", "PatientWeight=70.5 kg",
+                check=0)
+    dataset = pydicom.dcmread(tmp_path / "grey8.dcm")
+    assert dataset.PatientBirthDate == "19700131"
+    assert dataset.PatientAge == "065Y"
+    assert dataset.PatientSex == "F"
+    assert float(dataset.PatientWeight) == 70.5
+
+
+def test_invalid_set_value_names_keyword_vr_and_problem(tmp_path):
+    completed = run_dcmflow("convert", IMAGES / "grey8.png", "-o", tmp_path,
+                            "--set", "PatientBirthDate=01/31/1970", check=2)
+    assert "PatientBirthDate (DA)" in completed.stderr and "ambiguous" in completed.stderr

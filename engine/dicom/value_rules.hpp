@@ -1,0 +1,24 @@
+#pragma once
+// Values checked against their Value Representation (PS3.5 6.2, Table 6.2-1) before they
+// go into a dataset: lengths, character repertoires, and the formats of DA, TM, DT, AS,
+// DS, IS, CS, PN and UI. Forms that can only mean one thing are normalised
+// (`1970-01-31` -> `19700131`, `65 years` -> `065Y`, `70.5 kg` -> `70.5`); anything
+// ambiguous or invalid is refused with what is wrong.
+
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+
+namespace dcmflow::dicom {
+
+struct value_target {
+  std::string_view keyword;  // some normalisations are the attribute's own (PatientSex "male" -> "M")
+  std::string_view vr;
+  std::string_view vm;       // value multiplicity from the dictionary: "1", "1-n", "2"...
+};
+
+// The value as it should be stored (padding is the writer's job), or what is wrong with it.
+[[nodiscard]] result<std::string> normalise_value(const value_target& target, std::string_view value);
+
+}  // namespace dcmflow::dicom
