@@ -7,6 +7,9 @@ find_package(TBB REQUIRED)                       # libtbb-dev
 find_package(GDCM REQUIRED)                      # libgdcm-dev
 find_package(CLI11 REQUIRED)                     # libcli11-dev
 find_package(nlohmann_json 3.10 REQUIRED)        # nlohmann-json3-dev
+find_package(OpenSSL REQUIRED)                   # libssl-dev (SHA-256)
+find_path(CSV_INCLUDE_DIR csv.h REQUIRED)        # libcsv-dev (manifests)
+find_library(CSV_LIBRARY csv REQUIRED)
 
 pkg_check_modules(VIPS REQUIRED IMPORTED_TARGET vips)   # libvips-dev
 

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "convert/output_naming.hpp"
+#include "core/digest.hpp"
 #include "dicom/dicom_reader.hpp"
 #include "dicom/secondary_capture.hpp"
 #include "dicom/uid.hpp"
@@ -25,14 +26,47 @@ result<void> compress_and_write(dicom::instance& object, const batch_options& op
   return {};
 }
 
+std::string value_of(const std::vector<dicom::attribute_assignment>& attributes, std::string_view keyword) {
+  std::string value;
+  for (const auto& assignment : attributes) {
+    if (assignment.keyword == keyword) value = assignment.value;  // the last one wins, as in the dataset
+  }
+  return value;
+}
+
+// One study per patient and accession number, or without one, per patient, study date
+// and description; an input with no PatientID is a study of its own.
+std::string study_uid_for(const std::vector<dicom::attribute_assignment>& attributes, const std::string& content,
+                          const batch_options& options) {
+  const std::string patient = value_of(attributes, "PatientID");
+  if (patient.empty()) return dicom::derived_uid(options.uid_root, options.uid_namespace, {"study-of", content});
+  const std::string accession = value_of(attributes, "AccessionNumber");
+  if (!accession.empty()) {
+    return dicom::derived_uid(options.uid_root, options.uid_namespace, {"study", patient, "accession", accession});
+  }
+  return dicom::derived_uid(options.uid_root, options.uid_namespace,
+                            {"study", patient, "date", value_of(attributes, "StudyDate"), "description",
+                             value_of(attributes, "StudyDescription")});
+}
+
 result<void> convert_image(const input_file& input, const std::filesystem::path& item_name,
                            const batch_options& options, item_record& record) {
+  std::vector<dicom::attribute_assignment> attributes;
+  if (options.item_attributes) {
+    auto own = options.item_attributes(input);
+    if (!own) return own.error();
+    attributes = std::move(own).value();
+  }
+  attributes.insert(attributes.end(), options.attributes.begin(), options.attributes.end());
+
+  auto content = sha256_of_file(input.path);
+  if (!content) return failure{"cannot read image: " + content.error().message};
   auto images = raster::load_image(input.path);
   if (!images) return images.error();
 
-  // One study and series per input; several instances only when its pages differ in size.
-  const std::string study_uid = dicom::random_uid();
-  const std::string series_uid = dicom::random_uid();
+  // One series per source document; several instances only when its pages differ in size.
+  const std::string study_uid = study_uid_for(attributes, content.value(), options);
+  const std::string series_uid = dicom::derived_uid(options.uid_root, options.uid_namespace, {"series", *content});
   const auto created = std::chrono::system_clock::now();
   const std::size_t count = images->size();
   for (std::size_t index = 0; index < count; ++index) {
@@ -41,10 +75,11 @@ result<void> convert_image(const input_file& input, const std::filesystem::path&
     const dicom::secondary_capture_request request{
         .study_instance_uid = study_uid,
         .series_instance_uid = series_uid,
-        .sop_instance_uid = dicom::random_uid(),
+        .sop_instance_uid = dicom::derived_uid(options.uid_root, options.uid_namespace,
+                                               {"instance", *content, std::to_string(index)}),
         .instance_number = static_cast<std::uint32_t>(index + 1),
         .created = created,
-        .attributes = options.attributes,
+        .attributes = attributes,
     };
     auto object = dicom::build_secondary_capture(std::move(image), request);
     if (!object) return object.error();
@@ -60,8 +95,11 @@ result<void> transcode_file(const input_file& input, const std::filesystem::path
   auto object = dicom::read_decoded(input.path);
   if (!object) return object.error();
   if (options.codec && options.codec->description().lossy) {
-    // Lossy compression makes a new image (PS3.3 C.7.6.1.1.5): it gets a new identity.
-    object->set_sop_instance_uid(dicom::random_uid());
+    // Lossy compression makes a new image (PS3.3 C.7.6.1.1.5): it gets a new identity,
+    // derived so that transcoding twice gives the same one.
+    object->set_sop_instance_uid(dicom::derived_uid(
+        options.uid_root, options.uid_namespace,
+        {"lossy", object->sop_instance_uid(), options.codec->description().transfer_syntax_uid}));
     record.notes.emplace_back("lossy compression: new SOP Instance UID");
   }
   return compress_and_write(*object, options, item_name, record);

@@ -3,6 +3,8 @@
 // recompressed. Both write under one output folder and return one record per input.
 
 #include <filesystem>
+#include <functional>
+#include <string>
 #include <memory>
 #include <span>
 #include <vector>
@@ -16,11 +18,18 @@
 
 namespace dcmflow::convert {
 
+// An input's own attributes (a manifest row), or why it has none it can use.
+using attribute_lookup = std::function<result<std::vector<dicom::attribute_assignment>>(const input_file&)>;
+
 struct batch_options {
   std::filesystem::path output_folder;
-  std::vector<dicom::attribute_assignment> attributes;  // convert only
+  std::vector<dicom::attribute_assignment> attributes;  // convert: for every input, applied last
+  attribute_lookup item_attributes;                     // convert: per input; null for none
   // Null: uncompressed. Codecs are stateless; one is shared by every worker.
   std::shared_ptr<const codecs::codec> codec;
+  // Derived UIDs: the same input under the same namespace always gives the same UIDs.
+  std::string uid_root = "2.25";
+  std::string uid_namespace = "dcmflow";
 };
 
 [[nodiscard]] std::vector<item_record> convert_images(std::span<const input_file> inputs,

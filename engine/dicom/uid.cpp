@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <random>
 
+#include "core/digest.hpp"
+
 namespace dcmflow::dicom {
 namespace {
 
@@ -35,6 +37,32 @@ std::string random_uid() {
   uuid &= ~(static_cast<uint128>(0x3) << 62);
   uuid |= static_cast<uint128>(0x2) << 62;
   return "2.25." + to_decimal(uuid);
+}
+
+std::string derived_uid(std::string_view root, std::string_view name_space,
+                        std::initializer_list<std::string_view> parts) {
+  // Hash the namespace and the parts together, each NUL-separated.
+  std::string joined(name_space);
+  for (const std::string_view part : parts) {
+    joined.push_back('\0');
+    joined.append(part);
+  }
+  const sha256_digest digest = sha256_of_parts({joined});
+  uint128 value = 0;
+  for (std::size_t i = 0; i < 16; ++i) value = (value << 8) | digest[i];
+  if (root == "2.25") {
+    // RFC 9562 version 8 (custom) and variant bits: a well-formed UUID made from a hash.
+    value &= ~(static_cast<uint128>(0xF) << 76);
+    value |= static_cast<uint128>(0x8) << 76;
+    value &= ~(static_cast<uint128>(0x3) << 62);
+    value |= static_cast<uint128>(0x2) << 62;
+    return "2.25." + to_decimal(value);
+  }
+  std::string digits = to_decimal(value);
+  const std::size_t room = 64 - std::min<std::size_t>(root.size() + 1, 64);
+  if (digits.size() > room) digits.resize(room);
+  while (digits.size() > 1 && digits.front() == '0') digits.erase(digits.begin());  // no leading zero
+  return std::string(root) + "." + digits;
 }
 
 }  // namespace dcmflow::dicom

@@ -13,8 +13,6 @@
 namespace dcmflow::dicom {
 namespace {
 
-std::string quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
-
 std::string_view trim(std::string_view text) {
   while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
   while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
@@ -147,19 +145,19 @@ result<std::string> normalise_date(std::string_view value) {
     }
     const auto parts = separator != 0 ? split(ascii, separator) : std::vector<std::string_view>{};
     if (parts.size() != 3 || !all_digits(parts[0]) || !all_digits(parts[1]) || !all_digits(parts[2])) {
-      return failure{quoted(value) + " is not a date: use YYYYMMDD or YYYY-MM-DD"};
+      return failure{"not a date: use YYYYMMDD or YYYY-MM-DD"};
     }
     if (parts[0].size() != 4) {
-      return failure{quoted(value) + " is ambiguous (day and month order): use YYYY-MM-DD, or give the column a date format"};
+      return failure{"ambiguous (day and month order): use YYYY-MM-DD, or give the column a date format"};
     }
     if (parts[1].size() > 2 || parts[2].size() > 2) {
-      return failure{quoted(value) + " is not a date: use YYYYMMDD or YYYY-MM-DD"};
+      return failure{"not a date: use YYYYMMDD or YYYY-MM-DD"};
     }
     year = to_int(parts[0]);
     month = to_int(parts[1]);
     day = to_int(parts[2]);
   }
-  if (!valid_calendar_date(year, month, day)) return failure{quoted(value) + " is not a calendar date"};
+  if (!valid_calendar_date(year, month, day)) return failure{"not a calendar date"};
   char text[32];  // room for any int: the year has 4 digits here, but the compiler cannot know
   std::snprintf(text, sizeof text, "%04d%02d%02d", year, month, day);
   return std::string(text);
@@ -172,26 +170,26 @@ result<std::string> normalise_time(std::string_view value) {
   if (const auto dot = value.find('.'); dot != std::string_view::npos) {
     main = value.substr(0, dot);
     fraction = value.substr(dot + 1);
-    if (!all_digits(fraction) || fraction.size() > 6) return failure{quoted(value) + " has a bad fraction of a second"};
+    if (!all_digits(fraction) || fraction.size() > 6) return failure{"has a bad fraction of a second"};
   }
   if (main.find(':') != std::string_view::npos) {
     const auto parts = split(main, ':');
-    if (parts.size() > 3) return failure{quoted(value) + " is not a time"};
+    if (parts.size() > 3) return failure{"not a time"};
     for (const auto part : parts) {
-      if (part.size() != 2 || !all_digits(part)) return failure{quoted(value) + " is not a time: use HH:MM:SS or HHMMSS"};
+      if (part.size() != 2 || !all_digits(part)) return failure{"not a time: use HH:MM:SS or HHMMSS"};
       digits += part;
     }
   } else {
     digits = std::string(main);
   }
   if (!all_digits(digits) || (digits.size() != 2 && digits.size() != 4 && digits.size() != 6)) {
-    return failure{quoted(value) + " is not a time: use HHMMSS"};
+    return failure{"not a time: use HHMMSS"};
   }
-  if (!fraction.empty() && digits.size() != 6) return failure{quoted(value) + " has a fraction without seconds"};
+  if (!fraction.empty() && digits.size() != 6) return failure{"has a fraction without seconds"};
   const int hours = to_int(std::string_view(digits).substr(0, 2));
   const int minutes = digits.size() >= 4 ? to_int(std::string_view(digits).substr(2, 2)) : 0;
   const int seconds = digits.size() == 6 ? to_int(std::string_view(digits).substr(4, 2)) : 0;
-  if (hours > 23 || minutes > 59 || seconds > 60) return failure{quoted(value) + " is not a time of day"};
+  if (hours > 23 || minutes > 59 || seconds > 60) return failure{"not a time of day"};
   return fraction.empty() ? digits : digits + "." + std::string(fraction);
 }
 
@@ -213,11 +211,11 @@ result<std::string> normalise_datetime(std::string_view value) {
     date_part = date_part.substr(0, 8);
   }
   auto date = normalise_date(date_part);
-  if (!date) return failure{quoted(value) + " is not a date-time"};
+  if (!date) return failure{"not a date-time"};
   std::string out = date.value();
   if (!time_part.empty()) {
     auto time = normalise_time(time_part);
-    if (!time) return failure{quoted(value) + " is not a date-time"};
+    if (!time) return failure{"not a date-time"};
     out += time.value();
   }
   if (!zone.empty()) {
@@ -227,7 +225,7 @@ result<std::string> normalise_datetime(std::string_view value) {
     if (offset[0] == '&') offset[0] = '+';
     if (offset.size() != 5 || (offset[0] != '+' && offset[0] != '-') || !all_digits(std::string_view(offset).substr(1)) ||
         to_int(std::string_view(offset).substr(1, 2)) > 14 || to_int(std::string_view(offset).substr(3, 2)) > 59) {
-      return failure{quoted(value) + " has a bad time zone offset"};
+      return failure{"has a bad time zone offset"};
     }
     out += offset;
   }
@@ -239,7 +237,7 @@ result<std::string> normalise_datetime(std::string_view value) {
 result<std::string> normalise_age(std::string_view value) {
   std::size_t digits = 0;
   while (digits < value.size() && value[digits] >= '0' && value[digits] <= '9') ++digits;
-  if (digits == 0 || digits > 3) return failure{quoted(value) + " is not an age: use nnnY, nnnM, nnnW or nnnD"};
+  if (digits == 0 || digits > 3) return failure{"not an age: use nnnY, nnnM, nnnW or nnnD"};
   const int number = to_int(value.substr(0, digits));
   const std::string unit = lower_ascii(trim(value.substr(digits)));
   struct age_unit {
@@ -256,7 +254,7 @@ result<std::string> normalise_age(std::string_view value) {
     if (known.name == unit) letter = known.code;
   }
   if (letter == 0) {
-    return failure{quoted(value) + (unit.empty() ? " needs a unit (e.g. 065Y or '65 years')" : " has an unknown unit")};
+    return failure{(unit.empty() ? "needs a unit (e.g. 065Y or '65 years')" : "has an unknown unit")};
   }
   char text[16];
   std::snprintf(text, sizeof text, "%03d%c", number, letter);
@@ -313,46 +311,46 @@ result<std::string> normalise_decimal(std::string_view keyword, std::string_view
   }
   const std::string_view number = value.substr(0, end);
   const std::string_view unit = trim(value.substr(end));
-  if (!is_decimal_string(number)) return failure{quoted(value) + " is not a decimal number"};
+  if (!is_decimal_string(number)) return failure{"not a decimal number"};
   std::string out(number);
   if (!unit.empty()) {
     const auto factor = unit_factor(keyword, unit);
-    if (!factor) return failure{quoted(value) + ": unit '" + std::string(unit) + "' is not one dcmflow converts"};
+    if (!factor) return failure{"unit '" + std::string(unit) + "' is not one dcmflow converts"};
     if (*factor != 1.0) {
       double parsed = 0;
       std::from_chars(number.data(), number.data() + number.size(), parsed);
       out = shortest_decimal(parsed * *factor);
     }
   }
-  if (out.size() > 16) return failure{quoted(value) + " is longer than the 16 characters DS allows"};
+  if (out.size() > 16) return failure{"longer than the 16 characters DS allows"};
   return out;
 }
 
 result<std::string> check_integer(std::string_view value) {
   std::string_view digits = value;
   if (!digits.empty() && (digits[0] == '+' || digits[0] == '-')) digits.remove_prefix(1);
-  if (!all_digits(digits) || value.size() > 12) return failure{quoted(value) + " is not an integer"};
+  if (!all_digits(digits) || value.size() > 12) return failure{"not an integer"};
   long long number = 0;
   std::from_chars(value.data() + (value[0] == '+' ? 1 : 0), value.data() + value.size(), number);
-  if (number < -2147483648LL || number > 2147483647LL) return failure{quoted(value) + " is outside the IS range"};
+  if (number < -2147483648LL || number > 2147483647LL) return failure{"outside the IS range"};
   return std::string(value);
 }
 
 result<std::string> check_uid(std::string_view value) {
-  if (value.size() > 64) return failure{quoted(value) + " is longer than 64 characters"};
+  if (value.size() > 64) return failure{"longer than 64 characters"};
   for (const auto component : split(value, '.')) {
-    if (!all_digits(component)) return failure{quoted(value) + " is not a UID (digits and dots)"};
-    if (component.size() > 1 && component[0] == '0') return failure{quoted(value) + " has a component with a leading zero"};
+    if (!all_digits(component)) return failure{"not a UID (digits and dots)"};
+    if (component.size() > 1 && component[0] == '0') return failure{"has a component with a leading zero"};
   }
   return std::string(value);
 }
 
 result<std::string> check_person_name(std::string_view value) {
   const auto groups = split(value, '=');
-  if (groups.size() > 3) return failure{quoted(value) + " has more than 3 component groups"};
+  if (groups.size() > 3) return failure{"has more than 3 component groups"};
   for (const auto group : groups) {
-    if (split(group, '^').size() > 5) return failure{quoted(value) + " has more than 5 name components"};
-    if (utf8_length(group).value_or(0) > 64) return failure{quoted(value) + " has a component group over 64 characters"};
+    if (split(group, '^').size() > 5) return failure{"has more than 5 name components"};
+    if (utf8_length(group).value_or(0) > 64) return failure{"has a component group over 64 characters"};
   }
   return std::string(value);
 }
@@ -377,10 +375,10 @@ result<std::string> check_code_string(std::string_view keyword, std::string_view
   if (auto synonym = keyword_synonym(keyword, value)) return *synonym;
   std::string out(value);
   std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  if (out.size() > 16) return failure{quoted(value) + " is longer than 16 characters"};
+  if (out.size() > 16) return failure{"longer than 16 characters"};
   if (!std::all_of(out.begin(), out.end(), [](char c) { return std::isupper(static_cast<unsigned char>(c)) ||
                                                               std::isdigit(static_cast<unsigned char>(c)) || c == ' ' || c == '_'; })) {
-    return failure{quoted(value) + " may hold only A-Z, 0-9, space and _"};
+    return failure{"may hold only A-Z, 0-9, space and _"};
   }
   return out;
 }
@@ -416,15 +414,15 @@ result<std::string> normalise_single(const value_target& target, std::string_vie
     return std::string(value);
   }
 
-  if (has_forbidden_control(value, text_vr)) return failure{quoted(value) + " contains control characters"};
+  if (has_forbidden_control(value, text_vr)) return failure{"contains control characters"};
   const auto length = utf8_length(value);
   if (!length) return failure{"the value is not valid UTF-8"};
-  if (vr == "AE" && !is_ascii_printable(value)) return failure{quoted(value) + " may hold only ASCII characters"};
-  if (vr == "UR" && value.find(' ') != std::string_view::npos) return failure{quoted(value) + " may not contain spaces"};
+  if (vr == "AE" && !is_ascii_printable(value)) return failure{"may hold only ASCII characters"};
+  if (vr == "UR" && value.find(' ') != std::string_view::npos) return failure{"may not contain spaces"};
   if (vr == "PN") return check_person_name(value);
   for (const auto& limit : string_limits) {
     if (limit.vr == vr && *length > limit.characters) {
-      return failure{quoted(value) + " is longer than the " + std::to_string(limit.characters) + " characters " +
+      return failure{"longer than the " + std::to_string(limit.characters) + " characters " +
                      std::string(vr) + " allows"};
     }
   }
@@ -440,7 +438,7 @@ result<std::string> normalise_value(const value_target& target, std::string_view
   const std::vector<std::string_view> values = single_valued ? std::vector<std::string_view>{value} : split(value, '\\');
   const multiplicity vm = parse_vm(target.vm);
   if (!value.empty() && (values.size() < vm.min || values.size() > vm.max)) {
-    return failure{quoted(value) + " has " + std::to_string(values.size()) + " values; " + std::string(target.keyword) +
+    return failure{"has " + std::to_string(values.size()) + " values; " + std::string(target.keyword) +
                    " takes " + std::string(target.vm)};
   }
   std::string out;

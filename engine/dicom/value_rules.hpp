@@ -3,7 +3,8 @@
 // go into a dataset: lengths, character repertoires, and the formats of DA, TM, DT, AS,
 // DS, IS, CS, PN and UI. Forms that can only mean one thing are normalised
 // (`1970-01-31` -> `19700131`, `65 years` -> `065Y`, `70.5 kg` -> `70.5`); anything
-// ambiguous or invalid is refused with what is wrong.
+// ambiguous or invalid is refused with what is wrong -- never quoting the value, which may
+// be a name or a birth date (messages reach the terminal).
 
 #include <string>
 #include <string_view>

@@ -21,6 +21,17 @@ void add_batch_options(CLI::App& command, batch_arguments& args, std::string_vie
                      "htj2k, htj2k:RATIO, jpeg:Q (see dcmflow codecs)")
       ->default_str("none");
   command.add_option("--threads", args.threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
+  command.add_option("--uid-root", args.uid_root, "Root of the UIDs dcmflow derives (an organisation's root)")
+      ->capture_default_str()
+      ->check([](const std::string& root) {
+        const bool valid = !root.empty() && root.size() <= 40 && root.front() != '.' && root.back() != '.' &&
+                           root.find_first_not_of("0123456789.") == std::string::npos &&
+                           root.find("..") == std::string::npos;
+        return valid ? std::string() : "a UID root is digits and dots, at most 40 characters";
+      });
+  command.add_option("--uid-namespace", args.uid_namespace,
+                     "Namespace of derived UIDs: the same input in the same namespace keeps its UIDs")
+      ->capture_default_str();
 }
 
 int run_batch_command(std::string_view command_name, const batch_arguments& args, convert::batch_options options,
@@ -32,6 +43,8 @@ int run_batch_command(std::string_view command_name, const batch_arguments& args
     return exit_usage;
   }
   options.output_folder = args.output;
+  options.uid_root = args.uid_root;
+  options.uid_namespace = args.uid_namespace;
   std::filesystem::create_directories(args.output, error);
   if (error) {
     std::cerr << "dcmflow " << command_name << ": cannot create output folder " << args.output << ": "

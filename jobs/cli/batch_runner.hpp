@@ -19,6 +19,8 @@ struct batch_arguments {
   std::filesystem::path output;
   std::string codec = "none";
   int threads = 0;
+  std::string uid_root = "2.25";
+  std::string uid_namespace = "dcmflow";
 };
 
 void add_batch_options(CLI::App& command, batch_arguments& args, std::string_view inputs_help);

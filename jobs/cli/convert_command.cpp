@@ -1,5 +1,6 @@
 #include "cli/convert_command.hpp"
 
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -8,6 +9,7 @@
 #include "cli/batch_runner.hpp"
 #include "cli/exit_codes.hpp"
 #include "dicom/attribute.hpp"
+#include "manifest/manifest.hpp"
 
 namespace dcmflow::cli {
 namespace {
@@ -15,6 +17,8 @@ namespace {
 struct convert_arguments {
   batch_arguments batch;
   std::vector<std::string> assignments;
+  std::filesystem::path manifest;
+  bool allow_missing_patient_id = false;
 };
 
 int run_convert(const convert_arguments& args) {
@@ -27,6 +31,33 @@ int run_convert(const convert_arguments& args) {
     }
     options.attributes.push_back(std::move(assignment).value());
   }
+  const bool patient_id_set = std::any_of(options.attributes.begin(), options.attributes.end(),
+                                          [](const auto& a) { return a.keyword == "PatientID" && !a.value.empty(); });
+  std::shared_ptr<const manifest::manifest> rows;
+  if (!args.manifest.empty()) {
+    auto loaded = manifest::manifest::load(args.manifest, {args.allow_missing_patient_id, patient_id_set});
+    if (!loaded) {
+      std::cerr << "dcmflow convert: " << loaded.error().message << '\n';
+      return exit_usage;
+    }
+    rows = std::make_shared<const manifest::manifest>(std::move(loaded).value());
+    options.item_attributes = [rows](const convert::input_file& input)
+        -> result<std::vector<dicom::attribute_assignment>> {
+      auto row = rows->row_for(input.path);
+      if (!row) return row.error();
+      const manifest::manifest_row& found = *row.value();
+      if (!found.problems.empty()) {
+        std::string all;
+        for (const auto& problem : found.problems) all += (all.empty() ? "" : "; ") + problem;
+        return failure{all};
+      }
+      return found.attributes;
+    };
+  } else if (!patient_id_set && !args.allow_missing_patient_id) {
+    std::cerr << "dcmflow convert: no PatientID: give --manifest, --set PatientID=..., "
+                 "or --allow-missing-patient-id\n";
+    return exit_usage;
+  }
   return run_batch_command("convert", args.batch, std::move(options), convert::convert_images);
 }
 
@@ -38,6 +69,12 @@ std::function<int()> add_convert_command(CLI::App& app) {
   add_batch_options(*command, args->batch, "Image files or folders (searched recursively)");
   command->add_option("--set", args->assignments,
                       "Set an attribute by its DICOM keyword, e.g. --set PatientID=123 (repeatable)");
+  command->add_option("--manifest", args->manifest,
+                      "CSV (header row) or JSON array: column 'file' names inputs (globs allowed), the other "
+                      "columns are DICOM keywords")
+      ->check(CLI::ExistingFile);
+  command->add_flag("--allow-missing-patient-id", args->allow_missing_patient_id,
+                    "Convert inputs that have no PatientID (leaving it empty)");
   return [command, args] { return command->parsed() ? run_convert(*args) : -1; };
 }
 

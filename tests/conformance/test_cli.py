@@ -68,13 +68,15 @@ def test_set_writes_attributes_by_keyword_with_their_vr(tmp_path):
 
 def test_missing_input_fails_that_item_only(tmp_path):
     completed = run_dcmflow("convert", IMAGES / "grey8.png", tmp_path / "absent.png", "-o", tmp_path / "out",
+                            "--allow-missing-patient-id",
                             check=1)
     assert "absent.png: cannot read image" in completed.stderr
     assert (tmp_path / "out" / "grey8.dcm").is_file()
 
 
 def test_set_values_are_normalised_for_their_vr(tmp_path):
-    run_dcmflow("convert", IMAGES / "grey8.png", "-o", tmp_path, "--set", "PatientBirthDate=1970-01-31",
+    run_dcmflow("convert", IMAGES / "grey8.png", "-o", tmp_path, "--set", "PatientID=P1",
+                "--set", "PatientBirthDate=1970-01-31",
                 "--set", "PatientAge=65 years", "--set", "PatientSex=female", "--set", "PatientWeight=70.5 kg",
                 check=0)
     dataset = pydicom.dcmread(tmp_path / "grey8.dcm")

@@ -49,14 +49,14 @@ LOSSLESS = {
 def reference(tmp_path_factory):
     """The uncompressed conversion: what every lossless codec must give back."""
     out = tmp_path_factory.mktemp("none")
-    run_dcmflow("convert", *[IMAGES / s for s in SOURCES], "-o", out, check=0)
+    run_dcmflow("convert", *[IMAGES / s for s in SOURCES], "-o", out, "--set", "PatientID=INTEROP", check=0)
     return {s: decode_with_pydicom(out / (pathlib.Path(s).stem + ".dcm")) for s in SOURCES}
 
 
 def convert_with(codec, tmp_path):
     out = tmp_path / codec.replace(":", "_")
     # Baseline JPEG is 8-bit only: its one 16-bit input fails, and the run says so (exit 1).
-    run_dcmflow("convert", *[IMAGES / s for s in SOURCES], "-o", out, "--codec", codec,
+    run_dcmflow("convert", *[IMAGES / s for s in SOURCES], "-o", out, "--codec", codec, "--set", "PatientID=INTEROP",
                 check=1 if codec.startswith("jpeg:") else 0)
     return out
 
@@ -140,5 +140,6 @@ def test_jpeg_colour_is_stored_as_ybr_full_422(tmp_path):
 
 
 def test_unknown_codec_is_a_usage_error(tmp_path):
-    completed = run_dcmflow("convert", IMAGES / "grey8.png", "-o", tmp_path, "--codec", "webp", check=2)
+    completed = run_dcmflow("convert", IMAGES / "grey8.png", "-o", tmp_path, "--codec", "webp",
+                            "--set", "PatientID=P1", check=2)
     assert "webp" in completed.stderr

@@ -64,7 +64,7 @@ def test_corpus_image_keeps_its_pixels_and_is_valid(converted, source):
 
 def test_broken_images_fail_alone_with_a_clear_message(tmp_path):
     inputs = [CORPUS / "bad" / name for name in BROKEN_IMAGES] + [CORPUS / "images" / "pngsuite-basn0g16.png"]
-    completed = run_dcmflow("convert", *inputs, "-o", tmp_path, check=1)
+    completed = run_dcmflow("convert", *inputs, "-o", tmp_path, "--set", "PatientID=CORPUS", check=1)
     for name in BROKEN_IMAGES:
         assert any(line.startswith(str(CORPUS / "bad" / name) + ": cannot read image: ")
                    for line in completed.stderr.splitlines()), (name, completed.stderr)
@@ -75,6 +75,7 @@ def test_broken_images_fail_alone_with_a_clear_message(tmp_path):
 
 def test_tiff_whose_directory_points_to_itself_gives_its_one_page_and_stops(tmp_path):
     # libtiff detects the loop; the first directory is a whole image and is kept.
-    run_dcmflow("convert", CORPUS / "bad" / "libtiff-test_ifd_loop_to_self.tif", "-o", tmp_path, check=0)
+    run_dcmflow("convert", CORPUS / "bad" / "libtiff-test_ifd_loop_to_self.tif", "-o", tmp_path,
+                "--set", "PatientID=CORPUS", check=0)
     dataset = pydicom.dcmread(tmp_path / "libtiff-test_ifd_loop_to_self.dcm")
     assert int(getattr(dataset, "NumberOfFrames", 1)) == 1

@@ -1,0 +1,219 @@
+#include "manifest/manifest.hpp"
+
+#include <csv.h>
+#include <glob.h>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "dicom/value_rules.hpp"
+
+namespace dcmflow::manifest {
+namespace {
+
+using table = std::vector<std::vector<std::string>>;  // records of fields; record 0 is the header
+
+std::string read_whole(const std::filesystem::path& file, bool& ok) {
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  ok = static_cast<bool>(in) || in.eof();
+  return text.str();
+}
+
+// CSV through libcsv (RFC 4180: quoted fields, doubled quotes, newlines inside quotes).
+result<table> parse_csv(const std::string& text, const std::string& name) {
+  struct collector {
+    table records;
+    std::vector<std::string> current;
+  } state;
+  csv_parser parser{};
+  if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI) != 0) return failure{name + ": cannot start the CSV parser"};
+  const auto on_field = [](void* field, std::size_t size, void* data) {
+    static_cast<collector*>(data)->current.emplace_back(static_cast<const char*>(field), size);
+  };
+  const auto on_record = [](int, void* data) {
+    auto* into = static_cast<collector*>(data);
+    into->records.push_back(std::move(into->current));
+    into->current.clear();
+  };
+  std::string_view body = text;
+  if (body.substr(0, 3) == "\xEF\xBB\xBF") body.remove_prefix(3);  // a UTF-8 byte order mark, from spreadsheets
+  const std::size_t parsed = csv_parse(&parser, body.data(), body.size(), on_field, on_record, &state);
+  const bool complete = parsed == body.size() && csv_fini(&parser, on_field, on_record, &state) == 0;
+  const std::string error = complete ? std::string() : csv_strerror(csv_error(&parser));
+  csv_free(&parser);
+  if (!complete) {
+    return failure{name + ":" + std::to_string(state.records.size() + 1) + ": not valid CSV: " + error};
+  }
+  return state.records;
+}
+
+// A JSON array of objects becomes the same table: the union of keys is the header.
+result<table> parse_json(const std::string& text, const std::string& name) {
+  nlohmann::json document;
+  try {
+    document = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& error) {
+    return failure{name + ": not valid JSON: " + error.what()};
+  }
+  if (!document.is_array()) return failure{name + ": a JSON manifest is an array of objects"};
+  std::vector<std::string> header;
+  for (std::size_t i = 0; i < document.size(); ++i) {
+    if (!document[i].is_object()) return failure{name + ":" + std::to_string(i + 1) + ": not a JSON object"};
+    for (const auto& [key, value] : document[i].items()) {
+      if (std::find(header.begin(), header.end(), key) == header.end()) header.push_back(key);
+    }
+  }
+  table records{header};
+  for (const auto& object : document) {
+    std::vector<std::string> record;
+    for (const auto& key : header) {
+      const auto found = object.find(key);
+      if (found == object.end() || found->is_null()) {
+        record.emplace_back();
+      } else {
+        record.push_back(found->is_string() ? found->get<std::string>() : found->dump());
+      }
+    }
+    records.push_back(std::move(record));
+  }
+  return records;
+}
+
+std::vector<std::filesystem::path> expand(const std::filesystem::path& folder, const std::string& pattern) {
+  const std::filesystem::path named(pattern);
+  const std::filesystem::path full = named.is_absolute() ? named : folder / named;
+  std::vector<std::filesystem::path> files;
+  glob_t found{};
+  if (glob(full.c_str(), GLOB_NOSORT, nullptr, &found) == 0) {
+    for (std::size_t i = 0; i < found.gl_pathc; ++i) files.emplace_back(found.gl_pathv[i]);
+  }
+  globfree(&found);
+  std::error_code error;
+  for (auto& file : files) file = std::filesystem::weakly_canonical(file, error);
+  return files;
+}
+
+std::string value_of(const manifest_row& row, std::string_view keyword) {
+  for (const auto& assignment : row.attributes) {
+    if (assignment.keyword == keyword) return assignment.value;
+  }
+  return {};
+}
+
+// Rows that give one PatientID two names or birth dates fail together: a PACS would merge
+// them into one patient. (Messages name rows, never the values.)
+void mark_conflicting_demographics(std::vector<manifest_row>& rows, const std::string& name) {
+  std::map<std::string, std::vector<std::size_t>> by_patient;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const std::string id = value_of(rows[i], "PatientID");
+    if (!id.empty()) by_patient[id].push_back(i);
+  }
+  for (const auto& [id, members] : by_patient) {
+    for (const std::string_view keyword : {"PatientName", "PatientBirthDate"}) {
+      std::set<std::string> values;
+      for (const std::size_t i : members) {
+        if (const std::string value = value_of(rows[i], keyword); !value.empty()) values.insert(value);
+      }
+      if (values.size() < 2) continue;
+      std::string row_list;
+      for (const std::size_t i : members) row_list += (row_list.empty() ? "" : ", ") + std::to_string(rows[i].row);
+      for (const std::size_t i : members) {
+        rows[i].problems.push_back(name + ":" + std::to_string(rows[i].row) +
+                                   ": conflicting demographics: rows " + row_list +
+                                   " give one PatientID different " + std::string(keyword) + " values");
+      }
+    }
+  }
+}
+
+}  // namespace
+
+result<manifest> manifest::load(const std::filesystem::path& file, const manifest_options& options) {
+  const std::string name = file.string();
+  bool readable = false;
+  const std::string text = read_whole(file, readable);
+  if (!readable) return failure{name + ": cannot read the manifest"};
+  const std::string extension = file.extension().string();
+  auto records = extension == ".json" || extension == ".JSON" ? parse_json(text, name) : parse_csv(text, name);
+  if (!records) return records.error();
+  if (records->empty()) return failure{name + ": empty manifest"};
+
+  // The header: `file`, then DICOM keywords resolved once.
+  const std::vector<std::string>& header = records->front();
+  std::size_t file_column = header.size();
+  std::vector<dicom::dictionary_entry> entries(header.size());
+  for (std::size_t column = 0; column < header.size(); ++column) {
+    const std::string& keyword = header[column];
+    if (keyword == "file") {
+      file_column = column;
+      continue;
+    }
+    auto entry = dicom::look_up_keyword(keyword);
+    if (!entry) return failure{name + ":1:" + std::to_string(column + 1) + ": " + entry.error().message};
+    auto probe = dicom::parse_assignment(keyword + "=");  // derived attributes, SQ...: refused here
+    if (!probe) return failure{name + ":1:" + std::to_string(column + 1) + ": " + probe.error().message};
+    entries[column] = entry.value();
+  }
+  if (file_column == header.size()) return failure{name + ":1: the manifest has no 'file' column"};
+
+  manifest loaded;
+  loaded.name_ = name;
+  const std::filesystem::path folder = file.parent_path().empty() ? "." : file.parent_path();
+  for (std::size_t record = 1; record < records->size(); ++record) {
+    const std::vector<std::string>& fields = (*records)[record];
+    if (fields.size() == 1 && fields[0].empty()) continue;  // a blank line
+    manifest_row row;
+    row.row = record + 1;
+    const std::string where = name + ":" + std::to_string(row.row);
+    if (fields.size() != header.size()) {
+      row.problems.push_back(where + ": " + std::to_string(fields.size()) + " fields, the header has " +
+                             std::to_string(header.size()));
+    }
+    for (std::size_t column = 0; column < std::min(fields.size(), header.size()); ++column) {
+      if (column == file_column) {
+        row.file_pattern = fields[column];
+        continue;
+      }
+      const dicom::dictionary_entry& entry = entries[column];
+      auto value = dicom::normalise_value({header[column], entry.vr, entry.vm}, fields[column]);
+      if (!value) {
+        row.problems.push_back(where + ":" + std::to_string(column + 1) + ": " + header[column] + " (" + entry.vr +
+                               "): " + value.error().message);
+        continue;
+      }
+      row.attributes.push_back({entry.tag, header[column], entry.vr, std::move(value).value()});
+    }
+    if (row.file_pattern.empty()) row.problems.push_back(where + ": no file named");
+    if (value_of(row, "PatientID").empty() && !options.patient_id_given_elsewhere &&
+        !options.allow_missing_patient_id) {
+      row.problems.push_back(where + ": no PatientID (or pass --allow-missing-patient-id)");
+    }
+    loaded.rows_.push_back(std::move(row));
+  }
+  mark_conflicting_demographics(loaded.rows_, name);
+
+  for (std::size_t i = 0; i < loaded.rows_.size(); ++i) {
+    for (const auto& path : expand(folder, loaded.rows_[i].file_pattern)) loaded.rows_by_file_[path].push_back(i);
+  }
+  return loaded;
+}
+
+result<const manifest_row*> manifest::row_for(const std::filesystem::path& input) const {
+  std::error_code error;
+  const auto found = rows_by_file_.find(std::filesystem::weakly_canonical(input, error));
+  if (found == rows_by_file_.end()) return failure{"no row of " + name_ + " names this file"};
+  if (found->second.size() > 1) {
+    std::string list;
+    for (const std::size_t i : found->second) list += (list.empty() ? "" : ", ") + std::to_string(rows_[i].row);
+    return failure{"rows " + list + " of " + name_ + " all name this file"};
+  }
+  return &rows_[found->second.front()];
+}
+
+}  // namespace dcmflow::manifest

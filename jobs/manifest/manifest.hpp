@@ -1,0 +1,47 @@
+#pragma once
+// Manifests: which patient and study each input belongs to. A CSV file with a header row,
+// or a JSON array of objects. Column `file` names the input (relative to the manifest's
+// folder; a glob is allowed); every other column is a DICOM keyword. Values are checked
+// for their VR when the manifest is read; a bad row fails its inputs, never the run.
+
+#include <cstddef>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "dicom/attribute.hpp"
+
+namespace dcmflow::manifest {
+
+struct manifest_options {
+  bool allow_missing_patient_id = false;
+  bool patient_id_given_elsewhere = false;  // --set PatientID=... covers every row
+};
+
+struct manifest_row {
+  std::size_t row = 0;                              // CSV record (header is row 1) or JSON object (from 1)
+  std::string file_pattern;
+  std::vector<dicom::attribute_assignment> attributes;
+  std::vector<std::string> problems;                // "FILE:ROW:COLUMN: Keyword (VR): what is wrong"
+};
+
+class manifest {
+ public:
+  // Fails (a usage error) only when the manifest as a whole is unusable: unreadable, not
+  // CSV or JSON, no `file` column, a column that is no DICOM keyword.
+  [[nodiscard]] static result<manifest> load(const std::filesystem::path& file, const manifest_options& options);
+
+  // The row naming an input (which may still carry problems), or why there is none.
+  [[nodiscard]] result<const manifest_row*> row_for(const std::filesystem::path& input) const;
+
+  [[nodiscard]] const std::vector<manifest_row>& rows() const { return rows_; }
+
+ private:
+  std::string name_;                                   // as given, for messages
+  std::vector<manifest_row> rows_;
+  std::map<std::filesystem::path, std::vector<std::size_t>> rows_by_file_;  // canonical path -> rows
+};
+
+}  // namespace dcmflow::manifest
