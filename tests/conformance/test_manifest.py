@@ -1,0 +1,140 @@
+"""Manifests: per-input patient and study data, checked per cell (FILE:ROW:COLUMN), bad rows
+failing only their inputs; UIDs derived from content (stable across runs); studies grouped
+by patient and accession number."""
+
+import json
+import os
+import pathlib
+import shutil
+
+import pydicom
+import pytest
+
+from dcmflow_testing import dciodvfy_errors, run_dcmflow
+
+IMAGES = pathlib.Path(os.environ.get("DCMFLOW_TEST_IMAGES", ""))
+
+CSV = """file,PatientID,PatientName,PatientBirthDate,PatientSex,PatientAge,PatientWeight,AccessionNumber,StudyDescription
+grey8.png,P001,Wang^XiaoDong=王^小东=,1970-01-31,男,55 years,70.5 kg,ACC-1,Report
+rgb.png,P001,Wang^XiaoDong=王^小东=,19700131,M,55Y,70.5,ACC-1,Photo
+grey16.png,P002,Müller^Anna,01/31/1970,F,,,ACC-2,
+pages*.tif,P003,Doe^John,1960-05-05,M,,,ACC-3,Scan
+scan.bmp,P004,Roe^Jane,1950-01-01,F,,,ACC-4,
+photo.jpg,P004,Roe^Janet,1950-01-01,F,,,ACC-5,
+palette.png,,Nobody,,,,,,
+"""
+
+
+@pytest.fixture()
+def inputs(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("grey8.png", "rgb.png", "grey16.png", "pages.tif", "pages_rgb.tif", "scan.bmp", "photo.jpg",
+                 "palette.png", "rgba.png"):
+        shutil.copy(IMAGES / name, folder / name)
+    return folder
+
+
+def convert(inputs, manifest_text, out, name="manifest.csv", extra=()):
+    manifest = inputs / name
+    manifest.write_text(manifest_text, encoding="utf-8")
+    files = sorted(p for p in inputs.iterdir() if p.suffix != manifest.suffix)
+    completed = run_dcmflow("convert", *files, "-o", out, "--manifest", manifest, *extra)
+    report = json.loads((out / "report.json").read_text())
+    return completed, {pathlib.Path(item["input"]).name: item for item in report["items"]}
+
+
+def test_rows_are_applied_normalised_and_valid(inputs, tmp_path):
+    completed, items = convert(inputs, CSV, tmp_path / "out")
+    assert completed.returncode == 1
+    dataset = pydicom.dcmread(tmp_path / "out" / items["grey8.png"]["outputs"][0])
+    assert dataset.PatientID == "P001"
+    # Groups kept as written, trailing empty phonetic group included (raw bytes, UTF-8).
+    assert dataset.get_item(0x00100010).value.rstrip(b" ") == "Wang^XiaoDong=王^小东=".encode()
+    assert dataset.PatientName.ideographic == "王^小东"
+    assert dataset.PatientBirthDate == "19700131"
+    assert dataset.PatientSex == "M"
+    assert dataset.PatientAge == "055Y"
+    assert float(dataset.PatientWeight) == 70.5
+    assert dataset.SpecificCharacterSet == "ISO_IR 192"
+    assert dciodvfy_errors(tmp_path / "out" / items["grey8.png"]["outputs"][0]) == []
+    # a glob row names both TIFFs
+    assert items["pages.tif"]["status"] == "ok" and items["pages_rgb.tif"]["status"] == "ok"
+
+
+def test_a_bad_cell_fails_its_row_with_file_row_column(inputs, tmp_path):
+    completed, items = convert(inputs, CSV, tmp_path / "out")
+    error = items["grey16.png"]["error"]
+    assert items["grey16.png"]["status"] == "failed"
+    assert error.endswith("manifest.csv:4:4: PatientBirthDate (DA): ambiguous (day and month order): "
+                          "use YYYY-MM-DD, or give the column a date format")
+    assert "01/31/1970" not in completed.stderr  # values (a birth date here) are never echoed
+
+
+def test_conflicting_demographics_fail_every_row_of_that_patient(inputs, tmp_path):
+    _, items = convert(inputs, CSV, tmp_path / "out")
+    for name in ("scan.bmp", "photo.jpg"):
+        assert items[name]["status"] == "failed"
+        assert "conflicting demographics: rows 6, 7 give one PatientID different PatientName values" \
+            in items[name]["error"]
+
+
+def test_missing_patient_id_and_unnamed_inputs_fail(inputs, tmp_path):
+    _, items = convert(inputs, CSV, tmp_path / "out")
+    assert "manifest.csv:8: no PatientID" in items["palette.png"]["error"]
+    assert items["rgba.png"]["status"] == "failed"
+    assert "no row of" in items["rgba.png"]["error"]
+
+
+def test_missing_patient_id_is_allowed_when_asked(inputs, tmp_path):
+    _, items = convert(inputs, CSV, tmp_path / "out", extra=["--allow-missing-patient-id"])
+    assert items["palette.png"]["status"] == "ok"
+
+
+def test_json_manifest_gives_the_same_objects(inputs, tmp_path):
+    rows = [{"file": "grey8.png", "PatientID": "P001", "PatientName": "Wang^XiaoDong=王^小东=",
+             "PatientBirthDate": "1970-01-31", "PatientWeight": 70.5, "AccessionNumber": "ACC-1"}]
+    _, items = convert(inputs, json.dumps(rows, ensure_ascii=False), tmp_path / "json", name="manifest.json")
+    dataset = pydicom.dcmread(tmp_path / "json" / items["grey8.png"]["outputs"][0])
+    assert dataset.get_item(0x00100010).value.rstrip(b" ") == "Wang^XiaoDong=王^小东=".encode()
+    assert dataset.PatientBirthDate == "19700131"
+    assert float(dataset.PatientWeight) == 70.5
+
+
+def test_unknown_column_is_a_usage_error_naming_row_and_column(inputs, tmp_path):
+    manifest = inputs / "bad.csv"
+    manifest.write_text("file,PatientID,Colour\ngrey8.png,P1,red\n")
+    completed = run_dcmflow("convert", inputs / "grey8.png", "-o", tmp_path / "out", "--manifest", manifest, check=2)
+    assert f"{manifest}:1:3: unknown DICOM keyword 'Colour'" in completed.stderr
+
+
+def test_uids_are_derived_stable_and_grouped_by_patient_and_accession(inputs, tmp_path):
+    _, first = convert(inputs, CSV, tmp_path / "a")
+    _, second = convert(inputs, CSV, tmp_path / "b")
+
+    def uids(out, items, name):
+        d = pydicom.dcmread(out / items[name]["outputs"][0], stop_before_pixels=True)
+        return d.StudyInstanceUID, d.SeriesInstanceUID, d.SOPInstanceUID
+
+    for name in ("grey8.png", "rgb.png", "pages.tif"):
+        assert uids(tmp_path / "a", first, name) == uids(tmp_path / "b", second, name)  # idempotent re-runs
+    grey8 = uids(tmp_path / "a", first, "grey8.png")
+    rgb = uids(tmp_path / "a", first, "rgb.png")
+    pages = uids(tmp_path / "a", first, "pages.tif")
+    assert grey8[0] == rgb[0]            # same patient and accession: one study
+    assert grey8[1] != rgb[1]            # one series per source document
+    assert grey8[2] != rgb[2]
+    assert pages[0] != grey8[0]          # another patient: another study
+    assert all(uid.startswith("2.25.") for uid in grey8 + rgb + pages)
+
+
+def test_uid_root_and_namespace(inputs, tmp_path):
+    manifest = inputs / "m.csv"
+    manifest.write_text("file,PatientID\ngrey8.png,P1\n")
+    for out, namespace in ((tmp_path / "x", "job-x"), (tmp_path / "y", "job-y")):
+        run_dcmflow("convert", inputs / "grey8.png", "-o", out, "--manifest", manifest,
+                    "--uid-root", "1.2.826.0.1.3680043.10.999", "--uid-namespace", namespace, check=0)
+    x = pydicom.dcmread(tmp_path / "x" / "grey8.dcm").SOPInstanceUID
+    y = pydicom.dcmread(tmp_path / "y" / "grey8.dcm").SOPInstanceUID
+    assert x.startswith("1.2.826.0.1.3680043.10.999.") and len(x) <= 64
+    assert x != y
