@@ -80,6 +80,7 @@ result<void> convert_image(const input_file& input, const std::filesystem::path&
         .instance_number = static_cast<std::uint32_t>(index + 1),
         .created = created,
         .attributes = attributes,
+        .character_set = options.character_set,
     };
     auto object = dicom::build_secondary_capture(std::move(image), request);
     if (!object) return object.error();

@@ -15,6 +15,7 @@
 #include "convert/input_listing.hpp"
 #include "core/item.hpp"
 #include "dicom/attribute.hpp"
+#include "dicom/character_set.hpp"
 
 namespace dcmflow::convert {
 
@@ -28,6 +29,7 @@ struct batch_options {
   // Null: uncompressed. Codecs are stateless; one is shared by every worker.
   std::shared_ptr<const codecs::codec> codec;
   // Derived UIDs: the same input under the same namespace always gives the same UIDs.
+  dicom::character_set character_set = dicom::character_set::utf8;  // convert: of the text written
   std::string uid_root = "2.25";
   std::string uid_namespace = "dcmflow";
 };

@@ -51,6 +51,9 @@ void add_series_and_equipment(gdcm::DataSet& ds, const secondary_capture_request
   set_text(ds, {0x0020, 0x000E}, "UI", request.series_instance_uid);
   set_text(ds, {0x0020, 0x0011}, "IS", "1");   // SeriesNumber
   set_text(ds, {0x0008, 0x0064}, "CS", "WSD");  // ConversionType: workstation
+  // General Equipment is optional for SC, but a manifest may fill it (InstitutionName); its
+  // type 2 Manufacturer -- of the equipment that made the original, unknown -- stays empty.
+  set_text(ds, {0x0008, 0x0070}, "LO", "");
   set_text(ds, {0x0018, 0x1016}, "LO", "dcmflow");              // SecondaryCaptureDeviceManufacturer
   set_text(ds, {0x0018, 0x1019}, "LO", DCMFLOW_VERSION);        // SecondaryCaptureDeviceSoftwareVersions
 }
@@ -124,7 +127,7 @@ result<instance> build_secondary_capture(raster::raster image, const secondary_c
 
   gdcm::DataSet& ds = state->file->GetDataSet();
   const date_time now = local_date_time(request.created);
-  set_text(ds, {0x0008, 0x0005}, "CS", "ISO_IR 192");  // SpecificCharacterSet: UTF-8
+  set_text(ds, {0x0008, 0x0005}, "CS", specific_character_set(request.character_set));
   set_text(ds, {0x0008, 0x0012}, "DA", now.date);      // InstanceCreationDate
   set_text(ds, {0x0008, 0x0013}, "TM", now.time);      // InstanceCreationTime
   set_text(ds, {0x0008, 0x0016}, "UI", state->sop_class_uid);
@@ -132,7 +135,16 @@ result<instance> build_secondary_capture(raster::raster image, const secondary_c
   add_patient_and_study(ds, request);
   add_series_and_equipment(ds, request);
   add_image(ds, image, cls, now, request.instance_number);
-  for (const attribute_assignment& assignment : request.attributes) {
+  for (const attribute_assignment& given : request.attributes) {
+    attribute_assignment assignment = given;
+    if (is_character_set_vr(assignment.vr)) {
+      auto encoded = encode_text(assignment.value, request.character_set, assignment.vr);
+      if (!encoded) {
+        return failure{assignment.keyword + " (" + assignment.vr + "): " + encoded.error().message + " (" +
+                       std::string(specific_character_set(request.character_set)) + ")"};
+      }
+      assignment.value = std::move(encoded).value();
+    }
     if (auto applied = apply_assignment(ds, assignment); !applied) return applied.error();
     if (assignment.tag == tag{0x0008, 0x0018}) state->sop_instance_uid = assignment.value;
   }

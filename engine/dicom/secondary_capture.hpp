@@ -9,6 +9,7 @@
 
 #include "core/result.hpp"
 #include "dicom/attribute.hpp"
+#include "dicom/character_set.hpp"
 #include "dicom/instance.hpp"
 #include "raster/raster.hpp"
 
@@ -21,6 +22,7 @@ struct secondary_capture_request {
   std::uint32_t instance_number = 1;
   std::chrono::system_clock::time_point created;       // content and capture date/time
   std::span<const attribute_assignment> attributes;    // applied last: the user has the final word
+  dicom::character_set character_set = dicom::character_set::utf8;  // of the text written
 };
 
 // Takes the raster's pixels over (no copy): pass it with std::move.

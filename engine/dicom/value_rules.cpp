@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "dicom/attribute.hpp"
+#include "dicom/character_set.hpp"
 
 namespace dcmflow::dicom {
 namespace {
@@ -23,34 +24,6 @@ std::string lower_ascii(std::string_view text) {
   std::string out(text);
   std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
-}
-
-// Code points in well-formed UTF-8, or nothing for malformed input.
-std::optional<std::size_t> utf8_length(std::string_view text) {
-  std::size_t count = 0;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    std::size_t extra = 0;
-    if (lead < 0x80) {
-      extra = 0;
-    } else if ((lead >> 5) == 0x6) {
-      extra = 1;
-    } else if ((lead >> 4) == 0xE) {
-      extra = 2;
-    } else if ((lead >> 3) == 0x1E) {
-      extra = 3;
-    } else {
-      return std::nullopt;
-    }
-    if (i + extra >= text.size() && extra > 0) return std::nullopt;
-    for (std::size_t k = 1; k <= extra; ++k) {
-      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return std::nullopt;
-    }
-    i += extra + 1;
-    ++count;
-  }
-  return count;
 }
 
 bool is_ascii_printable(std::string_view text) {

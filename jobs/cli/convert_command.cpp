@@ -9,6 +9,7 @@
 #include "cli/batch_runner.hpp"
 #include "cli/exit_codes.hpp"
 #include "dicom/attribute.hpp"
+#include "dicom/character_set.hpp"
 #include "manifest/manifest.hpp"
 
 namespace dcmflow::cli {
@@ -18,11 +19,19 @@ struct convert_arguments {
   batch_arguments batch;
   std::vector<std::string> assignments;
   std::filesystem::path manifest;
+  std::string manifest_encoding = "auto";
+  std::string charset = "utf8";
   bool allow_missing_patient_id = false;
 };
 
 int run_convert(const convert_arguments& args) {
   convert::batch_options options;
+  auto charset = dicom::parse_character_set(args.charset);
+  if (!charset) {
+    std::cerr << "dcmflow convert: --charset: " << charset.error().message << '\n';
+    return exit_usage;
+  }
+  options.character_set = charset.value();
   for (const auto& text : args.assignments) {
     auto assignment = dicom::parse_assignment(text);
     if (!assignment) {
@@ -35,7 +44,10 @@ int run_convert(const convert_arguments& args) {
                                           [](const auto& a) { return a.keyword == "PatientID" && !a.value.empty(); });
   std::shared_ptr<const manifest::manifest> rows;
   if (!args.manifest.empty()) {
-    auto loaded = manifest::manifest::load(args.manifest, {args.allow_missing_patient_id, patient_id_set});
+    const auto encoding = args.manifest_encoding == "gb18030" ? manifest::text_encoding::gb18030
+                          : args.manifest_encoding == "utf8"  ? manifest::text_encoding::utf8
+                                                              : manifest::text_encoding::detect;
+    auto loaded = manifest::manifest::load(args.manifest, {args.allow_missing_patient_id, patient_id_set, encoding});
     if (!loaded) {
       std::cerr << "dcmflow convert: " << loaded.error().message << '\n';
       return exit_usage;
@@ -73,6 +85,14 @@ std::function<int()> add_convert_command(CLI::App& app) {
                       "CSV (header row) or JSON array: column 'file' names inputs (globs allowed), the other "
                       "columns are DICOM keywords")
       ->check(CLI::ExistingFile);
+  command->add_option("--manifest-encoding", args->manifest_encoding,
+                      "auto (UTF-8, else GB18030 as legacy Chinese HIS exports are), utf8 or gb18030")
+      ->check(CLI::IsMember({"auto", "utf8", "gb18030"}))
+      ->capture_default_str();
+  command->add_option("--charset", args->charset,
+                      "Character set written: utf8 (ISO_IR 192), gb18030, iso2022-gb2312 (\\ISO 2022 IR 58), latin1")
+      ->check(CLI::IsMember({"utf8", "gb18030", "iso2022-gb2312", "latin1"}))
+      ->capture_default_str();
   command->add_flag("--allow-missing-patient-id", args->allow_missing_patient_id,
                     "Convert inputs that have no PatientID (leaving it empty)");
   return [command, args] { return command->parsed() ? run_convert(*args) : -1; };

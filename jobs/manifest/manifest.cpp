@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "dicom/character_set.hpp"
 #include "dicom/value_rules.hpp"
 
 namespace dcmflow::manifest {
@@ -137,8 +138,16 @@ void mark_conflicting_demographics(std::vector<manifest_row>& rows, const std::s
 result<manifest> manifest::load(const std::filesystem::path& file, const manifest_options& options) {
   const std::string name = file.string();
   bool readable = false;
-  const std::string text = read_whole(file, readable);
+  std::string text = read_whole(file, readable);
   if (!readable) return failure{name + ": cannot read the manifest"};
+  const bool utf8 = dicom::utf8_length(text).has_value();
+  if (options.encoding == text_encoding::gb18030 || (options.encoding == text_encoding::detect && !utf8)) {
+    auto decoded = dicom::gb18030_to_utf8(text);
+    if (!decoded) return failure{name + ": neither UTF-8 nor GB18030 text"};
+    text = std::move(decoded).value();
+  } else if (!utf8) {
+    return failure{name + ": not UTF-8 text (try --manifest-encoding gb18030)"};
+  }
   const std::string extension = file.extension().string();
   auto records = extension == ".json" || extension == ".JSON" ? parse_json(text, name) : parse_csv(text, name);
   if (!records) return records.error();

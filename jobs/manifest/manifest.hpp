@@ -15,9 +15,16 @@
 
 namespace dcmflow::manifest {
 
+enum class text_encoding {
+  detect,   // UTF-8 when the bytes are UTF-8, else GB18030 (GBK, GB2312: legacy Chinese HIS exports)
+  utf8,
+  gb18030,
+};
+
 struct manifest_options {
   bool allow_missing_patient_id = false;
   bool patient_id_given_elsewhere = false;  // --set PatientID=... covers every row
+  text_encoding encoding = text_encoding::detect;
 };
 
 struct manifest_row {
