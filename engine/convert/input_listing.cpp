@@ -28,7 +28,7 @@ void add_folder(const std::filesystem::path& folder, std::vector<input_file>& ou
     return;
   }
   std::sort(found.begin(), found.end());
-  for (auto& path : found) out.push_back({path, path.string()});
+  for (auto& path : found) out.push_back({path, path.string(), false});
 }
 
 }  // namespace

@@ -11,6 +11,7 @@ namespace dcmflow::convert {
 struct input_file {
   std::filesystem::path path;  // to open
   std::string name;            // to show: the path as given, or below the folder given
+  bool named_directly = true;  // false: found by walking a folder the user named
 };
 
 // Folders are walked recursively (hidden entries skipped) and sorted by path, so two runs

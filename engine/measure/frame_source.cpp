@@ -1,21 +1,13 @@
 #include "measure/frame_source.hpp"
 
-#include <array>
-#include <fstream>
 
 #include "convert/input_listing.hpp"
 #include "dicom/dicom_reader.hpp"
+#include "dicom/validation.hpp"
 #include "raster/image_loader.hpp"
 
 namespace dcmflow::measure {
 namespace {
-
-bool is_dicom(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::array<char, 132> head{};
-  return in.read(head.data(), head.size()) && head[128] == 'D' && head[129] == 'I' && head[130] == 'C' &&
-         head[131] == 'M';
-}
 
 void add_frames(const std::string& source, const codecs::frame_info& info, std::uint32_t count,
                 std::span<const std::byte> pixels, loaded_frames& out) {
@@ -31,7 +23,7 @@ void add_frames(const std::string& source, const codecs::frame_info& info, std::
 loaded_frames load_frames(std::span<const std::filesystem::path> inputs) {
   loaded_frames out;
   for (const convert::input_file& input : convert::list_inputs(inputs)) {
-    if (is_dicom(input.path)) {
+    if (dicom::has_dicom_preamble(input.path)) {
       auto object = dicom::read_decoded(input.path);
       if (!object) {
         out.failures.push_back(input.name + ": " + object.error().message);
