@@ -63,6 +63,7 @@ result<void> convert_image(const input_file& input, const std::filesystem::path&
   if (!content) return failure{"cannot read image: " + content.error().message};
   auto images = raster::load_image(input.path);
   if (!images) return images.error();
+  if (options.per_page) *images = raster::split_pages(std::move(images).value());
 
   // One series per source document; several instances only when its pages differ in size.
   const std::string study_uid = study_uid_for(attributes, content.value(), options);

@@ -30,6 +30,7 @@ struct batch_options {
   std::shared_ptr<const codecs::codec> codec;
   // Derived UIDs: the same input under the same namespace always gives the same UIDs.
   dicom::character_set character_set = dicom::character_set::utf8;  // convert: of the text written
+  bool per_page = false;  // convert: one instance per page instead of one multi-frame instance
   std::string uid_root = "2.25";
   std::string uid_namespace = "dcmflow";
 };

@@ -26,4 +26,7 @@ struct raster {
   }
 };
 
+// One single-frame raster per page (for one instance per page); notes stay with the first.
+[[nodiscard]] std::vector<raster> split_pages(std::vector<raster> rasters);
+
 }  // namespace dcmflow::raster

@@ -22,6 +22,7 @@ struct convert_arguments {
   std::string manifest_encoding = "auto";
   std::string charset = "utf8";
   bool allow_missing_patient_id = false;
+  bool per_page = false;
 };
 
 int run_convert(const convert_arguments& args) {
@@ -32,6 +33,7 @@ int run_convert(const convert_arguments& args) {
     return exit_usage;
   }
   options.character_set = charset.value();
+  options.per_page = args.per_page;
   for (const auto& text : args.assignments) {
     auto assignment = dicom::parse_assignment(text);
     if (!assignment) {
@@ -93,6 +95,11 @@ std::function<int()> add_convert_command(CLI::App& app) {
                       "Character set written: utf8 (ISO_IR 192), gb18030, iso2022-gb2312 (\\ISO 2022 IR 58), latin1")
       ->check(CLI::IsMember({"utf8", "gb18030", "iso2022-gb2312", "latin1"}))
       ->capture_default_str();
+  auto* per_page = command->add_flag("--per-page", args->per_page,
+                                     "One Secondary Capture instance per page of a multi-page input");
+  command->add_flag("--multiframe", [args](std::int64_t) { args->per_page = false; },
+                    "One multi-frame instance per multi-page input (the default)")
+      ->excludes(per_page);
   command->add_flag("--allow-missing-patient-id", args->allow_missing_patient_id,
                     "Convert inputs that have no PatientID (leaving it empty)");
   return [command, args] { return command->parsed() ? run_convert(*args) : -1; };

@@ -122,3 +122,22 @@ def test_pages_of_different_sizes_become_one_instance_each_in_one_series(convert
         assert np.array_equal(stored_frames(dataset)[0], page)
     for path in item["outputs"]:
         assert dciodvfy_errors(out / path) == []
+
+
+def test_per_page_gives_one_single_frame_instance_per_page_in_one_series(tmp_path):
+    run_dcmflow("convert", IMAGES / "pages.tif", "-o", tmp_path, "--per-page", "--set", "PatientID=P", check=0)
+    paths = sorted((tmp_path / "pages").glob("*.dcm"))
+    assert [p.name for p in paths] == ["pages-0001.dcm", "pages-0002.dcm", "pages-0003.dcm"]
+    expected = expected_frames(IMAGES / "pages.tif")
+    datasets = [pydicom.dcmread(p) for p in paths]
+    assert len({d.SeriesInstanceUID for d in datasets}) == 1
+    assert len({d.SOPInstanceUID for d in datasets}) == 3
+    for index, dataset in enumerate(datasets):
+        assert dataset.SOPClassUID == SC
+        assert [int(dataset.InstanceNumber)] == [index + 1]
+        assert np.array_equal(stored_frames(dataset)[0], expected[index])
+        assert dciodvfy_errors(paths[index]) == []
+
+
+def test_per_page_and_multiframe_exclude_each_other(tmp_path):
+    run_dcmflow("convert", IMAGES / "pages.tif", "-o", tmp_path, "--per-page", "--multiframe", check=2)
