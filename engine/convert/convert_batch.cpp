@@ -96,7 +96,14 @@ result<void> transcode_file(const input_file& input, const std::filesystem::path
                             const batch_options& options, item_record& record) {
   auto object = dicom::read_decoded(input.path);
   if (!object) return object.error();
-  if (options.codec && options.codec->description().lossy) {
+  if (options.recode_text_to || options.assume_character_set) {
+    const dicom::character_set target = options.recode_text_to.value_or(*options.assume_character_set);
+    const std::string assumed = options.assume_character_set
+                                    ? std::string(dicom::specific_character_set(*options.assume_character_set))
+                                    : std::string();
+    if (auto recoded = object->recode_text(target, assumed); !recoded) return recoded.error();
+  }
+  if (options.codec && options.codec->description().lossy && object->has_pixels()) {
     // Lossy compression makes a new image (PS3.3 C.7.6.1.1.5): it gets a new identity,
     // derived so that transcoding twice gives the same one.
     object->set_sop_instance_uid(dicom::derived_uid(

@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -31,6 +32,10 @@ struct batch_options {
   // Derived UIDs: the same input under the same namespace always gives the same UIDs.
   dicom::character_set character_set = dicom::character_set::utf8;  // convert: of the text written
   bool per_page = false;  // convert: one instance per page instead of one multi-frame instance
+  // transcode: re-encode text into this set (decoded from the file's own set, or from
+  // `assume_character_set` when that is given, to repair a missing or wrong declaration).
+  std::optional<dicom::character_set> recode_text_to;
+  std::optional<dicom::character_set> assume_character_set;
   std::string uid_root = "2.25";
   std::string uid_namespace = "dcmflow";
 };

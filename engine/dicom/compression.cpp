@@ -36,6 +36,14 @@ result<void> instance::compress(const codecs::codec& codec) {
   if (state.encoding != codecs::pixel_encoding::native) {
     return failure{"internal error: pixels are already compressed"};
   }
+  if (!state.has_pixels) {
+    // No pixels to compress: a deflated dataset still applies, anything else stays native.
+    if (description.encoding == codecs::pixel_encoding::deflated) {
+      state.transfer_syntax_uid = std::string(description.transfer_syntax_uid);
+      state.encoding = description.encoding;
+    }
+    return {};
+  }
   state.transfer_syntax_uid = std::string(description.transfer_syntax_uid);
   state.encoding = description.encoding;
   if (description.encoding != codecs::pixel_encoding::encapsulated) return {};  // native or deflated dataset

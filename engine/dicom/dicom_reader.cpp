@@ -8,6 +8,7 @@
 #include <gdcmImageChangePhotometricInterpretation.h>
 #include <gdcmImageChangeTransferSyntax.h>
 #include <gdcmImageReader.h>
+#include <gdcmReader.h>
 #include <gdcmTrace.h>
 
 #include <string>
@@ -63,6 +64,44 @@ void remove_group_lengths(gdcm::DataSet& dataset) {
   for (const gdcm::Tag& tag : lengths) dataset.Remove(tag);
 }
 
+// The dataset with its VRs made explicit (values read without VRs would be written as UN)
+// and retired group lengths dropped; no file meta.
+result<void> prepare_dataset(instance::impl& state, bool implicit) {
+  state.file->GetHeader().Clear();
+  gdcm::DataSet& dataset = state.file->GetDataSet();
+  dataset.Remove(gdcm::Tag(0x7FE0, 0x0010));
+  if (implicit) {
+    gdcm::FileExplicitFilter explicit_vrs;
+    explicit_vrs.SetFile(*state.file);
+    if (!explicit_vrs.Change()) return failure{"cannot convert implicit VR attributes to explicit VR"};
+  }
+  remove_group_lengths(dataset);
+  state.sop_class_uid = get_text(dataset, {0x0008, 0x0016});
+  state.sop_instance_uid = get_text(dataset, {0x0008, 0x0018});
+  if (state.sop_class_uid.empty() || state.sop_instance_uid.empty()) {
+    return failure{"cannot transcode: SOP Class or SOP Instance UID missing"};
+  }
+  return {};
+}
+
+// Objects without Pixel Data (reports, waveforms...) pass through whole: their text can
+// still be re-encoded.
+result<instance> read_without_pixels(const std::filesystem::path& file) {
+  gdcm::Reader reader;
+  reader.SetFileName(file.c_str());
+  if (!reader.Read()) return failure{"cannot read DICOM: not a DICOM file, or damaged"};
+  if (reader.GetFile().GetDataSet().FindDataElement(gdcm::Tag(0x7FE0, 0x0010))) {
+    return failure{"cannot decode this image: GDCM does not read its pixel description"};
+  }
+  if (auto whole = check_not_truncated(reader.GetFile(), file); !whole) return whole.error();
+  auto state = std::make_unique<instance::impl>();
+  state->file = new gdcm::File(reader.GetFile());
+  state->has_pixels = false;
+  const bool implicit = state->file->GetHeader().GetDataSetTransferSyntax().IsImplicit();
+  if (auto prepared = prepare_dataset(*state, implicit); !prepared) return prepared.error();
+  return instance(std::move(state));
+}
+
 }  // namespace
 
 result<instance> read_decoded(const std::filesystem::path& file) {
@@ -77,7 +116,7 @@ result<instance> read_decoded(const std::filesystem::path& file) {
   (void)quiet;
   gdcm::ImageReader reader;
   reader.SetFileName(file.c_str());
-  if (!reader.Read()) return failure{"cannot read DICOM: not a DICOM image, or damaged"};
+  if (!reader.Read()) return read_without_pixels(file);
 
   // GDCM reads a file cut inside its Pixel Data without complaint (it keeps the declared
   // length): a dataset longer than the file holding it is a damaged file, not an image.
@@ -137,24 +176,11 @@ result<instance> read_decoded(const std::filesystem::path& file) {
   // The dataset as read, minus its pixels and file meta; what decoding changed is rewritten.
   state->file = new gdcm::File(reader.GetFile());
   const bool implicit = state->file->GetHeader().GetDataSetTransferSyntax().IsImplicit();
-  state->file->GetHeader().Clear();
+  if (auto prepared = prepare_dataset(*state, implicit); !prepared) return prepared.error();
   gdcm::DataSet& dataset = state->file->GetDataSet();
-  dataset.Remove(gdcm::Tag(0x7FE0, 0x0010));
-  if (implicit) {
-    // Values read without VRs would be written as UN: give them their dictionary VRs.
-    gdcm::FileExplicitFilter explicit_vrs;
-    explicit_vrs.SetFile(*state->file);
-    if (!explicit_vrs.Change()) return failure{"cannot convert implicit VR attributes to explicit VR"};
-  }
-  remove_group_lengths(dataset);
   set_text(dataset, {0x0028, 0x0004}, "CS", gdcm::PhotometricInterpretation::GetPIString(decoded->GetPhotometricInterpretation()));
   if (state->frame.samples_per_pixel == 3) {
     set_us(dataset, {0x0028, 0x0006}, static_cast<std::uint16_t>(decoded->GetPlanarConfiguration()));
-  }
-  state->sop_class_uid = get_text(dataset, {0x0008, 0x0016});
-  state->sop_instance_uid = get_text(dataset, {0x0008, 0x0018});
-  if (state->sop_class_uid.empty() || state->sop_instance_uid.empty()) {
-    return failure{"cannot transcode: SOP Class or SOP Instance UID missing"};
   }
   return instance(std::move(state));
 }

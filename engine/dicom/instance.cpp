@@ -98,6 +98,7 @@ const std::string& instance::sop_instance_uid() const { return impl_->sop_instan
 const std::string& instance::transfer_syntax_uid() const { return impl_->transfer_syntax_uid; }
 const codecs::frame_info& instance::frame() const { return impl_->frame; }
 std::uint32_t instance::frame_count() const { return impl_->frame_count; }
+bool instance::has_pixels() const { return impl_->has_pixels; }
 
 std::span<const std::byte> instance::native_pixels() const { return impl_->native_pixels; }
 
@@ -108,8 +109,10 @@ void instance::set_sop_instance_uid(std::string uid) {
 
 result<void> instance::write_file(const std::filesystem::path& path) {
   gdcm::DataSet& dataset = impl_->file->GetDataSet();
-  dataset.Replace(impl_->encoding == codecs::pixel_encoding::encapsulated ? encapsulated_pixel_data(*impl_)
-                                                                           : native_pixel_data(*impl_));
+  if (impl_->has_pixels) {
+    dataset.Replace(impl_->encoding == codecs::pixel_encoding::encapsulated ? encapsulated_pixel_data(*impl_)
+                                                                             : native_pixel_data(*impl_));
+  }
   const bool meta_ready = prepare_file_meta(*impl_);
 
   std::filesystem::path partial = path;
@@ -125,7 +128,7 @@ result<void> instance::write_file(const std::filesystem::path& path) {
       written = writer.Write() && stream.flush();
     }
   }
-  dataset.Remove(pixel_data_tag);  // the pixels stay ours, not GDCM's copy
+  if (impl_->has_pixels) dataset.Remove(pixel_data_tag);  // the pixels stay ours, not GDCM's copy
   std::error_code error;
   if (!written) {
     std::filesystem::remove(partial, error);

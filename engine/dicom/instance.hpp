@@ -13,6 +13,7 @@
 #include <dcmflow/codecs/frame_info.hpp>
 
 #include "core/result.hpp"
+#include "dicom/character_set.hpp"
 
 namespace dcmflow::dicom {
 
@@ -31,9 +32,15 @@ class instance {
   [[nodiscard]] const std::string& transfer_syntax_uid() const;
   [[nodiscard]] const codecs::frame_info& frame() const;
   [[nodiscard]] std::uint32_t frame_count() const;
+  [[nodiscard]] bool has_pixels() const;  // false for reports, waveforms...
 
   // The uncompressed frames, one after the other; empty once compressed.
   [[nodiscard]] std::span<const std::byte> native_pixels() const;
+
+  // Every text value re-encoded into `target` (and Specific Character Set set to match),
+  // decoded from the file's own Specific Character Set -- or from `assumed` ("GB18030",
+  // "ISO_IR 100"...), to repair files whose declared set is missing or wrong.
+  [[nodiscard]] result<void> recode_text(character_set target, const std::string& assumed);
 
   // A new identity, in the dataset and the file meta alike.
   void set_sop_instance_uid(std::string uid);

@@ -105,14 +105,40 @@ std::function<int()> add_convert_command(CLI::App& app) {
   return [command, args] { return command->parsed() ? run_convert(*args) : -1; };
 }
 
+struct transcode_arguments {
+  batch_arguments batch;
+  std::string charset;
+  std::string assume_charset;
+};
+
+int run_transcode(const transcode_arguments& args) {
+  convert::batch_options options;
+  for (const auto& [given, into] : {std::pair{&args.charset, &options.recode_text_to},
+                                    std::pair{&args.assume_charset, &options.assume_character_set}}) {
+    if (given->empty()) continue;
+    auto set = dicom::parse_character_set(*given);
+    if (!set) {
+      std::cerr << "dcmflow transcode: " << set.error().message << '\n';
+      return exit_usage;
+    }
+    *into = set.value();
+  }
+  return run_batch_command("transcode", args.batch, std::move(options), convert::transcode_files);
+}
+
 std::function<int()> add_transcode_command(CLI::App& app) {
-  auto args = std::make_shared<batch_arguments>();
+  auto args = std::make_shared<transcode_arguments>();
   CLI::App* command = app.add_subcommand(
       "transcode", "Recompress existing DICOM files, keeping every other attribute (multi-frame stays multi-frame)");
-  add_batch_options(*command, *args, "DICOM files or folders (searched recursively)");
-  return [command, args] {
-    return command->parsed() ? run_batch_command("transcode", *args, {}, convert::transcode_files) : -1;
-  };
+  add_batch_options(*command, args->batch, "DICOM files or folders (searched recursively)");
+  const auto sets = CLI::IsMember({"utf8", "gb18030", "iso2022-gb2312", "latin1"});
+  command->add_option("--charset", args->charset,
+                      "Re-encode text into this set: utf8, gb18030, iso2022-gb2312, latin1 (default: keep as is)")
+      ->check(sets);
+  command->add_option("--assume-charset", args->assume_charset,
+                      "Read text as this set whatever the file declares (repairs GBK text labelled wrongly)")
+      ->check(sets);
+  return [command, args] { return command->parsed() ? run_transcode(*args) : -1; };
 }
 
 }  // namespace dcmflow::cli
