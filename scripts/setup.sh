@@ -15,7 +15,7 @@ runtime_and_build=(
 )
 # Running the tests: independent decoders and validators.
 tests=(
-  dicom3tools dcmtk libgdcm-tools libopenjp2-tools python3-pydicom python3-pytest
+  dicom3tools dcmtk libgdcm-tools libopenjp2-tools poppler-utils python3-pydicom python3-pytest
   clang libclang-rt-14-dev             # libFuzzer for the decoder fuzzers (fuzz preset)
 )
 

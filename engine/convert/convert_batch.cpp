@@ -1,11 +1,14 @@
 #include "convert/convert_batch.hpp"
 
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "convert/output_naming.hpp"
 #include "core/digest.hpp"
 #include "dicom/dicom_reader.hpp"
+#include "dicom/encapsulated_pdf.hpp"
 #include "dicom/secondary_capture.hpp"
 #include "dicom/uid.hpp"
 #include "raster/image_loader.hpp"
@@ -61,7 +64,7 @@ result<void> convert_image(const input_file& input, const std::filesystem::path&
 
   auto content = sha256_of_file(input.path);
   if (!content) return failure{"cannot read image: " + content.error().message};
-  auto images = raster::load_image(input.path);
+  auto images = raster::load_image(input.path, options.rasterise);
   if (!images) return images.error();
   if (options.per_page) *images = raster::split_pages(std::move(images).value());
 
@@ -69,8 +72,9 @@ result<void> convert_image(const input_file& input, const std::filesystem::path&
   const std::string study_uid = study_uid_for(attributes, content.value(), options);
   const std::string series_uid = dicom::derived_uid(options.uid_root, options.uid_namespace, {"series", *content});
   const auto created = std::chrono::system_clock::now();
-  const std::size_t count = images->size();
-  for (std::size_t index = 0; index < count; ++index) {
+  const bool with_pdf = options.also_pdf && raster::is_pdf(input.path);
+  const std::size_t count = images->size() + (with_pdf ? 1 : 0);
+  for (std::size_t index = 0; index < images->size(); ++index) {
     raster::raster& image = (*images)[index];
     record.notes.insert(record.notes.end(), image.notes.begin(), image.notes.end());
     const dicom::secondary_capture_request request{
@@ -86,6 +90,25 @@ result<void> convert_image(const input_file& input, const std::filesystem::path&
     auto object = dicom::build_secondary_capture(std::move(image), request);
     if (!object) return object.error();
     if (auto done = compress_and_write(*object, options, instance_output(item_name, index, count), record); !done) {
+      return done.error();
+    }
+  }
+  if (with_pdf) {
+    std::ifstream file(input.path, std::ios::binary);
+    std::vector<char> pdf((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    const dicom::encapsulated_pdf_request request{
+        .study_instance_uid = study_uid,
+        .series_instance_uid = dicom::derived_uid(options.uid_root, options.uid_namespace, {"pdf-series", *content}),
+        .sop_instance_uid = dicom::derived_uid(options.uid_root, options.uid_namespace, {"pdf", *content}),
+        .document_title = input.path.filename().string(),
+        .created = created,
+        .attributes = attributes,
+        .character_set = options.character_set,
+    };
+    auto document = dicom::build_encapsulated_pdf(std::move(pdf), request);
+    if (!document) return document.error();
+    if (auto done = compress_and_write(*document, options, instance_output(item_name, count - 1, count), record);
+        !done) {
       return done.error();
     }
   }

@@ -17,6 +17,7 @@
 #include "core/item.hpp"
 #include "dicom/attribute.hpp"
 #include "dicom/character_set.hpp"
+#include "raster/image_loader.hpp"
 
 namespace dcmflow::convert {
 
@@ -32,6 +33,8 @@ struct batch_options {
   // Derived UIDs: the same input under the same namespace always gives the same UIDs.
   dicom::character_set character_set = dicom::character_set::utf8;  // convert: of the text written
   bool per_page = false;  // convert: one instance per page instead of one multi-frame instance
+  bool also_pdf = false;  // convert: a PDF input also becomes an Encapsulated PDF in the same study
+  raster::load_options rasterise;  // convert: PDF resolution and colour
   // transcode: re-encode text into this set (decoded from the file's own set, or from
   // `assume_character_set` when that is given, to repair a missing or wrong declaration).
   std::optional<dicom::character_set> recode_text_to;

@@ -2,6 +2,7 @@
 
 #include <gdcmDataElement.h>
 
+#include <cstdio>
 #include <ctime>
 #include <string>
 
@@ -77,6 +78,14 @@ void add_image(gdcm::DataSet& ds, const raster::raster& image, sop_class cls, co
   } else {
     set_text(ds, {0x0028, 0x2110}, "CS", "01");
     set_text(ds, {0x0028, 0x2114}, "CS", image.lossy_source_method);  // LossyImageCompressionMethod
+  }
+
+  if (image.pixel_spacing_mm) {
+    // A rendered page: the size of a pixel on paper (SC Image module). Pixel Spacing, since
+    // Nominal Scanned Pixel Spacing belongs to scanner conversions (DF, SD, SI), not WSD.
+    char spacing[17];
+    std::snprintf(spacing, sizeof spacing, "%.10g", *image.pixel_spacing_mm);
+    set_text(ds, {0x0028, 0x0030}, "DS", std::string(spacing) + "\\" + spacing);  // PixelSpacing
   }
 
   const codecs::frame_info& frame = image.frame;

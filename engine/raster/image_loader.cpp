@@ -66,10 +66,11 @@ result<std::string_view> find_image_loader(const std::filesystem::path& file) {
     vips_error_clear();
     return reason("not an image format dcmflow reads");
   }
-  static constexpr std::array<std::string_view, 9> image_loaders = {
+  static constexpr std::array<std::string_view, 10> image_loaders = {
       "VipsForeignLoadPngFile",  "VipsForeignLoadJpegFile", "VipsForeignLoadTiffFile",
       "VipsForeignLoadNsgifFile", "VipsForeignLoadWebpFile", "VipsForeignLoadHeifFile",
-      "VipsForeignLoadJp2kFile", "VipsForeignLoadPpmFile",  "VipsForeignLoadMagickFile"};
+      "VipsForeignLoadJp2kFile", "VipsForeignLoadPpmFile",  "VipsForeignLoadMagickFile",
+      "VipsForeignLoadPdfFile"};
   const std::string_view name(loader);
   if (std::find(image_loaders.begin(), image_loaders.end(), name) == image_loaders.end()) {
     // "VipsForeignLoadPdfFile" -> "pdf": say what the file looks like in a user's words.
@@ -85,12 +86,17 @@ result<std::string_view> find_image_loader(const std::filesystem::path& file) {
   return name;
 }
 
+constexpr std::string_view pdf_loader = "VipsForeignLoadPdfFile";
+
 // Lazy open: reads the header, decodes nothing yet. A truncated file fails at decode time.
-result<image_ref> open_page(const std::filesystem::path& file, int page, bool paged) {
-  VipsImage* image = paged ? vips_image_new_from_file(file.c_str(), "page", page, "fail_on",
-                                                      VIPS_FAIL_ON_TRUNCATED, nullptr)
-                           : vips_image_new_from_file(file.c_str(), "fail_on",
-                                                      VIPS_FAIL_ON_TRUNCATED, nullptr);
+// `dpi` above 0: a PDF page, rendered at that resolution.
+result<image_ref> open_page(const std::filesystem::path& file, int page, bool paged, double dpi) {
+  VipsImage* image = dpi > 0 ? vips_image_new_from_file(file.c_str(), "page", page, "dpi", dpi, "fail_on",
+                                                        VIPS_FAIL_ON_TRUNCATED, nullptr)
+                     : paged ? vips_image_new_from_file(file.c_str(), "page", page, "fail_on",
+                                                        VIPS_FAIL_ON_TRUNCATED, nullptr)
+                             : vips_image_new_from_file(file.c_str(), "fail_on",
+                                                        VIPS_FAIL_ON_TRUNCATED, nullptr);
   if (image == nullptr) return reason(take_vips_error());
   return image_ref(image);
 }
@@ -217,7 +223,7 @@ bool pages_share_size(std::span<const image_ref> pages) {
 // Decodes consecutive pages of one size as the frames of one raster. `first_page` numbers
 // the pages in messages; 0 for an image that has no pages.
 result<raster> decode_frames(std::span<image_ref> pages, std::span<const page_shape> shapes,
-                             common_model model, const load_limits& limits, std::size_t first_page) {
+                             common_model model, const load_options& options, std::size_t first_page) {
   raster out;
   out.frame.width = static_cast<std::uint32_t>(vips_image_get_width(pages[0].get()));
   out.frame.height = static_cast<std::uint32_t>(vips_image_get_height(pages[0].get()));
@@ -228,9 +234,9 @@ result<raster> decode_frames(std::span<image_ref> pages, std::span<const page_sh
   out.frame_count = static_cast<std::uint32_t>(pages.size());
 
   const std::uint64_t total = static_cast<std::uint64_t>(out.frame.bytes()) * out.frame_count;
-  if (total == 0 || total > limits.max_pixel_bytes) {
+  if (total == 0 || total > options.max_pixel_bytes) {
     return reason("image too large: " + std::to_string(total) + " bytes of pixels (limit " +
-                  std::to_string(limits.max_pixel_bytes) + ")");
+                  std::to_string(options.max_pixel_bytes) + ")");
   }
   out.pixels.resize(static_cast<std::size_t>(total));
 
@@ -248,11 +254,13 @@ result<raster> decode_frames(std::span<image_ref> pages, std::span<const page_sh
   return out;
 }
 
-result<std::vector<raster>> decode_all_pages(const std::filesystem::path& file, const load_limits& limits) {
+result<std::vector<raster>> decode_all_pages(const std::filesystem::path& file, const load_options& options) {
   auto loader = find_image_loader(file);
   if (!loader) return loader.error();
 
-  auto first = open_page(file, 0, false);
+  const bool document = loader.value() == pdf_loader;
+  const double dpi = document ? options.dpi : 0;
+  auto first = open_page(file, 0, false, dpi);
   if (!first) return first.error();
   const int page_count = std::max(1, vips_image_get_n_pages(first->get()));
   const bool paged = page_count > 1;
@@ -262,7 +270,7 @@ result<std::vector<raster>> decode_all_pages(const std::filesystem::path& file, 
   std::vector<page_shape> shapes;
   pages.reserve(static_cast<std::size_t>(page_count));
   for (int index = 0; index < page_count; ++index) {
-    auto page = index == 0 ? std::move(first) : open_page(file, index, paged);
+    auto page = index == 0 ? std::move(first) : open_page(file, index, paged, dpi);
     if (!page) return page.error();
     auto oriented = apply([&](VipsImage** out) { return vips_autorot(page->get(), out, nullptr); });
     if (!oriented) return oriented.error();
@@ -271,11 +279,13 @@ result<std::vector<raster>> decode_all_pages(const std::filesystem::path& file, 
     shapes.push_back(shape.value());
     pages.push_back(std::move(oriented).value());
   }
-  const common_model model = choose_model(shapes);
+  common_model model = choose_model(shapes);
+  // Rendered pages come as RGB(A) whatever they show: --color decides, after decoding.
+  if (document && options.colour == colour_mode::rgb) model.rgb = true;
 
   std::vector<raster> rasters;
   if (pages_share_size(pages)) {
-    auto all = decode_frames(pages, shapes, model, limits, paged ? 1 : 0);
+    auto all = decode_frames(pages, shapes, model, options, paged ? 1 : 0);
     if (!all) return all.error();
     rasters.push_back(std::move(all).value());
   } else {
@@ -283,7 +293,7 @@ result<std::vector<raster>> decode_all_pages(const std::filesystem::path& file, 
     // rather than crop or pad it.
     for (std::size_t index = 0; index < pages.size(); ++index) {
       auto one = decode_frames(std::span(pages).subspan(index, 1), std::span(shapes).subspan(index, 1),
-                               model, limits, index + 1);
+                               model, options, index + 1);
       if (!one) return one.error();
       rasters.push_back(std::move(one).value());
     }
@@ -293,14 +303,30 @@ result<std::vector<raster>> decode_all_pages(const std::filesystem::path& file, 
   if (loader.value() == "VipsForeignLoadJpegFile") {
     for (raster& each : rasters) each.lossy_source_method = "ISO_10918_1";
   }
+  if (document) {
+    const bool all_grey = std::all_of(rasters.begin(), rasters.end(), [](const raster& r) { return is_grey(r); });
+    for (raster& each : rasters) {
+      each.pixel_spacing_mm = 25.4 / options.dpi;
+      if (options.colour == colour_mode::grey || (options.colour == colour_mode::automatic && all_grey)) {
+        if (!is_grey(each)) each.notes.emplace_back("colour page rendered in grey (--color gray)");
+        to_grey(each);
+      }
+    }
+  }
   return rasters;
 }
 
 }  // namespace
 
-result<std::vector<raster>> load_image(const std::filesystem::path& file, const load_limits& limits) {
-  auto loaded = decode_all_pages(file, limits);
-  if (!loaded) return failure{"cannot read image: " + loaded.error().message};
+bool is_pdf(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::array<char, 4> magic{};
+  return in.read(magic.data(), magic.size()) && std::string_view(magic.data(), 4) == "%PDF";
+}
+
+result<std::vector<raster>> load_image(const std::filesystem::path& file, const load_options& options) {
+  auto loaded = decode_all_pages(file, options);
+  if (!loaded) return failure{(is_pdf(file) ? "cannot render PDF: " : "cannot read image: ") + loaded.error().message};
   return loaded;
 }
 

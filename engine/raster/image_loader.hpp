@@ -1,5 +1,6 @@
 #pragma once
-// Images (PNG, JPEG, TIFF, BMP, GIF, WebP, HEIF, JPEG 2000, PNM) to a raster, through libvips.
+// Images (PNG, JPEG, TIFF, BMP, GIF, WebP, HEIF, JPEG 2000, PNM) and PDF documents (pages
+// rendered by poppler at a resolution) to rasters, through libvips.
 // Headers of every page are read first, pixels after, straight into the raster's buffer.
 
 #include <cstdint>
@@ -21,15 +22,26 @@ class vips_runtime {
   vips_runtime& operator=(const vips_runtime&) = delete;
 };
 
-struct load_limits {
+enum class colour_mode {
+  automatic,  // documents: grey when every page is grey, else RGB
+  grey,
+  rgb,
+};
+
+struct load_options {
   // Uncompressed Pixel Data must fit a 32-bit even length (PS3.5 7.1.1).
   std::uint64_t max_pixel_bytes = 0xFFFFFFFEULL;
+  double dpi = 200;                        // PDF pages are rendered at this resolution
+  colour_mode colour = colour_mode::automatic;  // for rendered documents
 };
 
 // Grey stays grey (8 or 16 bits), colour becomes 8-bit RGB, alpha is flattened onto white,
 // palettes are expanded, EXIF orientation is applied, every page becomes a frame.
 // Usually one raster; one per page when the pages differ in size (no page is cropped or padded).
 [[nodiscard]] result<std::vector<raster>> load_image(const std::filesystem::path& file,
-                                                     const load_limits& limits = {});
+                                                     const load_options& options = {});
+
+// A PDF file? (Its first bytes are "%PDF".)
+[[nodiscard]] bool is_pdf(const std::filesystem::path& file);
 
 }  // namespace dcmflow::raster

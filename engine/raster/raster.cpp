@@ -4,6 +4,31 @@
 
 namespace dcmflow::raster {
 
+bool is_grey(const raster& image) {
+  if (image.frame.samples_per_pixel == 1) return true;
+  if (image.frame.bits_allocated != 8 || image.frame.planar != codecs::planar_configuration::interleaved) return false;
+  const auto* pixels = reinterpret_cast<const std::uint8_t*>(image.pixels.data());  // NOLINT: byte view
+  const std::size_t count = image.pixels.size() / 3;
+  for (std::size_t p = 0; p < count; ++p) {
+    if (pixels[3 * p] != pixels[3 * p + 1] || pixels[3 * p] != pixels[3 * p + 2]) return false;
+  }
+  return true;
+}
+
+void to_grey(raster& image) {
+  if (image.frame.samples_per_pixel == 1 || image.frame.bits_allocated != 8) return;
+  auto* pixels = reinterpret_cast<std::uint8_t*>(image.pixels.data());  // NOLINT: byte view
+  const std::size_t count = image.pixels.size() / 3;
+  for (std::size_t p = 0; p < count; ++p) {
+    const unsigned luma = (299U * pixels[3 * p] + 587U * pixels[3 * p + 1] + 114U * pixels[3 * p + 2] + 500U) / 1000U;
+    pixels[p] = static_cast<std::uint8_t>(luma);  // p <= 3p: writes never overtake reads
+  }
+  image.pixels.resize(count);
+  image.pixels.shrink_to_fit();
+  image.frame.samples_per_pixel = 1;
+  image.frame.photometric = codecs::photometric::monochrome2;
+}
+
 std::vector<raster> split_pages(std::vector<raster> rasters) {
   std::vector<raster> pages;
   for (raster& whole : rasters) {
@@ -18,6 +43,7 @@ std::vector<raster> split_pages(std::vector<raster> rasters) {
       page.frame_count = 1;
       page.pixels.assign(frame.begin(), frame.end());
       page.lossy_source_method = whole.lossy_source_method;
+      page.pixel_spacing_mm = whole.pixel_spacing_mm;
       if (index == 0) page.notes = whole.notes;
       pages.push_back(std::move(page));
     }

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -19,12 +20,20 @@ struct raster {
   // Set when the source itself was lossy (a JPEG photo): Lossy Image Compression must say
   // so even though dcmflow stores the decoded pixels losslessly (PS3.3 C.7.6.1.1.5).
   std::string lossy_source_method;  // e.g. "ISO_10918_1"; empty when lossless
+  // Size of a pixel on the page, for rendered documents (Pixel Spacing).
+  std::optional<double> pixel_spacing_mm;
 
   [[nodiscard]] std::span<const std::byte> frame_pixels(std::uint32_t index) const {
     const std::size_t size = frame.bytes();
     return std::span<const std::byte>(pixels).subspan(index * size, size);
   }
 };
+
+// True when an RGB raster's every pixel has R == G == B (or it is grey already).
+[[nodiscard]] bool is_grey(const raster& image);
+
+// RGB to grey in place: exact where R == G == B, else BT.601 luma, rounded.
+void to_grey(raster& image);
 
 // One single-frame raster per page (for one instance per page); notes stay with the first.
 [[nodiscard]] std::vector<raster> split_pages(std::vector<raster> rasters);

@@ -11,6 +11,7 @@
 #include "dicom/attribute.hpp"
 #include "dicom/character_set.hpp"
 #include "manifest/manifest.hpp"
+#include "raster/image_loader.hpp"
 
 namespace dcmflow::cli {
 namespace {
@@ -23,6 +24,9 @@ struct convert_arguments {
   std::string charset = "utf8";
   bool allow_missing_patient_id = false;
   bool per_page = false;
+  bool also_pdf = false;
+  double dpi = 200;
+  std::string colour = "auto";
 };
 
 int run_convert(const convert_arguments& args) {
@@ -34,6 +38,11 @@ int run_convert(const convert_arguments& args) {
   }
   options.character_set = charset.value();
   options.per_page = args.per_page;
+  options.also_pdf = args.also_pdf;
+  options.rasterise.dpi = args.dpi;
+  options.rasterise.colour = args.colour == "gray"  ? raster::colour_mode::grey
+                             : args.colour == "rgb" ? raster::colour_mode::rgb
+                                                    : raster::colour_mode::automatic;
   for (const auto& text : args.assignments) {
     auto assignment = dicom::parse_assignment(text);
     if (!assignment) {
@@ -100,6 +109,14 @@ std::function<int()> add_convert_command(CLI::App& app) {
   command->add_flag("--multiframe", [args](std::int64_t) { args->per_page = false; },
                     "One multi-frame instance per multi-page input (the default)")
       ->excludes(per_page);
+  command->add_flag("--also-pdf", args->also_pdf,
+                    "A PDF input also becomes an Encapsulated PDF instance in the same study");
+  command->add_option("--dpi", args->dpi, "Resolution PDF pages are rendered at")
+      ->check(CLI::Range(25.0, 1200.0))
+      ->capture_default_str();
+  command->add_option("--color", args->colour, "PDF pages: auto (grey when every page is grey), gray or rgb")
+      ->check(CLI::IsMember({"auto", "gray", "rgb"}))
+      ->capture_default_str();
   command->add_flag("--allow-missing-patient-id", args->allow_missing_patient_id,
                     "Convert inputs that have no PatientID (leaving it empty)");
   return [command, args] { return command->parsed() ? run_convert(*args) : -1; };

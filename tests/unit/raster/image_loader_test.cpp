@@ -112,7 +112,7 @@ TEST_F(image_loader, missing_file_fails) {
 }
 
 TEST_F(image_loader, pixel_budget_is_enforced) {
-  auto image = load_image(sample("rgb.png"), load_limits{.max_pixel_bytes = 1000});
+  auto image = load_image(sample("rgb.png"), load_options{.max_pixel_bytes = 1000});
   ASSERT_FALSE(image);
   EXPECT_NE(image.error().message.find("too large"), std::string::npos);
 }

@@ -1,0 +1,94 @@
+"""PDF documents: every page rendered (libvips/poppler) at --dpi into one multi-frame
+instance whose frame count is the page count poppler's pdfinfo gives, grey when every page
+is grey, with its Pixel Spacing; --also-pdf adds the document itself as an Encapsulated PDF in
+the same study, byte for byte; dciodvfy is clean on all of it; broken PDFs fail alone."""
+
+import pathlib
+import re
+import subprocess
+
+import numpy as np
+import pydicom
+import pytest
+from PIL import Image
+
+from dcmflow_testing import CORPUS, dciodvfy_errors, run_dcmflow
+
+PDFS = sorted((CORPUS / "pdf").glob("*.pdf")) if CORPUS.is_dir() else []
+
+
+def page_count(pdf):
+    out = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"^Pages:\s+(\d+)", out, re.MULTILINE).group(1))
+
+
+@pytest.fixture(scope="module")
+def grey_pdf(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("made")
+    pages = [Image.fromarray((np.indices((300, 200)).sum(axis=0) * (i + 1) % 256).astype(np.uint8), "L")
+             for i in range(3)]
+    path = folder / "three_grey_pages.pdf"
+    pages[0].save(path, save_all=True, append_images=pages[1:], resolution=100)
+    return path
+
+
+def frames_of(dataset):
+    return int(getattr(dataset, "NumberOfFrames", 1) or 1)
+
+
+@pytest.mark.skipif(not PDFS, reason=f"shared corpus not found at {CORPUS}")
+def test_corpus_pdfs_become_one_frame_per_page_and_an_encapsulated_pdf(tmp_path):
+    completed = run_dcmflow("convert", *PDFS, "-o", tmp_path, "--also-pdf", "--set", "PatientID=DOC-1")
+    assert completed.returncode == 0, completed.stderr
+    for pdf in PDFS:
+        outputs = sorted((tmp_path / pdf.stem).glob("*.dcm"))
+        datasets = [pydicom.dcmread(p) for p in outputs]
+        pages = [d for d in datasets if d.SOPClassUID != "1.2.840.10008.5.1.4.1.1.104.1"]
+        documents = [d for d in datasets if d.SOPClassUID == "1.2.840.10008.5.1.4.1.1.104.1"]
+        assert sum(frames_of(d) for d in pages) == page_count(pdf), pdf.name
+        assert len(documents) == 1
+        document = documents[0]
+        assert document.MIMETypeOfEncapsulatedDocument == "application/pdf"
+        assert document.EncapsulatedDocument[:document.EncapsulatedDocumentLength] == pdf.read_bytes()
+        assert {d.StudyInstanceUID for d in datasets} == {document.StudyInstanceUID}
+        assert all(d.SeriesInstanceUID != document.SeriesInstanceUID for d in pages)
+        for page in pages:
+            assert [float(v) for v in page.PixelSpacing] == pytest.approx([25.4 / 200] * 2)
+        for path in outputs:
+            assert dciodvfy_errors(path) == [], path
+
+
+def test_grey_pages_stay_grey_and_dpi_sets_size_and_spacing(grey_pdf, tmp_path):
+    run_dcmflow("convert", grey_pdf, "-o", tmp_path / "200", "--set", "PatientID=P", check=0)
+    run_dcmflow("convert", grey_pdf, "-o", tmp_path / "100", "--set", "PatientID=P", "--dpi", "100", check=0)
+    at_200 = pydicom.dcmread(tmp_path / "200" / "three_grey_pages.dcm")
+    at_100 = pydicom.dcmread(tmp_path / "100" / "three_grey_pages.dcm")
+    assert frames_of(at_200) == 3 == page_count(grey_pdf)
+    assert at_200.PhotometricInterpretation == "MONOCHROME2"
+    assert at_200.SOPClassUID == "1.2.840.10008.5.1.4.1.1.7.2"
+    # The pages are 300x200 pixels at 100 dpi: 3x2 inches.
+    assert (at_100.Rows, at_100.Columns) == (300, 200)
+    assert (at_200.Rows, at_200.Columns) == (600, 400)
+    assert [float(v) for v in at_100.PixelSpacing] == pytest.approx([0.254, 0.254])
+    assert dciodvfy_errors(tmp_path / "200" / "three_grey_pages.dcm") == []
+
+
+@pytest.mark.skipif(not PDFS, reason=f"shared corpus not found at {CORPUS}")
+def test_color_option_forces_grey_or_rgb(tmp_path, grey_pdf):
+    colour_pdf = CORPUS / "pdf" / "pypdf-multilang.pdf"
+    run_dcmflow("convert", colour_pdf, "-o", tmp_path / "auto", "--set", "PatientID=P", check=0)
+    run_dcmflow("convert", colour_pdf, "-o", tmp_path / "gray", "--set", "PatientID=P", "--color", "gray", check=0)
+    run_dcmflow("convert", grey_pdf, "-o", tmp_path / "rgb", "--set", "PatientID=P", "--color", "rgb", check=0)
+    assert pydicom.dcmread(tmp_path / "auto" / "pypdf-multilang.dcm").PhotometricInterpretation == "RGB"
+    assert pydicom.dcmread(tmp_path / "gray" / "pypdf-multilang.dcm").PhotometricInterpretation == "MONOCHROME2"
+    assert pydicom.dcmread(tmp_path / "rgb" / "three_grey_pages.dcm").PhotometricInterpretation == "RGB"
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"shared corpus not found at {CORPUS}")
+def test_encrypted_and_broken_pdfs_fail_alone(tmp_path, grey_pdf):
+    encrypted = CORPUS / "bad" / "forensics-a-text-pass-peanuts.pdf"
+    broken = CORPUS / "bad" / "pdf-parse-03-invalid.pdf"
+    completed = run_dcmflow("convert", encrypted, broken, grey_pdf, "-o", tmp_path, "--set", "PatientID=P", check=1)
+    assert f"{encrypted}: cannot render PDF: " in completed.stderr and "encrypted" in completed.stderr
+    assert f"{broken}: cannot render PDF: " in completed.stderr
+    assert (tmp_path / "three_grey_pages.dcm").is_file()
