@@ -8,8 +8,10 @@
 namespace dcmflow::dicom {
 namespace {
 
+}  // namespace
+
 // One conversion through glibc's iconv; a converter per call (iconv_t is not thread-safe).
-result<std::string> convert(std::string_view in, const char* to, const char* from) {
+result<std::string> convert_charset(std::string_view in, const char* to, const char* from) {
   iconv_t converter = iconv_open(to, from);
   if (converter == reinterpret_cast<iconv_t>(-1)) {  // NOLINT: iconv's error value
     return failure{std::string("no converter from ") + from + " to " + to};
@@ -28,6 +30,8 @@ result<std::string> convert(std::string_view in, const char* to, const char* fro
   out.resize(out.size() - target_left);
   return out;
 }
+
+namespace {
 
 bool is_ascii(std::string_view text) {
   for (const char c : text) {
@@ -56,7 +60,7 @@ result<std::string> encode_iso2022_gb2312(std::string_view utf8, std::string_vie
     } else {
       std::size_t ascii_prefix = 0;
       while (ascii_prefix < segment.size() && static_cast<unsigned char>(segment[ascii_prefix]) < 0x80) ++ascii_prefix;
-      auto chinese = convert(segment.substr(ascii_prefix), "GB2312", "UTF-8");  // EUC-CN: G1 bytes
+      auto chinese = convert_charset(segment.substr(ascii_prefix), "GB2312", "UTF-8");  // EUC-CN: G1 bytes
       if (!chinese) return failure{"has characters outside GB2312 (use --charset gb18030 or utf8)"};
       out += segment.substr(0, ascii_prefix);
       out += designate_gb2312;
@@ -96,15 +100,15 @@ bool is_character_set_vr(std::string_view vr) {
 result<std::string> encode_text(std::string_view utf8, character_set set, std::string_view vr) {
   if (set == character_set::utf8 || is_ascii(utf8)) return std::string(utf8);
   switch (set) {
-    case character_set::gb18030: return convert(utf8, "GB18030", "UTF-8");
-    case character_set::latin1: return convert(utf8, "ISO-8859-1", "UTF-8");
+    case character_set::gb18030: return convert_charset(utf8, "GB18030", "UTF-8");
+    case character_set::latin1: return convert_charset(utf8, "ISO-8859-1", "UTF-8");
     case character_set::iso2022_gb2312: return encode_iso2022_gb2312(utf8, vr);
     case character_set::utf8: break;
   }
   return std::string(utf8);
 }
 
-result<std::string> gb18030_to_utf8(std::string_view bytes) { return convert(bytes, "UTF-8", "GB18030"); }
+result<std::string> gb18030_to_utf8(std::string_view bytes) { return convert_charset(bytes, "UTF-8", "GB18030"); }
 
 std::optional<std::size_t> utf8_length(std::string_view bytes) {
   std::size_t count = 0;

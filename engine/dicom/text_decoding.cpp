@@ -1,6 +1,6 @@
 #include "dicom/text_decoding.hpp"
 
-#include <iconv.h>
+#include "dicom/character_set.hpp"
 
 #include <array>
 #include <cerrno>
@@ -10,18 +10,9 @@ namespace dcmflow::dicom {
 namespace {
 
 result<std::string> iconv_to_utf8(std::string_view in, const char* from) {
-  iconv_t converter = iconv_open("UTF-8", from);
-  if (converter == reinterpret_cast<iconv_t>(-1)) return failure{std::string("no decoder for ") + from};  // NOLINT
-  std::string out(in.size() * 4 + 16, '\0');
-  char* source = const_cast<char*>(in.data());  // NOLINT: iconv's API is not const
-  std::size_t source_left = in.size();
-  char* target = out.data();
-  std::size_t target_left = out.size();
-  const std::size_t status = iconv(converter, &source, &source_left, &target, &target_left);
-  iconv_close(converter);
-  if (status == static_cast<std::size_t>(-1)) return failure{std::string("bytes that are not ") + from};
-  out.resize(out.size() - target_left);
-  return out;
+  auto decoded = convert_charset(in, "UTF-8", from);
+  if (!decoded) return failure{std::string("bytes that are not ") + from};
+  return decoded;
 }
 
 // The iconv charset of a single-byte or whole-value Specific Character Set term.
