@@ -1,5 +1,7 @@
 #include "convert/input_listing.hpp"
 
+#include <fnmatch.h>
+
 #include <algorithm>
 
 namespace dcmflow::convert {
@@ -10,7 +12,19 @@ bool is_hidden(const std::filesystem::path& path) {
   return !name.empty() && name.front() == '.';
 }
 
-void add_folder(const std::filesystem::path& folder, std::vector<input_file>& out) {
+bool matches_any(const std::vector<std::string>& globs, const std::string& relative) {
+  // No FNM_PATHNAME: '*' crosses folders, as people expect of "*.pdf" below a tree.
+  return std::any_of(globs.begin(), globs.end(),
+                     [&](const std::string& glob) { return fnmatch(glob.c_str(), relative.c_str(), 0) == 0; });
+}
+
+bool taken(const input_filter& filter, const std::filesystem::path& folder, const std::filesystem::path& file) {
+  const std::string relative = file.lexically_relative(folder).generic_string();
+  if (!filter.include.empty() && !matches_any(filter.include, relative)) return false;
+  return !matches_any(filter.exclude, relative);
+}
+
+void add_folder(const std::filesystem::path& folder, const input_filter& filter, std::vector<input_file>& out) {
   std::vector<std::filesystem::path> found;
   std::error_code error;
   auto it = std::filesystem::recursive_directory_iterator(
@@ -20,7 +34,7 @@ void add_folder(const std::filesystem::path& folder, std::vector<input_file>& ou
       if (it->is_directory()) it.disable_recursion_pending();
       continue;
     }
-    if (it->is_regular_file()) found.push_back(it->path());
+    if (it->is_regular_file() && taken(filter, folder, it->path())) found.push_back(it->path());
   }
   if (error) {
     // An unreadable folder is reported as an item rather than silently skipped.
@@ -33,12 +47,12 @@ void add_folder(const std::filesystem::path& folder, std::vector<input_file>& ou
 
 }  // namespace
 
-std::vector<input_file> list_inputs(std::span<const std::filesystem::path> named) {
+std::vector<input_file> list_inputs(std::span<const std::filesystem::path> named, const input_filter& filter) {
   std::vector<input_file> out;
   for (const auto& path : named) {
     std::error_code error;
     if (std::filesystem::is_directory(path, error)) {
-      add_folder(path, out);
+      add_folder(path, filter, out);
     } else {
       out.push_back({path, path.string()});
     }

@@ -42,14 +42,14 @@ sha256_digest sha256_of_parts(std::initializer_list<std::string_view> parts) {
 
 result<std::string> sha256_of_file(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
-  if (!in) return failure{"cannot open " + file.string()};
+  if (!in) return failure{"no such file, or it cannot be opened"};  // the caller names the file
   const context_ptr context = start();
   std::vector<char> block(1 << 20);
   while (in) {
     in.read(block.data(), static_cast<std::streamsize>(block.size()));
     EVP_DigestUpdate(context.get(), block.data(), static_cast<std::size_t>(in.gcount()));
   }
-  if (in.bad()) return failure{"cannot read " + file.string()};
+  if (in.bad()) return failure{"cannot be read to its end"};
   return to_hex(finish(context.get()));
 }
 

@@ -21,6 +21,10 @@ void add_batch_options(CLI::App& command, batch_arguments& args, std::string_vie
                      "htj2k, htj2k:RATIO, jpeg:Q (see dcmflow codecs)")
       ->default_str("none");
   command.add_option("--threads", args.threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
+  command.add_option("--include", args.filter.include,
+                     "In folders, take only files whose path below the folder matches (glob, repeatable)");
+  command.add_option("--exclude", args.filter.exclude,
+                     "In folders, skip files whose path below the folder matches (glob, repeatable)");
   command.add_option("--uid-root", args.uid_root, "Root of the UIDs dcmflow derives (an organisation's root)")
       ->capture_default_str()
       ->check([](const std::string& root) {
@@ -58,7 +62,7 @@ int run_batch_command(std::string_view command_name, const batch_arguments& args
   }
 
   const auto started = std::chrono::system_clock::now();
-  const std::vector<convert::input_file> inputs = convert::list_inputs(args.inputs);
+  const std::vector<convert::input_file> inputs = convert::list_inputs(args.inputs, args.filter);
   const std::vector<item_record> records = job(inputs, options, [](const item_record& record) {
     if (record.status == item_status::failed) std::cerr << record.input << ": " << record.error << '\n';
   });

@@ -21,6 +21,7 @@ struct batch_arguments {
   int threads = 0;
   std::string uid_root = "2.25";
   std::string uid_namespace = "dcmflow";
+  convert::input_filter filter;  // --include / --exclude, for folders
 };
 
 void add_batch_options(CLI::App& command, batch_arguments& args, std::string_view inputs_help);
