@@ -10,6 +10,8 @@ runtime_and_build=(
   cmake ninja-build g++ pkg-config
   libtbb-dev libgdcm-dev libvips-dev libcli11-dev nlohmann-json3-dev libssl-dev libcsv-dev
   libcharls-dev libopenjp2-7-dev libopenjph-dev libturbojpeg0-dev zlib1g-dev
+  libreoffice-writer-nogui libreofficekit-dev   # Office documents (warm LibreOfficeKit workers)
+  fonts-wqy-microhei                   # CJK glyphs for Chinese reports, not boxes
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-numpy python3-pil            # datasets/ generators
 )

@@ -64,7 +64,26 @@ result<void> convert_image(const input_file& input, const std::filesystem::path&
 
   auto content = sha256_of_file(input.path);
   if (!content) return failure{"cannot read image: " + content.error().message};
-  auto images = raster::load_image(input.path, options.rasterise);
+
+  // Office documents become a PDF first (removed when the item is done), then pages.
+  std::filesystem::path source = input.path;
+  std::filesystem::path converted;
+  const struct remove_converted {
+    const std::filesystem::path& file;
+    ~remove_converted() {
+      std::error_code ignored;
+      if (!file.empty()) std::filesystem::remove(file, ignored);
+    }
+  } cleanup{converted};
+  if (office::is_office_document(input.path)) {
+    if (!options.office) return failure{"Office documents need LibreOffice, which this run does not use"};
+    converted = options.office->scratch_folder() / (item_name.stem().string() + ".pdf");
+    if (auto pdf = options.office->to_pdf(input.path, converted); !pdf) {
+      return failure{"cannot convert document: " + pdf.error().message};
+    }
+    source = converted;
+  }
+  auto images = raster::load_image(source, options.rasterise);
   if (!images) return images.error();
   if (options.per_page) *images = raster::split_pages(std::move(images).value());
 
@@ -72,7 +91,7 @@ result<void> convert_image(const input_file& input, const std::filesystem::path&
   const std::string study_uid = study_uid_for(attributes, content.value(), options);
   const std::string series_uid = dicom::derived_uid(options.uid_root, options.uid_namespace, {"series", *content});
   const auto created = std::chrono::system_clock::now();
-  const bool with_pdf = options.also_pdf && raster::is_pdf(input.path);
+  const bool with_pdf = options.also_pdf && raster::is_pdf(source);
   const std::size_t count = images->size() + (with_pdf ? 1 : 0);
   for (std::size_t index = 0; index < images->size(); ++index) {
     raster::raster& image = (*images)[index];
@@ -94,7 +113,7 @@ result<void> convert_image(const input_file& input, const std::filesystem::path&
     }
   }
   if (with_pdf) {
-    std::ifstream file(input.path, std::ios::binary);
+    std::ifstream file(source, std::ios::binary);
     std::vector<char> pdf((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
     const dicom::encapsulated_pdf_request request{
         .study_instance_uid = study_uid,

@@ -17,6 +17,7 @@
 #include "core/item.hpp"
 #include "dicom/attribute.hpp"
 #include "dicom/character_set.hpp"
+#include "office/office_pool.hpp"
 #include "raster/image_loader.hpp"
 
 namespace dcmflow::convert {
@@ -35,6 +36,7 @@ struct batch_options {
   bool per_page = false;  // convert: one instance per page instead of one multi-frame instance
   bool also_pdf = false;  // convert: a PDF input also becomes an Encapsulated PDF in the same study
   raster::load_options rasterise;  // convert: PDF resolution and colour
+  std::shared_ptr<office::office_pool> office;  // convert: Office documents to PDF; null: refused
   // transcode: re-encode text into this set (decoded from the file's own set, or from
   // `assume_character_set` when that is given, to repair a missing or wrong declaration).
   std::optional<dicom::character_set> recode_text_to;

@@ -1,6 +1,7 @@
 #include "cli/convert_command.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -11,6 +12,7 @@
 #include "dicom/attribute.hpp"
 #include "dicom/character_set.hpp"
 #include "manifest/manifest.hpp"
+#include "office/office_pool.hpp"
 #include "raster/image_loader.hpp"
 
 namespace dcmflow::cli {
@@ -27,6 +29,8 @@ struct convert_arguments {
   bool also_pdf = false;
   double dpi = 200;
   std::string colour = "auto";
+  std::size_t office_workers = 0;
+  int office_timeout = 60;
 };
 
 int run_convert(const convert_arguments& args) {
@@ -40,6 +44,10 @@ int run_convert(const convert_arguments& args) {
   options.per_page = args.per_page;
   options.also_pdf = args.also_pdf;
   options.rasterise.dpi = args.dpi;
+  options.office = std::make_shared<office::office_pool>(
+      office::pool_options{.workers = args.office_workers,
+                           .timeout = std::chrono::seconds(args.office_timeout),
+                           .worker_program = {}});
   options.rasterise.colour = args.colour == "gray"  ? raster::colour_mode::grey
                              : args.colour == "rgb" ? raster::colour_mode::rgb
                                                     : raster::colour_mode::automatic;
@@ -111,6 +119,13 @@ std::function<int()> add_convert_command(CLI::App& app) {
       ->excludes(per_page);
   command->add_flag("--also-pdf", args->also_pdf,
                     "A PDF input also becomes an Encapsulated PDF instance in the same study");
+  command->add_option("--office-workers", args->office_workers,
+                      "Warm LibreOffice workers for .doc/.docx/.rtf/.odt/.txt/.html (default: one per core)")
+      ->check(CLI::Range(1, 64));
+  command->add_option("--office-timeout", args->office_timeout,
+                      "Seconds a document may take in LibreOffice before its worker is killed")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
   command->add_option("--dpi", args->dpi, "Resolution PDF pages are rendered at")
       ->check(CLI::Range(25.0, 1200.0))
       ->capture_default_str();

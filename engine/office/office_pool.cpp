@@ -1,0 +1,185 @@
+#include "office/office_pool.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <thread>
+
+extern char** environ;
+
+namespace dcmflow::office {
+namespace {
+
+std::filesystem::path default_worker_program() {
+  std::error_code error;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
+  return (error ? std::filesystem::path(".") : self.parent_path()) / "dcmflow-office-worker";
+}
+
+void close_fd(int& fd) {
+  if (fd >= 0) close(fd);
+  fd = -1;
+}
+
+bool write_all(int fd, const std::string& text) {
+  std::size_t written = 0;
+  while (written < text.size()) {
+    const ssize_t n = write(fd, text.data() + written, text.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    written += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+bool is_office_document(const std::filesystem::path& file) {
+  std::string extension = file.extension().string();
+  std::transform(extension.begin(), extension.end(), extension.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  static constexpr std::array<std::string_view, 8> office = {".doc", ".docx", ".rtf", ".odt",
+                                                            ".txt", ".html", ".htm", ".wpd"};
+  return std::find(office.begin(), office.end(), extension) != office.end();
+}
+
+office_pool::office_pool(pool_options options) : options_(std::move(options)) {
+  if (options_.workers == 0) options_.workers = std::max(1U, std::thread::hardware_concurrency());
+  if (options_.worker_program.empty()) options_.worker_program = default_worker_program();
+  scratch_ = std::filesystem::temp_directory_path() / ("dcmflow-" + std::to_string(getpid()));
+  std::filesystem::create_directories(scratch_);
+  workers_.resize(options_.workers);
+  busy_.assign(options_.workers, false);
+  signal(SIGPIPE, SIG_IGN);  // a worker that died must not take us with it on the next write
+}
+
+office_pool::~office_pool() {
+  for (worker& w : workers_) stop(w);
+  std::error_code ignored;
+  std::filesystem::remove_all(scratch_, ignored);
+}
+
+result<void> office_pool::start(worker& w) {
+  std::array<int, 2> to_child{};
+  std::array<int, 2> from_child{};
+  if (pipe2(to_child.data(), O_CLOEXEC) != 0 || pipe2(from_child.data(), O_CLOEXEC) != 0) {
+    return failure{"cannot start LibreOffice: no pipes"};
+  }
+  const std::size_t index = static_cast<std::size_t>(&w - workers_.data());
+  w.profile = scratch_ / ("profile-" + std::to_string(index));
+  std::filesystem::create_directories(w.profile);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, to_child[0], STDIN_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, from_child[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);  // LibreOffice chatter
+  const std::string program = options_.worker_program.string();
+  const std::string profile = w.profile.string();
+  std::array<char*, 3> argv = {const_cast<char*>(program.c_str()), const_cast<char*>(profile.c_str()), nullptr};
+  pid_t pid = -1;
+  const int spawned = posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(to_child[0]);
+  close(from_child[1]);
+  if (spawned != 0) {
+    close(to_child[1]);
+    close(from_child[0]);
+    return failure{"cannot start " + program};
+  }
+  w.pid = pid;
+  w.to_worker = to_child[1];
+  w.from_worker = from_child[0];
+  w.pending.clear();
+  // LibreOffice's start is the slow part, once per worker.
+  auto ready = read_line(w, std::chrono::steady_clock::now() + std::chrono::seconds(120));
+  if (!ready || ready.value() != "ready") {
+    stop(w);
+    return failure{"LibreOffice did not start" + (ready ? ": " + ready.value() : std::string())};
+  }
+  return {};
+}
+
+void office_pool::stop(worker& w) {
+  if (w.pid > 0) {
+    kill(w.pid, SIGKILL);
+    waitpid(w.pid, nullptr, 0);
+  }
+  w.pid = -1;
+  close_fd(w.to_worker);
+  close_fd(w.from_worker);
+}
+
+result<std::string> office_pool::read_line(worker& w, std::chrono::steady_clock::time_point deadline) {
+  while (true) {
+    if (const auto end = w.pending.find('\n'); end != std::string::npos) {
+      std::string line = w.pending.substr(0, end);
+      w.pending.erase(0, end + 1);
+      return line;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return failure{"timeout"};
+    pollfd readable{w.from_worker, POLLIN, 0};
+    const int ready = poll(&readable, 1, static_cast<int>(left.count()));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready == 0) return failure{"timeout"};
+    char buffer[4096];
+    const ssize_t n = read(w.from_worker, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return failure{"ended"};
+    w.pending.append(buffer, static_cast<std::size_t>(n));
+  }
+}
+
+std::size_t office_pool::acquire() {
+  std::unique_lock lock(mutex_);
+  freed_.wait(lock, [&] { return std::find(busy_.begin(), busy_.end(), false) != busy_.end(); });
+  const auto index = static_cast<std::size_t>(std::find(busy_.begin(), busy_.end(), false) - busy_.begin());
+  busy_[index] = true;
+  return index;
+}
+
+void office_pool::release(std::size_t index) {
+  {
+    const std::lock_guard lock(mutex_);
+    busy_[index] = false;
+  }
+  freed_.notify_one();
+}
+
+result<void> office_pool::to_pdf(const std::filesystem::path& document, const std::filesystem::path& pdf) {
+  const std::string input = std::filesystem::absolute(document).string();
+  if (input.find_first_of("\t\n") != std::string::npos) return failure{"cannot convert: a tab or newline in the path"};
+  const std::size_t index = acquire();
+  worker& w = workers_[index];
+  result<void> outcome;
+  if (w.pid < 0) outcome = start(w);
+  if (outcome) {
+    const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
+    auto answer = write_all(w.to_worker, input + "\t" + pdf.string() + "\n") ? read_line(w, deadline)
+                                                                              : result<std::string>(failure{"ended"});
+    if (!answer) {
+      // Hung or crashed: this document fails, the worker starts afresh for the next one.
+      stop(w);
+      outcome = failure{answer.error().message == "timeout"
+                            ? "LibreOffice did not finish in " + std::to_string(options_.timeout.count()) +
+                                  " s (its worker was restarted)"
+                            : std::string("LibreOffice crashed on this document (its worker was restarted)")};
+    } else if (answer.value() != "ok") {
+      const std::string& reply = answer.value();
+      outcome = failure{reply.rfind("error ", 0) == 0 ? reply.substr(6) : "unexpected reply from LibreOffice"};
+    }
+  }
+  release(index);
+  return outcome;
+}
+
+}  // namespace dcmflow::office

@@ -1,0 +1,65 @@
+#pragma once
+// Office documents (.doc, .docx, .rtf, .odt, .txt, .html) to PDF through a pool of warm
+// LibreOffice workers (dcmflow-office-worker, LibreOfficeKit in a helper process): a batch
+// pays LibreOffice's start once per worker, not once per document. A document that hangs
+// is killed after the timeout and one that crashes LibreOffice fails alone; either way its
+// worker is restarted for the next document.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace dcmflow::office {
+
+struct pool_options {
+  std::size_t workers = 0;                    // 0: one per core
+  std::chrono::seconds timeout{60};           // per document
+  std::filesystem::path worker_program;       // empty: dcmflow-office-worker beside this executable
+};
+
+// Does this file go through LibreOffice? (By extension.)
+[[nodiscard]] bool is_office_document(const std::filesystem::path& file);
+
+class office_pool {
+ public:
+  explicit office_pool(pool_options options);
+  ~office_pool();
+  office_pool(const office_pool&) = delete;
+  office_pool& operator=(const office_pool&) = delete;
+
+  // Converts `document` to a PDF at `pdf`. Blocks until a worker is free; thread-safe.
+  [[nodiscard]] result<void> to_pdf(const std::filesystem::path& document, const std::filesystem::path& pdf);
+
+  // A folder for the PDFs of this run, removed with the pool.
+  [[nodiscard]] const std::filesystem::path& scratch_folder() const { return scratch_; }
+
+ private:
+  struct worker {
+    int pid = -1;
+    int to_worker = -1;
+    int from_worker = -1;
+    std::string pending;  // bytes read past the last line
+    std::filesystem::path profile;
+  };
+
+  result<void> start(worker& w);
+  void stop(worker& w);
+  result<std::string> read_line(worker& w, std::chrono::steady_clock::time_point deadline);
+  std::size_t acquire();
+  void release(std::size_t index);
+
+  pool_options options_;
+  std::filesystem::path scratch_;
+  std::vector<worker> workers_;
+  std::vector<bool> busy_;
+  std::mutex mutex_;
+  std::condition_variable freed_;
+};
+
+}  // namespace dcmflow::office

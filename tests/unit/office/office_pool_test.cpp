@@ -1,0 +1,90 @@
+// The pool's promises on the real LibreOffice worker, and -- since no real document hangs
+// or crashes LibreOffice on demand -- its timeout and crash handling on stand-in workers
+// that hang or die exactly like one would.
+
+#include "office/office_pool.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace dcmflow::office {
+namespace {
+
+class office_pool_test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    folder_ = std::filesystem::temp_directory_path() / ("office_pool_test_" + std::to_string(getpid()));
+    std::filesystem::create_directories(folder_);
+  }
+  void TearDown() override { std::filesystem::remove_all(folder_); }
+
+  std::filesystem::path script(const std::string& name, const std::string& body) {
+    const auto path = folder_ / name;
+    std::ofstream(path) << "#!/bin/sh\n" << body;
+    chmod(path.c_str(), 0755);
+    return path;
+  }
+
+  std::filesystem::path folder_;
+};
+
+TEST_F(office_pool_test, real_worker_turns_a_text_file_into_a_pdf) {
+  const auto text = folder_ / "note.txt";
+  std::ofstream(text) << "Radiology report\nNo acute findings.\n";
+  office_pool pool({.workers = 1, .timeout = std::chrono::seconds(120), .worker_program = DCMFLOW_OFFICE_WORKER});
+  const auto pdf = pool.scratch_folder() / "note.pdf";
+  auto done = pool.to_pdf(text, pdf);
+  ASSERT_TRUE(done) << done.error().message;
+  std::ifstream in(pdf, std::ios::binary);
+  std::string magic(4, '\0');
+  in.read(magic.data(), 4);
+  EXPECT_EQ(magic, "%PDF");
+}
+
+TEST_F(office_pool_test, a_document_that_hangs_is_killed_after_the_timeout_and_the_worker_restarts) {
+  // Stands for LibreOffice stuck on a document: ready, then never answers.
+  const auto hanging = script("hang.sh", "echo ready\nwhile read line; do sleep 60; done\n");
+  office_pool pool({.workers = 1, .timeout = std::chrono::seconds(1), .worker_program = hanging});
+  for (int attempt = 0; attempt < 2; ++attempt) {  // the second one gets a fresh worker
+    auto done = pool.to_pdf(folder_ / "a.doc", folder_ / "a.pdf");
+    ASSERT_FALSE(done);
+    EXPECT_EQ(done.error().message, "LibreOffice did not finish in 1 s (its worker was restarted)");
+  }
+}
+
+TEST_F(office_pool_test, a_crash_fails_only_that_document) {
+  // Stands for LibreOffice dying on a document: the first request kills it, the next
+  // worker answers (the marker file tells the two apart).
+  const auto marker = folder_ / "crashed-once";
+  const auto crashing = script("crash.sh", "echo ready\nread line\nif [ ! -e " + marker.string() + " ]; then touch " +
+                                               marker.string() + "; exit 1; fi\necho ok\nwhile read line; do echo ok; done\n");
+  office_pool pool({.workers = 1, .timeout = std::chrono::seconds(10), .worker_program = crashing});
+  auto first = pool.to_pdf(folder_ / "bad.doc", folder_ / "bad.pdf");
+  ASSERT_FALSE(first);
+  EXPECT_EQ(first.error().message, "LibreOffice crashed on this document (its worker was restarted)");
+  EXPECT_TRUE(pool.to_pdf(folder_ / "good.doc", folder_ / "good.pdf"));
+}
+
+TEST_F(office_pool_test, refusals_of_libreoffice_are_passed_on) {
+  const auto refusing = script("refuse.sh", "echo ready\nwhile read line; do echo 'error cannot open the document: x'; done\n");
+  office_pool pool({.workers = 1, .timeout = std::chrono::seconds(10), .worker_program = refusing});
+  auto done = pool.to_pdf(folder_ / "a.doc", folder_ / "a.pdf");
+  ASSERT_FALSE(done);
+  EXPECT_EQ(done.error().message, "cannot open the document: x");
+}
+
+TEST(office_documents, are_recognised_by_extension) {
+  EXPECT_TRUE(is_office_document("a/report.DOCX"));
+  EXPECT_TRUE(is_office_document("x.rtf"));
+  EXPECT_TRUE(is_office_document("notes.txt"));
+  EXPECT_FALSE(is_office_document("scan.pdf"));
+  EXPECT_FALSE(is_office_document("photo.jpg"));
+}
+
+}  // namespace
+}  // namespace dcmflow::office
