@@ -20,11 +20,12 @@ python3-numpy. Each file exercises one case of the image loader:
   pages_mixed_sizes.tif  two grey pages, landscape then portrait
 With --with-bad, also:
   truncated.png      a PNG cut in the middle of its pixel data
-  not_an_image.txt   text
+  not_an_image.dat   bytes of no format
 """
 
 import argparse
 import pathlib
+import shutil
 
 import numpy as np
 from PIL import Image
@@ -81,12 +82,15 @@ def make(out: pathlib.Path, with_bad: bool) -> None:
     if with_bad:
         whole = (out / "rgb.png").read_bytes()
         (out / "truncated.png").write_bytes(whole[: len(whole) // 2])
-        (out / "not_an_image.txt").write_text("This is a text file, not an image.\n")
+        (out / "not_an_image.dat").write_bytes(bytes(range(256)) * 4)  # no format at all
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("output", type=pathlib.Path, help="folder to write the images into")
     parser.add_argument("--with-bad", action="store_true", help="add a truncated and a non-image file")
+    parser.add_argument("--clean", action="store_true", help="empty the output folder first")
     arguments = parser.parse_args()
+    if arguments.clean and arguments.output.is_dir():
+        shutil.rmtree(arguments.output)
     make(arguments.output, arguments.with_bad)

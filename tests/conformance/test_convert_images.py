@@ -31,7 +31,7 @@ EXPECTED = {
     "pages.tif": (SC + ".2", "MONOCHROME2", 8, 3),
     "pages_rgb.tif": (SC + ".4", "RGB", 8, 2),
 }
-BAD = ["truncated.png", "not_an_image.txt"]
+BAD = ["truncated.png", "not_an_image.dat"]
 MIXED_SIZES = "pages_mixed_sizes.tif"  # one instance per page
 
 

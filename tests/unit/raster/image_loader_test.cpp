@@ -100,7 +100,7 @@ TEST_F(image_loader, truncated_png_fails_with_a_reason) {
 }
 
 TEST_F(image_loader, text_file_is_not_an_image) {
-  auto image = load_image(sample("not_an_image.txt"));
+  auto image = load_image(sample("not_an_image.dat"));
   ASSERT_FALSE(image);
   EXPECT_NE(image.error().message.find("not an image format"), std::string::npos);
 }
