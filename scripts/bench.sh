@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Codec benchmarks on this machine: `dcmflow bench` over the four generated image classes
-# (table on the terminal, HTML report with charts in out/bench/), then the A/B
-# micro-benchmarks as ratios (dcmflow vs each library alone, dcmflow RLE vs GDCM's).
+# Benchmarks on this machine: `dcmflow bench` over the four generated image classes (table
+# on the terminal, HTML report with charts in out/bench/), the A/B codec micro-benchmarks as
+# ratios (dcmflow vs each library alone, dcmflow RLE vs GDCM's), and documents/s against
+# LibreOffice's own command line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/setup.sh
+scripts/setup.sh --bench
 cmake --preset release >/dev/null
 cmake --build --preset release
 frames=datasets/generated/bench
@@ -14,3 +15,5 @@ mkdir -p out/bench
 build/release/jobs/dcmflow bench "$frames" --format html -o out/bench/codecs.html
 echo
 /usr/bin/python3 bench/codec_ratios.py --frames "$frames"
+echo
+bash bench/office_vs_soffice.sh 30

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what dcmflow needs from Debian 12's packages. Idempotent: asks apt only for
 # what is missing. `--tests` adds what the test suite needs (independent decoders,
-# validators, test frameworks).
+# validators, test frameworks); `--bench` what the end-to-end benchmarks need.
 set -euo pipefail
 
 # Building: the presets also build the unit tests and micro-benchmarks, so their
@@ -21,8 +21,14 @@ tests=(
   clang libclang-rt-14-dev             # libFuzzer for the decoder fuzzers (fuzz preset)
 )
 
+# Running the end-to-end benchmarks: document generator, page renderer, arithmetic.
+bench=(python3-docx poppler-utils bc)
+
 wanted=("${runtime_and_build[@]}")
-if [[ "${1:-}" == "--tests" ]]; then wanted+=("${tests[@]}"); fi
+case "${1:-}" in
+  --tests) wanted+=("${tests[@]}") ;;
+  --bench) wanted+=("${bench[@]}") ;;
+esac
 
 missing=()
 for package in "${wanted[@]}"; do
