@@ -52,7 +52,7 @@ std::string study_uid_for(const std::vector<dicom::attribute_assignment>& attrib
                              value_of(attributes, "StudyDescription")});
 }
 
-result<void> convert_image(const input_file& input, const std::filesystem::path& item_name,
+result<void> convert_input(const input_file& input, const std::filesystem::path& item_name,
                            const batch_options& options, item_record& record) {
   std::vector<dicom::attribute_assignment> attributes;
   if (options.item_attributes) {
@@ -163,7 +163,7 @@ std::vector<item_record> convert_images(std::span<const input_file> inputs, cons
   return run_batch(
       inputs,
       [&](const input_file& input, const std::filesystem::path& name, item_record& record) {
-        return convert_image(input, name, options, record);
+        return convert_input(input, name, options, record);
       },
       on_finished);
 }
