@@ -15,6 +15,7 @@ set(DCMFLOW_LIBREOFFICE_PROGRAM /usr/lib/libreoffice/program CACHE PATH
 find_library(CSV_LIBRARY csv REQUIRED)
 
 pkg_check_modules(VIPS REQUIRED IMPORTED_TARGET vips)   # libvips-dev
+pkg_check_modules(LIBARCHIVE REQUIRED IMPORTED_TARGET libarchive)  # libarchive-dev
 
 include(${CMAKE_CURRENT_LIST_DIR}/codec_dependencies.cmake)
 

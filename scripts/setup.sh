@@ -8,7 +8,7 @@ set -euo pipefail
 # frameworks are build dependencies.
 runtime_and_build=(
   cmake ninja-build g++ pkg-config
-  libtbb-dev libgdcm-dev libvips-dev libcli11-dev nlohmann-json3-dev libssl-dev libcsv-dev
+  libtbb-dev libgdcm-dev libvips-dev libcli11-dev nlohmann-json3-dev libssl-dev libcsv-dev libarchive-dev
   libcharls-dev libopenjp2-7-dev libopenjph-dev libturbojpeg0-dev zlib1g-dev
   libreoffice-writer-nogui libreofficekit-dev   # Office documents (warm LibreOfficeKit workers)
   fonts-wqy-microhei                   # CJK glyphs for Chinese reports, not boxes
@@ -19,6 +19,7 @@ runtime_and_build=(
 tests=(
   dicom3tools dcmtk libgdcm-tools libopenjp2-tools poppler-utils python3-pydicom python3-pytest
   clang libclang-rt-14-dev             # libFuzzer for the decoder fuzzers (fuzz preset)
+  libarchive-tools                     # bsdtar: the tests make encrypted and 7z archives
 )
 
 # Running the end-to-end benchmarks: document generator, page renderer, arithmetic.

@@ -8,6 +8,7 @@
 #include <span>
 #include <vector>
 
+#include "convert/archive_reader.hpp"
 #include "convert/input_listing.hpp"
 #include "core/item.hpp"
 #include "core/result.hpp"
@@ -20,7 +21,8 @@ using item_work = std::function<result<void>(const input_file& input, const std:
 // Called once per item as it finishes, never concurrently.
 using item_finished = std::function<void(const item_record&)>;
 
+// Archive entries are extracted one at a time, just before their work, and removed after.
 [[nodiscard]] std::vector<item_record> run_batch(std::span<const input_file> inputs, const item_work& work,
-                                                 const item_finished& on_finished);
+                                                 const item_finished& on_finished, const archive_limits& limits = {});
 
 }  // namespace dcmflow::convert

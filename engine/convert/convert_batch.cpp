@@ -165,7 +165,7 @@ std::vector<item_record> convert_images(std::span<const input_file> inputs, cons
       [&](const input_file& input, const std::filesystem::path& name, item_record& record) {
         return convert_input(input, name, options, record);
       },
-      on_finished);
+      on_finished, options.archives);
 }
 
 std::vector<item_record> transcode_files(std::span<const input_file> inputs, const batch_options& options,
@@ -175,7 +175,7 @@ std::vector<item_record> transcode_files(std::span<const input_file> inputs, con
       [&](const input_file& input, const std::filesystem::path& name, item_record& record) {
         return transcode_file(input, name, options, record);
       },
-      on_finished);
+      on_finished, options.archives);
 }
 
 }  // namespace dcmflow::convert

@@ -37,6 +37,7 @@ struct batch_options {
   bool also_pdf = false;  // convert: a PDF input also becomes an Encapsulated PDF in the same study
   raster::load_options rasterise;  // convert: PDF resolution and colour
   std::shared_ptr<office::office_pool> office;  // convert: Office documents to PDF; null: refused
+  archive_limits archives;
   // transcode: re-encode text into this set (decoded from the file's own set, or from
   // `assume_character_set` when that is given, to repair a missing or wrong declaration).
   std::optional<dicom::character_set> recode_text_to;

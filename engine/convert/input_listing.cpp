@@ -1,5 +1,7 @@
 #include "convert/input_listing.hpp"
 
+#include "convert/archive_reader.hpp"
+
 #include <fnmatch.h>
 
 #include <algorithm>
@@ -24,6 +26,20 @@ bool taken(const input_filter& filter, const std::filesystem::path& folder, cons
   return !matches_any(filter.exclude, relative);
 }
 
+void add_file(const std::filesystem::path& path, const std::string& name, bool named_directly,
+              std::vector<input_file>& out) {
+  if (!is_archive(path)) {
+    out.push_back({path, name, named_directly, {}, 0, {}});
+    return;
+  }
+  auto entries = list_archive(path, name);
+  if (!entries) {
+    out.push_back({path, name, named_directly, {}, 0, entries.error().message});
+    return;
+  }
+  for (auto& entry : entries.value()) out.push_back(std::move(entry));
+}
+
 void add_folder(const std::filesystem::path& folder, const input_filter& filter, std::vector<input_file>& out) {
   std::vector<std::filesystem::path> found;
   std::error_code error;
@@ -38,11 +54,11 @@ void add_folder(const std::filesystem::path& folder, const input_filter& filter,
   }
   if (error) {
     // An unreadable folder is reported as an item rather than silently skipped.
-    out.push_back({folder, folder.string()});
+    out.push_back({folder, folder.string(), true, {}, 0, {}});
     return;
   }
   std::sort(found.begin(), found.end());
-  for (auto& path : found) out.push_back({path, path.string(), false});
+  for (auto& path : found) add_file(path, path.string(), false, out);
 }
 
 }  // namespace
@@ -54,7 +70,7 @@ std::vector<input_file> list_inputs(std::span<const std::filesystem::path> named
     if (std::filesystem::is_directory(path, error)) {
       add_folder(path, filter, out);
     } else {
-      out.push_back({path, path.string()});
+      add_file(path, path.string(), true, out);
     }
   }
   return out;

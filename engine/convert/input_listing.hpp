@@ -9,9 +9,12 @@
 namespace dcmflow::convert {
 
 struct input_file {
-  std::filesystem::path path;  // to open
-  std::string name;            // to show: the path as given, or below the folder given
+  std::filesystem::path path;  // to open (for an archive entry: the archive)
+  std::string name;            // to show: the path as given, or "archive.zip!inside/path"
   bool named_directly = true;  // false: found by walking a folder the user named
+  std::string entry;           // the path inside the archive; empty for a plain file
+  std::size_t entry_index = 0;
+  std::string problem;         // why this input is refused before any work (zip-slip...)
 };
 
 // Which files of a walked folder are taken: globs on the path below the folder named
@@ -23,7 +26,8 @@ struct input_filter {
 };
 
 // Folders are walked recursively (hidden entries skipped) and sorted by path, so two runs
-// see the same order. A path that does not exist is still listed: it fails as an item.
+// see the same order; archives are listed entry by entry. A path that does not exist is
+// still listed: it fails as an item.
 [[nodiscard]] std::vector<input_file> list_inputs(std::span<const std::filesystem::path> named,
                                                   const input_filter& filter = {});
 

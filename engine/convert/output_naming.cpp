@@ -31,7 +31,7 @@ std::vector<std::filesystem::path> name_outputs(std::span<const input_file> inpu
   names.reserve(inputs.size());
   std::unordered_set<std::string> taken;  // lower case: some file systems ignore case
   for (const auto& input : inputs) {
-    const std::string stem = portable_stem(input.path);
+    const std::string stem = portable_stem(input.entry.empty() ? input.path : std::filesystem::path(input.entry));
     std::string name = stem + ".dcm";
     for (int n = 2; !taken.insert(lower(name)).second; ++n) {
       name = stem + "-" + std::to_string(n) + ".dcm";

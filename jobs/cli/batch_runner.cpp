@@ -25,6 +25,9 @@ void add_batch_options(CLI::App& command, batch_arguments& args, std::string_vie
                      "In folders, take only files whose path below the folder matches (glob, repeatable)");
   command.add_option("--exclude", args.filter.exclude,
                      "In folders, skip files whose path below the folder matches (glob, repeatable)");
+  command.add_option("--max-entry-bytes", args.max_entry_bytes,
+                     "Largest archive entry extracted (bytes; against decompression bombs)")
+      ->capture_default_str();
   command.add_option("--uid-root", args.uid_root, "Root of the UIDs dcmflow derives (an organisation's root)")
       ->capture_default_str()
       ->check([](const std::string& root) {
@@ -48,6 +51,7 @@ int run_batch_command(std::string_view command_name, const batch_arguments& args
   }
   options.output_folder = args.output;
   options.uid_root = args.uid_root;
+  options.archives.max_entry_bytes = args.max_entry_bytes;
   options.uid_namespace = args.uid_namespace;
   std::filesystem::create_directories(args.output, error);
   if (error) {

@@ -22,6 +22,7 @@ struct batch_arguments {
   std::string uid_root = "2.25";
   std::string uid_namespace = "dcmflow";
   convert::input_filter filter;  // --include / --exclude, for folders
+  std::uint64_t max_entry_bytes = 2ULL << 30;
 };
 
 void add_batch_options(CLI::App& command, batch_arguments& args, std::string_view inputs_help);

@@ -1,0 +1,35 @@
+#pragma once
+// Archives (.zip, .tar, .tar.gz/.tgz, .tar.xz/.txz, .tar.bz2, .7z) through libarchive, one
+// entry at a time: listing reads headers only, and an entry is extracted alone when its
+// item runs, so the archive is never unpacked whole. Entries whose path leaves the archive
+// (absolute, "..") are refused (zip-slip), links are not followed, and sizes are bounded
+// against decompression bombs.
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "convert/input_listing.hpp"
+#include "core/result.hpp"
+
+namespace dcmflow::convert {
+
+struct archive_limits {
+  std::uint64_t max_entry_bytes = 2ULL << 30;   // --max-entry-bytes
+  std::uint64_t max_total_bytes = 64ULL << 30;  // everything extracted in one run
+};
+
+[[nodiscard]] bool is_archive(const std::filesystem::path& file);
+
+// One input per regular entry, named "archive.zip!path/inside"; entries refused at listing
+// carry their reason in `problem`. Fails when the archive itself cannot be read.
+[[nodiscard]] result<std::vector<input_file>> list_archive(const std::filesystem::path& archive,
+                                                          const std::string& name);
+
+// Writes an entry's bytes to `target`, within the limits (`extracted` counts the run's total).
+[[nodiscard]] result<void> extract_entry(const input_file& entry, const std::filesystem::path& target,
+                                         const archive_limits& limits, std::atomic<std::uint64_t>& extracted);
+
+}  // namespace dcmflow::convert
