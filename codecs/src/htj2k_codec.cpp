@@ -1,4 +1,4 @@
-#include "htj2k_codec.hpp"
+#include "adapters.hpp"
 
 #include <openjph/ojph_arch.h>
 #include <openjph/ojph_codestream.h>
@@ -15,7 +15,6 @@
 
 #include <dcmflow/codecs/codec_error.hpp>
 
-#include "j2k_codec.hpp"
 #include "sample_layout.hpp"
 
 namespace dcmflow::codecs {

@@ -1,4 +1,4 @@
-#include "j2k_codec.hpp"
+#include "adapters.hpp"
 
 #include <openjpeg.h>
 

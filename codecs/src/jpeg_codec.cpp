@@ -1,4 +1,4 @@
-#include "jpeg_codec.hpp"
+#include "adapters.hpp"
 
 #include <turbojpeg.h>
 

@@ -1,4 +1,4 @@
-#include "jpegls_codec.hpp"
+#include "adapters.hpp"
 
 #include <charls/charls.h>
 

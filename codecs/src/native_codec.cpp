@@ -1,4 +1,4 @@
-#include "native_codec.hpp"
+#include "adapters.hpp"
 
 #include <zlib.h>
 

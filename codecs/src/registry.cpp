@@ -6,12 +6,8 @@
 
 #include <dcmflow/codecs/codec_error.hpp>
 
-#include "htj2k_codec.hpp"
-#include "j2k_codec.hpp"
-#include "jpeg_codec.hpp"
-#include "jpegls_codec.hpp"
-#include "native_codec.hpp"
-#include "rle_codec.hpp"
+#include "adapters.hpp"
+
 
 namespace dcmflow::codecs {
 namespace {

@@ -1,4 +1,4 @@
-#include "rle_codec.hpp"
+#include "adapters.hpp"
 
 #include <algorithm>
 #include <array>

@@ -156,26 +156,30 @@ result<void> transcode_file(const input_file& input, const std::filesystem::path
   return compress_and_write(*object, options, item_name, record);
 }
 
-}  // namespace
+// One item function over every input, with the batch's options.
+using item_function = result<void> (*)(const input_file&, const std::filesystem::path&, const batch_options&,
+                                       item_record&);
 
-std::vector<item_record> convert_images(std::span<const input_file> inputs, const batch_options& options,
-                                        const item_finished& on_finished) {
+std::vector<item_record> run_each(std::span<const input_file> inputs, const batch_options& options,
+                                  const item_finished& on_finished, item_function function) {
   return run_batch(
       inputs,
       [&](const input_file& input, const std::filesystem::path& name, item_record& record) {
-        return convert_input(input, name, options, record);
+        return function(input, name, options, record);
       },
       on_finished, options.archives);
 }
 
+}  // namespace
+
+std::vector<item_record> convert_images(std::span<const input_file> inputs, const batch_options& options,
+                                        const item_finished& on_finished) {
+  return run_each(inputs, options, on_finished, convert_input);
+}
+
 std::vector<item_record> transcode_files(std::span<const input_file> inputs, const batch_options& options,
                                          const item_finished& on_finished) {
-  return run_batch(
-      inputs,
-      [&](const input_file& input, const std::filesystem::path& name, item_record& record) {
-        return transcode_file(input, name, options, record);
-      },
-      on_finished, options.archives);
+  return run_each(inputs, options, on_finished, transcode_file);
 }
 
 }  // namespace dcmflow::convert

@@ -4,8 +4,8 @@
 #include <gdcmSequenceOfItems.h>
 
 #include <cstring>
-#include <ctime>
 
+#include "dicom/common_modules.hpp"
 #include "dicom/element.hpp"
 #include "dicom/instance_impl.hpp"
 
@@ -13,15 +13,6 @@ namespace dcmflow::dicom {
 namespace {
 
 constexpr std::string_view encapsulated_pdf_storage = "1.2.840.10008.5.1.4.1.1.104.1";
-
-std::string formatted(std::chrono::system_clock::time_point when, const char* format) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(when);
-  std::tm local{};
-  localtime_r(&seconds, &local);
-  char text[32];
-  std::strftime(text, sizeof text, format, &local);
-  return text;
-}
 
 }  // namespace
 
@@ -31,22 +22,15 @@ result<instance> build_encapsulated_pdf(std::vector<char> pdf, const encapsulate
   state->sop_class_uid = std::string(encapsulated_pdf_storage);
   state->sop_instance_uid = request.sop_instance_uid;
   gdcm::DataSet& ds = state->file->GetDataSet();
-  const std::string date = formatted(request.created, "%Y%m%d");
-  const std::string time = formatted(request.created, "%H%M%S");
+  const auto [date, time] = local_date_time(request.created);
 
   set_text(ds, {0x0008, 0x0005}, "CS", specific_character_set(request.character_set));
   set_text(ds, {0x0008, 0x0012}, "DA", date);  // InstanceCreationDate
   set_text(ds, {0x0008, 0x0013}, "TM", time);  // InstanceCreationTime
   set_text(ds, {0x0008, 0x0016}, "UI", state->sop_class_uid);
   set_text(ds, {0x0008, 0x0018}, "UI", state->sop_instance_uid);
-  // Patient and General Study: type 2 present even when empty; the manifest fills them.
-  for (const auto& [at, vr] : std::initializer_list<std::pair<tag, std::string_view>>{
-           {{0x0010, 0x0010}, "PN"}, {{0x0010, 0x0020}, "LO"}, {{0x0010, 0x0030}, "DA"}, {{0x0010, 0x0040}, "CS"},
-           {{0x0008, 0x0020}, "DA"}, {{0x0008, 0x0030}, "TM"}, {{0x0008, 0x0090}, "PN"}, {{0x0020, 0x0010}, "SH"},
-           {{0x0008, 0x0050}, "SH"}, {{0x0008, 0x0070}, "LO"}}) {
-    set_text(ds, at, vr, "");
-  }
-  set_text(ds, {0x0020, 0x000D}, "UI", request.study_instance_uid);
+  add_patient_and_study(ds, request.study_instance_uid);
+  set_text(ds, {0x0008, 0x0070}, "LO", "");  // Manufacturer (General Equipment, type 2): unknown
   // Encapsulated Document Series
   set_text(ds, {0x0008, 0x0060}, "CS", "DOC");  // Modality
   set_text(ds, {0x0020, 0x000E}, "UI", request.series_instance_uid);
@@ -79,15 +63,10 @@ result<instance> build_encapsulated_pdf(std::vector<char> pdf, const encapsulate
   document.SetByteValue(pdf.data(), static_cast<std::uint32_t>(pdf.size()));
   ds.Replace(document);
 
-  for (const attribute_assignment& given : request.attributes) {
-    attribute_assignment assignment = given;
-    if (is_character_set_vr(assignment.vr)) {
-      auto encoded = encode_text(assignment.value, request.character_set, assignment.vr);
-      if (!encoded) return failure{assignment.keyword + " (" + assignment.vr + "): " + encoded.error().message};
-      assignment.value = std::move(encoded).value();
-    }
-    if (auto applied = apply_assignment(ds, assignment); !applied) return applied.error();
+  if (auto applied = apply_attributes(ds, request.attributes, request.character_set); !applied) {
+    return applied.error();
   }
+  state->sop_instance_uid = get_text(ds, {0x0008, 0x0018});
   return instance(std::move(state));
 }
 

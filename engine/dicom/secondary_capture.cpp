@@ -3,9 +3,9 @@
 #include <gdcmDataElement.h>
 
 #include <cstdio>
-#include <ctime>
 #include <string>
 
+#include "dicom/common_modules.hpp"
 #include "dicom/element.hpp"
 #include "dicom/instance_impl.hpp"
 #include "dicom/sop_class.hpp"
@@ -16,36 +16,6 @@
 
 namespace dcmflow::dicom {
 namespace {
-
-struct date_time {
-  std::string date;  // DA: YYYYMMDD
-  std::string time;  // TM: HHMMSS
-};
-
-date_time local_date_time(std::chrono::system_clock::time_point when) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(when);
-  std::tm local{};
-  localtime_r(&seconds, &local);
-  char date[9];
-  char time[7];
-  std::strftime(date, sizeof date, "%Y%m%d", &local);
-  std::strftime(time, sizeof time, "%H%M%S", &local);
-  return {date, time};
-}
-
-void add_patient_and_study(gdcm::DataSet& ds, const secondary_capture_request& request) {
-  // Type 2 attributes are present even when empty (PS3.5 7.4); a manifest fills them.
-  set_text(ds, {0x0010, 0x0010}, "PN", "");  // PatientName
-  set_text(ds, {0x0010, 0x0020}, "LO", "");  // PatientID
-  set_text(ds, {0x0010, 0x0030}, "DA", "");  // PatientBirthDate
-  set_text(ds, {0x0010, 0x0040}, "CS", "");  // PatientSex
-  set_text(ds, {0x0020, 0x000D}, "UI", request.study_instance_uid);
-  set_text(ds, {0x0008, 0x0020}, "DA", "");  // StudyDate
-  set_text(ds, {0x0008, 0x0030}, "TM", "");  // StudyTime
-  set_text(ds, {0x0008, 0x0090}, "PN", "");  // ReferringPhysicianName
-  set_text(ds, {0x0020, 0x0010}, "SH", "");  // StudyID
-  set_text(ds, {0x0008, 0x0050}, "SH", "");  // AccessionNumber
-}
 
 void add_series_and_equipment(gdcm::DataSet& ds, const secondary_capture_request& request) {
   set_text(ds, {0x0008, 0x0060}, "CS", "OT");  // Modality: "other", as SC asks when unknown
@@ -141,22 +111,14 @@ result<instance> build_secondary_capture(raster::raster image, const secondary_c
   set_text(ds, {0x0008, 0x0013}, "TM", now.time);      // InstanceCreationTime
   set_text(ds, {0x0008, 0x0016}, "UI", state->sop_class_uid);
   set_text(ds, {0x0008, 0x0018}, "UI", state->sop_instance_uid);
-  add_patient_and_study(ds, request);
+  add_patient_and_study(ds, request.study_instance_uid);
   add_series_and_equipment(ds, request);
   add_image(ds, image, cls, now, request.instance_number);
-  for (const attribute_assignment& given : request.attributes) {
-    attribute_assignment assignment = given;
-    if (is_character_set_vr(assignment.vr)) {
-      auto encoded = encode_text(assignment.value, request.character_set, assignment.vr);
-      if (!encoded) {
-        return failure{assignment.keyword + " (" + assignment.vr + "): " + encoded.error().message + " (" +
-                       std::string(specific_character_set(request.character_set)) + ")"};
-      }
-      assignment.value = std::move(encoded).value();
-    }
-    if (auto applied = apply_assignment(ds, assignment); !applied) return applied.error();
-    if (assignment.tag == tag{0x0008, 0x0018}) state->sop_instance_uid = assignment.value;
+  if (auto applied = apply_attributes(ds, request.attributes, request.character_set); !applied) {
+    return applied.error();
   }
+  state->sop_instance_uid = get_text(ds, {0x0008, 0x0018});  // the user may have set it
+
   state->frame = image.frame;
   state->frame_count = image.frame_count;
   state->native_pixels = std::move(image.pixels);

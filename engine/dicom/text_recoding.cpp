@@ -72,9 +72,9 @@ result<void> recode(gdcm::DataSet& dataset, std::vector<std::string> terms, bool
     changed.push_back(copy);
   }
   for (const gdcm::DataElement& element : changed) dataset.Replace(element);
-  if (dataset.FindDataElement(specific) || !terms.empty()) {
-    set_text(dataset, {0x0008, 0x0005}, "CS", specific_character_set(target));
-  }
+  // An item that declared its own set now declares the target; the top level is set by
+  // the caller, and items that inherited stay without one.
+  if (dataset.FindDataElement(specific)) set_text(dataset, {0x0008, 0x0005}, "CS", specific_character_set(target));
   return {};
 }
 

@@ -9,12 +9,16 @@
 namespace dcmflow::measure {
 namespace {
 
+// Frames of one object, as samples; a single frame takes the buffer over instead of copying it.
 void add_frames(const std::string& source, const codecs::frame_info& info, std::uint32_t count,
-                std::span<const std::byte> pixels, loaded_frames& out) {
+                std::vector<std::byte>&& pixels, loaded_frames& out) {
+  if (count == 1) {
+    out.frames.push_back({source, info, std::move(pixels)});
+    return;
+  }
   for (std::uint32_t f = 0; f < count; ++f) {
-    const auto frame = pixels.subspan(f * info.bytes(), info.bytes());
-    out.frames.push_back({source + (count > 1 ? "#" + std::to_string(f + 1) : ""), info,
-                          std::vector<std::byte>(frame.begin(), frame.end())});
+    const auto frame = std::span(pixels).subspan(f * info.bytes(), info.bytes());
+    out.frames.push_back({source + "#" + std::to_string(f + 1), info, std::vector<std::byte>(frame.begin(), frame.end())});
   }
 }
 
@@ -29,7 +33,9 @@ loaded_frames load_frames(std::span<const std::filesystem::path> inputs) {
         out.failures.push_back(input.name + ": " + object.error().message);
         continue;
       }
-      add_frames(input.name, object->frame(), object->frame_count(), object->native_pixels(), out);
+      const auto pixels = object->native_pixels();
+      add_frames(input.name, object->frame(), object->frame_count(), std::vector<std::byte>(pixels.begin(), pixels.end()),
+                 out);
       continue;
     }
     auto images = raster::load_image(input.path);
@@ -37,8 +43,8 @@ loaded_frames load_frames(std::span<const std::filesystem::path> inputs) {
       out.failures.push_back(input.name + ": " + images.error().message);
       continue;
     }
-    for (const raster::raster& image : *images) {
-      add_frames(input.name, image.frame, image.frame_count, image.pixels, out);
+    for (raster::raster& image : *images) {
+      add_frames(input.name, image.frame, image.frame_count, std::move(image.pixels), out);
     }
   }
   return out;
