@@ -102,6 +102,20 @@ bool instance::has_pixels() const { return impl_->has_pixels; }
 
 std::span<const std::byte> instance::native_pixels() const { return impl_->native_pixels; }
 
+std::string instance::study_instance_uid() const { return get_text(impl_->file->GetDataSet(), {0x0020, 0x000D}); }
+std::string instance::series_instance_uid() const { return get_text(impl_->file->GetDataSet(), {0x0020, 0x000E}); }
+
+std::uint64_t instance::native_pixel_data_bytes() const {
+  return impl_->has_pixels ? std::uint64_t{impl_->frame.bytes()} * impl_->frame_count : 0;
+}
+
+std::uint64_t instance::pixel_data_bytes() const {
+  if (impl_->fragments.empty()) return impl_->native_pixels.size();
+  std::uint64_t total = 0;
+  for (const auto& fragment : impl_->fragments) total += fragment.size();
+  return total;
+}
+
 void instance::set_sop_instance_uid(std::string uid) {
   set_text(impl_->file->GetDataSet(), {0x0008, 0x0018}, "UI", uid);
   impl_->sop_instance_uid = std::move(uid);

@@ -33,6 +33,11 @@ class instance {
   [[nodiscard]] const codecs::frame_info& frame() const;
   [[nodiscard]] std::uint32_t frame_count() const;
   [[nodiscard]] bool has_pixels() const;  // false for reports, waveforms...
+  [[nodiscard]] std::string study_instance_uid() const;
+  [[nodiscard]] std::string series_instance_uid() const;
+  // Pixel Data as it would be written now (fragments once compressed), and uncompressed.
+  [[nodiscard]] std::uint64_t pixel_data_bytes() const;
+  [[nodiscard]] std::uint64_t native_pixel_data_bytes() const;
 
   // The uncompressed frames, one after the other; empty once compressed.
   [[nodiscard]] std::span<const std::byte> native_pixels() const;

@@ -324,6 +324,22 @@ bool is_pdf(const std::filesystem::path& file) {
   return in.read(magic.data(), magic.size()) && std::string_view(magic.data(), 4) == "%PDF";
 }
 
+result<image_probe> probe_image(const std::filesystem::path& file, const load_options& options) {
+  auto loader = find_image_loader(file);
+  if (!loader) return loader.error();
+  const bool document = loader.value() == pdf_loader;
+  auto first = open_page(file, 0, false, document ? options.dpi : 0);
+  if (!first) return failure{(document ? "cannot render PDF: " : "cannot read image: ") + first.error().message};
+  VipsImage* image = first->get();
+  const auto pages = static_cast<std::uint32_t>(std::max(1, vips_image_get_n_pages(image)));
+  const int bands = std::min(3, vips_image_get_bands(image) - (vips_image_hasalpha(image) != 0 ? 1 : 0));
+  const std::uint64_t page_bytes = std::uint64_t{static_cast<std::uint32_t>(vips_image_get_width(image))} *
+                                   static_cast<std::uint32_t>(vips_image_get_height(image)) *
+                                   static_cast<std::uint32_t>(std::max(1, bands)) *
+                                   (vips_image_get_format(image) == VIPS_FORMAT_USHORT ? 2 : 1);
+  return image_probe{pages, page_bytes * pages, document};
+}
+
 result<std::vector<raster>> load_image(const std::filesystem::path& file, const load_options& options) {
   auto loaded = decode_all_pages(file, options);
   if (!loaded) return failure{(is_pdf(file) ? "cannot render PDF: " : "cannot read image: ") + loaded.error().message};

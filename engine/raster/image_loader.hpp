@@ -41,6 +41,14 @@ struct load_options {
 [[nodiscard]] result<std::vector<raster>> load_image(const std::filesystem::path& file,
                                                      const load_options& options = {});
 
+// What loading a file would give, from its header alone (for admission and preflight).
+struct image_probe {
+  std::uint32_t pages = 0;
+  std::uint64_t decoded_bytes = 0;  // an estimate: the first page's size times the pages
+  bool document = false;            // a PDF, rendered at `dpi`
+};
+[[nodiscard]] result<image_probe> probe_image(const std::filesystem::path& file, const load_options& options = {});
+
 // A PDF file? (Its first bytes are "%PDF".)
 [[nodiscard]] bool is_pdf(const std::filesystem::path& file);
 

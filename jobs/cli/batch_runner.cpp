@@ -41,15 +41,14 @@ void add_batch_options(CLI::App& command, batch_arguments& args, std::string_vie
       ->capture_default_str();
 }
 
-int run_batch_command(std::string_view command_name, const batch_arguments& args, convert::batch_options options,
-                      batch_job job) {
+int run_batch_command(std::string_view command_name, const batch_arguments& args, graph::pipeline_options options) {
   std::error_code error;
   options.codec = codecs::make_codec(args.codec, error);
   if (!options.codec) {
     std::cerr << "dcmflow " << command_name << ": --codec " << args.codec << ": " << error.message() << '\n';
     return exit_usage;
   }
-  options.output_folder = args.output;
+  options.destinations = {std::make_shared<store::folder_destination>(args.output)};
   options.uid_root = args.uid_root;
   options.archives.max_entry_bytes = args.max_entry_bytes;
   options.uid_namespace = args.uid_namespace;
@@ -67,8 +66,9 @@ int run_batch_command(std::string_view command_name, const batch_arguments& args
 
   const auto started = std::chrono::system_clock::now();
   const std::vector<convert::input_file> inputs = convert::list_inputs(args.inputs, args.filter);
-  const std::vector<item_record> records = job(inputs, options, [](const item_record& record) {
-    if (record.status == item_status::failed) std::cerr << record.input << ": " << record.error << '\n';
+  const std::vector<graph::planned_item> planned = graph::plan(inputs);
+  const std::vector<item_record> records = graph::run_to_records(planned, options, [](const item_record& record) {
+    if (!record.error.empty()) std::cerr << record.input << ": " << record.error << '\n';
   });
   const auto finished = std::chrono::system_clock::now();
 

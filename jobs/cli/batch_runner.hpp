@@ -10,7 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "convert/convert_batch.hpp"
+#include "convert/input_listing.hpp"
+#include "graph/pipeline.hpp"
 
 namespace dcmflow::cli {
 
@@ -27,12 +28,9 @@ struct batch_arguments {
 
 void add_batch_options(CLI::App& command, batch_arguments& args, std::string_view inputs_help);
 
-using batch_job = std::vector<item_record> (*)(std::span<const convert::input_file>,
-                                               const convert::batch_options&, const convert::item_finished&);
-
-// Resolves the codec, runs `job` over the inputs, writes OUTDIR/report.json, prints a
-// summary; returns the exit code.
+// Resolves the codec, runs the engine over the inputs into the output folder, writes
+// OUTDIR/report.json, prints a summary; returns the exit code.
 [[nodiscard]] int run_batch_command(std::string_view command_name, const batch_arguments& args,
-                                    convert::batch_options options, batch_job job);
+                                    graph::pipeline_options options);
 
 }  // namespace dcmflow::cli

@@ -34,7 +34,7 @@ struct convert_arguments {
 };
 
 int run_convert(const convert_arguments& args) {
-  convert::batch_options options;
+  graph::pipeline_options options;
   auto charset = dicom::parse_character_set(args.charset);
   if (!charset) {
     std::cerr << "dcmflow convert: --charset: " << charset.error().message << '\n';
@@ -89,7 +89,8 @@ int run_convert(const convert_arguments& args) {
                  "or --allow-missing-patient-id\n";
     return exit_usage;
   }
-  return run_batch_command("convert", args.batch, std::move(options), convert::convert_images);
+  options.mode = graph::input_mode::convert;
+  return run_batch_command("convert", args.batch, std::move(options));
 }
 
 }  // namespace
@@ -144,7 +145,7 @@ struct transcode_arguments {
 };
 
 int run_transcode(const transcode_arguments& args) {
-  convert::batch_options options;
+  graph::pipeline_options options;
   for (const auto& [given, into] : {std::pair{&args.charset, &options.recode_text_to},
                                     std::pair{&args.assume_charset, &options.assume_character_set}}) {
     if (given->empty()) continue;
@@ -155,7 +156,8 @@ int run_transcode(const transcode_arguments& args) {
     }
     *into = set.value();
   }
-  return run_batch_command("transcode", args.batch, std::move(options), convert::transcode_files);
+  options.mode = graph::input_mode::transcode;
+  return run_batch_command("transcode", args.batch, std::move(options));
 }
 
 std::function<int()> add_transcode_command(CLI::App& app) {

@@ -70,7 +70,7 @@ def test_missing_input_fails_that_item_only(tmp_path):
     completed = run_dcmflow("convert", IMAGES / "grey8.png", tmp_path / "absent.png", "-o", tmp_path / "out",
                             "--allow-missing-patient-id",
                             check=1)
-    assert "absent.png: cannot read image" in completed.stderr
+    assert "absent.png: cannot read: No such file" in completed.stderr
     assert (tmp_path / "out" / "grey8.dcm").is_file()
 
 

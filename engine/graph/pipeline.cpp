@@ -1,0 +1,158 @@
+// The one file that wires the graph (graph/README.md draws it).
+
+#include "graph/pipeline.hpp"
+
+#include <tbb/flow_graph.h>
+#include <tbb/info.h>
+#include <tbb/task_arena.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <optional>
+#include <tuple>
+
+#include "convert/output_naming.hpp"
+#include "graph/admission.hpp"
+#include "graph/stages.hpp"
+
+namespace dcmflow::graph {
+namespace {
+
+namespace flow = tbb::flow;
+
+using admission_input = flow::indexer_node<item_handle, std::uint64_t>;
+using admission_node = flow::multifunction_node<admission_input::output_type, std::tuple<item_handle>>;
+using finish_node = flow::multifunction_node<item_handle, std::tuple<flow::continue_msg, std::uint64_t>>;
+
+// Which items get a report thumbnail: `wanted` of them, spread evenly over the list.
+bool wants_thumbnail(std::size_t index, std::size_t total, std::size_t wanted) {
+  if (wanted == 0 || total == 0) return false;
+  const std::size_t stride = std::max<std::size_t>(1, total / wanted);
+  return index % stride == 0 && index / stride < wanted;
+}
+
+// The serial end of the graph: completes the record, hands it on, gives back the item's
+// limiter slot and admission bytes -- exactly once per item, whatever became of it.
+class finish_stage {
+ public:
+  finish_stage(const pipeline_hooks& hooks, std::optional<failure>& fatal, std::atomic<bool>& stopping)
+      : hooks_(hooks), fatal_(fatal), stopping_(stopping) {}
+
+  void operator()(const item_handle& item, finish_node::output_ports_type& ports) const {
+    work_item& each = *item;
+    each.record.status = each.record.error.empty() ? item_status::converted : item_status::failed;
+    if (each.record.status == item_status::failed) each.record.outputs.clear(), each.record.instances.clear();
+    each.record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - each.started).count();
+    std::error_code ignored;
+    if (!each.scratch.empty()) std::filesystem::remove_all(each.scratch, ignored);
+    if (!each.converted_pdf.empty()) std::filesystem::remove(each.converted_pdf, ignored);
+    if (hooks_.on_finished && !fatal_) {
+      try {
+        if (auto kept = hooks_.on_finished(each.record, each.index, each.skipped); !kept) fatal_ = kept.error();
+      } catch (const std::exception& error) {
+        fatal_ = failure{error.what()};
+      }
+      if (fatal_) stopping_ = true;  // the items already in flight still finish; no new ones start
+    }
+    if (each.admitted_bytes > 0) std::get<1>(ports).try_put(each.admitted_bytes);
+    std::get<0>(ports).try_put(flow::continue_msg());
+  }
+
+ private:
+  const pipeline_hooks& hooks_;
+  std::optional<failure>& fatal_;  // written and read in this serial node only
+  std::atomic<bool>& stopping_;
+};
+
+}  // namespace
+
+std::vector<planned_item> plan(std::span<const convert::input_file> inputs) {
+  const std::vector<std::filesystem::path> names = convert::name_outputs(inputs);
+  std::vector<planned_item> planned;
+  planned.reserve(inputs.size());
+  for (std::size_t index = 0; index < inputs.size(); ++index) planned.push_back({inputs[index], names[index]});
+  return planned;
+}
+
+result<void> run_pipeline(std::span<const planned_item> items, const pipeline_options& options,
+                          const pipeline_hooks& hooks) {
+  const auto threads = static_cast<std::size_t>(std::max(1, tbb::this_task_arena::max_concurrency()));
+  const std::size_t max_items = options.max_items_in_flight > 0 ? options.max_items_in_flight : 4 * threads;
+  const std::filesystem::path scratch =
+      std::filesystem::temp_directory_path() / ("dcmflow-entries-" + std::to_string(getpid()));
+  std::atomic<std::uint64_t> extracted{0};
+  std::optional<failure> fatal;
+  std::atomic<bool> stopping{false};
+  admission budget(options.max_bytes_in_flight);
+
+  flow::graph g;
+  std::size_t next = 0;
+  flow::input_node<item_handle> enumerate(g, [&](tbb::flow_control& control) -> item_handle {
+    if (next == items.size() || stopping) {
+      control.stop();
+      return {};
+    }
+    auto item = std::make_shared<work_item>();
+    item->index = next;
+    item->plan = &items[next];
+    item->record.input = items[next].input.name;
+    item->wants_thumbnail = wants_thumbnail(next, items.size(), options.thumbnails);
+    item->started = std::chrono::steady_clock::now();
+    ++next;
+    return item;
+  });
+  flow::limiter_node<item_handle> in_flight(g, max_items);
+  // CPU stages take as many items as there are threads; blocking I/O (LibreOffice, disk)
+  // happens inside produce and store, whose items are already bounded by the limiter.
+  flow::function_node<item_handle, item_handle> identify(g, flow::unlimited,
+                                                         identify_stage(options, hooks, scratch, extracted));
+  admission_input to_admission(g);
+  admission_node admit(g, flow::serial, [&](const admission_input::output_type& message,
+                                            admission_node::output_ports_type& ports) {
+    const std::vector<item_handle> admitted = message.tag() == 0
+                                                  ? budget.arrive(flow::cast_to<item_handle>(message))
+                                                  : budget.release(flow::cast_to<std::uint64_t>(message));
+    for (const auto& item : admitted) std::get<0>(ports).try_put(item);
+  });
+  flow::function_node<item_handle, item_handle> produce(g, flow::unlimited, produce_stage(options));
+  flow::function_node<item_handle, item_handle> tag(g, flow::unlimited, tag_stage(options));
+  flow::function_node<item_handle, item_handle> compress(g, flow::unlimited, compress_stage(options));
+  flow::function_node<item_handle, item_handle> store(g, flow::unlimited, store_stage(options));
+  finish_node finish(g, flow::serial, finish_stage(hooks, fatal, stopping));
+
+  flow::make_edge(enumerate, in_flight);
+  flow::make_edge(in_flight, identify);
+  flow::make_edge(identify, flow::input_port<0>(to_admission));
+  flow::make_edge(to_admission, admit);
+  flow::make_edge(flow::output_port<0>(admit), produce);
+  flow::make_edge(produce, tag);
+  flow::make_edge(tag, compress);
+  flow::make_edge(compress, store);
+  flow::make_edge(store, finish);
+  flow::make_edge(flow::output_port<0>(finish), in_flight.decrementer());
+  flow::make_edge(flow::output_port<1>(finish), flow::input_port<1>(to_admission));
+
+  enumerate.activate();
+  g.wait_for_all();
+  std::error_code ignored;
+  std::filesystem::remove_all(scratch, ignored);
+  if (fatal) return *fatal;
+  return {};
+}
+
+std::vector<item_record> run_to_records(std::span<const planned_item> items, const pipeline_options& options,
+                                        const std::function<void(const item_record&)>& on_each) {
+  std::vector<item_record> records(items.size());
+  pipeline_hooks hooks;
+  hooks.on_finished = [&](item_record& record, std::size_t index, bool) -> result<void> {
+    if (on_each) on_each(record);
+    records[index] = std::move(record);
+    return {};
+  };
+  (void)run_pipeline(items, options, hooks);
+  return records;
+}
+
+}  // namespace dcmflow::graph

@@ -1,0 +1,271 @@
+#include "graph/stages.hpp"
+
+#include <array>
+#include <exception>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "convert/output_naming.hpp"
+#include "core/digest.hpp"
+#include "dicom/dicom_reader.hpp"
+#include "dicom/encapsulated_pdf.hpp"
+#include "dicom/secondary_capture.hpp"
+#include "dicom/uid.hpp"
+#include "render/thumbnail.hpp"
+
+namespace dcmflow::graph {
+namespace {
+
+// Runs one stage's work on an active item; anything thrown becomes the item's failure.
+template <class Work>
+item_handle guarded(item_handle item, Work&& work) {
+  if (!item->active()) return item;
+  try {
+    work(*item);
+  } catch (const std::exception& error) {
+    item->fail(failure{std::string("internal error: ") + error.what()});
+  } catch (...) {
+    item->fail(failure{"internal error"});
+  }
+  if (!item->active()) {
+    // A failed item keeps nothing: its memory goes back at once.
+    item->pages.clear();
+    item->instances.clear();
+  }
+  return item;
+}
+
+// Part 10 files start with 128 bytes of preamble and "DICM".
+bool is_dicom_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::array<char, 132> head{};
+  return in.read(head.data(), head.size()) && std::string_view(head.data() + 128, 4) == "DICM";
+}
+
+std::string value_of(const std::vector<dicom::attribute_assignment>& attributes, std::string_view keyword) {
+  std::string value;
+  for (const auto& assignment : attributes) {
+    if (assignment.keyword == keyword) value = assignment.value;  // the last one wins, as in the dataset
+  }
+  return value;
+}
+
+// One study per patient and accession number, or without one, per patient, study date
+// and description; an input with no PatientID is a study of its own.
+std::string study_uid_for(const std::vector<dicom::attribute_assignment>& attributes, const std::string& content,
+                          const pipeline_options& options) {
+  const std::string patient = value_of(attributes, "PatientID");
+  if (patient.empty()) return dicom::derived_uid(options.uid_root, options.uid_namespace, {"study-of", content});
+  const std::string accession = value_of(attributes, "AccessionNumber");
+  if (!accession.empty()) {
+    return dicom::derived_uid(options.uid_root, options.uid_namespace, {"study", patient, "accession", accession});
+  }
+  return dicom::derived_uid(options.uid_root, options.uid_namespace,
+                            {"study", patient, "date", value_of(attributes, "StudyDate"), "description",
+                             value_of(attributes, "StudyDescription")});
+}
+
+// Before decoding, what it will take: Office documents are counted as two A4 pages in
+// colour at the resolution (their page count is known only after LibreOffice).
+std::uint64_t estimate_decoded_bytes(const work_item& item, const pipeline_options& options) {
+  std::error_code error;
+  const std::uint64_t file_bytes = std::filesystem::file_size(item.local_file, error);
+  if (item.dicom_input) return file_bytes * 4;  // compressed legacy pixels expand a few times
+  if (office::is_office_document(item.local_file)) {
+    const double inches = 8.27 * 11.69;
+    return static_cast<std::uint64_t>(2 * 3 * inches * options.rasterise.dpi * options.rasterise.dpi);
+  }
+  auto probe = raster::probe_image(item.local_file, options.rasterise);
+  return probe ? probe->decoded_bytes : file_bytes;
+}
+
+}  // namespace
+
+item_handle identify_stage::operator()(item_handle item) const {
+  return guarded(std::move(item), [this](work_item& each) { identify(each); });
+}
+
+void identify_stage::identify(work_item& item) const {
+  const convert::input_file& input = item.plan->input;
+  if (!input.problem.empty()) return item.fail(failure{input.problem});
+  item.local_file = input.path;
+  if (!input.entry.empty()) {
+    // An archive entry becomes a file of its own while its item runs, under its own name
+    // (loaders and LibreOffice go by the extension).
+    item.scratch = scratch_ / std::to_string(item.index);
+    item.local_file = item.scratch / std::filesystem::path(input.entry).filename();
+    std::error_code error;
+    std::filesystem::create_directories(item.scratch, error);
+    if (auto extracted = convert::extract_entry(input, item.local_file, options_.archives, extracted_); !extracted) {
+      return item.fail(extracted.error());
+    }
+  }
+  std::error_code error;
+  item.record.input_bytes = std::filesystem::file_size(item.local_file, error);
+  if (error) return item.fail(failure{"cannot read: " + error.message()});
+  auto content = sha256_of_file(item.local_file);
+  if (!content) return item.fail(failure{"cannot read: " + content.error().message});
+  item.record.content_sha256 = std::move(content).value();
+  if (hooks_.already_done && hooks_.already_done(item.record.input, item.record.content_sha256)) {
+    item.skipped = true;
+    return;
+  }
+  item.dicom_input = options_.mode == input_mode::transcode ||
+                     (options_.mode == input_mode::automatic && is_dicom_file(item.local_file));
+  if (!item.dicom_input) {
+    if (options_.item_attributes) {
+      auto own = options_.item_attributes(input);
+      if (!own) return item.fail(own.error());
+      item.attributes = std::move(own).value();
+    }
+    item.attributes.insert(item.attributes.end(), options_.attributes.begin(), options_.attributes.end());
+  }
+  item.estimated_bytes = estimate_decoded_bytes(item, options_);
+}
+
+item_handle produce_stage::operator()(item_handle item) const {
+  return guarded(std::move(item), [this](work_item& each) { produce(each); });
+}
+
+void produce_stage::produce(work_item& item) const {
+  if (item.dicom_input) {
+    auto object = dicom::read_decoded(item.local_file);
+    if (!object) return item.fail(object.error());
+    item.instances.push_back(std::move(object).value());
+    return;
+  }
+  std::filesystem::path source = item.local_file;
+  if (office::is_office_document(source)) {
+    if (!options_.office) return item.fail(failure{"Office documents need LibreOffice, which this run does not use"});
+    item.converted_pdf = options_.office->scratch_folder() /
+                         (std::to_string(item.index) + "-" + item.plan->output_name.stem().string() + ".pdf");
+    if (auto pdf = options_.office->to_pdf(source, item.converted_pdf); !pdf) {
+      return item.fail(failure{"cannot convert document: " + pdf.error().message});
+    }
+    source = item.converted_pdf;
+  }
+  auto images = raster::load_image(source, options_.rasterise);
+  if (!images) return item.fail(images.error());
+  item.pages = options_.per_page ? raster::split_pages(std::move(images).value()) : std::move(images).value();
+}
+
+item_handle tag_stage::operator()(item_handle item) const {
+  return guarded(std::move(item), [this](work_item& each) {
+    if (each.dicom_input) {
+      tag_transcoded(each);
+    } else {
+      tag(each);
+    }
+  });
+}
+
+void tag_stage::tag(work_item& item) const {
+  const std::string& content = item.record.content_sha256;
+  const std::filesystem::path source = item.converted_pdf.empty() ? item.local_file : item.converted_pdf;
+  const bool with_pdf = options_.also_pdf && raster::is_pdf(source);
+  const std::size_t count = item.pages.size() + (with_pdf ? 1 : 0);
+  if (item.wants_thumbnail && !item.pages.empty()) {
+    // A thumbnail is a sample for the report; not having one never fails the item.
+    if (auto png = render::thumbnail_png(item.pages.front(), 0, 160)) item.record.thumbnail_png = std::move(png).value();
+  }
+
+  // One series per source document; several instances only when its pages differ in size.
+  const std::string study_uid = study_uid_for(item.attributes, content, options_);
+  const std::string series_uid = dicom::derived_uid(options_.uid_root, options_.uid_namespace, {"series", content});
+  const auto created = std::chrono::system_clock::now();
+  for (std::size_t index = 0; index < item.pages.size(); ++index) {
+    raster::raster& image = item.pages[index];
+    item.record.notes.insert(item.record.notes.end(), image.notes.begin(), image.notes.end());
+    const dicom::secondary_capture_request request{
+        .study_instance_uid = study_uid,
+        .series_instance_uid = series_uid,
+        .sop_instance_uid = dicom::derived_uid(options_.uid_root, options_.uid_namespace,
+                                               {"instance", content, std::to_string(index)}),
+        .instance_number = static_cast<std::uint32_t>(index + 1),
+        .created = created,
+        .attributes = item.attributes,
+        .character_set = options_.character_set,
+    };
+    auto object = dicom::build_secondary_capture(std::move(image), request);
+    if (!object) return item.fail(object.error());
+    item.instances.push_back(std::move(object).value());
+    item.instance_names.push_back(convert::instance_output(item.plan->output_name, index, count));
+  }
+  item.pages.clear();
+  if (with_pdf) {
+    std::ifstream file(source, std::ios::binary);
+    std::vector<char> pdf((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    const dicom::encapsulated_pdf_request request{
+        .study_instance_uid = study_uid,
+        .series_instance_uid = dicom::derived_uid(options_.uid_root, options_.uid_namespace, {"pdf-series", content}),
+        .sop_instance_uid = dicom::derived_uid(options_.uid_root, options_.uid_namespace, {"pdf", content}),
+        .document_title = item.plan->input.path.filename().string(),
+        .created = created,
+        .attributes = item.attributes,
+        .character_set = options_.character_set,
+    };
+    auto document = dicom::build_encapsulated_pdf(std::move(pdf), request);
+    if (!document) return item.fail(document.error());
+    item.instances.push_back(std::move(document).value());
+    item.instance_names.push_back(convert::instance_output(item.plan->output_name, count - 1, count));
+  }
+}
+
+void tag_stage::tag_transcoded(work_item& item) const {
+  dicom::instance& object = item.instances.front();
+  item.instance_names.push_back(item.plan->output_name);
+  if (options_.recode_text_to || options_.assume_character_set) {
+    const dicom::character_set target = options_.recode_text_to.value_or(*options_.assume_character_set);
+    const std::string assumed = options_.assume_character_set
+                                    ? std::string(dicom::specific_character_set(*options_.assume_character_set))
+                                    : std::string();
+    if (auto recoded = object.recode_text(target, assumed); !recoded) return item.fail(recoded.error());
+  }
+  if (options_.codec && options_.codec->description().lossy && object.has_pixels()) {
+    // Lossy compression makes a new image (PS3.3 C.7.6.1.1.5): it gets a new identity,
+    // derived so that transcoding twice gives the same one.
+    object.set_sop_instance_uid(dicom::derived_uid(
+        options_.uid_root, options_.uid_namespace,
+        {"lossy", object.sop_instance_uid(), options_.codec->description().transfer_syntax_uid}));
+    item.record.notes.emplace_back("lossy compression: new SOP Instance UID");
+  }
+}
+
+item_handle compress_stage::operator()(item_handle item) const {
+  return guarded(std::move(item), [this](work_item& each) {
+    if (!options_.codec) return;
+    for (auto& object : each.instances) {
+      if (auto compressed = object.compress(*options_.codec); !compressed) return each.fail(compressed.error());
+    }
+  });
+}
+
+item_handle store_stage::operator()(item_handle item) const {
+  return guarded(std::move(item), [this](work_item& each) { store(each); });
+}
+
+void store_stage::store(work_item& item) const {
+  for (std::size_t index = 0; index < item.instances.size(); ++index) {
+    dicom::instance& object = item.instances[index];
+    const std::filesystem::path& name = item.instance_names[index];
+    for (const auto& destination : options_.destinations) {
+      if (auto stored = destination->store(object, name); !stored) return item.fail(stored.error());
+    }
+    item.record.instances.push_back({
+        .sop_instance_uid = object.sop_instance_uid(),
+        .sop_class_uid = object.sop_class_uid(),
+        .study_instance_uid = object.study_instance_uid(),
+        .series_instance_uid = object.series_instance_uid(),
+        .transfer_syntax_uid = object.transfer_syntax_uid(),
+        .frames = object.has_pixels() ? object.frame_count() : 0,
+        .native_bytes = object.native_pixel_data_bytes(),
+        .stored_bytes = object.pixel_data_bytes(),
+        .output = name,
+    });
+    item.record.outputs.push_back(name);
+  }
+  item.instances.clear();
+}
+
+}  // namespace dcmflow::graph

@@ -1,0 +1,79 @@
+#pragma once
+// The stages of the graph, one functor each. A stage is built from references to what the
+// whole run shares (options, hooks) and keeps no per-item state of its own, so the graph
+// may run any number of copies at once. Each catches what third-party code throws and turns
+// it into the item's failure (an exception escaping a node would cancel the whole graph).
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+
+#include "graph/pipeline.hpp"
+#include "graph/work_item.hpp"
+
+namespace dcmflow::graph {
+
+// Finds the bytes to read (extracting an archive entry), hashes them, decides whether an
+// earlier run finished them, looks up the item's attributes and estimates its decoded size.
+class identify_stage {
+ public:
+  identify_stage(const pipeline_options& options, const pipeline_hooks& hooks, const std::filesystem::path& scratch,
+                 std::atomic<std::uint64_t>& extracted)
+      : options_(options), hooks_(hooks), scratch_(scratch), extracted_(extracted) {}
+  item_handle operator()(item_handle item) const;
+
+ private:
+  void identify(work_item& item) const;
+  const pipeline_options& options_;
+  const pipeline_hooks& hooks_;
+  const std::filesystem::path& scratch_;
+  std::atomic<std::uint64_t>& extracted_;
+};
+
+// Decodes: images and PDF pages to rasters (Office documents through LibreOffice first),
+// DICOM files to an instance with native pixels.
+class produce_stage {
+ public:
+  explicit produce_stage(const pipeline_options& options) : options_(options) {}
+  item_handle operator()(item_handle item) const;
+
+ private:
+  void produce(work_item& item) const;
+  const pipeline_options& options_;
+};
+
+// Makes DICOM objects of the rasters (Secondary Capture, Encapsulated PDF), or adjusts a
+// read DICOM object (text re-encoded, a new identity before lossy compression).
+class tag_stage {
+ public:
+  explicit tag_stage(const pipeline_options& options) : options_(options) {}
+  item_handle operator()(item_handle item) const;
+
+ private:
+  void tag(work_item& item) const;
+  void tag_transcoded(work_item& item) const;
+  const pipeline_options& options_;
+};
+
+class compress_stage {
+ public:
+  explicit compress_stage(const pipeline_options& options) : options_(options) {}
+  item_handle operator()(item_handle item) const;
+
+ private:
+  const pipeline_options& options_;
+};
+
+// Sends every instance to every destination, records what each became, and lets go of the
+// pixels: what reaches the serial finish node is small.
+class store_stage {
+ public:
+  explicit store_stage(const pipeline_options& options) : options_(options) {}
+  item_handle operator()(item_handle item) const;
+
+ private:
+  void store(work_item& item) const;
+  const pipeline_options& options_;
+};
+
+}  // namespace dcmflow::graph

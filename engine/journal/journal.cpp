@@ -1,0 +1,391 @@
+#include "journal/journal.hpp"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <ctime>
+#include <string_view>
+#include <utility>
+
+namespace dcmflow::journal {
+namespace {
+
+constexpr int schema_version = 1;
+
+constexpr std::string_view schema = R"sql(
+CREATE TABLE IF NOT EXISTS runs(
+  id INTEGER PRIMARY KEY, description TEXT, started TEXT, finished TEXT);
+CREATE TABLE IF NOT EXISTS items(
+  key TEXT PRIMARY KEY,
+  size INTEGER NOT NULL DEFAULT 0,
+  content_sha256 TEXT,
+  state TEXT NOT NULL CHECK(state IN ('pending', 'stored', 'failed')),
+  error TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  notes TEXT,
+  seconds REAL,
+  finished TEXT,
+  run INTEGER REFERENCES runs(id),
+  thumbnail_png BLOB);
+CREATE TABLE IF NOT EXISTS instances(
+  sop_instance_uid TEXT PRIMARY KEY,
+  item_key TEXT NOT NULL REFERENCES items(key),
+  sop_class_uid TEXT, study_instance_uid TEXT, series_instance_uid TEXT, transfer_syntax_uid TEXT,
+  frames INTEGER, native_bytes INTEGER, stored_bytes INTEGER, output TEXT);
+CREATE INDEX IF NOT EXISTS instances_by_item ON instances(item_key);
+CREATE TABLE IF NOT EXISTS deliveries(
+  sop_instance_uid TEXT NOT NULL REFERENCES instances(sop_instance_uid),
+  destination TEXT NOT NULL,
+  state TEXT NOT NULL,
+  detail TEXT,
+  PRIMARY KEY(sop_instance_uid, destination));
+)sql";
+
+std::string now_utc() {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+// A prepared statement, finalized on every path.
+class statement {
+ public:
+  statement(sqlite3* database, std::string_view sql) {
+    if (sqlite3_prepare_v2(database, sql.data(), static_cast<int>(sql.size()), &handle_, nullptr) != SQLITE_OK) {
+      error_ = sqlite3_errmsg(database);
+    }
+  }
+  ~statement() { sqlite3_finalize(handle_); }
+  statement(const statement&) = delete;
+  statement& operator=(const statement&) = delete;
+
+  [[nodiscard]] bool ok() const { return handle_ != nullptr; }
+  [[nodiscard]] const std::string& error() const { return error_; }
+
+  statement& bind(int index, std::string_view text) {
+    sqlite3_bind_text(handle_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  statement& bind(int index, std::int64_t value) {
+    sqlite3_bind_int64(handle_, index, value);
+    return *this;
+  }
+  statement& bind(int index, double value) {
+    sqlite3_bind_double(handle_, index, value);
+    return *this;
+  }
+  statement& bind_blob(int index, std::span<const std::byte> bytes) {
+    if (bytes.empty()) {
+      sqlite3_bind_null(handle_, index);
+    } else {
+      sqlite3_bind_blob(handle_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+    }
+    return *this;
+  }
+  // SQLITE_ROW, SQLITE_DONE or an error.
+  int step() { return sqlite3_step(handle_); }
+  void reset() {
+    sqlite3_reset(handle_);
+    sqlite3_clear_bindings(handle_);
+  }
+  [[nodiscard]] std::string text(int column) const {
+    const auto* value = sqlite3_column_text(handle_, column);
+    return value ? std::string(reinterpret_cast<const char*>(value)) : std::string();  // NOLINT: SQLite's bytes
+  }
+  [[nodiscard]] std::int64_t integer(int column) const { return sqlite3_column_int64(handle_, column); }
+  [[nodiscard]] double real(int column) const { return sqlite3_column_double(handle_, column); }
+  [[nodiscard]] std::vector<std::byte> blob(int column) const {
+    const auto* data = static_cast<const std::byte*>(sqlite3_column_blob(handle_, column));
+    return data ? std::vector<std::byte>(data, data + sqlite3_column_bytes(handle_, column)) : std::vector<std::byte>();
+  }
+
+ private:
+  sqlite3_stmt* handle_ = nullptr;
+  std::string error_;
+};
+
+result<void> execute(sqlite3* database, std::string_view sql) {
+  char* message = nullptr;
+  if (sqlite3_exec(database, std::string(sql).c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+    std::string text = message ? message : "unknown error";
+    sqlite3_free(message);
+    return failure{"journal: " + text};
+  }
+  return {};
+}
+
+failure database_failure(sqlite3* database, std::string_view doing) {
+  return failure{"journal: " + std::string(doing) + ": " + sqlite3_errmsg(database)};
+}
+
+// Rolls back unless committed: an outcome is recorded whole or not at all.
+class transaction {
+ public:
+  explicit transaction(sqlite3* database) : database_(database) {
+    began_ = static_cast<bool>(execute(database_, "BEGIN IMMEDIATE"));
+  }
+  ~transaction() {
+    if (began_ && !committed_) (void)execute(database_, "ROLLBACK");
+  }
+  transaction(const transaction&) = delete;
+  transaction& operator=(const transaction&) = delete;
+  [[nodiscard]] bool began() const { return began_; }
+  result<void> commit() {
+    auto done = execute(database_, "COMMIT");
+    committed_ = static_cast<bool>(done);
+    return done;
+  }
+
+ private:
+  sqlite3* database_;
+  bool began_ = false;
+  bool committed_ = false;
+};
+
+std::string join_notes(const std::vector<std::string>& notes) {
+  std::string all;
+  for (const auto& note : notes) all += (all.empty() ? "" : "\n") + note;
+  return all;
+}
+
+std::vector<std::string> split_notes(const std::string& text) {
+  std::vector<std::string> notes;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    notes.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return notes;
+}
+
+item_state parse_state(const std::string& text) {
+  if (text == "stored") return item_state::stored;
+  if (text == "failed") return item_state::failed;
+  return item_state::pending;
+}
+
+}  // namespace
+
+std::string_view state_name(item_state state) {
+  switch (state) {
+    case item_state::pending: return "pending";
+    case item_state::stored: return "stored";
+    case item_state::failed: return "failed";
+  }
+  return "pending";
+}
+
+journal::journal(sqlite3* database) : database_(database) {}
+journal::journal(journal&& other) noexcept : database_(std::exchange(other.database_, nullptr)) {}
+journal& journal::operator=(journal&& other) noexcept {
+  std::swap(database_, other.database_);
+  return *this;
+}
+journal::~journal() { sqlite3_close(database_); }
+
+result<journal> journal::open(const std::filesystem::path& file) {
+  std::error_code error;
+  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), error);
+  sqlite3* database = nullptr;
+  if (sqlite3_open_v2(file.c_str(), &database, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+    std::string message = database ? sqlite3_errmsg(database) : "out of memory";
+    sqlite3_close(database);
+    return failure{"cannot open journal " + file.string() + ": " + message};
+  }
+  journal opened(database);
+  sqlite3_busy_timeout(database, 10000);
+  // WAL: a commit is one append, readers (dcmflow status) never block the run. NORMAL
+  // sync: a power cut may lose the last commits, never corrupt the file; a lost commit
+  // means an item is redone, which gives the same object.
+  for (const std::string_view setup : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+                                       "PRAGMA foreign_keys=ON"}) {
+    if (auto done = execute(database, setup); !done) return failure{file.string() + ": " + done.error().message};
+  }
+  statement version(database, "PRAGMA user_version");
+  if (!version.ok() || version.step() != SQLITE_ROW) {
+    return failure{file.string() + ": not a dcmflow journal (" + std::string(sqlite3_errmsg(database)) + ")"};
+  }
+  const std::int64_t found = version.integer(0);
+  if (found != 0 && found != schema_version) {
+    return failure{file.string() + ": journal schema " + std::to_string(found) + ", this dcmflow reads " +
+                   std::to_string(schema_version)};
+  }
+  if (auto done = execute(database, schema); !done) return failure{file.string() + ": " + done.error().message};
+  if (auto done = execute(database, "PRAGMA user_version=" + std::to_string(schema_version)); !done) {
+    return done.error();
+  }
+  return opened;
+}
+
+result<std::int64_t> journal::begin_run(const std::string& description) {
+  statement insert(database_, "INSERT INTO runs(description, started) VALUES(?, ?)");
+  if (!insert.ok()) return failure{"journal: " + insert.error()};
+  if (insert.bind(1, description).bind(2, now_utc()).step() != SQLITE_DONE) {
+    return database_failure(database_, "cannot start a run");
+  }
+  return static_cast<std::int64_t>(sqlite3_last_insert_rowid(database_));
+}
+
+result<void> journal::end_run(std::int64_t run) {
+  statement update(database_, "UPDATE runs SET finished = ? WHERE id = ?");
+  if (!update.ok()) return failure{"journal: " + update.error()};
+  if (update.bind(1, now_utc()).bind(2, run).step() != SQLITE_DONE) {
+    return database_failure(database_, "cannot end the run");
+  }
+  return {};
+}
+
+result<void> journal::add_pending(std::span<const pending_item> items) {
+  transaction batch(database_);
+  if (!batch.began()) return database_failure(database_, "cannot begin");
+  statement insert(database_, "INSERT OR IGNORE INTO items(key, size, state) VALUES(?, ?, 'pending')");
+  if (!insert.ok()) return failure{"journal: " + insert.error()};
+  for (const auto& item : items) {
+    insert.bind(1, item.key).bind(2, static_cast<std::int64_t>(item.size));
+    if (insert.step() != SQLITE_DONE) return database_failure(database_, "cannot list items");
+    insert.reset();
+  }
+  return batch.commit();
+}
+
+result<std::unordered_map<std::string, finished_item>> journal::finished_items() const {
+  statement select(database_, "SELECT key, state, content_sha256 FROM items WHERE state != 'pending'");
+  if (!select.ok()) return failure{"journal: " + select.error()};
+  std::unordered_map<std::string, finished_item> found;
+  int step = SQLITE_ROW;
+  while ((step = select.step()) == SQLITE_ROW) {
+    found[select.text(0)] = {parse_state(select.text(1)), select.text(2)};
+  }
+  if (step != SQLITE_DONE) return database_failure(database_, "cannot read items");
+  return found;
+}
+
+result<void> journal::record(const item_record& item, std::span<const std::string> destinations, std::int64_t run) {
+  transaction batch(database_);
+  if (!batch.began()) return database_failure(database_, "cannot begin");
+  const bool stored = item.status == item_status::converted;
+  statement upsert(database_, R"sql(
+    INSERT INTO items(key, size, content_sha256, state, error, attempts, notes, seconds, finished, run, thumbnail_png)
+    VALUES(?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?8, ?9, ?10)
+    ON CONFLICT(key) DO UPDATE SET size = ?2, content_sha256 = ?3, state = ?4, error = ?5,
+      attempts = attempts + 1, notes = ?6, seconds = ?7, finished = ?8, run = ?9,
+      thumbnail_png = coalesce(?10, thumbnail_png))sql");
+  if (!upsert.ok()) return failure{"journal: " + upsert.error()};
+  upsert.bind(1, item.input)
+      .bind(2, static_cast<std::int64_t>(item.input_bytes))
+      .bind(3, item.content_sha256)
+      .bind(4, state_name(stored ? item_state::stored : item_state::failed))
+      .bind(5, item.error)
+      .bind(6, join_notes(item.notes))
+      .bind(7, item.seconds)
+      .bind(8, now_utc())
+      .bind(9, run)
+      .bind_blob(10, item.thumbnail_png);
+  if (upsert.step() != SQLITE_DONE) return database_failure(database_, "cannot record an item");
+
+  // The item's instances are replaced: a redone item may have become other objects.
+  statement forget_deliveries(database_, R"sql(
+    DELETE FROM deliveries WHERE sop_instance_uid IN (SELECT sop_instance_uid FROM instances WHERE item_key = ?))sql");
+  statement forget_instances(database_, "DELETE FROM instances WHERE item_key = ?");
+  if (!forget_deliveries.ok() || !forget_instances.ok()) return database_failure(database_, "cannot prepare");
+  if (forget_deliveries.bind(1, item.input).step() != SQLITE_DONE ||
+      forget_instances.bind(1, item.input).step() != SQLITE_DONE) {
+    return database_failure(database_, "cannot replace instances");
+  }
+  statement insert_instance(database_, R"sql(
+    INSERT OR REPLACE INTO instances(sop_instance_uid, item_key, sop_class_uid, study_instance_uid,
+      series_instance_uid, transfer_syntax_uid, frames, native_bytes, stored_bytes, output)
+    VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?))sql");
+  statement insert_delivery(database_, R"sql(
+    INSERT OR REPLACE INTO deliveries(sop_instance_uid, destination, state) VALUES(?, ?, 'stored'))sql");
+  if (!insert_instance.ok() || !insert_delivery.ok()) return database_failure(database_, "cannot prepare");
+  for (const auto& instance : item.instances) {
+    insert_instance.bind(1, instance.sop_instance_uid)
+        .bind(2, item.input)
+        .bind(3, instance.sop_class_uid)
+        .bind(4, instance.study_instance_uid)
+        .bind(5, instance.series_instance_uid)
+        .bind(6, instance.transfer_syntax_uid)
+        .bind(7, static_cast<std::int64_t>(instance.frames))
+        .bind(8, static_cast<std::int64_t>(instance.native_bytes))
+        .bind(9, static_cast<std::int64_t>(instance.stored_bytes))
+        .bind(10, instance.output.generic_string());
+    if (insert_instance.step() != SQLITE_DONE) return database_failure(database_, "cannot record an instance");
+    insert_instance.reset();
+    for (const auto& destination : destinations) {
+      insert_delivery.bind(1, instance.sop_instance_uid).bind(2, destination);
+      if (insert_delivery.step() != SQLITE_DONE) return database_failure(database_, "cannot record a delivery");
+      insert_delivery.reset();
+    }
+  }
+  return batch.commit();
+}
+
+result<std::vector<item_record>> journal::items() const {
+  statement select_items(database_, R"sql(
+    SELECT key, size, content_sha256, state, error, attempts, notes, seconds, finished, thumbnail_png
+    FROM items ORDER BY key)sql");
+  statement select_instances(database_, R"sql(
+    SELECT item_key, sop_instance_uid, sop_class_uid, study_instance_uid, series_instance_uid,
+      transfer_syntax_uid, frames, native_bytes, stored_bytes, output
+    FROM instances ORDER BY item_key, output)sql");
+  if (!select_items.ok() || !select_instances.ok()) return database_failure(database_, "cannot prepare");
+  std::vector<item_record> items;
+  std::unordered_map<std::string, std::size_t> by_key;
+  int step = SQLITE_ROW;
+  while ((step = select_items.step()) == SQLITE_ROW) {
+    item_record item;
+    item.input = select_items.text(0);
+    item.input_bytes = static_cast<std::uint64_t>(select_items.integer(1));
+    item.content_sha256 = select_items.text(2);
+    const item_state state = parse_state(select_items.text(3));
+    item.status = state == item_state::stored ? item_status::converted : item_status::failed;
+    item.error = state == item_state::pending ? "not converted yet (pending)" : select_items.text(4);
+    item.attempts = static_cast<std::uint32_t>(select_items.integer(5));
+    item.notes = split_notes(select_items.text(6));
+    item.seconds = select_items.real(7);
+    item.finished_at = select_items.text(8);
+    item.thumbnail_png = select_items.blob(9);
+    by_key[item.input] = items.size();
+    items.push_back(std::move(item));
+  }
+  if (step != SQLITE_DONE) return database_failure(database_, "cannot read items");
+  while ((step = select_instances.step()) == SQLITE_ROW) {
+    const auto owner = by_key.find(select_instances.text(0));
+    if (owner == by_key.end()) continue;
+    instance_record instance{
+        .sop_instance_uid = select_instances.text(1),
+        .sop_class_uid = select_instances.text(2),
+        .study_instance_uid = select_instances.text(3),
+        .series_instance_uid = select_instances.text(4),
+        .transfer_syntax_uid = select_instances.text(5),
+        .frames = static_cast<std::uint32_t>(select_instances.integer(6)),
+        .native_bytes = static_cast<std::uint64_t>(select_instances.integer(7)),
+        .stored_bytes = static_cast<std::uint64_t>(select_instances.integer(8)),
+        .output = select_instances.text(9),
+    };
+    item_record& item = items[owner->second];
+    item.outputs.push_back(instance.output);
+    item.instances.push_back(std::move(instance));
+  }
+  if (step != SQLITE_DONE) return database_failure(database_, "cannot read instances");
+  return items;
+}
+
+result<std::map<item_state, std::size_t>> journal::counts() const {
+  statement select(database_, "SELECT state, count(*) FROM items GROUP BY state");
+  if (!select.ok()) return failure{"journal: " + select.error()};
+  std::map<item_state, std::size_t> counts{{item_state::pending, 0}, {item_state::stored, 0}, {item_state::failed, 0}};
+  int step = SQLITE_ROW;
+  while ((step = select.step()) == SQLITE_ROW) {
+    counts[parse_state(select.text(0))] = static_cast<std::size_t>(select.integer(1));
+  }
+  if (step != SQLITE_DONE) return database_failure(database_, "cannot count items");
+  return counts;
+}
+
+}  // namespace dcmflow::journal

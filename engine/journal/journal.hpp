@@ -1,0 +1,75 @@
+#pragma once
+// The run's memory: one SQLite database (WAL) with a row per input item and per instance it
+// became, and per destination each instance reached. A run killed at any instant and
+// started again reads it back and skips what is finished: an item counts as finished only
+// once its outcome is committed here, after every output was written, so a killed item is
+// simply redone (its UIDs are derived from its content, so the redo is the same object).
+//
+// One writer: the graph's journal stage. Not thread-safe.
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/item.hpp"
+#include "core/result.hpp"
+
+struct sqlite3;
+
+namespace dcmflow::journal {
+
+// An item's state. `stored`: every instance reached every destination.
+enum class item_state { pending, stored, failed };
+
+[[nodiscard]] std::string_view state_name(item_state state);
+
+// What a later run needs to know of an item to skip it.
+struct finished_item {
+  item_state state = item_state::pending;
+  std::string content_sha256;
+};
+
+struct pending_item {
+  std::string key;     // the input's name: a path, or "archive.zip!entry"
+  std::uint64_t size = 0;
+};
+
+class journal {
+ public:
+  // Creates the database (and its folder) when missing. Fails when it cannot be opened or
+  // was written by an incompatible version.
+  [[nodiscard]] static result<journal> open(const std::filesystem::path& file);
+  journal(journal&&) noexcept;
+  journal& operator=(journal&&) noexcept;
+  ~journal();
+
+  // A new run; its number is recorded with every item it finishes.
+  [[nodiscard]] result<std::int64_t> begin_run(const std::string& description);
+  [[nodiscard]] result<void> end_run(std::int64_t run);
+
+  // Items not yet known become pending (known ones keep their state).
+  [[nodiscard]] result<void> add_pending(std::span<const pending_item> items);
+
+  // Items with an outcome, by key.
+  [[nodiscard]] result<std::unordered_map<std::string, finished_item>> finished_items() const;
+
+  // An item's outcome, its instances and their deliveries, in one transaction.
+  [[nodiscard]] result<void> record(const item_record& item, std::span<const std::string> destinations,
+                                    std::int64_t run);
+
+  // Every item (pending ones too), in key order, as the report shows them.
+  [[nodiscard]] result<std::vector<item_record>> items() const;
+
+  [[nodiscard]] result<std::map<item_state, std::size_t>> counts() const;
+
+ private:
+  explicit journal(sqlite3* database);
+  sqlite3* database_ = nullptr;
+};
+
+}  // namespace dcmflow::journal
