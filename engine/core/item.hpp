@@ -8,7 +8,8 @@
 
 namespace dcmflow {
 
-enum class item_status { converted, failed };
+// pending: listed in a journal, not worked on yet (or interrupted).
+enum class item_status { converted, failed, pending };
 
 // One DICOM object an input became.
 struct instance_record {

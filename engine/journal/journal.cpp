@@ -343,8 +343,10 @@ result<std::vector<item_record>> journal::items() const {
     item.input_bytes = static_cast<std::uint64_t>(select_items.integer(1));
     item.content_sha256 = select_items.text(2);
     const item_state state = parse_state(select_items.text(3));
-    item.status = state == item_state::stored ? item_status::converted : item_status::failed;
-    item.error = state == item_state::pending ? "not converted yet (pending)" : select_items.text(4);
+    item.status = state == item_state::stored   ? item_status::converted
+                  : state == item_state::failed ? item_status::failed
+                                                : item_status::pending;
+    item.error = select_items.text(4);
     item.attempts = static_cast<std::uint32_t>(select_items.integer(5));
     item.notes = split_notes(select_items.text(6));
     item.seconds = select_items.real(7);

@@ -66,23 +66,14 @@ int run_convert(const convert_arguments& args) {
     const auto encoding = args.manifest_encoding == "gb18030" ? manifest::text_encoding::gb18030
                           : args.manifest_encoding == "utf8"  ? manifest::text_encoding::utf8
                                                               : manifest::text_encoding::detect;
-    auto loaded = manifest::manifest::load(args.manifest, {args.allow_missing_patient_id, patient_id_set, encoding});
+    auto loaded = manifest::manifest::load(args.manifest, {args.allow_missing_patient_id, patient_id_set, encoding, {}});
     if (!loaded) {
       std::cerr << "dcmflow convert: " << loaded.error().message << '\n';
       return exit_usage;
     }
     rows = std::make_shared<const manifest::manifest>(std::move(loaded).value());
-    options.item_attributes = [rows](const convert::input_file& input)
-        -> result<std::vector<dicom::attribute_assignment>> {
-      auto row = rows->row_for(input.path);
-      if (!row) return row.error();
-      const manifest::manifest_row& found = *row.value();
-      if (!found.problems.empty()) {
-        std::string all;
-        for (const auto& problem : found.problems) all += (all.empty() ? "" : "; ") + problem;
-        return failure{all};
-      }
-      return found.attributes;
+    options.item_attributes = [rows](const convert::input_file& input) {
+      return rows->attributes_for(input.path, input.entry);
     };
   } else if (!patient_id_set && !args.allow_missing_patient_id) {
     std::cerr << "dcmflow convert: no PatientID: give --manifest, --set PatientID=..., "

@@ -10,6 +10,7 @@
 #include "cli/bench_command.hpp"
 #include "cli/codecs_command.hpp"
 #include "cli/convert_command.hpp"
+#include "cli/run_command.hpp"
 #include "cli/validate_command.hpp"
 #include "cli/exit_codes.hpp"
 #include "raster/image_loader.hpp"
@@ -45,7 +46,8 @@ int main(int argc, char** argv) {
     return std::string(error.what()) + " (see dcmflow --help)\n";
   });
 
-  const std::vector<std::function<int()>> commands = {add_convert_command(app), add_transcode_command(app),
+  const std::vector<std::function<int()>> commands = {add_run_command(app), add_status_command(app),
+                                                      add_convert_command(app), add_transcode_command(app),
                                                       add_codecs_command(app), add_bench_command(app),
                                                       add_validate_command(app)};
 

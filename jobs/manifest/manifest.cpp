@@ -1,7 +1,10 @@
 #include "manifest/manifest.hpp"
 
 #include <csv.h>
+#include <fnmatch.h>
 #include <glob.h>
+
+#include <ctime>
 
 #include <nlohmann/json.hpp>
 
@@ -133,6 +136,18 @@ void mark_conflicting_demographics(std::vector<manifest_row>& rows, const std::s
   }
 }
 
+// A date or time written another way, to DICOM's form: "%d/%m/%Y" reads "31/12/1950" as
+// 19501231. The whole value must match.
+result<std::string> reformat(const std::string& value, const std::string& format, const std::string& vr) {
+  if (value.empty()) return value;
+  std::tm parsed{};
+  const char* end = strptime(value.c_str(), format.c_str(), &parsed);
+  if (end == nullptr || *end != '\0') return failure{"does not match the format " + format};
+  const char* dicom = vr == "DA" ? "%Y%m%d" : vr == "TM" ? "%H%M%S" : "%Y%m%d%H%M%S";
+  char text[32];
+  return std::string(text, std::strftime(text, sizeof text, dicom, &parsed));
+}
+
 }  // namespace
 
 result<manifest> manifest::load(const std::filesystem::path& file, const manifest_options& options) {
@@ -153,25 +168,46 @@ result<manifest> manifest::load(const std::filesystem::path& file, const manifes
   if (!records) return records.error();
   if (records->empty()) return failure{name + ": empty manifest"};
 
-  // The header: `file`, then DICOM keywords resolved once.
+  // The header: `file`, then DICOM keywords resolved once (through the column mapping).
+  manifest loaded;
   const std::vector<std::string>& header = records->front();
   std::size_t file_column = header.size();
   std::vector<dicom::dictionary_entry> entries(header.size());
+  std::vector<std::string> keywords(header.size());
+  std::vector<std::string> formats(header.size());
+  std::set<std::string> mapped_found;
   for (std::size_t column = 0; column < header.size(); ++column) {
-    const std::string& keyword = header[column];
+    const std::string where = name + ":1:" + std::to_string(column + 1) + ": ";
+    std::string keyword = header[column];
+    if (const auto mapping = options.columns.find(header[column]); mapping != options.columns.end()) {
+      keyword = mapping->second.keyword;
+      formats[column] = mapping->second.format;
+      mapped_found.insert(header[column]);
+    }
     if (keyword == "file") {
       file_column = column;
       continue;
     }
     auto entry = dicom::look_up_keyword(keyword);
-    if (!entry) return failure{name + ":1:" + std::to_string(column + 1) + ": " + entry.error().message};
+    if (!entry && !options.columns.empty() && !options.columns.contains(header[column])) {
+      loaded.ignored_columns_.push_back(header[column]);  // not mapped, not a keyword: not ours
+      continue;
+    }
+    if (!entry) return failure{where + entry.error().message};
     auto probe = dicom::parse_assignment(keyword + "=");  // derived attributes, SQ...: refused here
-    if (!probe) return failure{name + ":1:" + std::to_string(column + 1) + ": " + probe.error().message};
+    if (!probe) return failure{where + probe.error().message};
+    const std::string& vr = entry->vr;
+    if (!formats[column].empty() && vr != "DA" && vr != "TM" && vr != "DT") {
+      return failure{where + keyword + " (" + vr + "): a format applies to dates and times only"};
+    }
     entries[column] = entry.value();
+    keywords[column] = keyword;
+  }
+  for (const auto& [column, mapping] : options.columns) {
+    if (!mapped_found.contains(column)) return failure{name + ":1: no column '" + column + "' (named in the mapping)"};
   }
   if (file_column == header.size()) return failure{name + ":1: the manifest has no 'file' column"};
 
-  manifest loaded;
   loaded.name_ = name;
   const std::filesystem::path folder = file.parent_path().empty() ? "." : file.parent_path();
   for (std::size_t record = 1; record < records->size(); ++record) {
@@ -189,14 +225,18 @@ result<manifest> manifest::load(const std::filesystem::path& file, const manifes
         row.file_pattern = fields[column];
         continue;
       }
+      if (keywords[column].empty()) continue;  // an ignored column
       const dicom::dictionary_entry& entry = entries[column];
-      auto value = dicom::normalise_value({header[column], entry.vr, entry.vm}, fields[column]);
+      const std::string& keyword = keywords[column];
+      auto written = formats[column].empty() ? result<std::string>(fields[column])
+                                             : reformat(fields[column], formats[column], entry.vr);
+      auto value = written ? dicom::normalise_value({keyword, entry.vr, entry.vm}, *written) : written;
       if (!value) {
-        row.problems.push_back(where + ":" + std::to_string(column + 1) + ": " + header[column] + " (" + entry.vr +
+        row.problems.push_back(where + ":" + std::to_string(column + 1) + ": " + keyword + " (" + entry.vr +
                                "): " + value.error().message);
         continue;
       }
-      row.attributes.push_back({entry.tag, header[column], entry.vr, std::move(value).value()});
+      row.attributes.push_back({entry.tag, keyword, entry.vr, std::move(value).value()});
     }
     if (row.file_pattern.empty()) row.problems.push_back(where + ": no file named");
     if (value_of(row, "PatientID").empty() && !options.patient_id_given_elsewhere &&
@@ -208,21 +248,53 @@ result<manifest> manifest::load(const std::filesystem::path& file, const manifes
   mark_conflicting_demographics(loaded.rows_, name);
 
   for (std::size_t i = 0; i < loaded.rows_.size(); ++i) {
-    for (const auto& path : expand(folder, loaded.rows_[i].file_pattern)) loaded.rows_by_file_[path].push_back(i);
+    const std::string& pattern = loaded.rows_[i].file_pattern;
+    if (const auto bang = pattern.find('!'); bang != std::string::npos) {
+      for (const auto& archive : expand(folder, pattern.substr(0, bang))) {
+        loaded.entry_patterns_.push_back({archive, pattern.substr(bang + 1), i});
+      }
+      continue;
+    }
+    for (const auto& path : expand(folder, pattern)) loaded.rows_by_file_[path].push_back(i);
   }
   return loaded;
 }
 
-result<const manifest_row*> manifest::row_for(const std::filesystem::path& input) const {
+result<const manifest_row*> manifest::row_for(const std::filesystem::path& input, const std::string& entry) const {
   std::error_code error;
-  const auto found = rows_by_file_.find(std::filesystem::weakly_canonical(input, error));
-  if (found == rows_by_file_.end()) return failure{"no row of " + name_ + " names this file"};
-  if (found->second.size() > 1) {
+  const std::filesystem::path file = std::filesystem::weakly_canonical(input, error);
+  std::vector<std::size_t> rows;
+  if (!entry.empty()) {
+    for (const auto& named : entry_patterns_) {
+      if (named.archive == file && fnmatch(named.pattern.c_str(), entry.c_str(), 0) == 0) {
+        rows.push_back(named.row_index);
+      }
+    }
+  }
+  if (rows.empty()) {
+    // A plain file, or an entry no row names itself: the row naming the archive holds.
+    if (const auto found = rows_by_file_.find(file); found != rows_by_file_.end()) rows = found->second;
+  }
+  if (rows.empty()) return failure{"no row of " + name_ + " names this file"};
+  if (rows.size() > 1) {
     std::string list;
-    for (const std::size_t i : found->second) list += (list.empty() ? "" : ", ") + std::to_string(rows_[i].row);
+    for (const std::size_t i : rows) list += (list.empty() ? "" : ", ") + std::to_string(rows_[i].row);
     return failure{"rows " + list + " of " + name_ + " all name this file"};
   }
-  return &rows_[found->second.front()];
+  return &rows_[rows.front()];
+}
+
+result<std::vector<dicom::attribute_assignment>> manifest::attributes_for(const std::filesystem::path& input,
+                                                                         const std::string& entry) const {
+  auto row = row_for(input, entry);
+  if (!row) return row.error();
+  const manifest_row& found = *row.value();
+  if (!found.problems.empty()) {
+    std::string all;
+    for (const auto& problem : found.problems) all += (all.empty() ? "" : "; ") + problem;
+    return failure{all};
+  }
+  return found.attributes;
 }
 
 }  // namespace dcmflow::manifest

@@ -21,10 +21,20 @@ enum class text_encoding {
   gb18030,
 };
 
+// A legacy column read as a DICOM keyword (or as `file`), its values first parsed with a
+// strptime(3) format when they are dates or times written another way ("%d/%m/%Y").
+struct column_mapping {
+  std::string keyword;
+  std::string format;  // DA, TM and DT columns only; empty: values are already DICOM's
+};
+
 struct manifest_options {
   bool allow_missing_patient_id = false;
   bool patient_id_given_elsewhere = false;  // --set PatientID=... covers every row
   text_encoding encoding = text_encoding::detect;
+  // Header name -> keyword. When given, columns it does not name are ignored unless their
+  // header is a DICOM keyword (a legacy export has many columns nobody asked for).
+  std::map<std::string, column_mapping> columns;
 };
 
 struct manifest_row {
@@ -40,15 +50,32 @@ class manifest {
   // CSV or JSON, no `file` column, a column that is no DICOM keyword.
   [[nodiscard]] static result<manifest> load(const std::filesystem::path& file, const manifest_options& options);
 
-  // The row naming an input (which may still carry problems), or why there is none.
-  [[nodiscard]] result<const manifest_row*> row_for(const std::filesystem::path& input) const;
+  // The row naming an input (which may still carry problems), or why there is none. An
+  // archive entry is named "archive.zip!inside/*.docx" (the part after '!' a glob), or
+  // through its archive.
+  [[nodiscard]] result<const manifest_row*> row_for(const std::filesystem::path& input,
+                                                    const std::string& entry = {}) const;
+
+  // The attributes of the row naming an input, or its problems as one message.
+  [[nodiscard]] result<std::vector<dicom::attribute_assignment>> attributes_for(const std::filesystem::path& input,
+                                                                               const std::string& entry = {}) const;
 
   [[nodiscard]] const std::vector<manifest_row>& rows() const { return rows_; }
+  [[nodiscard]] const std::string& name() const { return name_; }
+  // Header names read as nothing (with a column mapping): preflight lists them.
+  [[nodiscard]] const std::vector<std::string>& ignored_columns() const { return ignored_columns_; }
 
  private:
   std::string name_;                                   // as given, for messages
   std::vector<manifest_row> rows_;
   std::map<std::filesystem::path, std::vector<std::size_t>> rows_by_file_;  // canonical path -> rows
+  struct entry_pattern {
+    std::filesystem::path archive;  // canonical
+    std::string pattern;            // glob inside the archive
+    std::size_t row_index;
+  };
+  std::vector<entry_pattern> entry_patterns_;
+  std::vector<std::string> ignored_columns_;
 };
 
 }  // namespace dcmflow::manifest

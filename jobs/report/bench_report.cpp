@@ -8,14 +8,10 @@
 #include <iomanip>
 #include <sstream>
 
+#include "report/html.hpp"
+
 namespace dcmflow::report {
 namespace {
-
-std::string fixed(double value, int decimals) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.*f", decimals, value);
-  return text;
-}
 
 std::string error_text(const measure::codec_measurement& result) {
   if (!result.lossy) return "0";
@@ -25,20 +21,6 @@ std::string error_text(const measure::codec_measurement& result) {
 std::string psnr_text(const measure::codec_measurement& result) {
   if (!result.lossy) return "lossless";
   return result.psnr_db ? fixed(*result.psnr_db, 1) : "inf";
-}
-
-std::string escape_html(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
 }
 
 // One horizontal bar chart: a bar per codec, scaled to the largest value.

@@ -20,13 +20,33 @@ std::string iso8601_utc(std::chrono::system_clock::time_point when) {
 nlohmann::json item_json(const item_record& item) {
   nlohmann::json outputs = nlohmann::json::array();
   for (const auto& path : item.outputs) outputs.push_back(path.generic_string());
-  return {
+  nlohmann::json instances = nlohmann::json::array();
+  for (const auto& instance : item.instances) {
+    instances.push_back({{"sop_instance_uid", instance.sop_instance_uid},
+                         {"sop_class_uid", instance.sop_class_uid},
+                         {"study_instance_uid", instance.study_instance_uid},
+                         {"series_instance_uid", instance.series_instance_uid},
+                         {"transfer_syntax_uid", instance.transfer_syntax_uid},
+                         {"frames", instance.frames},
+                         {"native_bytes", instance.native_bytes},
+                         {"stored_bytes", instance.stored_bytes},
+                         {"output", instance.output.generic_string()}});
+  }
+  nlohmann::json entry = {
       {"input", item.input},
-      {"status", item.status == item_status::converted ? "ok" : "failed"},
+      {"status", item.status == item_status::converted ? "ok"
+                 : item.status == item_status::failed  ? "failed"
+                                                       : "pending"},
       {"error", item.status == item_status::failed ? nlohmann::json(item.error) : nlohmann::json()},
       {"outputs", outputs},
       {"notes", item.notes},
+      {"sha256", item.content_sha256},
+      {"input_bytes", item.input_bytes},
+      {"seconds", item.seconds},
+      {"instances", instances},
   };
+  if (item.attempts > 0) entry["attempts"] = item.attempts;
+  return entry;
 }
 
 }  // namespace
@@ -35,10 +55,12 @@ result<void> write_report_json(const std::filesystem::path& file, std::span<cons
                                const run_times& times) {
   nlohmann::json list = nlohmann::json::array();
   std::size_t converted = 0;
+  std::size_t failed = 0;
   std::size_t outputs = 0;
   for (const auto& item : items) {
     list.push_back(item_json(item));
     if (item.status == item_status::converted) ++converted;
+    if (item.status == item_status::failed) ++failed;
     outputs += item.outputs.size();
   }
   const std::chrono::duration<double> elapsed = times.finished - times.started;
@@ -47,7 +69,8 @@ result<void> write_report_json(const std::filesystem::path& file, std::span<cons
       {"summary",
        {{"total", items.size()},
         {"ok", converted},
-        {"failed", items.size() - converted},
+        {"failed", failed},
+        {"pending", items.size() - converted - failed},
         {"outputs", outputs},
         {"started", iso8601_utc(times.started)},
         {"finished", iso8601_utc(times.finished)},

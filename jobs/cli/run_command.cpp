@@ -1,0 +1,248 @@
+#include "cli/run_command.hpp"
+
+#include <tbb/global_control.h>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <unordered_set>
+
+#include "cli/exit_codes.hpp"
+#include "cli/preflight.hpp"
+#include "cli/progress.hpp"
+#include "job/job_plan.hpp"
+#include "journal/journal.hpp"
+#include "report/report_html.hpp"
+#include "report/report_json.hpp"
+
+namespace dcmflow::cli {
+namespace {
+
+struct run_arguments {
+  std::filesystem::path job_file;
+  int threads = 0;
+  std::string shard = "0/1";
+  bool retry_failed = false;
+  bool preflight = false;
+  std::string progress = "auto";
+  double progress_seconds = 5;
+};
+
+std::string iso8601_utc(std::chrono::system_clock::time_point when) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(when);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+// Reads the job file, moves to its folder (its relative paths start there) and plans it.
+result<job::job_plan> open_job(const std::filesystem::path& file, const std::string& shard_text) {
+  auto part = job::parse_shard(shard_text);
+  if (!part) return part.error();
+  auto spec = job::load_job_file(file);
+  if (!spec) return spec.error();
+  std::error_code error;
+  std::filesystem::current_path(spec->folder, error);
+  if (error) return failure{file.string() + ": cannot enter " + spec->folder.string() + ": " + error.message()};
+  return job::plan_job(std::move(spec).value(), part.value());
+}
+
+std::vector<journal::pending_item> pending_items(const job::job_plan& plan) {
+  std::vector<journal::pending_item> pending;
+  pending.reserve(plan.items.size());
+  for (const auto& item : plan.items) pending.push_back({item.input.name, 0});
+  return pending;
+}
+
+int run_job(const run_arguments& args) {
+  const auto started = std::chrono::system_clock::now();
+  auto opened = open_job(args.job_file, args.shard);
+  if (!opened) {
+    std::cerr << "dcmflow run: " << opened.error().message << '\n';
+    return exit_usage;
+  }
+  job::job_plan& plan = opened.value();
+  std::error_code missing;
+  if (args.preflight && !std::filesystem::exists(plan.journal_file, missing)) {
+    return run_preflight(plan, {}, std::cout);  // a preflight leaves no journal behind
+  }
+  auto journal = journal::journal::open(plan.journal_file);
+  if (!journal) {
+    std::cerr << "dcmflow run: " << journal.error().message << '\n';
+    return exit_fatal;
+  }
+  auto finished = journal->finished_items();
+  if (!finished) {
+    std::cerr << "dcmflow run: " << finished.error().message << '\n';
+    return exit_fatal;
+  }
+  if (args.preflight) return run_preflight(plan, finished.value(), std::cout);
+
+  const int threads = args.threads > 0 ? args.threads : plan.spec.threads;
+  std::optional<tbb::global_control> thread_limit;
+  if (threads > 0) {
+    thread_limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+  }
+  if (auto listed = journal->add_pending(pending_items(plan)); !listed) {
+    std::cerr << "dcmflow run: " << listed.error().message << '\n';
+    return exit_fatal;
+  }
+  auto run = journal->begin_run("dcmflow run " + args.job_file.string() + " --shard " + args.shard);
+  if (!run) {
+    std::cerr << "dcmflow run: " << run.error().message << '\n';
+    return exit_fatal;
+  }
+
+  const bool live = args.progress == "live" || (args.progress == "auto" && isatty(STDERR_FILENO) != 0);
+  std::optional<progress_meter> progress;
+  if (args.progress != "none") {
+    progress.emplace(plan.items.size(), live, std::cerr,
+                     std::chrono::milliseconds(live ? 500 : static_cast<int>(args.progress_seconds * 1000)));
+  }
+  std::vector<std::string> destination_urls;
+  for (const auto& destination : plan.options.destinations) destination_urls.push_back(destination->url());
+
+  graph::pipeline_hooks hooks;
+  hooks.already_done = [&, done = finished.value()](const std::string& key, const std::string& sha256) {
+    const auto found = done.find(key);
+    if (found == done.end() || found->second.content_sha256 != sha256) return false;  // new, or changed since
+    return found->second.state == journal::item_state::stored ||
+           (found->second.state == journal::item_state::failed && !args.retry_failed);
+  };
+  std::size_t skipped = 0;
+  hooks.on_finished = [&](item_record& record, std::size_t, bool was_skipped) -> result<void> {
+    if (was_skipped) {
+      ++skipped;
+    } else {
+      if (auto recorded = journal->record(record, destination_urls, run.value()); !recorded) return recorded.error();
+      if (record.status == item_status::failed) {
+        std::cerr << (live ? "\r\033[K" : "") << record.input << ": " << record.error << '\n';
+      }
+    }
+    if (progress) progress->item_finished(record, was_skipped);
+    return {};
+  };
+  const result<void> ran = graph::run_pipeline(plan.items, plan.options, hooks);
+  if (progress) progress->stop();
+  (void)journal->end_run(run.value());
+  if (!ran) {
+    std::cerr << "dcmflow run: stopped: " << ran.error().message << '\n';
+    return exit_fatal;
+  }
+
+  // The report covers every item of the job (this shard), finished in this run or before.
+  auto all = journal->items();
+  if (!all) {
+    std::cerr << "dcmflow run: " << all.error().message << '\n';
+    return exit_fatal;
+  }
+  std::unordered_set<std::string> keys;
+  for (const auto& item : plan.items) keys.insert(item.input.name);
+  std::vector<item_record> items;
+  for (auto& item : all.value()) {
+    if (keys.contains(item.input)) items.push_back(std::move(item));
+  }
+  const auto ended = std::chrono::system_clock::now();
+  std::error_code error;
+  std::filesystem::create_directories(plan.report_json.parent_path(), error);
+  if (auto written = report::write_report_json(plan.report_json, items, {started, ended}); !written) {
+    std::cerr << "dcmflow run: " << written.error().message << '\n';
+    return exit_fatal;
+  }
+  const report::run_summary summary{plan.spec.file.string(), destination_urls, plan.spec.codec,
+                                    iso8601_utc(started), iso8601_utc(ended)};
+  if (auto written = report::write_report_html(plan.report_html, items, summary); !written) {
+    std::cerr << "dcmflow run: " << written.error().message << '\n';
+    return exit_fatal;
+  }
+
+  std::size_t stored = 0;
+  std::size_t failed = 0;
+  std::size_t instances = 0;
+  for (const auto& item : items) {
+    stored += item.status == item_status::converted ? 1 : 0;
+    failed += item.status == item_status::failed ? 1 : 0;
+    instances += item.instances.size();
+  }
+  const std::size_t pending = items.size() - stored - failed;
+  const std::chrono::duration<double> elapsed = ended - started;
+  std::cout << "run: " << stored << " stored, " << failed << " failed, " << pending << " pending of " << items.size()
+            << " items (" << skipped << " done by an earlier run); " << instances << " instances; "
+            << static_cast<long long>(elapsed.count() * 10) / 10.0 << " s\n"
+            << "journal: " << std::filesystem::absolute(plan.journal_file).string() << "\nreport: "
+            << std::filesystem::absolute(plan.report_html).string() << '\n';
+  return failed + pending > 0 ? exit_items_failed : exit_ok;
+}
+
+int show_status(const std::filesystem::path& job_file, const std::string& shard) {
+  auto opened = open_job(job_file, shard);
+  if (!opened) {
+    std::cerr << "dcmflow status: " << opened.error().message << '\n';
+    return exit_usage;
+  }
+  const job::job_plan& plan = opened.value();
+  std::error_code error;
+  if (!std::filesystem::exists(plan.journal_file, error)) {
+    std::cout << "status: " << plan.items.size() << " items, none run yet (no journal at "
+              << std::filesystem::absolute(plan.journal_file).string() << ")\n";
+    return exit_ok;
+  }
+  auto journal = journal::journal::open(plan.journal_file);
+  if (!journal) {
+    std::cerr << "dcmflow status: " << journal.error().message << '\n';
+    return exit_fatal;
+  }
+  auto counts = journal->counts();
+  if (!counts) {
+    std::cerr << "dcmflow status: " << counts.error().message << '\n';
+    return exit_fatal;
+  }
+  std::size_t known = 0;
+  for (const auto& [state, count] : counts.value()) known += count;
+  std::cout << "status: " << std::filesystem::absolute(plan.journal_file).string() << '\n';
+  for (const auto& [state, count] : counts.value()) std::cout << "  " << journal::state_name(state) << ": " << count << '\n';
+  if (plan.items.size() > known) {
+    std::cout << "  not listed yet: " << plan.items.size() - known << " (inputs added since the last run)\n";
+  }
+  return exit_ok;
+}
+
+}  // namespace
+
+std::function<int()> add_run_command(CLI::App& app) {
+  auto args = std::make_shared<run_arguments>();
+  CLI::App* command = app.add_subcommand("run", "Run a job file: inputs to DICOM to destinations, resumable");
+  command->add_option("job", args->job_file, "The job file (YAML; see jobs/examples/)")->required();
+  command->add_option("--threads", args->threads, "Worker threads (overrides the job's threads:)")
+      ->check(CLI::Range(1, 1024));
+  command->add_option("--shard", args->shard,
+                      "Take only the items whose key hashes to I mod N (N machines, one journal each)")
+      ->default_str("0/1");
+  command->add_flag("--retry-failed", args->retry_failed, "Work again on items that failed in earlier runs");
+  command->add_flag("--preflight", args->preflight,
+                    "Check the whole job (manifest, inputs, destinations) and say what a run would do; encode nothing");
+  command->add_option("--progress", args->progress, "auto (a live line on a terminal, else a log line), live, log, none")
+      ->check(CLI::IsMember({"auto", "live", "log", "none"}))
+      ->capture_default_str();
+  command->add_option("--progress-seconds", args->progress_seconds, "Seconds between log lines")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->capture_default_str();
+  return [command, args] { return command->parsed() ? run_job(*args) : -1; };
+}
+
+std::function<int()> add_status_command(CLI::App& app) {
+  auto job_file = std::make_shared<std::filesystem::path>();
+  auto shard = std::make_shared<std::string>("0/1");
+  CLI::App* command = app.add_subcommand("status", "Counts of a job's items by state, from its journal");
+  command->add_option("job", *job_file, "The job file")->required();
+  command->add_option("--shard", *shard, "The shard whose journal to read (I/N)")->default_str("0/1");
+  return [command, job_file, shard] { return command->parsed() ? show_status(*job_file, *shard) : -1; };
+}
+
+}  // namespace dcmflow::cli

@@ -1,0 +1,61 @@
+#pragma once
+// Job files: what `dcmflow run` does, in YAML. Every key is checked when the file is read
+// (unknown keys too: a typo must not silently drop a setting), and every problem is
+// reported as `FILE:LINE: what is wrong`. Relative paths are relative to the job file.
+// jobs/examples/ holds commented examples; docs of each key are in jobs/README.md.
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "manifest/manifest.hpp"
+
+namespace dcmflow::job {
+
+struct input_spec {
+  std::filesystem::path path;
+  std::vector<std::string> include;
+  std::vector<std::string> exclude;
+};
+
+struct manifest_spec {
+  std::filesystem::path file;
+  std::string encoding = "auto";  // auto, utf8, gb18030
+  std::map<std::string, manifest::column_mapping> columns;
+};
+
+struct job_spec {
+  std::filesystem::path file;                  // the job file itself
+  std::filesystem::path folder;                // where its relative paths start
+  std::vector<input_spec> inputs;
+  std::optional<manifest_spec> manifest;
+  std::vector<std::string> attributes;         // "Keyword=value", checked
+  bool allow_missing_patient_id = false;
+  std::string mode = "auto";                   // auto, convert, transcode
+  std::string codec = "none";
+  std::string charset = "utf8";
+  double dpi = 200;
+  std::string colour = "auto";
+  bool per_page = false;
+  bool also_pdf = false;
+  std::size_t office_workers = 0;
+  int office_timeout_s = 60;
+  std::vector<std::string> destinations;       // default: file://output
+  std::filesystem::path journal;               // default: <job>.journal.sqlite beside the job
+  std::filesystem::path report_folder;         // default: the journal's folder
+  int threads = 0;                             // 0: every core
+  std::size_t items_in_flight = 0;             // 0: four per thread
+  std::uint64_t memory_mb = 1024;              // decoded pixels in flight
+  std::uint64_t max_entry_bytes = 2ULL << 30;
+  std::string uid_root = "2.25";
+  std::string uid_namespace = "dcmflow";
+  std::size_t thumbnails = 24;
+};
+
+[[nodiscard]] result<job_spec> load_job_file(const std::filesystem::path& file);
+
+}  // namespace dcmflow::job

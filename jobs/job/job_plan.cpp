@@ -1,0 +1,115 @@
+#include "job/job_plan.hpp"
+
+#include <algorithm>
+#include <system_error>
+
+#include <dcmflow/codecs/registry.hpp>
+
+#include "dicom/attribute.hpp"
+#include "dicom/character_set.hpp"
+#include "store/destination.hpp"
+
+namespace dcmflow::job {
+namespace {
+
+std::filesystem::path with_suffix(const std::filesystem::path& file, const std::string& suffix) {
+  if (suffix.empty()) return file;
+  std::filesystem::path named = file;
+  named.replace_filename(file.stem().string() + suffix + file.extension().string());
+  return named;
+}
+
+result<std::shared_ptr<const manifest::manifest>> load_manifest(const job_spec& spec, bool patient_id_set) {
+  if (!spec.manifest) return std::shared_ptr<const manifest::manifest>();
+  const manifest_spec& named = *spec.manifest;
+  const auto encoding = named.encoding == "gb18030" ? manifest::text_encoding::gb18030
+                        : named.encoding == "utf8"  ? manifest::text_encoding::utf8
+                                                    : manifest::text_encoding::detect;
+  auto loaded = manifest::manifest::load(
+      named.file, {spec.allow_missing_patient_id, patient_id_set, encoding, named.columns});
+  if (!loaded) return loaded.error();
+  return std::make_shared<const manifest::manifest>(std::move(loaded).value());
+}
+
+}  // namespace
+
+result<job_plan> plan_job(job_spec spec, const shard& part) {
+  job_plan plan;
+  graph::pipeline_options& options = plan.options;
+  const std::string where = spec.file.string() + ": ";
+  options.mode = spec.mode == "convert"     ? graph::input_mode::convert
+                 : spec.mode == "transcode" ? graph::input_mode::transcode
+                                            : graph::input_mode::automatic;
+  std::error_code error;
+  options.codec = codecs::make_codec(spec.codec, error);
+  if (!options.codec) return failure{where + "codec: " + spec.codec + ": " + error.message()};
+  auto charset = dicom::parse_character_set(spec.charset);
+  if (!charset) return failure{where + "charset: " + charset.error().message};
+  options.character_set = charset.value();
+  for (const auto& text : spec.attributes) {
+    auto assignment = dicom::parse_assignment(text);
+    if (!assignment) return failure{where + "attributes: " + assignment.error().message};
+    options.attributes.push_back(std::move(assignment).value());
+  }
+  const bool patient_id_set = std::any_of(options.attributes.begin(), options.attributes.end(),
+                                          [](const auto& a) { return a.keyword == "PatientID" && !a.value.empty(); });
+  auto rows = load_manifest(spec, patient_id_set);
+  if (!rows) return rows.error();
+  plan.manifest = std::move(rows).value();
+  if (plan.manifest) {
+    options.item_attributes = [rows = plan.manifest](const convert::input_file& input) {
+      return rows->attributes_for(input.path, input.entry);
+    };
+  } else if (!patient_id_set && !spec.allow_missing_patient_id && options.mode != graph::input_mode::transcode) {
+    return failure{where + "no PatientID: name a manifest, set attributes: {PatientID: ...}, or "
+                           "allow_missing_patient_id: true"};
+  }
+  for (const auto& url : spec.destinations) {
+    auto destination = store::open_destination(url, ".");
+    if (!destination) return failure{where + "destinations: " + destination.error().message};
+    options.destinations.push_back(std::move(destination).value());
+  }
+  options.per_page = spec.per_page;
+  options.also_pdf = spec.also_pdf;
+  options.rasterise.dpi = spec.dpi;
+  options.rasterise.colour = spec.colour == "gray"  ? raster::colour_mode::grey
+                             : spec.colour == "rgb" ? raster::colour_mode::rgb
+                                                    : raster::colour_mode::automatic;
+  options.office = std::make_shared<office::office_pool>(
+      office::pool_options{.workers = spec.office_workers,
+                           .timeout = std::chrono::seconds(spec.office_timeout_s),
+                           .worker_program = {}});
+  options.archives.max_entry_bytes = spec.max_entry_bytes;
+  options.uid_root = spec.uid_root;
+  options.uid_namespace = spec.uid_namespace;
+  options.max_items_in_flight = spec.items_in_flight;
+  options.max_bytes_in_flight = spec.memory_mb << 20;
+  options.thumbnails = spec.thumbnails;
+
+  // Each input with its own filter; the list's order (and so every output name) is the
+  // same on every machine and every run, whatever the shard.
+  for (const auto& input : spec.inputs) {
+    const std::filesystem::path named[] = {input.path};
+    auto found = convert::list_inputs(named, {input.include, input.exclude});
+    plan.listed.insert(plan.listed.end(), std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
+  }
+  for (auto& planned : graph::plan(plan.listed)) {
+    if (part.holds(planned.input.name)) plan.items.push_back(std::move(planned));
+  }
+
+  plan.journal_file = with_suffix(spec.journal, part.suffix());
+  // Reports go where the user asked, else beside the output (as `convert` does), else
+  // beside the journal.
+  std::filesystem::path reports = spec.report_folder;
+  for (const auto& destination : options.destinations) {
+    const auto* folder = dynamic_cast<const store::folder_destination*>(destination.get());
+    if (reports.empty() && folder != nullptr) reports = folder->folder();
+  }
+  if (reports.empty()) reports = plan.journal_file.has_parent_path() ? plan.journal_file.parent_path() : ".";
+  plan.report_json = reports / ("report" + part.suffix() + ".json");
+  plan.report_html = reports / ("report" + part.suffix() + ".html");
+  plan.spec = std::move(spec);
+  return plan;
+}
+
+}  // namespace dcmflow::job

@@ -1,0 +1,33 @@
+#pragma once
+// A job file made ready to run: the engine's options (codec, manifest lookup, office pool,
+// destinations), the shard's items in list order, and where the journal and reports go.
+// Everything here fails before any pixel is touched, as a usage error.
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "graph/pipeline.hpp"
+#include "job/job_file.hpp"
+#include "job/shard.hpp"
+#include "manifest/manifest.hpp"
+
+namespace dcmflow::job {
+
+struct job_plan {
+  job_spec spec;
+  graph::pipeline_options options;
+  std::shared_ptr<const manifest::manifest> manifest;  // null without one
+  std::vector<convert::input_file> listed;              // every input of the job, all shards
+  std::vector<graph::planned_item> items;               // this shard's, in list order
+  std::filesystem::path journal_file;                   // with the shard's suffix
+  std::filesystem::path report_json;
+  std::filesystem::path report_html;
+};
+
+// Paths in `spec` are taken relative to the current folder (the caller moves there first).
+[[nodiscard]] result<job_plan> plan_job(job_spec spec, const shard& part);
+
+}  // namespace dcmflow::job

@@ -1,0 +1,142 @@
+#include "report/report_html.hpp"
+
+#include <algorithm>
+#include <ctime>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "report/html.hpp"
+
+namespace dcmflow::report {
+namespace {
+
+// "2026-11-25T16:55:33Z" -> seconds since the epoch; -1 when not a time.
+long long epoch_seconds(const std::string& iso) {
+  std::tm parsed{};
+  const char* end = strptime(iso.c_str(), "%Y-%m-%dT%H:%M:%SZ", &parsed);
+  return end == nullptr ? -1 : static_cast<long long>(timegm(&parsed));
+}
+
+// Items finished per interval, as an SVG bar chart: the run's throughput over time.
+void write_throughput_chart(std::ostream& out, std::span<const item_record> items) {
+  std::vector<long long> times;
+  for (const auto& item : items) {
+    if (const long long t = epoch_seconds(item.finished_at); t >= 0 && item.attempts > 0) times.push_back(t);
+  }
+  if (times.empty()) {
+    out << "<p>No item finished yet.</p>\n";
+    return;
+  }
+  std::sort(times.begin(), times.end());
+  const long long span = times.back() - times.front() + 1;
+  const long long bucket = std::max(1LL, (span + 59) / 60);  // at most 60 bars
+  std::map<long long, std::size_t> per_bucket;
+  for (const long long t : times) ++per_bucket[(t - times.front()) / bucket];
+  std::size_t highest = 0;
+  for (const auto& [index, count] : per_bucket) highest = std::max(highest, count);
+  constexpr int width = 600;
+  constexpr int height = 160;
+  const long long bars = span / bucket + 1;
+  const double bar = static_cast<double>(width) / static_cast<double>(bars);
+  out << "<figure><figcaption>Items finished per " << bucket << " s (peak " << fixed(static_cast<double>(highest) / bucket, 1)
+      << " items/s; runs resumed later show as separate bursts)</figcaption>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\""
+      << width << "\" height=\"" << height + 20 << "\" role=\"img\" aria-label=\"throughput over time\">\n";
+  for (const auto& [index, count] : per_bucket) {
+    const double h = static_cast<double>(height) * static_cast<double>(count) / static_cast<double>(highest);
+    out << "<rect x=\"" << fixed(bar * static_cast<double>(index), 1) << "\" y=\"" << fixed(height - h, 1)
+        << "\" width=\"" << fixed(std::max(bar - 1, 1.0), 1) << "\" height=\"" << fixed(h, 1)
+        << "\" fill=\"#3a78d9\"><title>" << count << " items</title></rect>\n";
+  }
+  out << "<text x=\"0\" y=\"" << height + 16 << "\" font-size=\"12\">0 s</text><text x=\"" << width - 60 << "\" y=\""
+      << height + 16 << "\" font-size=\"12\">" << span << " s</text></svg></figure>\n";
+}
+
+void write_compression_table(std::ostream& out, std::span<const item_record> items) {
+  struct totals {
+    std::size_t instances = 0;
+    std::uint64_t native = 0;
+    std::uint64_t stored = 0;
+  };
+  std::map<std::string, totals> by_syntax;
+  for (const auto& item : items) {
+    for (const auto& instance : item.instances) {
+      totals& t = by_syntax[instance.transfer_syntax_uid];
+      ++t.instances;
+      t.native += instance.native_bytes;
+      t.stored += instance.stored_bytes;
+    }
+  }
+  out << "<table><tr><th>Transfer syntax</th><th>Instances</th><th>Pixel data MB</th><th>Stored MB</th>"
+         "<th>Ratio</th></tr>\n";
+  for (const auto& [syntax, t] : by_syntax) {
+    out << "<tr><td>" << escape_html(syntax) << "</td><td>" << t.instances << "</td><td>"
+        << fixed(static_cast<double>(t.native) / 1e6, 1) << "</td><td>" << fixed(static_cast<double>(t.stored) / 1e6, 1)
+        << "</td><td>" << (t.stored > 0 ? fixed(static_cast<double>(t.native) / static_cast<double>(t.stored), 2) : "-")
+        << "</td></tr>\n";
+  }
+  out << "</table>\n";
+}
+
+}  // namespace
+
+result<void> write_report_html(const std::filesystem::path& file, std::span<const item_record> items,
+                               const run_summary& summary) {
+  std::size_t stored = 0;
+  std::size_t failed = 0;
+  std::size_t pending = 0;
+  std::size_t instances = 0;
+  std::size_t frames = 0;
+  double seconds = 0;
+  for (const auto& item : items) {
+    if (item.status == item_status::converted) ++stored;
+    if (item.status == item_status::failed) ++failed;
+    if (item.status == item_status::pending) ++pending;
+    instances += item.instances.size();
+    frames += item.frames();
+    seconds += item.seconds;
+  }
+  std::ostringstream out;
+  out << "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>dcmflow report: "
+      << escape_html(summary.job) << "</title>\n<style>body{font-family:sans-serif;margin:2em;max-width:70em}"
+      << "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em;text-align:left}"
+      << ".sheet{display:flex;flex-wrap:wrap;gap:.8em}.sheet figure{margin:0;width:170px;font-size:11px;"
+      << "word-break:break-all}.failed{color:#a40000}</style></head><body>\n";
+  out << "<h1>dcmflow report</h1>\n<p>Job <code>" << escape_html(summary.job) << "</code>, codec <code>"
+      << escape_html(summary.codec) << "</code>, run " << escape_html(summary.started) << " to "
+      << escape_html(summary.finished) << ".</p>\n<p>Destinations:";
+  for (const auto& destination : summary.destinations) out << " <code>" << escape_html(destination) << "</code>";
+  out << "</p>\n<h2>Counts</h2>\n<table><tr><th>Items</th><th>Stored</th><th>Failed</th><th>Pending</th>"
+         "<th>Instances</th><th>Frames</th><th>Work time (all stages, summed)</th></tr>\n<tr><td>"
+      << items.size() << "</td><td>" << stored << "</td><td class=\"failed\">" << failed << "</td><td>" << pending
+      << "</td><td>" << instances << "</td><td>" << frames << "</td><td>" << fixed(seconds, 1) << " s</td></tr></table>\n";
+  out << "<h2>Throughput over time</h2>\n";
+  write_throughput_chart(out, items);
+  out << "<h2>Compression</h2>\n";
+  write_compression_table(out, items);
+  out << "<h2>Failures</h2>\n";
+  if (failed == 0) {
+    out << "<p>None.</p>\n";
+  } else {
+    out << "<table><tr><th>Input</th><th>Reason</th><th>Attempts</th></tr>\n";
+    for (const auto& item : items) {
+      if (item.status != item_status::failed) continue;
+      out << "<tr><td>" << escape_html(item.input) << "</td><td>" << escape_html(item.error) << "</td><td>"
+          << item.attempts << "</td></tr>\n";
+    }
+    out << "</table>\n";
+  }
+  out << "<h2>Contact sheet</h2>\n<p>First page of a sample of converted items.</p>\n<div class=\"sheet\">\n";
+  for (const auto& item : items) {
+    if (item.thumbnail_png.empty() || item.status != item_status::converted) continue;
+    out << "<figure><img alt=\"first page\" src=\"data:image/png;base64," << base64(item.thumbnail_png)
+        << "\"><figcaption>" << escape_html(item.input) << " (" << item.frames() << " frames)</figcaption></figure>\n";
+  }
+  out << "</div>\n</body></html>\n";
+  std::ofstream stream(file, std::ios::trunc);
+  stream << out.str();
+  if (!stream) return failure{"cannot write " + file.string()};
+  return {};
+}
+
+}  // namespace dcmflow::report
