@@ -102,8 +102,9 @@ void identify_stage::identify(work_item& item) const {
     }
   }
   std::error_code error;
-  item.record.input_bytes = std::filesystem::file_size(item.local_file, error);
+  const std::uintmax_t size = std::filesystem::file_size(item.local_file, error);
   if (error) return item.fail(failure{"cannot read: " + error.message()});
+  item.record.input_bytes = size;
   auto content = sha256_of_file(item.local_file);
   if (!content) return item.fail(failure{"cannot read: " + content.error().message});
   item.record.content_sha256 = std::move(content).value();

@@ -1,0 +1,306 @@
+"""dcmflow run JOB.yaml: job files, the journal (resume, skip by hash, retry), status,
+preflight, shards, reports and exit codes -- checked on real files with pydicom, dciodvfy
+and the journal's own SQLite database."""
+
+import json
+import os
+import pathlib
+import random
+import sqlite3
+import subprocess
+import time
+
+import numpy as np
+import pydicom
+import pytest
+from PIL import Image
+
+from dcmflow_testing import dciodvfy_errors, dcmflow_binary, run_dcmflow
+
+
+def write_job(folder: pathlib.Path, text: str, name="job.yaml") -> pathlib.Path:
+    job = folder / name
+    job.write_text(text, encoding="utf-8")
+    return job
+
+
+def make_pages(folder: pathlib.Path, count: int, size=(96, 64), seed=1):
+    """`count` distinct grey PNG pages (distinct content: distinct hashes and UIDs)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    generator = np.random.default_rng(seed)
+    for index in range(count):
+        pixels = generator.integers(0, 256, size=(size[1], size[0]), dtype=np.uint8)
+        Image.fromarray(pixels, "L").save(folder / f"page-{index:04d}.png")
+
+
+def journal_rows(journal: pathlib.Path, sql: str):
+    with sqlite3.connect(journal) as database:
+        return database.execute(sql).fetchall()
+
+
+BASIC_JOB = """
+inputs:
+  - pages
+attributes:
+  PatientID: P-RUN-1
+  PatientName: "TEST^RUN"
+codec: rle
+destinations: [file://out]
+threads: 2
+"""
+
+
+def test_run_converts_every_input_and_writes_reports(tmp_path):
+    make_pages(tmp_path / "pages", 6)
+    job = write_job(tmp_path, BASIC_JOB)
+    completed = run_dcmflow("run", job, "--progress", "log", check=0)
+    assert "6 stored, 0 failed, 0 pending of 6 items" in completed.stdout
+
+    outputs = sorted((tmp_path / "out").glob("*.dcm"))
+    assert len(outputs) == 6
+    for output in outputs:
+        dataset = pydicom.dcmread(output)
+        assert dataset.PatientID == "P-RUN-1"
+        assert dataset.file_meta.TransferSyntaxUID == "1.2.840.10008.1.2.5"
+        source = np.asarray(Image.open(tmp_path / "pages" / output.name.replace(".dcm", ".png")))
+        assert np.array_equal(dataset.pixel_array, source), output.name
+    assert dciodvfy_errors(outputs[0]) == []
+
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["summary"]["ok"] == 6 and report["summary"]["failed"] == 0
+    item = report["items"][0]
+    assert item["status"] == "ok" and item["attempts"] == 1 and len(item["sha256"]) == 64
+    assert item["instances"][0]["sop_instance_uid"] == pydicom.dcmread(tmp_path / "out" / item["outputs"][0]).SOPInstanceUID
+
+    html = (tmp_path / "out" / "report.html").read_text()
+    for section in ("Counts", "Throughput over time", "Compression", "Failures", "Contact sheet"):
+        assert f"<h2>{section}</h2>" in html
+    assert html.count("data:image/png;base64,") == 6  # fewer than 24 items: every one sampled
+    assert "P-RUN-1" not in completed.stdout + completed.stderr  # no patient data in the log
+
+
+def test_failed_items_are_reported_listed_and_exit_1(tmp_path):
+    make_pages(tmp_path / "pages", 3)
+    (tmp_path / "pages" / "notes.dat").write_bytes(b"not an image at all")
+    job = write_job(tmp_path, BASIC_JOB)
+    completed = run_dcmflow("run", job, "--progress", "none", check=1)
+    assert "pages/notes.dat: cannot read image: not an image format dcmflow reads" in completed.stderr
+    assert "3 stored, 1 failed" in completed.stdout
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "pages/notes.dat" in html and "not an image format dcmflow reads" in html
+    assert journal_rows(tmp_path / "job.journal.sqlite",
+                        "SELECT state, attempts FROM items WHERE key = 'pages/notes.dat'") == [("failed", 1)]
+
+
+def test_rerun_skips_finished_items_and_redoes_changed_ones(tmp_path):
+    make_pages(tmp_path / "pages", 5)
+    job = write_job(tmp_path, BASIC_JOB)
+    run_dcmflow("run", job, "--progress", "none", check=0)
+    before = {path.name: path.stat().st_mtime_ns for path in (tmp_path / "out").glob("*.dcm")}
+
+    completed = run_dcmflow("run", job, "--progress", "none", check=0)
+    assert "(5 done by an earlier run)" in completed.stdout
+    assert {path.name: path.stat().st_mtime_ns for path in (tmp_path / "out").glob("*.dcm")} == before
+
+    # A changed file is redone (its hash changed); the others are not touched.
+    Image.fromarray(np.full((64, 96), 7, dtype=np.uint8), "L").save(tmp_path / "pages" / "page-0002.png")
+    completed = run_dcmflow("run", job, "--progress", "none", check=0)
+    assert "(4 done by an earlier run)" in completed.stdout
+    after = {path.name: path.stat().st_mtime_ns for path in (tmp_path / "out").glob("*.dcm")}
+    assert [name for name in after if after[name] != before[name]] == ["page-0002.dcm"]
+    assert (pydicom.dcmread(tmp_path / "out" / "page-0002.dcm").pixel_array == 7).all()
+    attempts = dict(journal_rows(tmp_path / "job.journal.sqlite", "SELECT key, attempts FROM items"))
+    assert attempts["pages/page-0002.png"] == 2
+    assert all(count == 1 for key, count in attempts.items() if key != "pages/page-0002.png")
+
+
+def test_failed_items_are_retried_only_with_retry_failed(tmp_path):
+    make_pages(tmp_path / "pages", 2)
+    (tmp_path / "pages" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 20)
+    job = write_job(tmp_path, BASIC_JOB)
+    run_dcmflow("run", job, "--progress", "none", check=1)
+    run_dcmflow("run", job, "--progress", "none", check=1)
+    query = "SELECT attempts FROM items WHERE key = 'pages/broken.png'"
+    assert journal_rows(tmp_path / "job.journal.sqlite", query) == [(1,)]
+    run_dcmflow("run", job, "--progress", "none", "--retry-failed", check=1)
+    assert journal_rows(tmp_path / "job.journal.sqlite", query) == [(2,)]
+
+
+def test_status_prints_counts_by_state(tmp_path):
+    make_pages(tmp_path / "pages", 3)
+    (tmp_path / "pages" / "notes.dat").write_bytes(b"text")
+    job = write_job(tmp_path, BASIC_JOB)
+    completed = run_dcmflow("status", job, check=0)
+    assert "4 items, none run yet" in completed.stdout
+    run_dcmflow("run", job, "--progress", "none", check=1)
+    completed = run_dcmflow("status", job, check=0)
+    assert "stored: 3" in completed.stdout and "failed: 1" in completed.stdout and "pending: 0" in completed.stdout
+
+
+@pytest.mark.parametrize("text, line, message", [
+    ("inputs: [pages]\ndestinatons: [file://out]\n", 2, "job: unknown key 'destinatons'"),
+    ("inputs: [pages]\ncodec: jpeg-xl\n", 2, "codec: jpeg-xl: no codec of that name"),
+    ("inputs: [pages]\nthreads: many\n", 2, "threads: 'many' is not a number"),
+    ("inputs: [pages\n", 2, "not valid YAML"),
+    ("codec: rle\n", 1, "inputs: the job names no inputs"),
+    ("inputs: [pages]\nattributes:\n  PatientID: P\n  PatientBirthDate: tomorrow\n", 4, "attributes: "),
+    ("inputs: [pages]\nmanifest:\n  file: m.csv\n  columns:\n    DOB: {keyword: PatientBirthDay}\n", 5,
+     "manifest.columns.DOB: "),
+    ("inputs: [pages]\nmanifest:\n  file: m.csv\n  columns:\n    Name: {keyword: PatientName, format: '%d'}\n",
+     5, "manifest.columns.Name: PatientName (PN): a format applies to dates and times only"),
+    ("inputs: [pages]\nrasterise:\n  dpi: 5000\n", 3, "rasterise.dpi: 5000 is out of range"),
+    ("inputs:\n  - path: pages\n    exclued: ['*.tmp']\n", 3, "inputs: unknown key 'exclued'"),
+])
+def test_bad_job_files_fail_with_file_line_and_exit_2(tmp_path, text, line, message):
+    job = write_job(tmp_path, text)
+    completed = run_dcmflow("run", job, check=2)
+    assert f"{job}:{line}: {message}" in completed.stderr, completed.stderr
+    assert not (tmp_path / "job.journal.sqlite").exists()
+
+
+@pytest.mark.parametrize("text, message", [
+    ("inputs: [pages]\nattributes: {PatientID: P}\ndestinations: [dicomx://AE@host:104]\n",
+     "unknown destination scheme 'dicomx'"),
+    ("inputs: [pages]\n", "no PatientID"),
+    ("inputs: [pages]\nmanifest: missing.csv\n", "missing.csv: cannot read the manifest"),
+])
+def test_jobs_that_cannot_run_are_usage_errors(tmp_path, text, message):
+    completed = run_dcmflow("run", write_job(tmp_path, text), check=2)
+    assert message in completed.stderr, completed.stderr
+
+
+LEGACY_CSV = """Scan file,Patient No,Name,DOB,Sex,Ward
+pages/page-0000.png,H001,张^三,31/12/1950,M,East 3
+pages/page-0001.png,H002,SMITH^JANE,1/2/1961,F,West 1
+pages/page-0002.png,H003,DOE^JOHN,1961-02-01,M,West 2
+"""
+
+MAPPED_JOB = """
+inputs: [pages]
+manifest:
+  file: legacy.csv
+  columns:
+    "Scan file": file
+    "Patient No": PatientID
+    Name: PatientName
+    DOB: {keyword: PatientBirthDate, format: "%d/%m/%Y"}
+    Sex: PatientSex
+codec: rle
+"""
+
+
+def test_manifest_columns_map_legacy_names_and_date_formats(tmp_path):
+    make_pages(tmp_path / "pages", 3)
+    (tmp_path / "legacy.csv").write_text(LEGACY_CSV, encoding="utf-8")
+    job = write_job(tmp_path, MAPPED_JOB)
+    completed = run_dcmflow("run", job, "--progress", "none", check=1)
+    first = pydicom.dcmread(tmp_path / "output" / "page-0000.dcm")
+    assert (first.PatientID, first.PatientBirthDate, first.PatientSex) == ("H001", "19501231", "M")
+    assert str(first.PatientName) == "张^三"
+    assert pydicom.dcmread(tmp_path / "output" / "page-0001.dcm").PatientBirthDate == "19610201"
+    # Row 4 gives an ISO date where the format asks for day/month/year: that row's input fails
+    # with file, row and column, and never the value itself.
+    assert "legacy.csv:4:4: PatientBirthDate (DA): does not match the format %d/%m/%Y" in completed.stderr
+    assert "1961-02-01" not in completed.stderr
+    assert not (tmp_path / "output" / "page-0002.dcm").exists()
+
+
+def test_preflight_lists_problems_and_encodes_nothing(tmp_path):
+    make_pages(tmp_path / "pages", 3)
+    (tmp_path / "pages" / "readme.dat").write_bytes(b"x")
+    (tmp_path / "legacy.csv").write_text(LEGACY_CSV.replace("pages/page-0002.png", "pages/gone.png"), encoding="utf-8")
+    job = write_job(tmp_path, MAPPED_JOB)
+    completed = run_dcmflow("run", job, "--preflight", check=1)
+    out = completed.stdout
+    assert "inputs: 4 items" in out and "image: 3" in out and "unrecognised: 1" in out
+    assert "estimated pages: 3" in out
+    assert "manifest: legacy.csv: 3 rows, 1 with problems" in out
+    assert "columns ignored (neither mapped nor DICOM keywords): 'Ward'" in out
+    assert "pages/page-0002.png: no row of legacy.csv names this file" in out
+    assert "legacy.csv:4: names no input of the job" in out
+    assert "pages/readme.dat: not an image format dcmflow reads" in out
+    assert "file://output" in out
+    assert not (tmp_path / "output").exists() and not (tmp_path / "job.journal.sqlite").exists()
+
+
+def test_preflight_of_a_sound_job_exits_0(tmp_path):
+    make_pages(tmp_path / "pages", 2)
+    job = write_job(tmp_path, BASIC_JOB)
+    completed = run_dcmflow("run", job, "--preflight", check=0)
+    assert "problems: 0" in completed.stdout and "would convert: 2 items, about 2 pages" in completed.stdout
+
+
+def test_shards_cover_every_item_exactly_once(tmp_path):
+    make_pages(tmp_path / "pages", 30)
+    job = write_job(tmp_path, BASIC_JOB)
+    keys = []
+    outputs = []
+    for index in range(3):
+        run_dcmflow("run", job, "--shard", f"{index}/3", "--progress", "none", check=0)
+        journal = tmp_path / f"job.journal.shard-{index}-of-3.sqlite"
+        rows = journal_rows(journal, "SELECT key, state FROM items")
+        assert all(state == "stored" for _, state in rows)
+        keys += [key for key, _ in rows]
+        outputs += [row[0] for row in journal_rows(journal, "SELECT output FROM instances")]
+        assert (tmp_path / "out" / f"report.shard-{index}-of-3.json").exists()
+    assert sorted(keys) == sorted(f"pages/page-{i:04d}.png" for i in range(30))
+    assert len(outputs) == len(set(outputs)) == 30
+    assert sorted(path.name for path in (tmp_path / "out").glob("*.dcm")) == sorted(outputs)
+
+
+def test_bad_shard_is_a_usage_error(tmp_path):
+    make_pages(tmp_path / "pages", 1)
+    job = write_job(tmp_path, BASIC_JOB)
+    assert "expected I/N" in run_dcmflow("run", job, "--shard", "3/3", check=2).stderr
+
+
+def reference_uids(tmp_path, job_text, pages):
+    """UIDs of an uninterrupted run of the same inputs, in a folder of its own."""
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    (reference / "pages").symlink_to(pages)
+    run_dcmflow("run", write_job(reference, job_text), "--progress", "none", check=0)
+    return dict(journal_rows(reference / "job.journal.sqlite", "SELECT output, sop_instance_uid FROM instances"))
+
+
+def test_a_run_killed_with_sigkill_resumes_without_losing_or_repeating_anything(tmp_path):
+    pages = tmp_path / "pages"
+    make_pages(pages, 60, size=(900, 700), seed=7)
+    job_text = BASIC_JOB.replace("codec: rle", "codec: j2k")
+    expected = reference_uids(tmp_path, job_text, pages)
+    assert len(expected) == 60
+
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "pages").symlink_to(pages)
+    job = write_job(work, job_text)
+    journal = work / "job.journal.sqlite"
+    process = subprocess.Popen([dcmflow_binary(), "run", str(job), "--progress", "none"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Kill at a random moment once some items are committed, while others are in flight.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if journal_rows(journal, "SELECT count(*) FROM items WHERE state = 'stored'")[0][0] >= 3:
+                break
+        except sqlite3.Error:
+            pass
+        time.sleep(0.02)
+    time.sleep(random.uniform(0, 0.5))
+    process.kill()
+    process.wait()
+    first_run = dict(journal_rows(journal, "SELECT key, state FROM items"))
+    done_first = {key for key, state in first_run.items() if state == "stored"}
+    assert 3 <= len(done_first) < 60, "the kill came too late to interrupt anything"
+
+    run_dcmflow("run", job, "--progress", "none", check=0)
+    rows = journal_rows(journal, "SELECT key, state, attempts FROM items")
+    assert len(rows) == 60 and all(state == "stored" for _, state, _ in rows)
+    # Items finished before the kill were not done again.
+    assert all(attempts == 1 for key, _, attempts in rows if key in done_first)
+    instances = dict(journal_rows(journal, "SELECT output, sop_instance_uid FROM instances"))
+    assert instances == expected  # the same objects, with the same UIDs
+    files = sorted(path.name for path in (work / "out").iterdir() if path.suffix != ".json" and path.suffix != ".html")
+    assert files == sorted(expected), "a partial or extra file was left behind"
+    for name, uid in list(instances.items())[::7]:
+        assert pydicom.dcmread(work / "out" / name).SOPInstanceUID == uid
