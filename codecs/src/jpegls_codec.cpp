@@ -46,7 +46,7 @@ std::error_code jpegls_codec::encode(const frame_info& frame, std::span<const st
     detail::mask_to_bits_stored(frame, pixels, masked);
     pixels = masked;
   }
-  try {
+  const auto encode_into = [&](std::size_t capacity) {
     charls::jpegls_encoder encoder;
     encoder.frame_info({frame.width, frame.height, frame.bits_stored, frame.samples_per_pixel});
     if (frame.samples_per_pixel > 1) {
@@ -54,9 +54,20 @@ std::error_code jpegls_codec::encode(const frame_info& frame, std::span<const st
                                                                            : charls::interleave_mode::sample);
     }
     encoder.near_lossless(near_);
-    fragment.resize(encoder.estimated_destination_size());
+    fragment.resize(capacity == 0 ? encoder.estimated_destination_size() : capacity);
     encoder.destination(fragment.data(), fragment.size());
     fragment.resize(encoder.encode(pixels.data(), frame.bytes()));
+  };
+  try {
+    // CharLS's estimate is the raw size plus headers; noise codes larger than that (each
+    // sample can take more bits than it has), so a frame that does not fit is encoded
+    // again into a buffer with room for the worst case.
+    try {
+      encode_into(0);
+    } catch (const charls::jpegls_error& error) {
+      if (error.code() != charls::jpegls_errc::destination_buffer_too_small) throw;
+      encode_into(frame.bytes() * 2 + 4096);
+    }
   } catch (const charls::jpegls_error& error) {
     fragment.clear();
     return error.code();

@@ -326,16 +326,21 @@ result<void> journal::record(const item_record& item, std::span<const std::strin
 }
 
 result<std::vector<item_record>> journal::items() const {
+  std::vector<item_record> items;
+  auto visited = for_each_item([&](item_record&& item) { items.push_back(std::move(item)); });
+  if (!visited) return visited.error();
+  return items;
+}
+
+result<void> journal::for_each_item(const std::function<void(item_record&&)>& visit) const {
   statement select_items(database_, R"sql(
     SELECT key, size, content_sha256, state, error, attempts, notes, seconds, finished, thumbnail_png
     FROM items ORDER BY key)sql");
   statement select_instances(database_, R"sql(
-    SELECT item_key, sop_instance_uid, sop_class_uid, study_instance_uid, series_instance_uid,
+    SELECT sop_instance_uid, sop_class_uid, study_instance_uid, series_instance_uid,
       transfer_syntax_uid, frames, native_bytes, stored_bytes, output
-    FROM instances ORDER BY item_key, output)sql");
+    FROM instances WHERE item_key = ? ORDER BY output)sql");
   if (!select_items.ok() || !select_instances.ok()) return database_failure(database_, "cannot prepare");
-  std::vector<item_record> items;
-  std::unordered_map<std::string, std::size_t> by_key;
   int step = SQLITE_ROW;
   while ((step = select_items.step()) == SQLITE_ROW) {
     item_record item;
@@ -352,30 +357,29 @@ result<std::vector<item_record>> journal::items() const {
     item.seconds = select_items.real(7);
     item.finished_at = select_items.text(8);
     item.thumbnail_png = select_items.blob(9);
-    by_key[item.input] = items.size();
-    items.push_back(std::move(item));
+    select_instances.bind(1, item.input);
+    int inner = SQLITE_ROW;
+    while ((inner = select_instances.step()) == SQLITE_ROW) {
+      instance_record instance{
+          .sop_instance_uid = select_instances.text(0),
+          .sop_class_uid = select_instances.text(1),
+          .study_instance_uid = select_instances.text(2),
+          .series_instance_uid = select_instances.text(3),
+          .transfer_syntax_uid = select_instances.text(4),
+          .frames = static_cast<std::uint32_t>(select_instances.integer(5)),
+          .native_bytes = static_cast<std::uint64_t>(select_instances.integer(6)),
+          .stored_bytes = static_cast<std::uint64_t>(select_instances.integer(7)),
+          .output = select_instances.text(8),
+      };
+      item.outputs.push_back(instance.output);
+      item.instances.push_back(std::move(instance));
+    }
+    if (inner != SQLITE_DONE) return database_failure(database_, "cannot read instances");
+    select_instances.reset();
+    visit(std::move(item));
   }
   if (step != SQLITE_DONE) return database_failure(database_, "cannot read items");
-  while ((step = select_instances.step()) == SQLITE_ROW) {
-    const auto owner = by_key.find(select_instances.text(0));
-    if (owner == by_key.end()) continue;
-    instance_record instance{
-        .sop_instance_uid = select_instances.text(1),
-        .sop_class_uid = select_instances.text(2),
-        .study_instance_uid = select_instances.text(3),
-        .series_instance_uid = select_instances.text(4),
-        .transfer_syntax_uid = select_instances.text(5),
-        .frames = static_cast<std::uint32_t>(select_instances.integer(6)),
-        .native_bytes = static_cast<std::uint64_t>(select_instances.integer(7)),
-        .stored_bytes = static_cast<std::uint64_t>(select_instances.integer(8)),
-        .output = select_instances.text(9),
-    };
-    item_record& item = items[owner->second];
-    item.outputs.push_back(instance.output);
-    item.instances.push_back(std::move(instance));
-  }
-  if (step != SQLITE_DONE) return database_failure(database_, "cannot read instances");
-  return items;
+  return {};
 }
 
 result<std::map<item_state, std::size_t>> journal::counts() const {

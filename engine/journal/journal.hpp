@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <span>
@@ -64,6 +65,8 @@ class journal {
 
   // Every item (pending ones too), in key order, as the report shows them.
   [[nodiscard]] result<std::vector<item_record>> items() const;
+  // The same, one at a time: a report of any size in constant memory.
+  [[nodiscard]] result<void> for_each_item(const std::function<void(item_record&&)>& visit) const;
 
   [[nodiscard]] result<std::map<item_state, std::size_t>> counts() const;
 

@@ -74,9 +74,17 @@ int run_preflight(const job::job_plan& plan, const std::unordered_map<std::strin
   std::set<const manifest::manifest_row*> rows_used;
   std::vector<std::string> unnamed;  // inputs no manifest row names
 
+  const graph::input_mode mode = plan.options.mode;
   for (const auto& item : plan.items) {
     const convert::input_file& input = item.input;
-    const classified kind = classify(input, plan.options.rasterise);
+    classified kind = classify(input, plan.options.rasterise);
+    if (mode == graph::input_mode::transcode && kind.kind != input_kind::dicom && kind.kind != input_kind::missing &&
+        kind.problem.empty()) {
+      kind.problem = "not a DICOM file (mode: transcode recompresses DICOM only)";
+    }
+    if (mode == graph::input_mode::convert && kind.kind == input_kind::dicom) {
+      kind.problem = "a DICOM file (mode: convert takes images and documents; mode: auto transcodes DICOM)";
+    }
     ++by_kind[kind.kind];
     pages += kind.pages;
     if (!kind.problem.empty()) problems.push_back(input.name + ": " + kind.problem);
@@ -87,12 +95,15 @@ int run_preflight(const job::job_plan& plan, const std::unordered_map<std::strin
       pages_to_do += kind.pages;
     }
     if (plan.manifest && kind.kind != input_kind::dicom) {
-      auto row = plan.manifest->row_for(input.path, input.entry);
-      if (!row) {
+      if (auto row = plan.manifest->row_for(input.path, input.entry); !row) {
         unnamed.push_back(input.name + ": " + row.error().message);
-      } else {
-        rows_used.insert(row.value());
       }
+    }
+  }
+  if (plan.manifest) {
+    // A row is used when any input of the whole job names it, whichever shard takes it.
+    for (const auto& input : plan.listed) {
+      if (auto row = plan.manifest->row_for(input.path, input.entry)) rows_used.insert(row.value());
     }
   }
 

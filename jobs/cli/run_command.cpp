@@ -136,43 +136,43 @@ int run_job(const run_arguments& args) {
     return exit_fatal;
   }
 
-  // The report covers every item of the job (this shard), finished in this run or before.
-  auto all = journal->items();
-  if (!all) {
-    std::cerr << "dcmflow run: " << all.error().message << '\n';
-    return exit_fatal;
-  }
+  // The report covers every item of the job (this shard), finished in this run or before,
+  // streamed from the journal: constant memory whatever the job's size.
   std::unordered_set<std::string> keys;
   for (const auto& item : plan.items) keys.insert(item.input.name);
-  std::vector<item_record> items;
-  for (auto& item : all.value()) {
-    if (keys.contains(item.input)) items.push_back(std::move(item));
-  }
-  const auto ended = std::chrono::system_clock::now();
   std::error_code error;
   std::filesystem::create_directories(plan.report_json.parent_path(), error);
-  if (auto written = report::write_report_json(plan.report_json, items, {started, ended}); !written) {
-    std::cerr << "dcmflow run: " << written.error().message << '\n';
+  auto json = report::report_json_writer::open(plan.report_json);
+  if (!json) {
+    std::cerr << "dcmflow run: " << json.error().message << '\n';
     return exit_fatal;
   }
-  const report::run_summary summary{plan.spec.file.string(), destination_urls, plan.spec.codec,
-                                    iso8601_utc(started), iso8601_utc(ended)};
-  if (auto written = report::write_report_html(plan.report_html, items, summary); !written) {
-    std::cerr << "dcmflow run: " << written.error().message << '\n';
-    return exit_fatal;
-  }
-
+  report::report_html_writer html;
+  std::size_t total = 0;
   std::size_t stored = 0;
   std::size_t failed = 0;
   std::size_t instances = 0;
-  for (const auto& item : items) {
+  const auto visited = journal->for_each_item([&](item_record&& item) {
+    if (!keys.contains(item.input)) return;  // an input no longer in the job
+    json->add(item);
+    html.add(item);
+    ++total;
     stored += item.status == item_status::converted ? 1 : 0;
     failed += item.status == item_status::failed ? 1 : 0;
     instances += item.instances.size();
+  });
+  const auto ended = std::chrono::system_clock::now();
+  const report::run_summary summary{plan.spec.file.string(), destination_urls, plan.spec.codec,
+                                    iso8601_utc(started), iso8601_utc(ended)};
+  for (const result<void>& step : {visited, json->finish({started, ended}), html.write(plan.report_html, summary)}) {
+    if (!step) {
+      std::cerr << "dcmflow run: " << step.error().message << '\n';
+      return exit_fatal;
+    }
   }
-  const std::size_t pending = items.size() - stored - failed;
+  const std::size_t pending = total - stored - failed;
   const std::chrono::duration<double> elapsed = ended - started;
-  std::cout << "run: " << stored << " stored, " << failed << " failed, " << pending << " pending of " << items.size()
+  std::cout << "run: " << stored << " stored, " << failed << " failed, " << pending << " pending of " << total
             << " items (" << skipped << " done by an earlier run); " << instances << " instances; "
             << static_cast<long long>(elapsed.count() * 10) / 10.0 << " s\n"
             << "journal: " << std::filesystem::absolute(plan.journal_file).string() << "\nreport: "

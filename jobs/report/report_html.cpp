@@ -4,7 +4,6 @@
 #include <ctime>
 #include <fstream>
 #include <map>
-#include <sstream>
 
 #include "report/html.hpp"
 
@@ -19,11 +18,7 @@ long long epoch_seconds(const std::string& iso) {
 }
 
 // Items finished per interval, as an SVG bar chart: the run's throughput over time.
-void write_throughput_chart(std::ostream& out, std::span<const item_record> items) {
-  std::vector<long long> times;
-  for (const auto& item : items) {
-    if (const long long t = epoch_seconds(item.finished_at); t >= 0 && item.attempts > 0) times.push_back(t);
-  }
+void write_throughput_chart(std::ostream& out, std::vector<long long> times) {
   if (times.empty()) {
     out << "<p>No item finished yet.</p>\n";
     return;
@@ -52,51 +47,30 @@ void write_throughput_chart(std::ostream& out, std::span<const item_record> item
       << height + 16 << "\" font-size=\"12\">" << span << " s</text></svg></figure>\n";
 }
 
-void write_compression_table(std::ostream& out, std::span<const item_record> items) {
-  struct totals {
-    std::size_t instances = 0;
-    std::uint64_t native = 0;
-    std::uint64_t stored = 0;
-  };
-  std::map<std::string, totals> by_syntax;
-  for (const auto& item : items) {
-    for (const auto& instance : item.instances) {
-      totals& t = by_syntax[instance.transfer_syntax_uid];
-      ++t.instances;
-      t.native += instance.native_bytes;
-      t.stored += instance.stored_bytes;
-    }
-  }
-  out << "<table><tr><th>Transfer syntax</th><th>Instances</th><th>Pixel data MB</th><th>Stored MB</th>"
-         "<th>Ratio</th></tr>\n";
-  for (const auto& [syntax, t] : by_syntax) {
-    out << "<tr><td>" << escape_html(syntax) << "</td><td>" << t.instances << "</td><td>"
-        << fixed(static_cast<double>(t.native) / 1e6, 1) << "</td><td>" << fixed(static_cast<double>(t.stored) / 1e6, 1)
-        << "</td><td>" << (t.stored > 0 ? fixed(static_cast<double>(t.native) / static_cast<double>(t.stored), 2) : "-")
-        << "</td></tr>\n";
-  }
-  out << "</table>\n";
-}
-
 }  // namespace
 
-result<void> write_report_html(const std::filesystem::path& file, std::span<const item_record> items,
-                               const run_summary& summary) {
-  std::size_t stored = 0;
-  std::size_t failed = 0;
-  std::size_t pending = 0;
-  std::size_t instances = 0;
-  std::size_t frames = 0;
-  double seconds = 0;
-  for (const auto& item : items) {
-    if (item.status == item_status::converted) ++stored;
-    if (item.status == item_status::failed) ++failed;
-    if (item.status == item_status::pending) ++pending;
-    instances += item.instances.size();
-    frames += item.frames();
-    seconds += item.seconds;
+void report_html_writer::add(const item_record& item) {
+  ++items_;
+  stored_ += item.status == item_status::converted ? 1 : 0;
+  pending_ += item.status == item_status::pending ? 1 : 0;
+  instances_ += item.instances.size();
+  frames_ += item.frames();
+  seconds_ += item.seconds;
+  if (const long long t = epoch_seconds(item.finished_at); t >= 0 && item.attempts > 0) finish_times_.push_back(t);
+  for (const auto& instance : item.instances) {
+    syntax_totals& totals = by_syntax_[instance.transfer_syntax_uid];
+    ++totals.instances;
+    totals.native += instance.native_bytes;
+    totals.stored += instance.stored_bytes;
   }
-  std::ostringstream out;
+  if (item.status == item_status::failed) failures_.push_back({item.input, item.error, item.attempts});
+  if (!item.thumbnail_png.empty() && item.status == item_status::converted) {
+    thumbnails_.push_back({item.input, item.frames(), item.thumbnail_png});
+  }
+}
+
+result<void> report_html_writer::write(const std::filesystem::path& file, const run_summary& summary) const {
+  std::ofstream out(file, std::ios::trunc);
   out << "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>dcmflow report: "
       << escape_html(summary.job) << "</title>\n<style>body{font-family:sans-serif;margin:2em;max-width:70em}"
       << "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em;text-align:left}"
@@ -108,34 +82,38 @@ result<void> write_report_html(const std::filesystem::path& file, std::span<cons
   for (const auto& destination : summary.destinations) out << " <code>" << escape_html(destination) << "</code>";
   out << "</p>\n<h2>Counts</h2>\n<table><tr><th>Items</th><th>Stored</th><th>Failed</th><th>Pending</th>"
          "<th>Instances</th><th>Frames</th><th>Work time (all stages, summed)</th></tr>\n<tr><td>"
-      << items.size() << "</td><td>" << stored << "</td><td class=\"failed\">" << failed << "</td><td>" << pending
-      << "</td><td>" << instances << "</td><td>" << frames << "</td><td>" << fixed(seconds, 1) << " s</td></tr></table>\n";
+      << items_ << "</td><td>" << stored_ << "</td><td class=\"failed\">" << failures_.size() << "</td><td>"
+      << pending_ << "</td><td>" << instances_ << "</td><td>" << frames_ << "</td><td>" << fixed(seconds_, 1)
+      << " s</td></tr></table>\n";
   out << "<h2>Throughput over time</h2>\n";
-  write_throughput_chart(out, items);
-  out << "<h2>Compression</h2>\n";
-  write_compression_table(out, items);
-  out << "<h2>Failures</h2>\n";
-  if (failed == 0) {
+  write_throughput_chart(out, finish_times_);
+  out << "<h2>Compression</h2>\n<table><tr><th>Transfer syntax</th><th>Instances</th><th>Pixel data MB</th>"
+         "<th>Stored MB</th><th>Ratio</th></tr>\n";
+  for (const auto& [syntax, t] : by_syntax_) {
+    out << "<tr><td>" << escape_html(syntax) << "</td><td>" << t.instances << "</td><td>"
+        << fixed(static_cast<double>(t.native) / 1e6, 1) << "</td><td>" << fixed(static_cast<double>(t.stored) / 1e6, 1)
+        << "</td><td>" << (t.stored > 0 ? fixed(static_cast<double>(t.native) / static_cast<double>(t.stored), 2) : "-")
+        << "</td></tr>\n";
+  }
+  out << "</table>\n<h2>Failures</h2>\n";
+  if (failures_.empty()) {
     out << "<p>None.</p>\n";
   } else {
     out << "<table><tr><th>Input</th><th>Reason</th><th>Attempts</th></tr>\n";
-    for (const auto& item : items) {
-      if (item.status != item_status::failed) continue;
-      out << "<tr><td>" << escape_html(item.input) << "</td><td>" << escape_html(item.error) << "</td><td>"
-          << item.attempts << "</td></tr>\n";
+    for (const auto& failed : failures_) {
+      out << "<tr><td>" << escape_html(failed.input) << "</td><td>" << escape_html(failed.reason) << "</td><td>"
+          << failed.attempts << "</td></tr>\n";
     }
     out << "</table>\n";
   }
   out << "<h2>Contact sheet</h2>\n<p>First page of a sample of converted items.</p>\n<div class=\"sheet\">\n";
-  for (const auto& item : items) {
-    if (item.thumbnail_png.empty() || item.status != item_status::converted) continue;
-    out << "<figure><img alt=\"first page\" src=\"data:image/png;base64," << base64(item.thumbnail_png)
-        << "\"><figcaption>" << escape_html(item.input) << " (" << item.frames() << " frames)</figcaption></figure>\n";
+  for (const auto& sample : thumbnails_) {
+    out << "<figure><img alt=\"first page\" src=\"data:image/png;base64," << base64(sample.png)
+        << "\"><figcaption>" << escape_html(sample.input) << " (" << sample.frames << " frames)</figcaption></figure>\n";
   }
   out << "</div>\n</body></html>\n";
-  std::ofstream stream(file, std::ios::trunc);
-  stream << out.str();
-  if (!stream) return failure{"cannot write " + file.string()};
+  out.close();
+  if (!out) return failure{"cannot write " + file.string()};
   return {};
 }
 

@@ -3,9 +3,12 @@
 // throughput over time, compression ratios, failures with their reasons, and a contact
 // sheet of thumbnails of a sample of converted pages. Patient data appears only in what the
 // user asked for (file names and thumbnails); reasons never quote values.
+// Items are added one at a time and only aggregates are kept (plus the failures and the
+// sampled thumbnails), so a report of any size takes little memory.
 
+#include <cstdint>
 #include <filesystem>
-#include <span>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -22,7 +25,38 @@ struct run_summary {
   std::string finished;
 };
 
-[[nodiscard]] result<void> write_report_html(const std::filesystem::path& file, std::span<const item_record> items,
-                                             const run_summary& summary);
+class report_html_writer {
+ public:
+  void add(const item_record& item);
+  [[nodiscard]] result<void> write(const std::filesystem::path& file, const run_summary& summary) const;
+
+ private:
+  struct syntax_totals {
+    std::size_t instances = 0;
+    std::uint64_t native = 0;
+    std::uint64_t stored = 0;
+  };
+  struct failed_item {
+    std::string input;
+    std::string reason;
+    std::uint32_t attempts = 0;
+  };
+  struct thumbnail {
+    std::string input;
+    std::uint32_t frames = 0;
+    std::vector<std::byte> png;
+  };
+
+  std::size_t items_ = 0;
+  std::size_t stored_ = 0;
+  std::size_t pending_ = 0;
+  std::size_t instances_ = 0;
+  std::size_t frames_ = 0;
+  double seconds_ = 0;
+  std::vector<long long> finish_times_;  // seconds since the epoch, one per worked item
+  std::map<std::string, syntax_totals> by_syntax_;
+  std::vector<failed_item> failures_;
+  std::vector<thumbnail> thumbnails_;
+};
 
 }  // namespace dcmflow::report

@@ -51,36 +51,49 @@ nlohmann::json item_json(const item_record& item) {
 
 }  // namespace
 
+result<report_json_writer> report_json_writer::open(const std::filesystem::path& file) {
+  report_json_writer writer;
+  writer.file_ = file;
+  writer.out_.open(file, std::ios::trunc);
+  if (!writer.out_) return failure{"cannot write " + file.string()};
+  writer.out_ << "{\n  \"items\": [";
+  return writer;
+}
+
+void report_json_writer::add(const item_record& item) {
+  // error_handler::replace: a file name that is not valid UTF-8 must not lose the report.
+  out_ << (total_ == 0 ? "\n    " : ",\n    ")
+       << item_json(item).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  ++total_;
+  converted_ += item.status == item_status::converted ? 1 : 0;
+  failed_ += item.status == item_status::failed ? 1 : 0;
+  outputs_ += item.outputs.size();
+}
+
+result<void> report_json_writer::finish(const run_times& times) {
+  const std::chrono::duration<double> elapsed = times.finished - times.started;
+  const nlohmann::json summary = {
+      {"total", total_},
+      {"ok", converted_},
+      {"failed", failed_},
+      {"pending", total_ - converted_ - failed_},
+      {"outputs", outputs_},
+      {"started", iso8601_utc(times.started)},
+      {"finished", iso8601_utc(times.finished)},
+      {"seconds", elapsed.count()},
+  };
+  out_ << "\n  ],\n  \"summary\": " << summary.dump() << "\n}\n";
+  out_.close();
+  if (!out_) return failure{"cannot write " + file_.string()};
+  return {};
+}
+
 result<void> write_report_json(const std::filesystem::path& file, std::span<const item_record> items,
                                const run_times& times) {
-  nlohmann::json list = nlohmann::json::array();
-  std::size_t converted = 0;
-  std::size_t failed = 0;
-  std::size_t outputs = 0;
-  for (const auto& item : items) {
-    list.push_back(item_json(item));
-    if (item.status == item_status::converted) ++converted;
-    if (item.status == item_status::failed) ++failed;
-    outputs += item.outputs.size();
-  }
-  const std::chrono::duration<double> elapsed = times.finished - times.started;
-  const nlohmann::json report = {
-      {"items", list},
-      {"summary",
-       {{"total", items.size()},
-        {"ok", converted},
-        {"failed", failed},
-        {"pending", items.size() - converted - failed},
-        {"outputs", outputs},
-        {"started", iso8601_utc(times.started)},
-        {"finished", iso8601_utc(times.finished)},
-        {"seconds", elapsed.count()}}},
-  };
-  std::ofstream stream(file, std::ios::trunc);
-  // error_handler::replace: a file name that is not valid UTF-8 must not lose the report.
-  stream << report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
-  if (!stream) return failure{"cannot write " + file.string()};
-  return {};
+  auto writer = report_json_writer::open(file);
+  if (!writer) return writer.error();
+  for (const auto& item : items) writer->add(item);
+  return writer->finish(times);
 }
 
 }  // namespace dcmflow::report

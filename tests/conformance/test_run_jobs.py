@@ -304,3 +304,34 @@ def test_a_run_killed_with_sigkill_resumes_without_losing_or_repeating_anything(
     assert files == sorted(expected), "a partial or extra file was left behind"
     for name, uid in list(instances.items())[::7]:
         assert pydicom.dcmread(work / "out" / name).SOPInstanceUID == uid
+
+
+def test_preflight_of_a_transcode_job_flags_files_that_are_not_dicom(tmp_path):
+    make_pages(tmp_path / "pages", 1)
+    job = write_job(tmp_path, "inputs: [pages]\nmode: transcode\ncodec: rle\n")
+    completed = run_dcmflow("run", job, "--preflight", check=1)
+    assert "pages/page-0000.png: not a DICOM file (mode: transcode recompresses DICOM only)" in completed.stdout
+
+
+def test_preflight_of_one_shard_counts_rows_that_name_other_shards_inputs(tmp_path):
+    make_pages(tmp_path / "pages", 3)
+    (tmp_path / "legacy.csv").write_text(LEGACY_CSV.replace(",1961-02-01,", ",01/02/1961,"), encoding="utf-8")
+    job = write_job(tmp_path, MAPPED_JOB)
+    for index in range(3):
+        completed = run_dcmflow("run", job, "--preflight", "--shard", f"{index}/3")
+        assert "names no input of the job" not in completed.stdout, completed.stdout
+
+
+EXAMPLES = sorted((pathlib.Path(os.environ.get("DCMFLOW_SOURCE_DIR", ".")) / "jobs" / "examples").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[path.name for path in EXAMPLES])
+def test_example_job_files_are_valid(example, tmp_path):
+    """The examples name inputs that do not exist here; their job files must still read
+    cleanly (a problem in the file itself is reported as FILE:LINE)."""
+    copy = tmp_path / example.name
+    copy.write_text(example.read_text(encoding="utf-8"), encoding="utf-8")
+    completed = run_dcmflow("run", copy, "--preflight")
+    assert f"{copy}:" not in completed.stderr, completed.stderr
+    assert completed.returncode in (0, 1, 2)
+    assert not list(tmp_path.glob("*.sqlite")), "a preflight must not create a journal"

@@ -56,6 +56,20 @@ inline test_frame make_frame(std::string name, std::uint32_t width, std::uint32_
   return frame;
 }
 
+// Pure noise: nothing to predict, so a codec's output is larger than its input (JPEG-LS
+// grows it by up to a few percent) -- buffers sized from estimates must still hold it.
+inline test_frame make_noise_frame(std::string name, std::uint32_t width, std::uint32_t height,
+                                   std::uint16_t samples, std::uint16_t bits) {
+  test_frame frame{std::move(name),
+                   {width, height, samples, bits, bits, false, planar_configuration::interleaved,
+                    samples == 3 ? photometric::rgb : photometric::monochrome2},
+                   {}};
+  frame.pixels.resize(frame.info.bytes());
+  std::mt19937 random(width + height + samples + bits);
+  for (auto& byte : frame.pixels) byte = static_cast<std::byte>(random());
+  return frame;
+}
+
 inline std::vector<test_frame> lossless_frames() {
   return {
       make_frame("grey8_odd", 17, 13, 1, 8, 8, false),
@@ -70,6 +84,9 @@ inline std::vector<test_frame> lossless_frames() {
       make_frame("wide_grey16", 3001, 1, 1, 16, 16, false),
       make_frame("tall_grey8", 1, 2001, 1, 8, 8, false),
       make_frame("ct_like_512", 512, 512, 1, 16, 12, false),
+      make_noise_frame("noise_grey8", 256, 256, 1, 8),
+      make_noise_frame("noise_rgb8", 128, 96, 3, 8),
+      make_noise_frame("noise_grey16", 128, 128, 1, 16),
   };
 }
 
