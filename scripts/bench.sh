@@ -2,7 +2,7 @@
 # Benchmarks on this machine: `dcmflow bench` over the four generated image classes (table
 # on the terminal, HTML report with charts in out/bench/), the A/B codec micro-benchmarks as
 # ratios (dcmflow vs each library alone, dcmflow RLE vs GDCM's), and documents/s against
-# LibreOffice's own command line.
+# LibreOffice's own command line, and the engine's scaling and memory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,3 +17,7 @@ echo
 /usr/bin/python3 bench/codec_ratios.py --frames "$frames"
 echo
 bash bench/office_vs_soffice.sh 30
+echo
+/usr/bin/python3 bench/engine_scaling.py
+echo
+/usr/bin/python3 bench/engine_memory.py

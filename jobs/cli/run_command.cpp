@@ -175,8 +175,8 @@ int run_job(const run_arguments& args) {
   std::cout << "run: " << stored << " stored, " << failed << " failed, " << pending << " pending of " << total
             << " items (" << skipped << " done by an earlier run); " << instances << " instances; "
             << static_cast<long long>(elapsed.count() * 10) / 10.0 << " s\n"
-            << "journal: " << std::filesystem::absolute(plan.journal_file).string() << "\nreport: "
-            << std::filesystem::absolute(plan.report_html).string() << '\n';
+            << "journal: " << std::filesystem::weakly_canonical(std::filesystem::absolute(plan.journal_file)).string() << "\nreport: "
+            << std::filesystem::weakly_canonical(std::filesystem::absolute(plan.report_html)).string() << '\n';
   return failed + pending > 0 ? exit_items_failed : exit_ok;
 }
 
