@@ -8,7 +8,7 @@ set -euo pipefail
 # frameworks are build dependencies.
 runtime_and_build=(
   cmake ninja-build g++ pkg-config
-  libtbb-dev libgdcm-dev libvips-dev libcli11-dev nlohmann-json3-dev libssl-dev libcsv-dev libarchive-dev libsqlite3-dev libyaml-cpp-dev
+  libtbb-dev libgdcm-dev libvips-dev libcli11-dev nlohmann-json3-dev libssl-dev libcsv-dev libarchive-dev libsqlite3-dev libyaml-cpp-dev libdcmtk-dev
   libcharls-dev libopenjp2-7-dev libopenjph-dev libturbojpeg0-dev zlib1g-dev
   libreoffice-writer-nogui libreofficekit-dev   # Office documents (warm LibreOfficeKit workers)
   fonts-wqy-microhei                   # CJK glyphs for Chinese reports, not boxes
@@ -20,6 +20,7 @@ tests=(
   dicom3tools dcmtk libgdcm-tools libopenjp2-tools poppler-utils python3-pydicom python3-pytest
   clang libclang-rt-14-dev             # libFuzzer for the decoder fuzzers (fuzz preset)
   libarchive-tools                     # bsdtar: the tests make encrypted and 7z archives
+  orthanc orthanc-dicomweb             # a real PACS for the store tests (started per test)
 )
 
 # Running the end-to-end benchmarks: document generator, page renderer, arithmetic.

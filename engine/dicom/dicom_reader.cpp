@@ -185,4 +185,27 @@ result<instance> read_decoded(const std::filesystem::path& file) {
   return instance(std::move(state));
 }
 
+result<identity> read_identity(const std::filesystem::path& file) {
+  gdcm::Reader reader;
+  reader.SetFileName(file.c_str());
+  if (!reader.ReadUpToTag(gdcm::Tag(0x0008, 0x0019))) return failure{"not a DICOM file GDCM can read"};
+  const gdcm::File& read = reader.GetFile();
+  // The syntax as the file meta names it: GDCM 3.0 does not know every syntax (HTJ2K).
+  std::string syntax = get_text(read.GetHeader(), {0x0002, 0x0010});
+  if (syntax.empty()) {
+    const char* known = read.GetHeader().GetDataSetTransferSyntax().GetString();
+    syntax = known != nullptr ? known : "";
+  }
+  identity found{get_text(read.GetDataSet(), {0x0008, 0x0016}), get_text(read.GetDataSet(), {0x0008, 0x0018}),
+                 syntax};
+  // GDCM pads UIDs with NUL; trailing padding is not part of the value.
+  for (std::string* uid : {&found.sop_class_uid, &found.sop_instance_uid, &found.transfer_syntax_uid}) {
+    while (!uid->empty() && (uid->back() == '\0' || uid->back() == ' ')) uid->pop_back();
+  }
+  if (found.sop_class_uid.empty() || found.sop_instance_uid.empty()) {
+    return failure{"no SOP Class UID or SOP Instance UID: not a composite object that can be stored"};
+  }
+  return found;
+}
+
 }  // namespace dcmflow::dicom

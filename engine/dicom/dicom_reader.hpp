@@ -4,6 +4,7 @@
 // ready to be compressed again. Every other attribute is kept as it was.
 
 #include <filesystem>
+#include <string>
 
 #include "core/result.hpp"
 #include "dicom/instance.hpp"
@@ -11,5 +12,14 @@
 namespace dcmflow::dicom {
 
 [[nodiscard]] result<instance> read_decoded(const std::filesystem::path& file);
+
+// Who a file is, from its header (nothing after it is read): what a sender needs to pick a
+// presentation context.
+struct identity {
+  std::string sop_class_uid;
+  std::string sop_instance_uid;
+  std::string transfer_syntax_uid;
+};
+[[nodiscard]] result<identity> read_identity(const std::filesystem::path& file);
 
 }  // namespace dcmflow::dicom

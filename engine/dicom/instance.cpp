@@ -10,6 +10,9 @@
 
 #include <cstring>
 #include <fstream>
+#include <sstream>
+
+#include <dcmflow/codecs/registry.hpp>
 #include <system_error>
 
 #include "dicom/element.hpp"
@@ -121,28 +124,81 @@ void instance::set_sop_instance_uid(std::string uid) {
   impl_->sop_instance_uid = std::move(uid);
 }
 
-result<void> instance::write_file(const std::filesystem::path& path) {
-  gdcm::DataSet& dataset = impl_->file->GetDataSet();
-  if (impl_->has_pixels) {
-    dataset.Replace(impl_->encoding == codecs::pixel_encoding::encapsulated ? encapsulated_pixel_data(*impl_)
-                                                                             : native_pixel_data(*impl_));
-  }
-  const bool meta_ready = prepare_file_meta(*impl_);
+namespace {
 
+// Part 10 into `stream`: Pixel Data is lent to GDCM only for the write, so the pixels stay
+// ours (and are not copied into the dataset between stages).
+bool write_part10(instance::impl& state, std::ostream& stream) {
+  gdcm::DataSet& dataset = state.file->GetDataSet();
+  if (state.has_pixels) {
+    dataset.Replace(state.encoding == codecs::pixel_encoding::encapsulated ? encapsulated_pixel_data(state)
+                                                                            : native_pixel_data(state));
+  }
+  const bool meta_ready = prepare_file_meta(state);
+  gdcm::Writer writer;
+  writer.SetStream(stream);
+  writer.SetFile(*state.file);
+  writer.SetCheckFileMetaInformation(!meta_ready);  // else GDCM fills group 0002 itself
+  const bool written = writer.Write() && stream.flush();
+  if (state.has_pixels) dataset.Remove(pixel_data_tag);
+  return written;
+}
+
+const char* photometric_name(codecs::photometric value) {
+  switch (value) {
+    case codecs::photometric::monochrome1: return "MONOCHROME1";
+    case codecs::photometric::monochrome2: return "MONOCHROME2";
+    case codecs::photometric::palette_color: return "PALETTE COLOR";
+    case codecs::photometric::rgb: return "RGB";
+  }
+  return "MONOCHROME2";
+}
+
+}  // namespace
+
+result<std::vector<std::byte>> instance::to_part10() {
+  std::ostringstream stream(std::ios::binary);
+  if (!write_part10(*impl_, stream)) return failure{"cannot encode the object as a Part 10 file"};
+  const std::string bytes = std::move(stream).str();
+  const auto* data = reinterpret_cast<const std::byte*>(bytes.data());  // NOLINT: bytes of a string
+  return std::vector<std::byte>(data, data + bytes.size());
+}
+
+result<void> instance::decompress() {
+  impl& state = *impl_;
+  if (state.encoding == codecs::pixel_encoding::native) return {};
+  if (state.encoding == codecs::pixel_encoding::encapsulated) {
+    const auto decoder = codecs::make_decoder(state.transfer_syntax_uid);
+    if (!decoder) return failure{"no decoder for transfer syntax " + state.transfer_syntax_uid};
+    const std::size_t frame_bytes = state.frame.bytes();
+    std::vector<std::byte> pixels(frame_bytes * state.frame_count);
+    for (std::uint32_t index = 0; index < state.frame_count; ++index) {
+      const auto frame = std::span(pixels).subspan(index * frame_bytes, frame_bytes);
+      if (const std::error_code error = decoder->decode(state.fragments[index], state.frame, frame)) {
+        return failure{"cannot decompress frame " + std::to_string(index + 1) + ": " + error.message()};
+      }
+    }
+    // The codec may have described the pixels its own way (YBR_RCT...): decoded, they are
+    // what they were before compression.
+    gdcm::DataSet& dataset = state.file->GetDataSet();
+    set_text(dataset, {0x0028, 0x0004}, "CS", photometric_name(state.frame.photometric));
+    if (state.frame.samples_per_pixel > 1) set_us(dataset, {0x0028, 0x0006}, static_cast<std::uint16_t>(state.frame.planar));
+    state.native_pixels = std::move(pixels);
+    state.fragments.clear();
+  }
+  state.encoding = codecs::pixel_encoding::native;
+  state.transfer_syntax_uid = std::string(explicit_vr_little_endian);
+  return {};
+}
+
+result<void> instance::write_file(const std::filesystem::path& path) {
   std::filesystem::path partial = path;
   partial += ".part";
   bool written = false;
   {
     std::ofstream stream(partial, std::ios::binary | std::ios::trunc);
-    if (stream) {
-      gdcm::Writer writer;
-      writer.SetStream(stream);
-      writer.SetFile(*impl_->file);
-      writer.SetCheckFileMetaInformation(!meta_ready);  // else GDCM fills group 0002 itself
-      written = writer.Write() && stream.flush();
-    }
+    written = stream && write_part10(*impl_, stream);
   }
-  if (impl_->has_pixels) dataset.Remove(pixel_data_tag);  // the pixels stay ours, not GDCM's copy
   std::error_code error;
   if (!written) {
     std::filesystem::remove(partial, error);

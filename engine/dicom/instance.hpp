@@ -8,6 +8,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include <dcmflow/codecs/codec.hpp>
 #include <dcmflow/codecs/frame_info.hpp>
@@ -54,6 +55,13 @@ class instance {
   // and adopts what the codec reports: transfer syntax, Photometric Interpretation,
   // Planar Configuration, Lossy Image Compression and its ratio and method (PS3.5 8.2).
   [[nodiscard]] result<void> compress(const codecs::codec& codec);
+
+  // Back to native pixels in Explicit VR Little Endian (for a peer that refuses the
+  // compressed syntax); the lossy history stays as it is.
+  [[nodiscard]] result<void> decompress();
+
+  // The Part 10 file, in memory (what network destinations send).
+  [[nodiscard]] result<std::vector<std::byte>> to_part10();
 
   // Part 10 file; written beside the target and renamed, so a crash never leaves half a file.
   [[nodiscard]] result<void> write_file(const std::filesystem::path& path);

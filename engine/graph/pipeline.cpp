@@ -15,6 +15,7 @@
 
 #include "convert/output_naming.hpp"
 #include "graph/admission.hpp"
+#include "graph/blocking_pool.hpp"
 #include "graph/stages.hpp"
 
 namespace dcmflow::graph {
@@ -25,6 +26,7 @@ namespace flow = tbb::flow;
 using admission_input = flow::indexer_node<item_handle, std::uint64_t>;
 using admission_node = flow::multifunction_node<admission_input::output_type, std::tuple<item_handle>>;
 using finish_node = flow::multifunction_node<item_handle, std::tuple<flow::continue_msg, std::uint64_t>>;
+using store_node = flow::async_node<item_handle, item_handle>;
 
 // Which items get a report thumbnail: `wanted` of them, spread evenly over the list.
 bool wants_thumbnail(std::size_t index, std::size_t total, std::size_t wanted) {
@@ -119,7 +121,21 @@ result<void> run_pipeline(std::span<const planned_item> items, const pipeline_op
   flow::function_node<item_handle, item_handle> produce(g, flow::unlimited, produce_stage(options));
   flow::function_node<item_handle, item_handle> tag(g, flow::unlimited, tag_stage(options));
   flow::function_node<item_handle, item_handle> compress(g, flow::unlimited, compress_stage(options));
-  flow::function_node<item_handle, item_handle> store(g, flow::unlimited, store_stage(options));
+  // Sending blocks (a PACS answers when it answers): it runs on threads of its own, as many
+  // as the destinations have associations, and the item comes back through the gateway.
+  std::size_t sender_threads = threads;
+  for (const auto& destination : options.destinations) {
+    sender_threads = std::max(sender_threads, destination->concurrency());
+  }
+  blocking_pool senders(options.store_threads > 0 ? options.store_threads : sender_threads);
+  const store_stage send(options);
+  store_node store(g, flow::unlimited, [&](const item_handle& item, store_node::gateway_type& gateway) {
+    gateway.reserve_wait();
+    senders.submit([item, &gateway, &send] {
+      gateway.try_put(send(item));
+      gateway.release_wait();
+    });
+  });
   finish_node finish(g, flow::serial, finish_stage(hooks, fatal, stopping));
 
   flow::make_edge(enumerate, in_flight);

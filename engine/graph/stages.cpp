@@ -112,6 +112,10 @@ void identify_stage::identify(work_item& item) const {
     item.skipped = true;
     return;
   }
+  if (options_.mode == input_mode::send) {
+    item.estimated_bytes = item.record.input_bytes;
+    return;
+  }
   item.dicom_input = options_.mode == input_mode::transcode ||
                      (options_.mode == input_mode::automatic && is_dicom_file(item.local_file));
   if (!item.dicom_input) {
@@ -129,7 +133,32 @@ item_handle produce_stage::operator()(item_handle item) const {
   return guarded(std::move(item), [this](work_item& each) { produce(each); });
 }
 
+// An existing file, sent as it is; decoded only if a destination refuses its syntax.
+result<store::outgoing_instance> outgoing_file(const std::filesystem::path& file, const std::filesystem::path& name) {
+  auto identity = dicom::read_identity(file);
+  if (!identity) return identity.error();
+  std::ifstream in(file, std::ios::binary);
+  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.eof() && !in) return failure{"cannot read the file"};
+  const auto* data = reinterpret_cast<const std::byte*>(bytes.data());  // NOLINT: bytes of a file
+  store::outgoing_instance object{identity->sop_class_uid, identity->sop_instance_uid,
+                                  identity->transfer_syntax_uid, name,
+                                  std::vector<std::byte>(data, data + bytes.size()), {}};
+  object.uncompressed = [file]() -> result<std::vector<std::byte>> {
+    auto decoded = dicom::read_decoded(file);
+    if (!decoded) return decoded.error();
+    return decoded->to_part10();
+  };
+  return object;
+}
+
 void produce_stage::produce(work_item& item) const {
+  if (options_.mode == input_mode::send) {
+    auto object = outgoing_file(item.local_file, item.plan->output_name);
+    if (!object) return item.fail(object.error());
+    item.ready.push_back(std::move(object).value());
+    return;
+  }
   if (item.dicom_input) {
     auto object = dicom::read_decoded(item.local_file);
     if (!object) return item.fail(object.error());
@@ -153,6 +182,7 @@ void produce_stage::produce(work_item& item) const {
 
 item_handle tag_stage::operator()(item_handle item) const {
   return guarded(std::move(item), [this](work_item& each) {
+    if (options_.mode == input_mode::send) return;  // sent as it is
     if (each.dicom_input) {
       tag_transcoded(each);
     } else {
@@ -246,14 +276,19 @@ item_handle store_stage::operator()(item_handle item) const {
   return guarded(std::move(item), [this](work_item& each) { store(each); });
 }
 
+// Every destination gets the same bytes; an item is stored only when all of them took them.
+void store_stage::send(work_item& item, const store::outgoing_instance& object) const {
+  for (const auto& destination : options_.destinations) {
+    auto delivered = destination->store(object);
+    if (!delivered) return item.fail(delivered.error());
+    item.record.notes.insert(item.record.notes.end(), delivered->notes.begin(), delivered->notes.end());
+  }
+}
+
 void store_stage::store(work_item& item) const {
-  for (std::size_t index = 0; index < item.instances.size(); ++index) {
+  for (std::size_t index = 0; index < item.instances.size() && item.active(); ++index) {
     dicom::instance& object = item.instances[index];
-    const std::filesystem::path& name = item.instance_names[index];
-    for (const auto& destination : options_.destinations) {
-      if (auto stored = destination->store(object, name); !stored) return item.fail(stored.error());
-    }
-    item.record.instances.push_back({
+    instance_record record{
         .sop_instance_uid = object.sop_instance_uid(),
         .sop_class_uid = object.sop_class_uid(),
         .study_instance_uid = object.study_instance_uid(),
@@ -262,11 +297,34 @@ void store_stage::store(work_item& item) const {
         .frames = object.has_pixels() ? object.frame_count() : 0,
         .native_bytes = object.native_pixel_data_bytes(),
         .stored_bytes = object.pixel_data_bytes(),
-        .output = name,
-    });
-    item.record.outputs.push_back(name);
+        .output = item.instance_names[index],
+    };
+    auto part10 = object.to_part10();
+    if (!part10) return item.fail(part10.error());
+    store::outgoing_instance outgoing{record.sop_class_uid, record.sop_instance_uid, record.transfer_syntax_uid,
+                                      record.output, std::move(part10).value(), {}};
+    outgoing.uncompressed = [&object]() -> result<std::vector<std::byte>> {
+      if (auto plain = object.decompress(); !plain) return plain.error();
+      return object.to_part10();
+    };
+    send(item, outgoing);
+    item.record.instances.push_back(std::move(record));
+    item.record.outputs.push_back(item.instance_names[index]);
+  }
+  for (const auto& object : item.ready) {
+    if (!item.active()) break;
+    send(item, object);
+    instance_record sent;
+    sent.sop_instance_uid = object.sop_instance_uid;
+    sent.sop_class_uid = object.sop_class_uid;
+    sent.transfer_syntax_uid = object.transfer_syntax_uid;
+    sent.stored_bytes = object.part10.size();
+    sent.output = object.name;
+    item.record.instances.push_back(std::move(sent));
+    item.record.outputs.push_back(object.name);
   }
   item.instances.clear();
+  item.ready.clear();
 }
 
 }  // namespace dcmflow::graph

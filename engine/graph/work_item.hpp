@@ -14,6 +14,7 @@
 #include "dicom/instance.hpp"
 #include "graph/pipeline.hpp"
 #include "raster/raster.hpp"
+#include "store/destination.hpp"
 
 namespace dcmflow::graph {
 
@@ -32,6 +33,7 @@ struct work_item {
   std::vector<raster::raster> pages;
   std::vector<dicom::instance> instances;
   std::vector<std::filesystem::path> instance_names;  // relative output name of each instance
+  std::vector<store::outgoing_instance> ready;  // send mode: files as they are, no instance built
   item_record record;
   std::chrono::steady_clock::time_point started;
 

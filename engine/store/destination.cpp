@@ -1,30 +1,52 @@
 #include "store/destination.hpp"
 
+#include <fstream>
 #include <system_error>
+
+#include "store/dimse_destination.hpp"
 
 namespace dcmflow::store {
 
 folder_destination::folder_destination(std::filesystem::path folder, std::string url)
     : folder_(std::move(folder)), url_(url.empty() ? "file://" + folder_.string() : std::move(url)) {}
 
-result<void> folder_destination::store(dicom::instance& object, const std::filesystem::path& name) {
-  const std::filesystem::path target = folder_ / name;
+result<delivery> folder_destination::store(const outgoing_instance& object) {
+  const std::filesystem::path target = folder_ / object.name;
   std::error_code error;
   std::filesystem::create_directories(target.parent_path(), error);
   if (error) return failure{"cannot create " + target.parent_path().string() + ": " + error.message()};
-  return object.write_file(target);
+  // Beside the target, then renamed: a crash never leaves half a file under its name.
+  std::filesystem::path partial = target;
+  partial += ".part";
+  {
+    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(object.part10.data()),  // NOLINT: bytes to a stream
+              static_cast<std::streamsize>(object.part10.size()));
+    if (!out.flush()) {
+      std::filesystem::remove(partial, error);
+      return failure{"cannot write " + target.string()};
+    }
+  }
+  std::filesystem::rename(partial, target, error);
+  if (error) return failure{"cannot write " + target.string() + ": " + error.message()};
+  return delivery{};
 }
 
-result<std::shared_ptr<destination>> open_destination(const std::string& url, const std::filesystem::path& base) {
+result<std::shared_ptr<destination>> open_destination(const std::string& url, const std::filesystem::path& base,
+                                                      const network_options& defaults) {
   std::string path = url;
   if (url.starts_with("file://")) {
     path = url.substr(7);
+  } else if (url.starts_with("dicom://")) {
+    auto parsed = parse_dicom_url(url, defaults);
+    if (!parsed) return parsed.error();
+    return std::shared_ptr<destination>(std::make_shared<dimse_destination>(std::move(parsed).value(), url));
   } else if (const auto scheme = url.find("://"); scheme != std::string::npos) {
     const std::string name = url.substr(0, scheme);
-    if (name == "dicom" || name == "dicoms" || name == "http" || name == "https") {
-      return failure{url + ": " + name + ":// destinations are not supported yet (only file:// folders)"};
+    if (name == "dicoms" || name == "http" || name == "https") {
+      return failure{url + ": " + name + ":// destinations are not supported yet (file:// and dicom://)"};
     }
-    return failure{url + ": unknown destination scheme '" + name + "' (file://DIR)"};
+    return failure{url + ": unknown destination scheme '" + name + "' (file://DIR or dicom://AE@host:port)"};
   }
   if (path.empty()) return failure{"'" + url + "': a destination needs a folder (file://DIR)"};
   std::filesystem::path folder(path);

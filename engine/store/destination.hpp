@@ -1,25 +1,44 @@
 #pragma once
-// Where instances go. A destination takes one finished instance at a time and says whether
-// it arrived; the store stage sends every instance of an item to every destination, and
-// the item is stored only when all of them said yes. (DICOM and DICOMweb destinations come
-// with the store issue; a folder is the default.)
+// Where instances go. A destination takes one finished instance at a time -- its identity
+// and its Part 10 bytes, encoded once for every destination -- and says whether it arrived;
+// the store stage sends every instance of an item to every destination, and the item is
+// stored only when all of them said yes.
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/result.hpp"
-#include "dicom/instance.hpp"
 
 namespace dcmflow::store {
+
+struct outgoing_instance {
+  std::string sop_class_uid;
+  std::string sop_instance_uid;
+  std::string transfer_syntax_uid;
+  std::filesystem::path name;     // its path under a folder destination
+  std::vector<std::byte> part10;  // the file as written
+  // The same object in Explicit VR Little Endian, made only when a peer refuses its
+  // syntax. Null when there is no way (the caller then fails the item).
+  std::function<result<std::vector<std::byte>>()> uncompressed;
+};
+
+// What happened on the way that a user should know (a warning status, a transcoding).
+struct delivery {
+  std::vector<std::string> notes;
+};
 
 class destination {
  public:
   virtual ~destination() = default;
   // As the user wrote it: the journal's name for this destination.
   [[nodiscard]] virtual const std::string& url() const = 0;
-  // `name`: the instance's path relative to a folder destination. Thread-safe.
-  [[nodiscard]] virtual result<void> store(dicom::instance& object, const std::filesystem::path& name) = 0;
+  // Thread-safe: the store stage runs many items at once.
+  [[nodiscard]] virtual result<delivery> store(const outgoing_instance& object) = 0;
+  // How many stores it can usefully run at once (a network destination: its associations).
+  [[nodiscard]] virtual std::size_t concurrency() const { return 1; }
 };
 
 // file://DIR or a bare folder path: Part 10 files, written beside and renamed into place.
@@ -28,16 +47,37 @@ class folder_destination final : public destination {
   explicit folder_destination(std::filesystem::path folder, std::string url = {});
   [[nodiscard]] const std::string& url() const override { return url_; }
   [[nodiscard]] const std::filesystem::path& folder() const { return folder_; }
-  [[nodiscard]] result<void> store(dicom::instance& object, const std::filesystem::path& name) override;
+  [[nodiscard]] result<delivery> store(const outgoing_instance& object) override;
 
  private:
   std::filesystem::path folder_;
   std::string url_;
 };
 
-// "file:///data/out", "file://out" (relative) or a plain path, resolved against `base`.
-// Other schemes fail with what is supported.
+// How a destination that cannot take an instance's transfer syntax is served.
+enum class transcode_policy {
+  lossless,  // decode and send in an accepted lossless syntax (reported): the default
+  never,     // fail the item: some sites forbid silent transcoding
+  any,       // any accepted syntax (dcmflow still never makes lossless data lossy)
+};
+
+// Options of network destinations, from the command line or the URL's query.
+struct network_options {
+  std::string calling_ae = "DCMFLOW";
+  std::size_t associations = 4;
+  std::size_t max_instances_per_association = 0;  // 0: no limit
+  int connect_timeout_s = 10;
+  int dimse_timeout_s = 60;
+  int max_attempts = 5;
+  transcode_policy transcode = transcode_policy::lossless;
+};
+
+// "file:///data/out", "file://out" (relative) or a plain path, resolved against `base`;
+// "dicom://CALLED@host:port[?calling=AE&associations=N&max_per_association=N
+// &connect_timeout_s=S&dimse_timeout_s=S&max_attempts=N&transcode=lossless|never|any]".
+// Options in the URL win over `defaults`. Other schemes fail with what is supported.
 [[nodiscard]] result<std::shared_ptr<destination>> open_destination(const std::string& url,
-                                                                   const std::filesystem::path& base);
+                                                                   const std::filesystem::path& base,
+                                                                   const network_options& defaults = {});
 
 }  // namespace dcmflow::store

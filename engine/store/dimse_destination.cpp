@@ -1,0 +1,363 @@
+#include "store/dimse_destination.hpp"
+
+#include <dcmtk/config/osconfig.h>  // first, as DCMTK asks
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcistrmb.h>
+#include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmnet/scu.h>
+#include <dcmtk/oflog/oflog.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <thread>
+
+namespace dcmflow::store {
+namespace {
+
+constexpr std::string_view explicit_little = UID_LittleEndianExplicitTransferSyntax;
+constexpr std::string_view implicit_little = UID_LittleEndianImplicitTransferSyntax;
+
+bool uncompressed(std::string_view syntax) { return syntax == explicit_little || syntax == implicit_little; }
+
+std::string hex_status(std::uint16_t status) {
+  char text[8];
+  std::snprintf(text, sizeof text, "%04X", status);
+  return text;
+}
+
+// A C-STORE whose response keeps what DcmSCU::sendSTORERequest drops: the status detail
+// with the peer's Error Comment.
+class store_scu : public DcmSCU {
+ public:
+  struct outcome {
+    OFCondition transport;  // bad: the association is unusable
+    std::uint16_t status = 0;
+    std::string comment;
+  };
+
+  outcome store(T_ASC_PresentationContextID context, DcmDataset& dataset, const std::string& sop_class,
+                const std::string& sop_instance) {
+    T_DIMSE_Message request{};
+    request.CommandField = DIMSE_C_STORE_RQ;
+    T_DIMSE_C_StoreRQ& store = request.msg.CStoreRQ;
+    store.MessageID = ++message_id_;
+    OFStandard::strlcpy(store.AffectedSOPClassUID, sop_class.c_str(), sizeof store.AffectedSOPClassUID);
+    OFStandard::strlcpy(store.AffectedSOPInstanceUID, sop_instance.c_str(), sizeof store.AffectedSOPInstanceUID);
+    store.DataSetType = DIMSE_DATASET_PRESENT;
+    store.Priority = DIMSE_PRIORITY_MEDIUM;
+    outcome result;
+    result.transport = sendDIMSEMessage(context, &request, &dataset);
+    if (result.transport.bad()) return result;
+    T_DIMSE_Message response{};
+    T_ASC_PresentationContextID answered = 0;
+    DcmDataset* detail = nullptr;
+    result.transport = receiveDIMSECommand(&answered, &response, &detail);
+    if (result.transport.good() && response.CommandField != DIMSE_C_STORE_RSP) {
+      result.transport = makeOFCondition(0, 1, OF_error, "the peer answered a C-STORE with another message");
+    }
+    if (result.transport.good()) result.status = response.msg.CStoreRSP.DimseStatus;
+    if (detail != nullptr) {
+      OFString comment;
+      if (detail->findAndGetOFString(DCM_ErrorComment, comment).good()) result.comment = comment.c_str();
+      delete detail;
+    }
+    return result;
+  }
+
+ private:
+  Uint16 message_id_ = 0;
+};
+
+// The dataset of a Part 10 file held in memory.
+result<std::unique_ptr<DcmFileFormat>> parse_part10(const std::vector<std::byte>& bytes) {
+  auto file = std::make_unique<DcmFileFormat>();
+  DcmInputBufferStream stream;
+  stream.setBuffer(bytes.data(), static_cast<offile_off_t>(bytes.size()));
+  stream.setEos();
+  file->transferInit();
+  const OFCondition read = file->read(stream, EXS_Unknown, EGL_noChange, DCM_MaxReadLength);
+  file->transferEnd();
+  if (read.bad()) return failure{std::string("cannot read the object for sending: ") + read.text()};
+  return file;
+}
+
+void quiet_dcmtk() {
+  // dcmnet logs through oflog at INFO and up by default; dcmflow reports itself.
+  static std::once_flag once;
+  std::call_once(once, [] {
+    OFLog::configure(OFLogger::FATAL_LOG_LEVEL);
+    // Without Nagle: every C-STORE otherwise waits ~40 ms for a delayed ACK (PEERS.md).
+    // dcmnet reads this variable when it opens a socket; a user's own setting wins.
+    setenv("TCP_NODELAY", "1", 0);
+  });
+}
+
+int parse_number(std::string_view text, int low, int high, bool& ok) {
+  int value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  ok = ok && error == std::errc() && end == text.data() + text.size() && value >= low && value <= high;
+  return value;
+}
+
+}  // namespace
+
+struct dimse_destination::association {
+  // A DcmSCU negotiates once: a new set of presentation contexts takes a new one.
+  std::unique_ptr<store_scu> scu = std::make_unique<store_scu>();
+  std::set<std::pair<std::string, std::string>> proposed;
+  std::size_t sent = 0;
+};
+
+result<dicom_url> parse_dicom_url(const std::string& url, const network_options& defaults) {
+  const auto bad = [&](const std::string& why) { return failure{url + ": " + why}; };
+  std::string_view rest(url);
+  rest.remove_prefix(std::string_view("dicom://").size());
+  dicom_url parsed;
+  parsed.options = defaults;
+  const auto query_at = rest.find('?');
+  std::string_view query = query_at == std::string_view::npos ? std::string_view() : rest.substr(query_at + 1);
+  rest = rest.substr(0, query_at);
+  const auto at = rest.find('@');
+  if (at == std::string_view::npos || at == 0) return bad("expected dicom://CALLED_AE@host:port");
+  parsed.called_ae = std::string(rest.substr(0, at));
+  if (parsed.called_ae.size() > 16) return bad("an AE title has at most 16 characters");
+  rest.remove_prefix(at + 1);
+  const auto colon = rest.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return bad("expected a host and a port (host:port)");
+  parsed.host = std::string(rest.substr(0, colon));
+  bool ok = true;
+  parsed.port = static_cast<std::uint16_t>(parse_number(rest.substr(colon + 1), 1, 65535, ok));
+  if (!ok) return bad("the port is a number from 1 to 65535");
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    const auto equals = pair.find('=');
+    const std::string_view key = pair.substr(0, equals);
+    const std::string_view value = equals == std::string_view::npos ? std::string_view() : pair.substr(equals + 1);
+    network_options& o = parsed.options;
+    if (key == "calling") {
+      if (value.empty() || value.size() > 16) return bad("calling: an AE title of 1 to 16 characters");
+      o.calling_ae = std::string(value);
+    } else if (key == "associations") {
+      o.associations = static_cast<std::size_t>(parse_number(value, 1, 64, ok));
+    } else if (key == "max_per_association") {
+      o.max_instances_per_association = static_cast<std::size_t>(parse_number(value, 0, 1000000, ok));
+    } else if (key == "connect_timeout_s") {
+      o.connect_timeout_s = parse_number(value, 1, 3600, ok);
+    } else if (key == "dimse_timeout_s") {
+      o.dimse_timeout_s = parse_number(value, 1, 3600, ok);
+    } else if (key == "max_attempts") {
+      o.max_attempts = parse_number(value, 1, 100, ok);
+    } else if (key == "transcode") {
+      if (value == "lossless") o.transcode = transcode_policy::lossless;
+      else if (value == "never") o.transcode = transcode_policy::never;
+      else if (value == "any") o.transcode = transcode_policy::any;
+      else return bad("transcode: lossless, never or any");
+    } else {
+      return bad("unknown option '" + std::string(key) +
+                 "' (calling, associations, max_per_association, connect_timeout_s, dimse_timeout_s, "
+                 "max_attempts, transcode)");
+    }
+    if (!ok) return bad("option '" + std::string(key) + "' is out of range");
+  }
+  return parsed;
+}
+
+dimse_destination::dimse_destination(dicom_url where, std::string url)
+    : where_(std::move(where)), url_(std::move(url)) {
+  quiet_dcmtk();
+  const std::size_t count = std::max<std::size_t>(1, where_.options.associations);
+  for (std::size_t i = 0; i < count; ++i) slots_.push_back(std::make_unique<association>());
+  busy_.assign(count, false);
+}
+
+dimse_destination::~dimse_destination() {
+  for (auto& slot : slots_) {
+    if (slot->scu->isConnected()) slot->scu->releaseAssociation();
+  }
+}
+
+dimse_destination::association& dimse_destination::acquire() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    // A connected association first: the point of the pool is reuse.
+    std::size_t chosen = busy_.size();
+    for (std::size_t i = 0; i < busy_.size(); ++i) {
+      if (busy_[i]) continue;
+      if (chosen == busy_.size() || slots_[i]->scu->isConnected()) chosen = i;
+      if (slots_[i]->scu->isConnected()) break;
+    }
+    if (chosen < busy_.size()) {
+      busy_[chosen] = true;
+      return *slots_[chosen];
+    }
+    freed_.wait(lock);
+  }
+}
+
+void dimse_destination::release(association& slot) {
+  {
+    const std::lock_guard lock(mutex_);
+    for (std::size_t i = 0; i < slots_.size(); ++i) {
+      if (slots_[i].get() == &slot) busy_[i] = false;
+    }
+  }
+  freed_.notify_one();
+}
+
+result<void> dimse_destination::connect(association& slot,
+                                        const std::set<std::pair<std::string, std::string>>& wanted) {
+  if (slot.scu->isConnected()) slot.scu->releaseAssociation();
+  slot.scu = std::make_unique<store_scu>();
+  DcmSCU& scu = *slot.scu;
+  scu.setAETitle(where_.options.calling_ae.c_str());
+  scu.setPeerAETitle(where_.called_ae.c_str());
+  scu.setPeerHostName(where_.host.c_str());
+  scu.setPeerPort(where_.port);
+  scu.setConnectionTimeout(where_.options.connect_timeout_s);
+  scu.setACSETimeout(static_cast<Uint32>(where_.options.connect_timeout_s));
+  scu.setDIMSEBlockingMode(DIMSE_NONBLOCKING);
+  scu.setDIMSETimeout(static_cast<Uint32>(where_.options.dimse_timeout_s));
+  scu.setMaxReceivePDULength(ASC_MAXIMUMPDUSIZE);
+  std::map<std::string, OFList<OFString>> compressed;
+  for (const auto& [sop_class, syntax] : wanted) {
+    if (!uncompressed(syntax)) compressed[sop_class].push_back(syntax.c_str());
+    compressed.try_emplace(sop_class);
+  }
+  OFList<OFString> plain;
+  plain.push_back(UID_LittleEndianExplicitTransferSyntax);
+  plain.push_back(UID_LittleEndianImplicitTransferSyntax);
+  for (const auto& [sop_class, syntaxes] : compressed) {
+    // One context per compressed syntax: a peer accepts or rejects each on its own.
+    for (const auto& syntax : syntaxes) {
+      OFList<OFString> one;
+      one.push_back(syntax);
+      scu.addPresentationContext(sop_class.c_str(), one);
+    }
+    scu.addPresentationContext(sop_class.c_str(), plain);
+  }
+  if (wanted.empty()) scu.addPresentationContext(UID_VerificationSOPClass, plain);
+  OFCondition status = scu.initNetwork();
+  if (status.good()) status = scu.negotiateAssociation();
+  if (status.bad()) {
+    return failure{"cannot open an association with " + where_.called_ae + "@" + where_.host + ":" +
+                   std::to_string(where_.port) + ": " + status.text()};
+  }
+  slot.proposed = wanted;
+  slot.sent = 0;
+  return {};
+}
+
+dimse_destination::attempt_result dimse_destination::try_store(association& slot, const outgoing_instance& object,
+                                                               delivery& done, std::string& why) {
+  const std::pair<std::string, std::string> context{object.sop_class_uid, object.transfer_syntax_uid};
+  const std::size_t limit = where_.options.max_instances_per_association;
+  if (!slot.scu->isConnected() || !slot.proposed.contains(context) || (limit > 0 && slot.sent >= limit)) {
+    std::set<std::pair<std::string, std::string>> wanted;
+    {
+      const std::lock_guard lock(mutex_);
+      known_.insert(context);
+      wanted = known_;
+    }
+    if (auto connected = connect(slot, wanted); !connected) {
+      why = connected.error().message;
+      return attempt_result::retry;
+    }
+  }
+  T_ASC_PresentationContextID id = slot.scu->findPresentationContextID(object.sop_class_uid.c_str(),
+                                                                      object.transfer_syntax_uid.c_str());
+  std::vector<std::byte> converted;
+  const std::vector<std::byte>* bytes = &object.part10;
+  if (id == 0) {
+    const T_ASC_PresentationContextID plain_id =
+        std::max(slot.scu->findPresentationContextID(object.sop_class_uid.c_str(), UID_LittleEndianExplicitTransferSyntax),
+                 slot.scu->findPresentationContextID(object.sop_class_uid.c_str(), UID_LittleEndianImplicitTransferSyntax));
+    if (plain_id == 0) {
+      why = "the peer accepts no transfer syntax for SOP class " + object.sop_class_uid;
+      return attempt_result::failed;
+    }
+    if (!uncompressed(object.transfer_syntax_uid)) {
+      if (where_.options.transcode == transcode_policy::never || !object.uncompressed) {
+        why = "the peer does not accept transfer syntax " + object.transfer_syntax_uid +
+              " and transcoding is off (--transcode never)";
+        return attempt_result::failed;
+      }
+      auto plain = object.uncompressed();
+      if (!plain) {
+        why = plain.error().message;
+        return attempt_result::failed;
+      }
+      converted = std::move(plain).value();
+      bytes = &converted;
+      done.notes.push_back(url_ + ": sent uncompressed: the peer does not accept " + object.transfer_syntax_uid);
+    }
+    id = plain_id;
+  }
+  auto file = parse_part10(*bytes);
+  if (!file) {
+    why = file.error().message;
+    return attempt_result::failed;
+  }
+  const store_scu::outcome sent =
+      slot.scu->store(id, *(*file)->getDataset(), object.sop_class_uid, object.sop_instance_uid);
+  if (sent.transport.bad()) {
+    why = std::string("C-STORE to ") + url_ + " broke off: " + sent.transport.text();
+    slot.scu->abortAssociation();
+    return attempt_result::retry;
+  }
+  ++slot.sent;
+  const std::uint16_t status = sent.status;
+  const std::string comment = sent.comment.empty() ? std::string() : " (" + sent.comment + ")";
+  if (status == STATUS_Success) return attempt_result::stored;
+  if (status == 0xB000 || status == 0xB007 || status == 0xB006) {
+    done.notes.push_back(url_ + ": stored with warning status " + hex_status(status) + comment);
+    return attempt_result::stored;
+  }
+  why = "C-STORE refused by " + url_ + ": status " + hex_status(status) + comment;
+  return (status & 0xFF00) == 0xA700 ? attempt_result::retry : attempt_result::failed;
+}
+
+result<delivery> dimse_destination::store(const outgoing_instance& object) {
+  delivery done;
+  std::string why;
+  const int attempts = std::max(1, where_.options.max_attempts);
+  for (int attempt = 1; attempt <= attempts; ++attempt) {
+    association& slot = acquire();
+    attempt_result outcome = attempt_result::failed;
+    try {
+      outcome = try_store(slot, object, done, why);
+    } catch (const std::exception& error) {
+      why = std::string("internal error: ") + error.what();
+    }
+    release(slot);
+    if (outcome == attempt_result::stored) {
+      if (attempt > 1) done.notes.push_back(url_ + ": stored at attempt " + std::to_string(attempt));
+      return done;
+    }
+    if (outcome == attempt_result::failed) return failure{why};
+    if (attempt < attempts) {
+      // Exponential backoff: 0.2 s, 0.4 s... up to 10 s, for a peer that is restarting or busy.
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(10000, 200 << (attempt - 1))));
+    }
+  }
+  return failure{why + " (after " + std::to_string(attempts) + " attempts)"};
+}
+
+result<void> dimse_destination::echo() {
+  association& slot = acquire();
+  auto connected = connect(slot, {});
+  OFCondition status = connected ? slot.scu->sendECHORequest(0) : OFCondition();
+  if (connected) slot.scu->releaseAssociation();
+  release(slot);
+  if (!connected) return connected.error();
+  if (status.bad()) return failure{"C-ECHO to " + url_ + " failed: " + status.text()};
+  return {};
+}
+
+}  // namespace dcmflow::store

@@ -1,0 +1,73 @@
+#pragma once
+// dicom://CALLED@host:port: C-STORE over DCMTK's dcmnet (the stack Orthanc itself uses),
+// with a pool of associations, each reused for many instances.
+//
+// Presentation contexts: for every SOP class met so far, one context with the instance's own
+// transfer syntaxes and one with Explicit and Implicit VR Little Endian, so a peer that
+// refuses a compressed syntax can still take the object uncompressed (see
+// transcode_policy). A SOP class or syntax not yet proposed renegotiates the association.
+//
+// Status handling (PS3.4 Annex B): success and the warnings B000, B007, B006 count as
+// stored (warnings reported); A7xx (out of resources) and transport failures (connection
+// refused or reset, A-ABORT, timeouts) are retried with exponential backoff up to
+// max_attempts, on a fresh association; every other status (A9xx, Cxxx...) fails the item
+// with the status and the peer's Error Comment. The transport error and the DIMSE status
+// are kept apart, as dcmnet's own SCU does.
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "store/destination.hpp"
+
+namespace dcmflow::store {
+
+struct dicom_url {
+  std::string called_ae;
+  std::string host;
+  std::uint16_t port = 104;
+  network_options options;
+};
+
+[[nodiscard]] result<dicom_url> parse_dicom_url(const std::string& url, const network_options& defaults);
+
+class dimse_destination final : public destination {
+ public:
+  dimse_destination(dicom_url where, std::string url);
+  ~dimse_destination() override;
+  dimse_destination(const dimse_destination&) = delete;
+  dimse_destination& operator=(const dimse_destination&) = delete;
+
+  [[nodiscard]] const std::string& url() const override { return url_; }
+  [[nodiscard]] result<delivery> store(const outgoing_instance& object) override;
+  [[nodiscard]] std::size_t concurrency() const override { return slots_.size(); }
+
+  // C-ECHO on a fresh association: is the peer there and does it accept us?
+  [[nodiscard]] result<void> echo();
+
+  struct association;  // one DCMTK SCU and what it proposed
+
+ private:
+  enum class attempt_result { stored, retry, failed };
+  attempt_result try_store(association& slot, const outgoing_instance& object, delivery& done,
+                           std::string& why);
+  result<void> connect(association& slot, const std::set<std::pair<std::string, std::string>>& wanted);
+  association& acquire();
+  void release(association& slot);
+
+  dicom_url where_;
+  std::string url_;
+  std::mutex mutex_;
+  std::condition_variable freed_;
+  std::vector<std::unique_ptr<association>> slots_;
+  std::vector<bool> busy_;
+  // (SOP class, transfer syntax) pairs met so far: every new association proposes them all.
+  std::set<std::pair<std::string, std::string>> known_;
+};
+
+}  // namespace dcmflow::store

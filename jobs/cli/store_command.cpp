@@ -1,0 +1,154 @@
+#include "cli/store_command.hpp"
+
+#include <tbb/global_control.h>
+
+#include <array>
+#include <fstream>
+#include <iostream>
+#include <optional>
+
+#include "cli/exit_codes.hpp"
+#include "convert/input_listing.hpp"
+#include "graph/pipeline.hpp"
+#include "store/destination.hpp"
+#include "store/dimse_destination.hpp"
+
+namespace dcmflow::cli {
+namespace {
+
+struct store_arguments {
+  std::vector<std::filesystem::path> inputs;
+  std::vector<std::string> destinations;
+  convert::input_filter filter;
+  store::network_options network;
+  std::string transcode = "lossless";
+  int threads = 0;
+};
+
+void add_network_options(CLI::App& command, store::network_options& network, std::string& transcode) {
+  command.add_option("--associations", network.associations, "DIMSE associations in parallel, each reused")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  command.add_option("--max-per-association", network.max_instances_per_association,
+                     "Instances sent on one association before it is renewed (0: no limit)")
+      ->capture_default_str();
+  command.add_option("--calling-ae", network.calling_ae, "Our AE title")->capture_default_str();
+  command.add_option("--connect-timeout", network.connect_timeout_s, "Seconds to connect and negotiate")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  command.add_option("--dimse-timeout", network.dimse_timeout_s, "Seconds to wait for a response")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  command.add_option("--max-attempts", network.max_attempts,
+                     "Attempts per instance on transport failures and 'out of resources' (A7xx)")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  command.add_option("--transcode", transcode,
+                     "When the peer refuses the syntax: lossless (decode, send uncompressed), never (fail), any")
+      ->check(CLI::IsMember({"lossless", "never", "any"}))
+      ->capture_default_str();
+}
+
+// Part 10: "DICM" after the 128-byte preamble.
+bool looks_like_dicom(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::array<char, 132> head{};
+  return in.read(head.data(), head.size()) && std::string_view(head.data() + 128, 4) == "DICM";
+}
+
+store::transcode_policy policy_of(const std::string& name) {
+  return name == "never" ? store::transcode_policy::never
+         : name == "any" ? store::transcode_policy::any
+                         : store::transcode_policy::lossless;
+}
+
+int run_store(store_arguments& args) {
+  args.network.transcode = policy_of(args.transcode);
+  graph::pipeline_options options;
+  options.mode = graph::input_mode::send;
+  for (const auto& url : args.destinations) {
+    auto destination = store::open_destination(url, std::filesystem::current_path(), args.network);
+    if (!destination) {
+      std::cerr << "dcmflow store: --to " << destination.error().message << '\n';
+      return exit_usage;
+    }
+    options.destinations.push_back(std::move(destination).value());
+  }
+  std::optional<tbb::global_control> thread_limit;
+  if (args.threads > 0) {
+    thread_limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(args.threads));
+  }
+  // Enough items in flight to keep every association busy.
+  options.max_items_in_flight = std::max<std::size_t>(16, 4 * args.network.associations);
+  options.thumbnails = 0;
+  // In walked folders only DICOM files are taken (a converted folder also holds its
+  // report.json); files named directly are always taken, and fail if they are not DICOM.
+  std::vector<convert::input_file> inputs;
+  std::size_t not_dicom = 0;
+  for (auto& input : convert::list_inputs(args.inputs, args.filter)) {
+    if (input.named_directly || !input.entry.empty() || looks_like_dicom(input.path)) {
+      inputs.push_back(std::move(input));
+    } else {
+      ++not_dicom;
+    }
+  }
+  if (not_dicom > 0) std::cerr << "store: skipped " << not_dicom << " files in folders that are not DICOM Part 10\n";
+  const auto planned = graph::plan(inputs);
+  const auto records = graph::run_to_records(planned, options, [](const item_record& record) {
+    if (!record.error.empty()) std::cerr << record.input << ": " << record.error << '\n';
+    for (const auto& note : record.notes) std::cerr << record.input << ": " << note << '\n';
+  });
+  std::size_t failed = 0;
+  for (const auto& record : records) failed += record.status == item_status::failed ? 1 : 0;
+  std::cout << "store: " << records.size() - failed << " of " << records.size() << " files stored";
+  if (failed > 0) std::cout << " (" << failed << " failed)";
+  std::cout << '\n';
+  return failed > 0 ? exit_items_failed : exit_ok;
+}
+
+}  // namespace
+
+std::function<int()> add_store_command(CLI::App& app) {
+  auto args = std::make_shared<store_arguments>();
+  CLI::App* command = app.add_subcommand("store", "Send existing DICOM files to a PACS (C-STORE) or a folder");
+  command->add_option("inputs", args->inputs, "DICOM files or folders (searched recursively)")->required();
+  command->add_option("--to", args->destinations, "Destination URL: dicom://CALLED_AE@host:port or file://DIR")
+      ->required();
+  command->add_option("--include", args->filter.include, "In folders, take only files matching (glob, repeatable)");
+  command->add_option("--exclude", args->filter.exclude, "In folders, skip files matching (glob, repeatable)");
+  command->add_option("--threads", args->threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
+  add_network_options(*command, args->network, args->transcode);
+  return [command, args] { return command->parsed() ? run_store(*args) : -1; };
+}
+
+std::function<int()> add_echo_command(CLI::App& app) {
+  auto url = std::make_shared<std::string>();
+  auto network = std::make_shared<store::network_options>();
+  CLI::App* command = app.add_subcommand("echo", "Check a destination: C-ECHO for dicom://");
+  command->add_option("url", *url, "dicom://CALLED_AE@host:port")->required();
+  command->add_option("--calling-ae", network->calling_ae, "Our AE title")->capture_default_str();
+  command->add_option("--connect-timeout", network->connect_timeout_s, "Seconds to connect and negotiate")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  return [command, url, network] {
+    if (!command->parsed()) return -1;
+    if (!url->starts_with("dicom://")) {
+      std::cerr << "dcmflow echo: " << *url << ": only dicom:// destinations can be echoed so far\n";
+      return static_cast<int>(exit_usage);
+    }
+    auto parsed = store::parse_dicom_url(*url, *network);
+    if (!parsed) {
+      std::cerr << "dcmflow echo: " << parsed.error().message << '\n';
+      return static_cast<int>(exit_usage);
+    }
+    store::dimse_destination destination(std::move(parsed).value(), *url);
+    if (auto answered = destination.echo(); !answered) {
+      std::cerr << "dcmflow echo: " << answered.error().message << '\n';
+      return static_cast<int>(exit_items_failed);
+    }
+    std::cout << "echo: " << *url << " answered\n";
+    return static_cast<int>(exit_ok);
+  };
+}
+
+}  // namespace dcmflow::cli

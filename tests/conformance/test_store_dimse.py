@@ -1,0 +1,114 @@
+"""Storing to real peers over DIMSE: a real Orthanc and DCMTK's storescp (tests/conformance/
+peers.py starts them on free loopback ports). What arrives is counted by the peer itself and
+decoded by pydicom."""
+
+import pathlib
+import sqlite3
+import subprocess
+import threading
+import time
+
+import numpy as np
+import pydicom
+from PIL import Image
+
+from dcmflow_testing import dcmflow_binary, run_dcmflow
+from peers import Orthanc, orthanc, storescp  # noqa: F401 (fixtures)
+
+
+def make_instances(folder: pathlib.Path, count: int, codec: str, size=(24, 16)) -> pathlib.Path:
+    """`count` distinct small images converted into DICOM with `codec`."""
+    images = folder / "images"
+    images.mkdir(parents=True)
+    generator = np.random.default_rng(count)
+    for index in range(count):
+        pixels = generator.integers(0, 256, size=(size[1], size[0]), dtype=np.uint8)
+        Image.fromarray(pixels, "L").save(images / f"img-{index:05d}.png")
+    out = folder / "dicom"
+    run_dcmflow("convert", images, "-o", out, "--codec", codec, "--set", "PatientID=STORE-1",
+                "--set", "PatientName=STORE^TEST", check=0)
+    return out
+
+
+def test_echo_answers_and_a_closed_port_fails_clearly(orthanc):
+    assert "answered" in run_dcmflow("echo", orthanc.url, check=0).stdout
+    closed = f"dicom://NOBODY@127.0.0.1:{orthanc.http_port + 0}"  # an HTTP port speaks no DICOM
+    completed = run_dcmflow("echo", closed, "--connect-timeout", "3", check=1)
+    assert f"127.0.0.1:{orthanc.http_port}" in completed.stderr
+
+
+def test_bad_dicom_urls_are_usage_errors():
+    for url, message in [("dicom://host:104", "expected dicom://CALLED_AE@host:port"),
+                         ("dicom://AE@host", "expected a host and a port"),
+                         ("dicom://AE@host:99999", "port"),
+                         ("dicom://AE@host:104?associatons=2", "unknown option 'associatons'")]:
+        completed = run_dcmflow("store", ".", "--to", url, check=2)
+        assert message in completed.stderr, completed.stderr
+
+
+def test_one_thousand_instances_over_four_associations_arrive_exactly_once(orthanc, tmp_path):
+    dicom = make_instances(tmp_path, 1000, "jpegls")
+    completed = run_dcmflow("store", dicom, "--to", orthanc.url, "--associations", "4", check=0)
+    assert "1000 of 1000 files stored" in completed.stdout
+    assert orthanc.count_instances() == 1000
+    # Sending again changes nothing at the PACS (same UIDs).
+    run_dcmflow("store", dicom, "--to", orthanc.url, "--associations", "4", check=0)
+    assert orthanc.count_instances() == 1000
+
+
+def test_a_job_stores_straight_from_memory_and_journals_each_delivery(orthanc, tmp_path):
+    images = tmp_path / "pages"
+    images.mkdir()
+    for index in range(5):
+        Image.fromarray(np.full((20, 30), index * 40, dtype=np.uint8), "L").save(images / f"p{index}.png")
+    job = tmp_path / "job.yaml"
+    job.write_text(f"inputs: [pages]\nattributes: {{PatientID: JOB-1}}\ncodec: jpegls\n"
+                   f"destinations: ['{orthanc.url}?associations=2', file://out]\n")
+    run_dcmflow("run", job, "--progress", "none", check=0)
+    assert orthanc.count_instances() == 5
+    with sqlite3.connect(tmp_path / "job.journal.sqlite") as database:
+        rows = database.execute("SELECT destination, count(*) FROM deliveries GROUP BY destination").fetchall()
+    assert sorted(rows) == sorted([(f"{orthanc.url}?associations=2", 5), ("file://out", 5)])
+
+
+def test_a_peer_that_refuses_jpeg_ls_receives_the_same_pixels_uncompressed(storescp, tmp_path):
+    dicom = make_instances(tmp_path, 3, "jpegls", size=(33, 21))
+    completed = run_dcmflow("store", dicom, "--to", storescp.url, "--associations", "1", check=0)
+    assert "skipped 1 files in folders that are not DICOM Part 10" in completed.stderr  # report.json
+    assert "sent uncompressed: the peer does not accept 1.2.840.10008.1.2.4.80" in completed.stderr
+    stem_of = {pydicom.dcmread(path).SOPInstanceUID: path.stem for path in dicom.glob("*.dcm")}
+    received = storescp.files()
+    assert len(received) == 3
+    for path in received:
+        dataset = pydicom.dcmread(path)
+        assert dataset.file_meta.TransferSyntaxUID in ("1.2.840.10008.1.2.1", "1.2.840.10008.1.2")
+        source = np.asarray(Image.open(tmp_path / "images" / f"{stem_of[dataset.SOPInstanceUID]}.png"))
+        assert np.array_equal(dataset.pixel_array, source)
+
+
+def test_transcode_never_fails_the_items_a_peer_refuses(storescp, tmp_path):
+    dicom = make_instances(tmp_path, 2, "jpegls")
+    completed = run_dcmflow("store", dicom, "--to", storescp.url, "--transcode", "never", check=1)
+    assert "does not accept transfer syntax 1.2.840.10008.1.2.4.80 and transcoding is off" in completed.stderr
+    assert storescp.files() == []
+
+
+def test_orthanc_killed_mid_transfer_and_restarted_still_gets_everything_once(tmp_path):
+    peer = Orthanc(tmp_path / "orthanc")
+    try:
+        dicom = make_instances(tmp_path, 400, "rle")
+        process = subprocess.Popen([dcmflow_binary(), "store", str(dicom), "--to", peer.url, "--associations", "2",
+                                    "--max-attempts", "10"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True)
+        deadline = time.monotonic() + 60
+        while peer.count_instances() < 60 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        peer.kill()
+        time.sleep(3)
+        peer.start()
+        out, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err
+        assert "400 of 400 files stored" in out
+        assert peer.count_instances() == 400
+    finally:
+        peer.stop()
