@@ -9,6 +9,7 @@ find_package(CLI11 REQUIRED)                     # libcli11-dev
 find_package(nlohmann_json 3.10 REQUIRED)        # nlohmann-json3-dev
 find_package(OpenSSL REQUIRED)                   # libssl-dev (SHA-256)
 find_package(DCMTK CONFIG REQUIRED)              # libdcmtk-dev (DIMSE: dcmnet)
+find_package(CURL REQUIRED)                      # libcurl4-openssl-dev (DICOMweb)
 find_path(CSV_INCLUDE_DIR csv.h REQUIRED)        # libcsv-dev (manifests)
 find_path(LIBREOFFICEKIT_INCLUDE_DIR LibreOfficeKit/LibreOfficeKit.hxx REQUIRED)  # libreofficekit-dev
 set(DCMFLOW_LIBREOFFICE_PROGRAM /usr/lib/libreoffice/program CACHE PATH

@@ -8,7 +8,7 @@ set -euo pipefail
 # frameworks are build dependencies.
 runtime_and_build=(
   cmake ninja-build g++ pkg-config
-  libtbb-dev libgdcm-dev libvips-dev libcli11-dev nlohmann-json3-dev libssl-dev libcsv-dev libarchive-dev libsqlite3-dev libyaml-cpp-dev libdcmtk-dev
+  libtbb-dev libgdcm-dev libvips-dev libcli11-dev nlohmann-json3-dev libssl-dev libcsv-dev libarchive-dev libsqlite3-dev libyaml-cpp-dev libdcmtk-dev libcurl4-openssl-dev
   libcharls-dev libopenjp2-7-dev libopenjph-dev libturbojpeg0-dev zlib1g-dev
   libreoffice-writer-nogui libreofficekit-dev   # Office documents (warm LibreOfficeKit workers)
   fonts-wqy-microhei                   # CJK glyphs for Chinese reports, not boxes

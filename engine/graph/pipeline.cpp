@@ -81,7 +81,13 @@ std::vector<planned_item> plan(std::span<const convert::input_file> inputs) {
 result<void> run_pipeline(std::span<const planned_item> items, const pipeline_options& options,
                           const pipeline_hooks& hooks) {
   const auto threads = static_cast<std::size_t>(std::max(1, tbb::this_task_arena::max_concurrency()));
-  const std::size_t max_items = options.max_items_in_flight > 0 ? options.max_items_in_flight : 4 * threads;
+  std::size_t sender_threads = threads;
+  for (const auto& destination : options.destinations) {
+    sender_threads = std::max(sender_threads, destination->concurrency());
+  }
+  // By default, enough items to keep the workers and every sender busy.
+  const std::size_t max_items =
+      options.max_items_in_flight > 0 ? options.max_items_in_flight : std::max(4 * threads, 2 * sender_threads);
   const std::filesystem::path scratch =
       std::filesystem::temp_directory_path() / ("dcmflow-entries-" + std::to_string(getpid()));
   std::atomic<std::uint64_t> extracted{0};
@@ -123,10 +129,6 @@ result<void> run_pipeline(std::span<const planned_item> items, const pipeline_op
   flow::function_node<item_handle, item_handle> compress(g, flow::unlimited, compress_stage(options));
   // Sending blocks (a PACS answers when it answers): it runs on threads of its own, as many
   // as the destinations have associations, and the item comes back through the gateway.
-  std::size_t sender_threads = threads;
-  for (const auto& destination : options.destinations) {
-    sender_threads = std::max(sender_threads, destination->concurrency());
-  }
   blocking_pool senders(options.store_threads > 0 ? options.store_threads : sender_threads);
   const store_stage send(options);
   store_node store(g, flow::unlimited, [&](const item_handle& item, store_node::gateway_type& gateway) {

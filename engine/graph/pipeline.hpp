@@ -58,7 +58,8 @@ struct pipeline_options {
   std::string uid_root = "2.25";
   std::string uid_namespace = "dcmflow";
 
-  // Flow control. Items in flight: 0 means four per worker thread.
+  // Flow control. Items in flight: 0 means four per worker thread, or twice the senders
+  // the destinations can keep busy when that is more.
   std::size_t max_items_in_flight = 0;
   // Decoded pixels in flight (estimated from headers). One item bigger than this still
   // runs, alone.

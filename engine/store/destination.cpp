@@ -4,6 +4,7 @@
 #include <system_error>
 
 #include "store/dimse_destination.hpp"
+#include "store/stow_destination.hpp"
 
 namespace dcmflow::store {
 
@@ -41,12 +42,15 @@ result<std::shared_ptr<destination>> open_destination(const std::string& url, co
     auto parsed = parse_dicom_url(url, defaults);
     if (!parsed) return parsed.error();
     return std::shared_ptr<destination>(std::make_shared<dimse_destination>(std::move(parsed).value(), url));
+  } else if (url.starts_with("http://") || url.starts_with("https://")) {
+    auto parsed = parse_stow_url(url);
+    if (!parsed) return parsed.error();
+    return std::shared_ptr<destination>(std::make_shared<stow_destination>(std::move(parsed).value(), url));
   } else if (const auto scheme = url.find("://"); scheme != std::string::npos) {
     const std::string name = url.substr(0, scheme);
-    if (name == "dicoms" || name == "http" || name == "https") {
-      return failure{url + ": " + name + ":// destinations are not supported yet (file:// and dicom://)"};
-    }
-    return failure{url + ": unknown destination scheme '" + name + "' (file://DIR or dicom://AE@host:port)"};
+    if (name == "dicoms") return failure{url + ": dicoms:// (DICOM over TLS) is not supported yet"};
+    return failure{url + ": unknown destination scheme '" + name +
+                   "' (file://DIR, dicom://AE@host:port, http(s)://host/dicom-web)"};
   }
   if (path.empty()) return failure{"'" + url + "': a destination needs a folder (file://DIR)"};
   std::filesystem::path folder(path);

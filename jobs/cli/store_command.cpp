@@ -12,6 +12,7 @@
 #include "graph/pipeline.hpp"
 #include "store/destination.hpp"
 #include "store/dimse_destination.hpp"
+#include "store/stow_destination.hpp"
 
 namespace dcmflow::cli {
 namespace {
@@ -78,8 +79,6 @@ int run_store(store_arguments& args) {
   if (args.threads > 0) {
     thread_limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(args.threads));
   }
-  // Enough items in flight to keep every association busy.
-  options.max_items_in_flight = std::max<std::size_t>(16, 4 * args.network.associations);
   options.thumbnails = 0;
   // In walked folders only DICOM files are taken (a converted folder also holds its
   // report.json); files named directly are always taken, and fail if they are not DICOM.
@@ -112,7 +111,7 @@ std::function<int()> add_store_command(CLI::App& app) {
   auto args = std::make_shared<store_arguments>();
   CLI::App* command = app.add_subcommand("store", "Send existing DICOM files to a PACS (C-STORE) or a folder");
   command->add_option("inputs", args->inputs, "DICOM files or folders (searched recursively)")->required();
-  command->add_option("--to", args->destinations, "Destination URL: dicom://CALLED_AE@host:port or file://DIR")
+  command->add_option("--to", args->destinations, "Destination URL: dicom://CALLED_AE@host:port, http(s)://host:port/dicom-web (STOW-RS) or file://DIR")
       ->required();
   command->add_option("--include", args->filter.include, "In folders, take only files matching (glob, repeatable)");
   command->add_option("--exclude", args->filter.exclude, "In folders, skip files matching (glob, repeatable)");
@@ -124,16 +123,31 @@ std::function<int()> add_store_command(CLI::App& app) {
 std::function<int()> add_echo_command(CLI::App& app) {
   auto url = std::make_shared<std::string>();
   auto network = std::make_shared<store::network_options>();
-  CLI::App* command = app.add_subcommand("echo", "Check a destination: C-ECHO for dicom://");
-  command->add_option("url", *url, "dicom://CALLED_AE@host:port")->required();
+  CLI::App* command =
+      app.add_subcommand("echo", "Check a destination: C-ECHO for dicom://, a QIDO-RS request for http(s)://");
+  command->add_option("url", *url, "dicom://CALLED_AE@host:port or http(s)://host:port/dicom-web")->required();
   command->add_option("--calling-ae", network->calling_ae, "Our AE title")->capture_default_str();
   command->add_option("--connect-timeout", network->connect_timeout_s, "Seconds to connect and negotiate")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
   return [command, url, network] {
     if (!command->parsed()) return -1;
+    if (url->starts_with("http://") || url->starts_with("https://")) {
+      auto parsed = store::parse_stow_url(*url);
+      if (!parsed) {
+        std::cerr << "dcmflow echo: " << parsed.error().message << '\n';
+        return static_cast<int>(exit_usage);
+      }
+      store::stow_destination destination(std::move(parsed).value(), *url);
+      if (auto answered = destination.echo(); !answered) {
+        std::cerr << "dcmflow echo: " << answered.error().message << '\n';
+        return static_cast<int>(exit_items_failed);
+      }
+      std::cout << "echo: " << *url << " answered\n";
+      return static_cast<int>(exit_ok);
+    }
     if (!url->starts_with("dicom://")) {
-      std::cerr << "dcmflow echo: " << *url << ": only dicom:// destinations can be echoed so far\n";
+      std::cerr << "dcmflow echo: " << *url << ": expected dicom://AE@host:port or http(s)://host/dicom-web\n";
       return static_cast<int>(exit_usage);
     }
     auto parsed = store::parse_dicom_url(*url, *network);

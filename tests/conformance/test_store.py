@@ -1,4 +1,4 @@
-"""Storing to real peers over DIMSE: a real Orthanc and DCMTK's storescp (tests/conformance/
+"""Storing to real peers over DIMSE and STOW-RS: a real Orthanc and DCMTK's storescp (tests/conformance/
 peers.py starts them on free loopback ports). What arrives is counted by the peer itself and
 decoded by pydicom."""
 
@@ -88,7 +88,8 @@ def test_a_peer_that_refuses_jpeg_ls_receives_the_same_pixels_uncompressed(store
 
 def test_transcode_never_fails_the_items_a_peer_refuses(storescp, tmp_path):
     dicom = make_instances(tmp_path, 2, "jpegls")
-    completed = run_dcmflow("store", dicom, "--to", storescp.url, "--transcode", "never", check=1)
+    completed = run_dcmflow("store", dicom, "--to", storescp.url, "--associations", "1", "--transcode", "never",
+                            check=1)
     assert "does not accept transfer syntax 1.2.840.10008.1.2.4.80 and transcoding is off" in completed.stderr
     assert storescp.files() == []
 
@@ -112,3 +113,24 @@ def test_orthanc_killed_mid_transfer_and_restarted_still_gets_everything_once(tm
         assert peer.count_instances() == 400
     finally:
         peer.stop()
+
+
+def dicomweb(peer) -> str:
+    return f"http://127.0.0.1:{peer.http_port}/dicom-web"
+
+
+def test_one_thousand_instances_over_stow_rs_arrive_exactly_once(orthanc, tmp_path):
+    assert "answered" in run_dcmflow("echo", dicomweb(orthanc), check=0).stdout
+    dicom = make_instances(tmp_path, 1000, "jpegls")
+    completed = run_dcmflow("store", dicom, "--to", dicomweb(orthanc) + "?batch=20&in_flight=4", check=0)
+    assert "1000 of 1000 files stored" in completed.stdout
+    assert orthanc.count_instances() == 1000
+
+
+def test_stow_rs_errors_fail_the_batch_with_the_status_line(orthanc, tmp_path):
+    dicom = make_instances(tmp_path, 3, "rle")
+    completed = run_dcmflow("store", dicom, "--to", f"http://127.0.0.1:{orthanc.http_port}/no-such-root", check=1)
+    assert "HTTP 404" in completed.stderr
+    completed = run_dcmflow("store", dicom, "--to", f"http://127.0.0.1:{orthanc.dicom_port}/dicom-web?max_attempts=2",
+                            check=1)
+    assert "broke off" in completed.stderr and "(after 2 attempts)" in completed.stderr

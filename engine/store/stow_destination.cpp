@@ -1,0 +1,326 @@
+#include "store/stow_destination.hpp"
+
+#include <curl/curl.h>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
+#include <vector>
+
+namespace dcmflow::store {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A partly filled batch is sent after this wait: long enough for the store stage's other
+// threads to join it when items come fast, short enough not to hold back a trickle.
+constexpr auto batch_wait = 100ms;
+
+void start_curl() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+std::size_t parse_count(std::string_view text, std::size_t low, std::size_t high, bool& ok) {
+  std::size_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  ok = ok && error == std::errc() && end == text.data() + text.size() && value >= low && value <= high;
+  return value;
+}
+
+std::string hex_status(std::uint64_t status) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%04llX", static_cast<unsigned long long>(status));
+  return text;
+}
+
+// One HTTP exchange's outcome.
+struct response {
+  CURLcode transport = CURLE_OK;
+  std::string transport_error;
+  long status = 0;
+  std::string body;
+  std::optional<int> retry_after_s;
+};
+
+std::size_t append_body(char* data, std::size_t size, std::size_t count, void* into) {
+  static_cast<std::string*>(into)->append(data, size * count);
+  return size * count;
+}
+
+std::size_t read_header(char* data, std::size_t size, std::size_t count, void* into) {
+  std::string_view line(data, size * count);
+  auto& found = *static_cast<std::optional<int>*>(into);
+  constexpr std::string_view name = "retry-after:";
+  if (line.size() > name.size()) {
+    std::string lower(line.substr(0, name.size()));
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (lower == name) {
+      std::string_view value = line.substr(name.size());
+      while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+      int seconds = 0;
+      const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+      if (error == std::errc() && end != value.data()) found = std::clamp(seconds, 0, 120);
+    }
+  }
+  return size * count;
+}
+
+}  // namespace
+
+struct stow_destination::batch {
+  std::vector<const outgoing_instance*> objects;  // valid while their callers wait
+  std::vector<std::optional<result<delivery>>> outcomes;
+  std::chrono::steady_clock::time_point opened = std::chrono::steady_clock::now();
+  bool taken = false;  // a sender has it
+  bool done = false;
+};
+
+struct stow_destination::state {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::shared_ptr<batch> open;
+  std::size_t sequence = 0;  // distinguishes multipart boundaries
+};
+
+result<stow_url> parse_stow_url(const std::string& url) {
+  const auto bad = [&](const std::string& why) { return failure{url + ": " + why}; };
+  stow_url parsed;
+  const auto query_at = url.find('?');
+  parsed.root = url.substr(0, query_at);
+  while (parsed.root.ends_with('/')) parsed.root.pop_back();
+  if (parsed.root.find("://") + 3 >= parsed.root.size()) return bad("expected http(s)://host[:port]/PATH");
+  std::string_view query = query_at == std::string::npos ? std::string_view() : std::string_view(url).substr(query_at + 1);
+  bool ok = true;
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    const auto equals = pair.find('=');
+    const std::string_view key = pair.substr(0, equals);
+    const std::string_view value = equals == std::string_view::npos ? std::string_view() : pair.substr(equals + 1);
+    if (key == "batch") {
+      parsed.batch = parse_count(value, 1, 1000, ok);
+    } else if (key == "in_flight") {
+      parsed.in_flight = parse_count(value, 1, 64, ok);
+    } else if (key == "timeout_s") {
+      parsed.timeout_s = static_cast<int>(parse_count(value, 1, 3600, ok));
+    } else if (key == "max_attempts") {
+      parsed.max_attempts = static_cast<int>(parse_count(value, 1, 100, ok));
+    } else if (key == "ca") {
+      parsed.ca_file = std::string(value);
+    } else if (key == "bearer_token_env") {
+      const char* token = std::getenv(std::string(value).c_str());
+      if (token == nullptr || *token == '\0') return bad("bearer_token_env: " + std::string(value) + " is not set");
+      parsed.bearer_token = token;
+    } else {
+      return bad("unknown option '" + std::string(key) +
+                 "' (batch, in_flight, timeout_s, max_attempts, ca, bearer_token_env)");
+    }
+    if (!ok) return bad("option '" + std::string(key) + "' is out of range");
+  }
+  return parsed;
+}
+
+namespace {
+
+// One request: a body to POST (or none: a GET), the response collected.
+response exchange(const stow_url& where, const std::string& target, const std::string* body,
+                  const std::string& content_type) {
+  response got;
+  CURL* curl = curl_easy_init();
+  if (curl == nullptr) {
+    got.transport = CURLE_FAILED_INIT;
+    got.transport_error = "cannot start libcurl";
+    return got;
+  }
+  char error[CURL_ERROR_SIZE] = {};
+  curl_slist* headers = nullptr;
+  headers = curl_slist_append(headers, "Accept: application/dicom+json");
+  // libcurl would send "Expect: 100-continue" for large bodies, which Orthanc never answers:
+  // each request would stall a second (PEERS.md).
+  headers = curl_slist_append(headers, "Expect:");
+  if (!content_type.empty()) headers = curl_slist_append(headers, ("Content-Type: " + content_type).c_str());
+  if (!where.bearer_token.empty()) {
+    headers = curl_slist_append(headers, ("Authorization: Bearer " + where.bearer_token).c_str());
+  }
+  curl_easy_setopt(curl, CURLOPT_URL, target.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(where.timeout_s));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
+  curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &got.body);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, read_header);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &got.retry_after_s);
+  if (!where.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, where.ca_file.c_str());
+  if (body != nullptr) {
+    curl_easy_setopt(curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body->data());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size()));
+  }
+  got.transport = curl_easy_perform(curl);
+  if (got.transport != CURLE_OK) {
+    got.transport_error = error[0] != '\0' ? error : curl_easy_strerror(got.transport);
+  } else {
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &got.status);
+  }
+  curl_slist_free_all(headers);
+  curl_easy_cleanup(curl);
+  return got;
+}
+
+// The SOP Instance UIDs a STOW-RS response names, in its Referenced and Failed sequences.
+struct stow_verdicts {
+  std::set<std::string> stored;
+  std::map<std::string, std::string> failed;  // UID -> reason
+};
+
+std::string first_string(const nlohmann::json& item, const char* tag) {
+  const auto found = item.find(tag);
+  if (found == item.end() || !found->contains("Value") || (*found)["Value"].empty()) return {};
+  const auto& value = (*found)["Value"][0];
+  return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+stow_verdicts read_verdicts(const std::string& body) {
+  stow_verdicts verdicts;
+  nlohmann::json document = nlohmann::json::parse(body, nullptr, false);
+  if (document.is_array() && !document.empty()) document = document[0];
+  if (!document.is_object()) return verdicts;
+  const auto items = [&](const char* tag) {
+    const auto found = document.find(tag);
+    return found != document.end() && found->contains("Value") ? (*found)["Value"] : nlohmann::json::array();
+  };
+  for (const auto& item : items("00081199")) verdicts.stored.insert(first_string(item, "00081155"));
+  for (const auto& item : items("00081198")) {
+    const auto reason = item.find("00081197");
+    std::string text = "no Failure Reason given";
+    if (reason != item.end() && reason->contains("Value") && !(*reason)["Value"].empty() &&
+        (*reason)["Value"][0].is_number_unsigned()) {
+      text = "Failure Reason " + hex_status((*reason)["Value"][0].get<std::uint64_t>());
+    }
+    verdicts.failed[first_string(item, "00081155")] = text;
+  }
+  return verdicts;
+}
+
+}  // namespace
+
+stow_destination::stow_destination(stow_url where, std::string url)
+    : where_(std::move(where)), url_(std::move(url)), state_(std::make_unique<state>()) {
+  start_curl();
+}
+
+stow_destination::~stow_destination() = default;
+
+void stow_destination::send(batch& full) {
+  std::string boundary;
+  {
+    const std::lock_guard lock(state_->mutex);
+    boundary = "dcmflow-" + std::to_string(reinterpret_cast<std::uintptr_t>(&full)) + "-" +  // NOLINT: an id
+               std::to_string(++state_->sequence);
+  }
+  std::string body;
+  std::size_t size = 0;
+  for (const auto* object : full.objects) size += object->part10.size() + 128;
+  body.reserve(size);
+  for (const auto* object : full.objects) {
+    body += "--" + boundary + "\r\nContent-Type: application/dicom\r\n\r\n";
+    body.append(reinterpret_cast<const char*>(object->part10.data()), object->part10.size());  // NOLINT: bytes
+    body += "\r\n";
+  }
+  body += "--" + boundary + "--\r\n";
+  const std::string type = "multipart/related; type=\"application/dicom\"; boundary=" + boundary;
+
+  full.outcomes.assign(full.objects.size(), std::nullopt);
+  std::string why;
+  for (int attempt = 1; attempt <= where_.max_attempts; ++attempt) {
+    const response got = exchange(where_, where_.root + "/studies", &body, type);
+    std::chrono::milliseconds pause(std::min(10000, 200 << (attempt - 1)));
+    if (got.transport != CURLE_OK) {
+      why = "STOW-RS to " + url_ + " broke off: " + got.transport_error;
+    } else if (got.status == 429 || got.status == 503 || got.status >= 500) {
+      why = "STOW-RS to " + url_ + ": HTTP " + std::to_string(got.status);
+      if (got.retry_after_s) pause = std::chrono::seconds(*got.retry_after_s);
+    } else if (got.status == 200 || got.status == 202 || got.status == 409) {
+      const stow_verdicts verdicts = read_verdicts(got.body);
+      for (std::size_t i = 0; i < full.objects.size(); ++i) {
+        const std::string& uid = full.objects[i]->sop_instance_uid;
+        if (const auto failed = verdicts.failed.find(uid); failed != verdicts.failed.end()) {
+          full.outcomes[i] = failure{"STOW-RS to " + url_ + " refused the instance: " + failed->second};
+        } else if (verdicts.stored.contains(uid) || (got.status == 200 && verdicts.failed.empty())) {
+          delivery done;
+          if (attempt > 1) done.notes.push_back(url_ + ": stored at attempt " + std::to_string(attempt));
+          full.outcomes[i] = done;
+        } else {
+          full.outcomes[i] = failure{"STOW-RS to " + url_ + ": HTTP " + std::to_string(got.status) +
+                                     ", the response does not name the instance"};
+        }
+      }
+      return;
+    } else {
+      // Other 4xx: the request itself is wrong; sending it again would not help.
+      std::string excerpt = got.body.substr(0, 200);
+      std::replace(excerpt.begin(), excerpt.end(), '\n', ' ');
+      for (auto& outcome : full.outcomes) {
+        outcome = failure{"STOW-RS to " + url_ + ": HTTP " + std::to_string(got.status) +
+                          (excerpt.empty() ? "" : ": " + excerpt)};
+      }
+      return;
+    }
+    if (attempt < where_.max_attempts) std::this_thread::sleep_for(pause);
+  }
+  for (auto& outcome : full.outcomes) {
+    outcome = failure{why + " (after " + std::to_string(where_.max_attempts) + " attempts)"};
+  }
+}
+
+result<delivery> stow_destination::store(const outgoing_instance& object) {
+  std::unique_lock lock(state_->mutex);
+  if (!state_->open) state_->open = std::make_shared<batch>();
+  const std::shared_ptr<batch> mine = state_->open;
+  const std::size_t index = mine->objects.size();
+  mine->objects.push_back(&object);
+  const auto take_and_send = [&] {
+    mine->taken = true;
+    if (state_->open == mine) state_->open.reset();
+    lock.unlock();
+    send(*mine);
+    lock.lock();
+    mine->done = true;
+    state_->changed.notify_all();
+  };
+  if (mine->objects.size() >= where_.batch) take_and_send();
+  while (!mine->done) {
+    if (!mine->taken && std::chrono::steady_clock::now() - mine->opened >= batch_wait) {
+      take_and_send();
+      break;
+    }
+    state_->changed.wait_for(lock, batch_wait / 4);
+  }
+  return std::move(*mine->outcomes[index]);
+}
+
+result<void> stow_destination::echo() {
+  const response got = exchange(where_, where_.root + "/studies?limit=1", nullptr, {});
+  if (got.transport != CURLE_OK) return failure{"QIDO-RS to " + url_ + " failed: " + got.transport_error};
+  if (got.status != 200 && got.status != 204) {
+    return failure{"QIDO-RS to " + url_ + ": HTTP " + std::to_string(got.status)};
+  }
+  return {};
+}
+
+}  // namespace dcmflow::store

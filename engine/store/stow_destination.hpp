@@ -1,0 +1,64 @@
+#pragma once
+// http(s)://host:port/PATH: a DICOMweb root; instances go by STOW-RS (PS3.18 10.5) through
+// libcurl, `multipart/related; type="application/dicom"` bodies of `batch` instances, with
+// `in_flight` requests at once.
+//
+// Callers (the store stage's threads) each bring one instance: it joins the open batch; the
+// caller that fills it sends it, and a batch that stays partly filled is sent after a short
+// wait by whoever waited longest, so a trickle is not held back. The DICOM JSON response
+// decides each instance: an item of the Failed SOP Sequence fails with its Failure Reason, an
+// item of the Referenced SOP Sequence is stored. 429 and 503 are retried after Retry-After,
+// transport failures and other 5xx with exponential backoff; other 4xx fail the batch's
+// instances with the status line.
+//
+// Options, in the URL's query: batch=N (10), in_flight=N (4), timeout_s=S (120),
+// max_attempts=N (5), ca=FILE (TLS CA bundle), bearer_token_env=NAME (an environment
+// variable holding a bearer token: tokens are not written in job files). Basic
+// authentication: https://user:password@host/...
+
+#include <memory>
+#include <string>
+
+#include "store/destination.hpp"
+
+namespace dcmflow::store {
+
+struct stow_url {
+  std::string root;  // without the query; ends without '/'
+  std::size_t batch = 10;
+  std::size_t in_flight = 4;
+  int timeout_s = 120;
+  int max_attempts = 5;
+  std::string ca_file;
+  std::string bearer_token;
+};
+
+[[nodiscard]] result<stow_url> parse_stow_url(const std::string& url);
+
+class stow_destination final : public destination {
+ public:
+  stow_destination(stow_url where, std::string url);
+  ~stow_destination() override;
+  stow_destination(const stow_destination&) = delete;
+  stow_destination& operator=(const stow_destination&) = delete;
+
+  [[nodiscard]] const std::string& url() const override { return url_; }
+  [[nodiscard]] result<delivery> store(const outgoing_instance& object) override;
+  // Enough callers to fill every batch of every request in flight.
+  [[nodiscard]] std::size_t concurrency() const override { return where_.batch * where_.in_flight; }
+
+  // A QIDO-RS request (GET /studies?limit=1): is the server there and does it answer?
+  [[nodiscard]] result<void> echo();
+
+  struct batch;
+
+ private:
+  void send(batch& full);
+
+  stow_url where_;
+  std::string url_;
+  struct state;
+  std::unique_ptr<state> state_;
+};
+
+}  // namespace dcmflow::store
