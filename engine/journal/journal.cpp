@@ -394,4 +394,65 @@ result<std::map<item_state, std::size_t>> journal::counts() const {
   return counts;
 }
 
+result<std::vector<journal::delivered_series>> journal::deliveries(const std::string& destination) const {
+  statement select(database_, R"sql(
+    SELECT i.study_instance_uid, i.series_instance_uid, i.sop_instance_uid, i.item_key, d.state
+    FROM deliveries d JOIN instances i ON i.sop_instance_uid = d.sop_instance_uid
+    WHERE d.destination = ? ORDER BY i.study_instance_uid, i.series_instance_uid)sql");
+  if (!select.ok()) return failure{"journal: " + select.error()};
+  select.bind(1, destination);
+  std::vector<delivered_series> found;
+  int step = SQLITE_ROW;
+  while ((step = select.step()) == SQLITE_ROW) {
+    std::string study = select.text(0);
+    std::string series = select.text(1);
+    if (found.empty() || found.back().study_instance_uid != study || found.back().series_instance_uid != series) {
+      found.push_back({std::move(study), std::move(series), {}});
+    }
+    found.back().instances.push_back({select.text(2), select.text(3), select.text(4)});
+  }
+  if (step != SQLITE_DONE) return database_failure(database_, "cannot read deliveries");
+  return found;
+}
+
+result<void> journal::mark_deliveries(const std::string& destination, std::span<const std::string> uids,
+                                      std::string_view state) {
+  transaction batch(database_);
+  if (!batch.began()) return database_failure(database_, "cannot begin");
+  statement update(database_, "UPDATE deliveries SET state = ? WHERE destination = ? AND sop_instance_uid = ?");
+  if (!update.ok()) return failure{"journal: " + update.error()};
+  for (const auto& uid : uids) {
+    update.bind(1, state).bind(2, destination).bind(3, uid);
+    if (update.step() != SQLITE_DONE) return database_failure(database_, "cannot mark a delivery");
+    update.reset();
+  }
+  return batch.commit();
+}
+
+namespace {
+
+result<void> set_items_state(sqlite3* database, std::span<const std::string> keys, std::string_view state,
+                             const std::string& reason) {
+  transaction batch(database);
+  if (!batch.began()) return database_failure(database, "cannot begin");
+  statement update(database, "UPDATE items SET state = ?, error = ? WHERE key = ?");
+  if (!update.ok()) return failure{"journal: " + update.error()};
+  for (const auto& key : keys) {
+    update.bind(1, state).bind(2, reason).bind(3, key);
+    if (update.step() != SQLITE_DONE) return database_failure(database, "cannot update an item");
+    update.reset();
+  }
+  return batch.commit();
+}
+
+}  // namespace
+
+result<void> journal::reopen_items(std::span<const std::string> keys, const std::string& reason) {
+  return set_items_state(database_, keys, "pending", reason);
+}
+
+result<void> journal::fail_items(std::span<const std::string> keys, const std::string& reason) {
+  return set_items_state(database_, keys, "failed", reason);
+}
+
 }  // namespace dcmflow::journal

@@ -70,6 +70,26 @@ class journal {
 
   [[nodiscard]] result<std::map<item_state, std::size_t>> counts() const;
 
+  // Verification: what a destination should hold, grouped by series (a PACS answers one
+  // query per series); and what it was found to hold.
+  struct delivered_instance {
+    std::string sop_instance_uid;
+    std::string item_key;
+    std::string state;  // stored, verified, missing
+  };
+  struct delivered_series {
+    std::string study_instance_uid;
+    std::string series_instance_uid;
+    std::vector<delivered_instance> instances;
+  };
+  [[nodiscard]] result<std::vector<delivered_series>> deliveries(const std::string& destination) const;
+  [[nodiscard]] result<void> mark_deliveries(const std::string& destination, std::span<const std::string> uids,
+                                             std::string_view state);
+  // Items to be done again by the next run (a destination lost their instances).
+  [[nodiscard]] result<void> reopen_items(std::span<const std::string> keys, const std::string& reason);
+  // Items whose instances a destination still lacks after resending.
+  [[nodiscard]] result<void> fail_items(std::span<const std::string> keys, const std::string& reason);
+
  private:
   explicit journal(sqlite3* database);
   sqlite3* database_ = nullptr;

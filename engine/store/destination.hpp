@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,16 @@ class destination {
   [[nodiscard]] virtual result<delivery> store(const outgoing_instance& object) = 0;
   // How many stores it can usefully run at once (a network destination: its associations).
   [[nodiscard]] virtual std::size_t concurrency() const { return 1; }
+
+  // Verification: can it be asked what it holds, and the SOP Instance UIDs it holds of one
+  // series (C-FIND at IMAGE level, QIDO-RS). Thread-safe.
+  [[nodiscard]] virtual bool queryable() const { return false; }
+  [[nodiscard]] virtual result<std::set<std::string>> held_instances(const std::string& study_instance_uid,
+                                                                     const std::string& series_instance_uid) {
+    (void)study_instance_uid;
+    (void)series_instance_uid;
+    return failure{url() + " cannot be queried"};
+  }
 };
 
 // file://DIR or a bare folder path: Part 10 files, written beside and renamed into place.

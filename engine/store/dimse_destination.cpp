@@ -227,7 +227,7 @@ result<void> dimse_destination::connect(association& slot,
   scu.setMaxReceivePDULength(ASC_MAXIMUMPDUSIZE);
   std::map<std::string, OFList<OFString>> compressed;
   for (const auto& [sop_class, syntax] : wanted) {
-    if (!uncompressed(syntax)) compressed[sop_class].push_back(syntax.c_str());
+    if (!syntax.empty() && !uncompressed(syntax)) compressed[sop_class].push_back(syntax.c_str());
     compressed.try_emplace(sop_class);
   }
   OFList<OFString> plain;
@@ -358,6 +358,55 @@ result<void> dimse_destination::echo() {
   if (!connected) return connected.error();
   if (status.bad()) return failure{"C-ECHO to " + url_ + " failed: " + status.text()};
   return {};
+}
+
+result<std::set<std::string>> dimse_destination::held_instances(const std::string& study_instance_uid,
+                                                                  const std::string& series_instance_uid) {
+  const std::lock_guard lock(query_mutex_);
+  std::string why;
+  for (int attempt = 1; attempt <= std::max(1, where_.options.max_attempts); ++attempt) {
+    if (!query_ || !query_->scu->isConnected()) {
+      query_ = std::make_unique<association>();
+      if (auto connected = connect(*query_, {{UID_FINDStudyRootQueryRetrieveInformationModel, ""}}); !connected) {
+        why = connected.error().message;
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::min(10000, 200 << (attempt - 1))));
+        continue;
+      }
+    }
+    const T_ASC_PresentationContextID context =
+        query_->scu->findAnyPresentationContextID(UID_FINDStudyRootQueryRetrieveInformationModel, "");
+    if (context == 0) return failure{url_ + " does not accept C-FIND (Study Root) queries"};
+    DcmDataset keys;
+    keys.putAndInsertOFStringArray(DCM_QueryRetrieveLevel, "IMAGE");
+    keys.putAndInsertOFStringArray(DCM_StudyInstanceUID, study_instance_uid.c_str());
+    keys.putAndInsertOFStringArray(DCM_SeriesInstanceUID, series_instance_uid.c_str());
+    keys.putAndInsertOFStringArray(DCM_SOPInstanceUID, "");
+    OFList<QRResponse*> responses;
+    const OFCondition status = query_->scu->sendFINDRequest(context, &keys, &responses);
+    std::set<std::string> held;
+    std::uint16_t final_status = 0;
+    for (QRResponse* response : responses) {
+      if (response->m_dataset != nullptr) {
+        OFString uid;
+        if (response->m_dataset->findAndGetOFString(DCM_SOPInstanceUID, uid).good() && !uid.empty()) {
+          held.insert(uid.c_str());
+        }
+      }
+      final_status = response->m_status;
+      delete response;
+    }
+    if (status.bad()) {
+      why = std::string("C-FIND to ") + url_ + " broke off: " + status.text() +
+            " (a PACS that does not know our AE title may refuse queries)";
+      query_->scu->abortAssociation();
+      continue;
+    }
+    if (final_status != STATUS_Success) {
+      return failure{"C-FIND to " + url_ + " failed: status " + hex_status(final_status)};
+    }
+    return held;
+  }
+  return failure{why};
 }
 
 }  // namespace dcmflow::store

@@ -50,6 +50,11 @@ class dimse_destination final : public destination {
   // C-ECHO on a fresh association: is the peer there and does it accept us?
   [[nodiscard]] result<void> echo();
 
+  // C-FIND, Study Root, IMAGE level, on an association of its own.
+  [[nodiscard]] bool queryable() const override { return true; }
+  [[nodiscard]] result<std::set<std::string>> held_instances(const std::string& study_instance_uid,
+                                                             const std::string& series_instance_uid) override;
+
   struct association;  // one DCMTK SCU and what it proposed
 
  private:
@@ -68,6 +73,8 @@ class dimse_destination final : public destination {
   std::vector<bool> busy_;
   // (SOP class, transfer syntax) pairs met so far: every new association proposes them all.
   std::set<std::pair<std::string, std::string>> known_;
+  std::mutex query_mutex_;
+  std::unique_ptr<association> query_;  // for C-FIND
 };
 
 }  // namespace dcmflow::store

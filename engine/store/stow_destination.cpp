@@ -323,4 +323,29 @@ result<void> stow_destination::echo() {
   return {};
 }
 
+result<std::set<std::string>> stow_destination::held_instances(const std::string& study_instance_uid,
+                                                                 const std::string& series_instance_uid) {
+  const std::string target =
+      where_.root + "/studies/" + study_instance_uid + "/series/" + series_instance_uid + "/instances";
+  std::string why;
+  for (int attempt = 1; attempt <= where_.max_attempts; ++attempt) {
+    const response got = exchange(where_, target, nullptr, {});
+    if (got.transport == CURLE_OK && (got.status == 204 || got.status == 404)) return std::set<std::string>();
+    if (got.transport == CURLE_OK && got.status == 200) {
+      std::set<std::string> held;
+      const nlohmann::json document = nlohmann::json::parse(got.body, nullptr, false);
+      if (!document.is_array()) return failure{"QIDO-RS to " + url_ + ": the answer is not a DICOM JSON array"};
+      for (const auto& item : document) {
+        if (const std::string uid = first_string(item, "00080018"); !uid.empty()) held.insert(uid);
+      }
+      return held;
+    }
+    why = got.transport != CURLE_OK ? "QIDO-RS to " + url_ + " broke off: " + got.transport_error
+                                    : "QIDO-RS to " + url_ + ": HTTP " + std::to_string(got.status);
+    if (got.transport == CURLE_OK && got.status < 500 && got.status != 429) return failure{why};
+    if (attempt < where_.max_attempts) std::this_thread::sleep_for(std::chrono::milliseconds(200 << (attempt - 1)));
+  }
+  return failure{why};
+}
+
 }  // namespace dcmflow::store

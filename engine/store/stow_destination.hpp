@@ -50,6 +50,11 @@ class stow_destination final : public destination {
   // A QIDO-RS request (GET /studies?limit=1): is the server there and does it answer?
   [[nodiscard]] result<void> echo();
 
+  // QIDO-RS: GET /studies/{study}/series/{series}/instances.
+  [[nodiscard]] bool queryable() const override { return true; }
+  [[nodiscard]] result<std::set<std::string>> held_instances(const std::string& study_instance_uid,
+                                                             const std::string& series_instance_uid) override;
+
   struct batch;
 
  private:

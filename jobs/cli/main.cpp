@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
     return std::string(error.what()) + " (see dcmflow --help)\n";
   });
 
-  const std::vector<std::function<int()>> commands = {add_run_command(app), add_status_command(app),
+  const std::vector<std::function<int()>> commands = {add_run_command(app), add_status_command(app), add_verify_command(app),
                                                       add_convert_command(app), add_transcode_command(app),
                                                       add_store_command(app), add_echo_command(app),
                                                       add_codecs_command(app), add_bench_command(app),

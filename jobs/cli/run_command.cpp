@@ -15,6 +15,7 @@
 #include "cli/preflight.hpp"
 #include "cli/progress.hpp"
 #include "job/job_plan.hpp"
+#include "job/verification.hpp"
 #include "journal/journal.hpp"
 #include "report/report_html.hpp"
 #include "report/report_json.hpp"
@@ -28,6 +29,7 @@ struct run_arguments {
   std::string shard = "0/1";
   bool retry_failed = false;
   bool preflight = false;
+  bool verify = false;
   std::string progress = "auto";
   double progress_seconds = 5;
 };
@@ -53,11 +55,49 @@ result<job::job_plan> open_job(const std::filesystem::path& file, const std::str
   return job::plan_job(std::move(spec).value(), part.value());
 }
 
+// The shard's suffix, as its report names carry it ("" for the whole job).
+std::string shard_suffix(const job::job_plan& plan) {
+  const std::string name = plan.report_json.stem().string();  // "report" or "report.shard-0-of-3"
+  return name.size() > 6 ? name.substr(6) : std::string();
+}
+
 std::vector<journal::pending_item> pending_items(const job::job_plan& plan) {
   std::vector<journal::pending_item> pending;
   pending.reserve(plan.items.size());
   for (const auto& item : plan.items) pending.push_back({item.input.name, 0});
   return pending;
+}
+
+void print_verification(const job::verification& checked) {
+  std::cout << "verify: " << checked.verified << " instances found at their destinations, " << checked.missing
+            << " missing\n";
+  for (const auto& note : checked.notes) std::cerr << "verify: " << note << '\n';
+}
+
+// Asks the destinations for what they received; items with a missing instance are sent
+// once more, and fail if they are still missing after that.
+result<void> verify_and_resend(const job::job_plan& plan, journal::journal& journal,
+                               const std::vector<std::string>& destination_urls, std::int64_t run) {
+  auto checked = job::verify_deliveries(journal, plan.options.destinations);
+  if (!checked) return checked.error();
+  print_verification(*checked);
+  if (checked->missing_items.empty()) return {};
+  const std::unordered_set<std::string> missing(checked->missing_items.begin(), checked->missing_items.end());
+  if (auto reopened = journal.reopen_items(checked->missing_items, "missing at a destination after storing"); !reopened) {
+    return reopened.error();
+  }
+  std::vector<graph::planned_item> again;
+  for (const auto& item : plan.items) {
+    if (missing.contains(item.input.name)) again.push_back(item);
+  }
+  std::cout << "verify: sending " << again.size() << " items again\n";
+  graph::pipeline_hooks hooks;
+  hooks.on_finished = [&](item_record& record, std::size_t, bool) { return journal.record(record, destination_urls, run); };
+  if (auto resent = graph::run_pipeline(again, plan.options, hooks); !resent) return resent.error();
+  auto rechecked = job::verify_deliveries(journal, plan.options.destinations);
+  if (!rechecked) return rechecked.error();
+  print_verification(*rechecked);
+  return journal.fail_items(rechecked->missing_items, "missing at a destination after storing twice");
 }
 
 int run_job(const run_arguments& args) {
@@ -130,11 +170,19 @@ int run_job(const run_arguments& args) {
   };
   const result<void> ran = graph::run_pipeline(plan.items, plan.options, hooks);
   if (progress) progress->stop();
-  (void)journal->end_run(run.value());
   if (!ran) {
+    (void)journal->end_run(run.value());
     std::cerr << "dcmflow run: stopped: " << ran.error().message << '\n';
     return exit_fatal;
   }
+  if (args.verify) {
+    if (auto verified = verify_and_resend(plan, *journal, destination_urls, run.value()); !verified) {
+      (void)journal->end_run(run.value());
+      std::cerr << "dcmflow run: " << verified.error().message << '\n';
+      return exit_fatal;
+    }
+  }
+  (void)journal->end_run(run.value());
 
   // The report covers every item of the job (this shard), finished in this run or before,
   // streamed from the journal: constant memory whatever the job's size.
@@ -169,6 +217,12 @@ int run_job(const run_arguments& args) {
       std::cerr << "dcmflow run: " << step.error().message << '\n';
       return exit_fatal;
     }
+  }
+  auto lists = job::write_delivery_lists(*journal, plan.options.destinations, plan.report_json.parent_path(),
+                                         shard_suffix(plan));
+  if (!lists) {
+    std::cerr << "dcmflow run: " << lists.error().message << '\n';
+    return exit_fatal;
   }
   const std::size_t pending = total - stored - failed;
   const std::chrono::duration<double> elapsed = ended - started;
@@ -225,6 +279,8 @@ std::function<int()> add_run_command(CLI::App& app) {
                       "Take only the items whose key hashes to I mod N (N machines, one journal each)")
       ->default_str("0/1");
   command->add_flag("--retry-failed", args->retry_failed, "Work again on items that failed in earlier runs");
+  command->add_flag("--verify", args->verify,
+                    "Then ask each destination (C-FIND, QIDO-RS) for every stored instance; send missing ones again");
   command->add_flag("--preflight", args->preflight,
                     "Check the whole job (manifest, inputs, destinations) and say what a run would do; encode nothing");
   command->add_option("--progress", args->progress, "auto (a live line on a terminal, else a log line), live, log, none")
@@ -234,6 +290,61 @@ std::function<int()> add_run_command(CLI::App& app) {
       ->check(CLI::Range(0.1, 3600.0))
       ->capture_default_str();
   return [command, args] { return command->parsed() ? run_job(*args) : -1; };
+}
+
+namespace {
+
+int verify_job(const std::filesystem::path& job_file, const std::string& shard) {
+  auto opened = open_job(job_file, shard);
+  if (!opened) {
+    std::cerr << "dcmflow verify: " << opened.error().message << '\n';
+    return exit_usage;
+  }
+  const job::job_plan& plan = opened.value();
+  std::error_code error;
+  if (!std::filesystem::exists(plan.journal_file, error)) {
+    std::cerr << "dcmflow verify: no journal at " << plan.journal_file.string() << ": the job has not run\n";
+    return exit_usage;
+  }
+  auto journal = journal::journal::open(plan.journal_file);
+  if (!journal) {
+    std::cerr << "dcmflow verify: " << journal.error().message << '\n';
+    return exit_fatal;
+  }
+  auto checked = job::verify_deliveries(*journal, plan.options.destinations);
+  if (!checked) {
+    std::cerr << "dcmflow verify: " << checked.error().message << '\n';
+    return exit_fatal;
+  }
+  print_verification(*checked);
+  // What is missing is sent again by the next run.
+  if (auto reopened = journal->reopen_items(checked->missing_items, "missing at a destination when verified");
+      !reopened) {
+    std::cerr << "dcmflow verify: " << reopened.error().message << '\n';
+    return exit_fatal;
+  }
+  if (!checked->missing_items.empty()) {
+    std::cout << "verify: " << checked->missing_items.size() << " items will be sent again by the next run\n";
+  }
+  auto lists = job::write_delivery_lists(*journal, plan.options.destinations, plan.report_json.parent_path(),
+                                         shard_suffix(plan));
+  if (!lists) {
+    std::cerr << "dcmflow verify: " << lists.error().message << '\n';
+    return exit_fatal;
+  }
+  return checked->missing > 0 || !checked->notes.empty() ? exit_items_failed : exit_ok;
+}
+
+}  // namespace
+
+std::function<int()> add_verify_command(CLI::App& app) {
+  auto job_file = std::make_shared<std::filesystem::path>();
+  auto shard = std::make_shared<std::string>("0/1");
+  CLI::App* command = app.add_subcommand(
+      "verify", "Ask a job's destinations for every instance its journal says they received (C-FIND, QIDO-RS)");
+  command->add_option("job", *job_file, "The job file")->required();
+  command->add_option("--shard", *shard, "The shard whose journal to read (I/N)")->default_str("0/1");
+  return [command, job_file, shard] { return command->parsed() ? verify_job(*job_file, *shard) : -1; };
 }
 
 std::function<int()> add_status_command(CLI::App& app) {

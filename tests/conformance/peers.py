@@ -45,6 +45,7 @@ class Orthanc:
             "DicomCheckCalledAet": False, "Plugins": [str(PLUGINS / "libOrthancDicomWeb.so")],
             "DicomWeb": {"Enable": True, "Root": "/dicom-web/"}, "HttpServerEnabled": True,
             "StorageCompression": False, "DicomAlwaysAllowStore": True, "DicomAlwaysAllowEcho": True,
+            "DicomAlwaysAllowFind": True, "DicomAlwaysAllowGet": True,
         }
         self.config = folder / "orthanc.json"
         self.config.write_text(json.dumps(config))
@@ -75,6 +76,17 @@ class Orthanc:
 
     def count_instances(self) -> int:
         return self.get("/statistics")["CountInstances"]
+
+    def request(self, method, path, body=b""):
+        request = urllib.request.Request(f"http://127.0.0.1:{self.http_port}{path}", data=body or None, method=method)
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read() or b"null")
+
+    def delete_instance(self, sop_instance_uid: str):
+        found = self.request("POST", "/tools/lookup", sop_instance_uid.encode())
+        for entry in found:
+            if entry["Type"] == "Instance":
+                self.request("DELETE", f"/instances/{entry['ID']}")
 
     def kill(self):
         self.process.send_signal(signal.SIGKILL)

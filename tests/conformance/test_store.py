@@ -134,3 +134,61 @@ def test_stow_rs_errors_fail_the_batch_with_the_status_line(orthanc, tmp_path):
     completed = run_dcmflow("store", dicom, "--to", f"http://127.0.0.1:{orthanc.dicom_port}/dicom-web?max_attempts=2",
                             check=1)
     assert "broke off" in completed.stderr and "(after 2 attempts)" in completed.stderr
+
+
+def job_to(tmp_path, destination, count=5):
+    images = tmp_path / "pages"
+    images.mkdir(exist_ok=True)
+    for index in range(count):
+        Image.fromarray(np.full((20, 30), index * 40, dtype=np.uint8), "L").save(images / f"p{index}.png")
+    job = tmp_path / "job.yaml"
+    job.write_text(f"inputs: [pages]\nattributes: {{PatientID: VERIFY-1}}\ncodec: rle\n"
+                   f"destinations: ['{destination}']\nreport: reports\n")
+    return job
+
+
+def deliveries(tmp_path):
+    with sqlite3.connect(tmp_path / "job.journal.sqlite") as database:
+        return dict(database.execute("SELECT state, count(*) FROM deliveries GROUP BY state").fetchall())
+
+
+def test_run_verify_finds_every_instance_and_writes_the_hand_over_lists(orthanc, tmp_path):
+    job = job_to(tmp_path, orthanc.url)
+    completed = run_dcmflow("run", job, "--verify", "--progress", "none", check=0)
+    assert "verify: 5 instances found at their destinations, 0 missing" in completed.stdout
+    assert deliveries(tmp_path) == {"verified": 5}
+    success = list((tmp_path / "reports").glob("success.dicom_ORTHANC_127.0.0.1_*.csv"))
+    failure = list((tmp_path / "reports").glob("failure.dicom_ORTHANC_127.0.0.1_*.csv"))
+    assert len(success) == 1 and len(failure) == 1
+    rows = success[0].read_text().splitlines()
+    assert rows[0] == "sop_instance_uid,study_instance_uid,series_instance_uid,input,state"
+    assert len(rows) == 6 and all(row.endswith(",verified") for row in rows[1:])
+    assert failure[0].read_text().splitlines() == ["input,sop_instance_uid,reason"]
+
+
+def test_instances_lost_by_the_pacs_are_found_missing_and_sent_again(orthanc, tmp_path):
+    job = job_to(tmp_path, orthanc.url)
+    run_dcmflow("run", job, "--progress", "none", check=0)
+    with sqlite3.connect(tmp_path / "job.journal.sqlite") as database:
+        uids = [row[0] for row in database.execute("SELECT sop_instance_uid FROM instances ORDER BY output")]
+    for uid in uids[:2]:
+        orthanc.delete_instance(uid)
+    assert orthanc.count_instances() == 3
+
+    completed = run_dcmflow("verify", job, check=1)
+    assert "3 instances found at their destinations, 2 missing" in completed.stdout
+    assert "2 items will be sent again by the next run" in completed.stdout
+    failure = next((tmp_path / "reports").glob("failure.*.csv")).read_text()
+    assert failure.count("missing at dicom://ORTHANC") == 2
+
+    completed = run_dcmflow("run", job, "--verify", "--progress", "none", check=0)
+    assert "(3 done by an earlier run)" in completed.stdout
+    assert "5 instances found at their destinations, 0 missing" in completed.stdout
+    assert orthanc.count_instances() == 5
+
+
+def test_stow_rs_deliveries_are_verified_through_qido_rs(orthanc, tmp_path):
+    job = job_to(tmp_path, dicomweb(orthanc))
+    completed = run_dcmflow("run", job, "--verify", "--progress", "none", check=0)
+    assert "verify: 5 instances found at their destinations, 0 missing" in completed.stdout
+    assert deliveries(tmp_path) == {"verified": 5}
