@@ -10,6 +10,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 
 #include <dcmflow/codecs/registry.hpp>
@@ -17,6 +18,7 @@
 
 #include "dicom/element.hpp"
 #include "dicom/instance_impl.hpp"
+#include "dicom/uid.hpp"
 
 namespace dcmflow::dicom {
 namespace {
@@ -126,9 +128,22 @@ void instance::set_sop_instance_uid(std::string uid) {
 
 namespace {
 
+// The file meta names dcmflow as the writer (GDCM would name itself): Implementation Class
+// UID derived under 2.25 from "dcmflow implementation", version name DCMFLOW_<version>.
+void name_the_implementation() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    static const std::string uid = derived_uid("2.25", "dcmflow", {"implementation-class"});
+    gdcm::FileMetaInformation::SetImplementationClassUID(uid.c_str());
+    gdcm::FileMetaInformation::SetImplementationVersionName("DCMFLOW_" DCMFLOW_VERSION);
+    gdcm::FileMetaInformation::SetSourceApplicationEntityTitle("DCMFLOW");
+  });
+}
+
 // Part 10 into `stream`: Pixel Data is lent to GDCM only for the write, so the pixels stay
 // ours (and are not copied into the dataset between stages).
 bool write_part10(instance::impl& state, std::ostream& stream) {
+  name_the_implementation();
   gdcm::DataSet& dataset = state.file->GetDataSet();
   if (state.has_pixels) {
     dataset.Replace(state.encoding == codecs::pixel_encoding::encapsulated ? encapsulated_pixel_data(state)

@@ -105,9 +105,13 @@ void identify_stage::identify(work_item& item) const {
   const std::uintmax_t size = std::filesystem::file_size(item.local_file, error);
   if (error) return item.fail(failure{"cannot read: " + error.message()});
   item.record.input_bytes = size;
-  auto content = sha256_of_file(item.local_file);
-  if (!content) return item.fail(failure{"cannot read: " + content.error().message});
-  item.record.content_sha256 = std::move(content).value();
+  // The content hash names the item (its UIDs, its journal row); a file only sent on, with
+  // no journal asking, needs none.
+  if (options_.mode != input_mode::send || hooks_.already_done) {
+    auto content = sha256_of_file(item.local_file);
+    if (!content) return item.fail(failure{"cannot read: " + content.error().message});
+    item.record.content_sha256 = std::move(content).value();
+  }
   if (hooks_.already_done && hooks_.already_done(item.record.input, item.record.content_sha256)) {
     item.skipped = true;
     return;

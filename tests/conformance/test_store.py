@@ -13,7 +13,7 @@ import pydicom
 from PIL import Image
 
 from dcmflow_testing import dcmflow_binary, run_dcmflow
-from peers import Orthanc, orthanc, storescp  # noqa: F401 (fixtures)
+from peer_fixtures import Orthanc, orthanc, storescp  # noqa: F401 (fixtures)
 
 
 def make_instances(folder: pathlib.Path, count: int, codec: str, size=(24, 16)) -> pathlib.Path:

@@ -1,6 +1,7 @@
-"""Real peers for the store tests: Orthanc (Debian `orthanc`, a config written per test,
-storage in a temp folder) and DCMTK's storescp, on free loopback ports, without Nagle (as
-../shared/PEERS.md advises), stopped by PID when the test ends."""
+"""Real peers for tests and benches: Orthanc (Debian `orthanc`, a config written per use,
+storage in a folder of its own) and DCMTK's storescp, on free loopback ports, without Nagle
+(as ../shared/PEERS.md advises), stopped by PID. Raises PeerMissing when one is not
+installed (tests turn that into a skip with the reason)."""
 
 import json
 import os
@@ -12,10 +13,12 @@ import subprocess
 import time
 import urllib.request
 
-import pytest
-
 ORTHANC = shutil.which("Orthanc") or "/usr/sbin/Orthanc"
 PLUGINS = pathlib.Path("/usr/share/orthanc/plugins")
+
+
+class PeerMissing(RuntimeError):
+    pass
 
 
 def free_port() -> int:
@@ -31,7 +34,7 @@ def peer_environment():
 class Orthanc:
     def __init__(self, folder: pathlib.Path, aet="ORTHANC"):
         if not os.path.exists(ORTHANC):
-            pytest.skip("Orthanc is not installed (scripts/setup.sh --tests installs it)")
+            raise PeerMissing("Orthanc is not installed (scripts/setup.sh --tests installs it)")
         self.folder = folder
         self.aet = aet
         self.dicom_port = free_port()
@@ -107,14 +110,15 @@ class StoreSCP:
     """DCMTK's storescp. By default it accepts only uncompressed syntaxes: the natural
     'PACS that refuses JPEG-LS'."""
 
-    def __init__(self, folder: pathlib.Path, aet="STORESCP", accept_all=False):
+    def __init__(self, folder: pathlib.Path, aet="STORESCP", accept_all=False, fork=False):
         if not shutil.which("storescp"):
-            pytest.skip("storescp (dcmtk) is not installed")
+            raise PeerMissing("storescp (dcmtk) is not installed")
         self.folder = folder
         self.aet = aet
         self.port = free_port()
         folder.mkdir(parents=True, exist_ok=True)
-        command = ["storescp", "-od", str(folder), "-aet", aet] + (["+xa"] if accept_all else []) + [str(self.port)]
+        command = (["storescp", "-od", str(folder), "-aet", aet] + (["+xa"] if accept_all else []) +
+                   (["--fork"] if fork else []) + [str(self.port)])
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                         env=peer_environment())
         deadline = time.monotonic() + 10
@@ -140,17 +144,3 @@ class StoreSCP:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-
-
-@pytest.fixture
-def orthanc(tmp_path):
-    peer = Orthanc(tmp_path / "orthanc")
-    yield peer
-    peer.stop()
-
-
-@pytest.fixture
-def storescp(tmp_path):
-    peer = StoreSCP(tmp_path / "storescp")
-    yield peer
-    peer.stop()
