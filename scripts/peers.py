@@ -32,7 +32,7 @@ def peer_environment():
 
 
 class Orthanc:
-    def __init__(self, folder: pathlib.Path, aet="ORTHANC"):
+    def __init__(self, folder: pathlib.Path, aet="ORTHANC", extra_config=None):
         if not os.path.exists(ORTHANC):
             raise PeerMissing("Orthanc is not installed (scripts/setup.sh --tests installs it)")
         self.folder = folder
@@ -50,6 +50,7 @@ class Orthanc:
             "StorageCompression": False, "DicomAlwaysAllowStore": True, "DicomAlwaysAllowEcho": True,
             "DicomAlwaysAllowFind": True, "DicomAlwaysAllowGet": True,
         }
+        config.update(extra_config or {})
         self.config = folder / "orthanc.json"
         self.config.write_text(json.dumps(config))
         self.start()

@@ -38,7 +38,7 @@ result<std::shared_ptr<destination>> open_destination(const std::string& url, co
   std::string path = url;
   if (url.starts_with("file://")) {
     path = url.substr(7);
-  } else if (url.starts_with("dicom://")) {
+  } else if (url.starts_with("dicom://") || url.starts_with("dicoms://")) {
     auto parsed = parse_dicom_url(url, defaults);
     if (!parsed) return parsed.error();
     return std::shared_ptr<destination>(std::make_shared<dimse_destination>(std::move(parsed).value(), url));
@@ -48,9 +48,8 @@ result<std::shared_ptr<destination>> open_destination(const std::string& url, co
     return std::shared_ptr<destination>(std::make_shared<stow_destination>(std::move(parsed).value(), url));
   } else if (const auto scheme = url.find("://"); scheme != std::string::npos) {
     const std::string name = url.substr(0, scheme);
-    if (name == "dicoms") return failure{url + ": dicoms:// (DICOM over TLS) is not supported yet"};
     return failure{url + ": unknown destination scheme '" + name +
-                   "' (file://DIR, dicom://AE@host:port, http(s)://host/dicom-web)"};
+                   "' (file://DIR, dicom(s)://AE@host:port, http(s)://host/dicom-web)"};
   }
   if (path.empty()) return failure{"'" + url + "': a destination needs a folder (file://DIR)"};
   std::filesystem::path folder(path);

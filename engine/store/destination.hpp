@@ -85,7 +85,9 @@ struct network_options {
 
 // "file:///data/out", "file://out" (relative) or a plain path, resolved against `base`;
 // "dicom://CALLED@host:port[?calling=AE&associations=N&max_per_association=N
-// &connect_timeout_s=S&dimse_timeout_s=S&max_attempts=N&transcode=lossless|never|any]".
+// &connect_timeout_s=S&dimse_timeout_s=S&max_attempts=N&transcode=lossless|never|any]",
+// "dicoms://..." the same over TLS (&ca=FILE, and &cert=FILE&key=FILE for our certificate),
+// "http(s)://host:port/PATH[?batch=N&in_flight=N...]" a DICOMweb root (stow_destination.hpp).
 // Options in the URL win over `defaults`. Other schemes fail with what is supported.
 [[nodiscard]] result<std::shared_ptr<destination>> open_destination(const std::string& url,
                                                                    const std::filesystem::path& base,

@@ -6,6 +6,7 @@
 #include <dcmtk/dcmdata/dcistrmb.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmnet/scu.h>
+#include <dcmtk/dcmtls/tlslayer.h>
 #include <dcmtk/oflog/oflog.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <thread>
 
@@ -34,6 +36,8 @@ std::string hex_status(std::uint16_t status) {
 // with the peer's Error Comment.
 class store_scu : public DcmSCU {
  public:
+  OFCondition secure(DcmTransportLayer* layer) { return useSecureConnection(layer); }
+
   struct outcome {
     OFCondition transport;  // bad: the association is unusable
     std::uint16_t status = 0;
@@ -106,24 +110,35 @@ int parse_number(std::string_view text, int low, int high, bool& ok) {
 
 }  // namespace
 
+struct dimse_destination::tls_layer {
+  DcmTLSTransportLayer layer{NET_REQUESTOR, nullptr, OFTrue};
+};
+
 struct dimse_destination::association {
   // A DcmSCU negotiates once: a new set of presentation contexts takes a new one.
   std::unique_ptr<store_scu> scu = std::make_unique<store_scu>();
   std::set<std::pair<std::string, std::string>> proposed;
   std::size_t sent = 0;
+  // A peer may take fewer associations than we open (Orthanc: DicomThreadsCount, 4 by
+  // default): a slot whose association was refused rests a while, and the others carry on.
+  std::chrono::steady_clock::time_point resting_until{};
+  // Whether it held an open association when last released; read by other threads under
+  // the pool's mutex (the SCU itself belongs to whoever holds the slot).
+  bool live = false;
 };
 
 result<dicom_url> parse_dicom_url(const std::string& url, const network_options& defaults) {
   const auto bad = [&](const std::string& why) { return failure{url + ": " + why}; };
   std::string_view rest(url);
-  rest.remove_prefix(std::string_view("dicom://").size());
   dicom_url parsed;
+  parsed.tls = rest.starts_with("dicoms://");
+  rest.remove_prefix(parsed.tls ? std::string_view("dicoms://").size() : std::string_view("dicom://").size());
   parsed.options = defaults;
   const auto query_at = rest.find('?');
   std::string_view query = query_at == std::string_view::npos ? std::string_view() : rest.substr(query_at + 1);
   rest = rest.substr(0, query_at);
   const auto at = rest.find('@');
-  if (at == std::string_view::npos || at == 0) return bad("expected dicom://CALLED_AE@host:port");
+  if (at == std::string_view::npos || at == 0) return bad("expected dicom://CALLED_AE@host:port (or dicoms://)");
   parsed.called_ae = std::string(rest.substr(0, at));
   if (parsed.called_ae.size() > 16) return bad("an AE title has at most 16 characters");
   rest.remove_prefix(at + 1);
@@ -154,6 +169,12 @@ result<dicom_url> parse_dicom_url(const std::string& url, const network_options&
       o.dimse_timeout_s = parse_number(value, 1, 3600, ok);
     } else if (key == "max_attempts") {
       o.max_attempts = parse_number(value, 1, 100, ok);
+    } else if (key == "ca" || key == "cert" || key == "key") {
+      if (!parsed.tls) return bad("option '" + std::string(key) + "' is for dicoms:// (TLS) only");
+      std::string& file = key == "ca" ? parsed.ca_file : key == "cert" ? parsed.certificate_file : parsed.key_file;
+      file = std::string(value);
+      std::error_code missing;
+      if (!std::filesystem::is_regular_file(file, missing)) return bad(std::string(key) + ": no such file " + file);
     } else if (key == "transcode") {
       if (value == "lossless") o.transcode = transcode_policy::lossless;
       else if (value == "never") o.transcode = transcode_policy::never;
@@ -162,10 +183,12 @@ result<dicom_url> parse_dicom_url(const std::string& url, const network_options&
     } else {
       return bad("unknown option '" + std::string(key) +
                  "' (calling, associations, max_per_association, connect_timeout_s, dimse_timeout_s, "
-                 "max_attempts, transcode)");
+                 "max_attempts, transcode; for dicoms:// ca, cert, key)");
     }
     if (!ok) return bad("option '" + std::string(key) + "' is out of range");
   }
+  if (parsed.tls && parsed.ca_file.empty()) return bad("dicoms:// needs ca=FILE (the CA that signed the peer)");
+  if (parsed.certificate_file.empty() != parsed.key_file.empty()) return bad("cert and key go together");
   return parsed;
 }
 
@@ -175,6 +198,25 @@ dimse_destination::dimse_destination(dicom_url where, std::string url)
   const std::size_t count = std::max<std::size_t>(1, where_.options.associations);
   for (std::size_t i = 0; i < count; ++i) slots_.push_back(std::make_unique<association>());
   busy_.assign(count, false);
+  if (where_.tls) {
+    tls_ = std::make_unique<tls_layer>();
+    DcmTLSTransportLayer& layer = tls_->layer;
+    layer.setCertificateVerification(DCV_requireCertificate);
+    if (!where_.certificate_file.empty()) {
+      if (layer.setPrivateKeyFile(where_.key_file.c_str(), DCF_Filetype_PEM).bad() ||
+          layer.setCertificateFile(where_.certificate_file.c_str(), DCF_Filetype_PEM).bad() ||
+          !layer.checkPrivateKeyMatchesCertificate()) {
+        tls_error_ = url_ + ": cannot use the certificate " + where_.certificate_file + " with the key " +
+                     where_.key_file;
+      }
+    }
+    if (layer.addTrustedCertificateFile(where_.ca_file.c_str(), DCF_Filetype_PEM).bad()) {
+      tls_error_ = url_ + ": cannot read the CA certificate " + where_.ca_file;
+    }
+    if (layer.setTLSProfile(TSP_Profile_BCP195).bad() || layer.activateCipherSuites().bad()) {
+      tls_error_ = url_ + ": cannot set up TLS (BCP 195 profile)";
+    }
+  }
 }
 
 dimse_destination::~dimse_destination() {
@@ -186,13 +228,18 @@ dimse_destination::~dimse_destination() {
 dimse_destination::association& dimse_destination::acquire() {
   std::unique_lock lock(mutex_);
   for (;;) {
-    // A connected association first: the point of the pool is reuse.
+    // A connected association first (the point of the pool is reuse), then one not resting,
+    // then any.
+    const auto now = std::chrono::steady_clock::now();
+    const auto rank = [&](std::size_t i) {
+      return slots_[i]->live ? 0 : slots_[i]->resting_until <= now ? 1 : 2;
+    };
     std::size_t chosen = busy_.size();
     for (std::size_t i = 0; i < busy_.size(); ++i) {
-      if (busy_[i]) continue;
-      if (chosen == busy_.size() || slots_[i]->scu->isConnected()) chosen = i;
-      if (slots_[i]->scu->isConnected()) break;
+      if (!busy_[i] && (chosen == busy_.size() || rank(i) < rank(chosen))) chosen = i;
     }
+    const bool others_live = std::any_of(slots_.begin(), slots_.end(), [](const auto& slot) { return slot->live; });
+    if (chosen < busy_.size() && rank(chosen) == 2 && others_live) chosen = busy_.size();  // wait for those
     if (chosen < busy_.size()) {
       busy_[chosen] = true;
       return *slots_[chosen];
@@ -204,6 +251,7 @@ dimse_destination::association& dimse_destination::acquire() {
 void dimse_destination::release(association& slot) {
   {
     const std::lock_guard lock(mutex_);
+    slot.live = slot.scu->isConnected();
     for (std::size_t i = 0; i < slots_.size(); ++i) {
       if (slots_[i].get() == &slot) busy_[i] = false;
     }
@@ -225,6 +273,7 @@ result<void> dimse_destination::connect(association& slot,
   scu.setDIMSEBlockingMode(DIMSE_NONBLOCKING);
   scu.setDIMSETimeout(static_cast<Uint32>(where_.options.dimse_timeout_s));
   scu.setMaxReceivePDULength(ASC_MAXIMUMPDUSIZE);
+  if (!tls_error_.empty()) return failure{tls_error_};
   std::map<std::string, OFList<OFString>> compressed;
   for (const auto& [sop_class, syntax] : wanted) {
     if (!syntax.empty() && !uncompressed(syntax)) compressed[sop_class].push_back(syntax.c_str());
@@ -244,6 +293,8 @@ result<void> dimse_destination::connect(association& slot,
   }
   if (wanted.empty()) scu.addPresentationContext(UID_VerificationSOPClass, plain);
   OFCondition status = scu.initNetwork();
+  // TLS goes on the network initNetwork() made, before negotiating.
+  if (status.good() && tls_) status = slot.scu->secure(&tls_->layer);
   if (status.good()) status = scu.negotiateAssociation();
   if (status.bad()) {
     return failure{"cannot open an association with " + where_.called_ae + "@" + where_.host + ":" +
@@ -267,7 +318,13 @@ dimse_destination::attempt_result dimse_destination::try_store(association& slot
     }
     if (auto connected = connect(slot, wanted); !connected) {
       why = connected.error().message;
-      return attempt_result::retry;
+      if (!tls_error_.empty()) return attempt_result::failed;
+      const std::lock_guard lock(mutex_);
+      slot.resting_until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+      const bool others_live = std::any_of(slots_.begin(), slots_.end(), [&](const auto& other) {
+        return other.get() != &slot && other->live;
+      });
+      return others_live ? attempt_result::elsewhere : attempt_result::retry;
     }
   }
   T_ASC_PresentationContextID id = slot.scu->findPresentationContextID(object.sop_class_uid.c_str(),
@@ -326,8 +383,10 @@ dimse_destination::attempt_result dimse_destination::try_store(association& slot
 result<delivery> dimse_destination::store(const outgoing_instance& object) {
   delivery done;
   std::string why;
+  std::size_t detours = 0;
   const int attempts = std::max(1, where_.options.max_attempts);
   for (int attempt = 1; attempt <= attempts; ++attempt) {
+    // Rebinds each turn: a detour below takes another slot without spending an attempt.
     association& slot = acquire();
     attempt_result outcome = attempt_result::failed;
     try {
@@ -336,6 +395,11 @@ result<delivery> dimse_destination::store(const outgoing_instance& object) {
       why = std::string("internal error: ") + error.what();
     }
     release(slot);
+    if (outcome == attempt_result::elsewhere && detours < slots_.size()) {
+      ++detours;  // the peer takes fewer associations than the pool has: not the instance's fault
+      --attempt;
+      continue;
+    }
     if (outcome == attempt_result::stored) {
       if (attempt > 1) done.notes.push_back(url_ + ": stored at attempt " + std::to_string(attempt));
       return done;

@@ -1,5 +1,5 @@
 #pragma once
-// dicom://CALLED@host:port: C-STORE over DCMTK's dcmnet (the stack Orthanc itself uses),
+// dicom://CALLED@host:port (dicoms:// over TLS): C-STORE over DCMTK's dcmnet (the stack Orthanc itself uses),
 // with a pool of associations, each reused for many instances.
 //
 // Presentation contexts: for every SOP class met so far, one context with the instance's own
@@ -32,6 +32,12 @@ struct dicom_url {
   std::string host;
   std::uint16_t port = 104;
   network_options options;
+  // dicoms://: TLS (BCP 195 profile), the peer's certificate checked against `ca_file`;
+  // our own certificate and key when the peer asks for one.
+  bool tls = false;
+  std::string ca_file;
+  std::string certificate_file;
+  std::string key_file;
 };
 
 [[nodiscard]] result<dicom_url> parse_dicom_url(const std::string& url, const network_options& defaults);
@@ -58,7 +64,7 @@ class dimse_destination final : public destination {
   struct association;  // one DCMTK SCU and what it proposed
 
  private:
-  enum class attempt_result { stored, retry, failed };
+  enum class attempt_result { stored, retry, failed, elsewhere };  // elsewhere: another association can take it
   attempt_result try_store(association& slot, const outgoing_instance& object, delivery& done,
                            std::string& why);
   result<void> connect(association& slot, const std::set<std::pair<std::string, std::string>>& wanted);
@@ -75,6 +81,9 @@ class dimse_destination final : public destination {
   std::set<std::pair<std::string, std::string>> known_;
   std::mutex query_mutex_;
   std::unique_ptr<association> query_;  // for C-FIND
+  struct tls_layer;
+  std::unique_ptr<tls_layer> tls_;      // shared by every association of a dicoms:// peer
+  std::string tls_error_;               // why TLS could not be set up: every store fails with it
 };
 
 }  // namespace dcmflow::store

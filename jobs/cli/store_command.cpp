@@ -146,7 +146,7 @@ std::function<int()> add_echo_command(CLI::App& app) {
       std::cout << "echo: " << *url << " answered\n";
       return static_cast<int>(exit_ok);
     }
-    if (!url->starts_with("dicom://")) {
+    if (!url->starts_with("dicom://") && !url->starts_with("dicoms://")) {
       std::cerr << "dcmflow echo: " << *url << ": expected dicom://AE@host:port or http(s)://host/dicom-web\n";
       return static_cast<int>(exit_usage);
     }

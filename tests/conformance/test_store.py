@@ -192,3 +192,50 @@ def test_stow_rs_deliveries_are_verified_through_qido_rs(orthanc, tmp_path):
     completed = run_dcmflow("run", job, "--verify", "--progress", "none", check=0)
     assert "verify: 5 instances found at their destinations, 0 missing" in completed.stdout
     assert deliveries(tmp_path) == {"verified": 5}
+
+
+def make_certificates(folder: pathlib.Path):
+    """A test CA, and a server and a client certificate it signed (openssl)."""
+    folder.mkdir()
+
+    def openssl(*args):
+        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+            "-subj", "/CN=dcmflow test CA")
+    for name in ("server", "client"):
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.csr",
+                "-subj", f"/CN=dcmflow test {name}")
+        openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                "-out", f"{name}.pem", "-days", "2")
+    return folder
+
+
+def test_dicoms_stores_over_tls_with_certificates_both_ways(tmp_path):
+    certificates = make_certificates(tmp_path / "tls")
+    peer = Orthanc(tmp_path / "orthanc", extra_config={
+        "DicomTlsEnabled": True, "DicomTlsCertificate": str(certificates / "server.pem"),
+        "DicomTlsPrivateKey": str(certificates / "server.key"),
+        "DicomTlsTrustedCertificates": str(certificates / "ca.pem"), "DicomTlsRemoteCertificateRequired": True})
+    try:
+        dicom = make_instances(tmp_path, 3, "jpegls")
+        secure = (f"dicoms://{peer.aet}@127.0.0.1:{peer.dicom_port}?ca={certificates / 'ca.pem'}"
+                  f"&cert={certificates / 'client.pem'}&key={certificates / 'client.key'}")
+        assert "answered" in run_dcmflow("echo", secure, check=0).stdout
+        completed = run_dcmflow("store", dicom, "--to", secure, check=0)
+        assert "3 of 3 files stored" in completed.stdout
+        assert peer.count_instances() == 3
+        # Without our certificate the peer refuses us; plain DICOM does not reach a TLS port.
+        anonymous = f"dicoms://{peer.aet}@127.0.0.1:{peer.dicom_port}?ca={certificates / 'ca.pem'}&max_attempts=1"
+        assert run_dcmflow("store", dicom, "--to", anonymous).returncode == 1
+        plain = f"dicom://{peer.aet}@127.0.0.1:{peer.dicom_port}?max_attempts=1&connect_timeout_s=3"
+        assert run_dcmflow("store", dicom, "--to", plain).returncode == 1
+    finally:
+        peer.stop()
+
+
+def test_dicoms_urls_are_checked():
+    completed = run_dcmflow("store", ".", "--to", "dicoms://AE@host:104", check=2)
+    assert "dicoms:// needs ca=FILE" in completed.stderr
+    completed = run_dcmflow("store", ".", "--to", "dicoms://AE@host:104?ca=/no/such.pem", check=2)
+    assert "ca: no such file /no/such.pem" in completed.stderr
