@@ -396,7 +396,8 @@ result<std::map<item_state, std::size_t>> journal::counts() const {
 
 result<std::vector<journal::delivered_series>> journal::deliveries(const std::string& destination) const {
   statement select(database_, R"sql(
-    SELECT i.study_instance_uid, i.series_instance_uid, i.sop_instance_uid, i.item_key, d.state
+    SELECT i.study_instance_uid, i.series_instance_uid, i.sop_instance_uid, i.item_key, d.state,
+      i.sop_class_uid, d.detail
     FROM deliveries d JOIN instances i ON i.sop_instance_uid = d.sop_instance_uid
     WHERE d.destination = ? ORDER BY i.study_instance_uid, i.series_instance_uid)sql");
   if (!select.ok()) return failure{"journal: " + select.error()};
@@ -409,20 +410,21 @@ result<std::vector<journal::delivered_series>> journal::deliveries(const std::st
     if (found.empty() || found.back().study_instance_uid != study || found.back().series_instance_uid != series) {
       found.push_back({std::move(study), std::move(series), {}});
     }
-    found.back().instances.push_back({select.text(2), select.text(3), select.text(4)});
+    found.back().instances.push_back({select.text(2), select.text(3), select.text(4), select.text(5), select.text(6)});
   }
   if (step != SQLITE_DONE) return database_failure(database_, "cannot read deliveries");
   return found;
 }
 
 result<void> journal::mark_deliveries(const std::string& destination, std::span<const std::string> uids,
-                                      std::string_view state) {
+                                      std::string_view state, const std::string& detail) {
   transaction batch(database_);
   if (!batch.began()) return database_failure(database_, "cannot begin");
-  statement update(database_, "UPDATE deliveries SET state = ? WHERE destination = ? AND sop_instance_uid = ?");
+  statement update(database_,
+                   "UPDATE deliveries SET state = ?, detail = ? WHERE destination = ? AND sop_instance_uid = ?");
   if (!update.ok()) return failure{"journal: " + update.error()};
   for (const auto& uid : uids) {
-    update.bind(1, state).bind(2, destination).bind(3, uid);
+    update.bind(1, state).bind(2, detail).bind(3, destination).bind(4, uid);
     if (update.step() != SQLITE_DONE) return database_failure(database_, "cannot mark a delivery");
     update.reset();
   }

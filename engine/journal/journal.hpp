@@ -75,7 +75,9 @@ class journal {
   struct delivered_instance {
     std::string sop_instance_uid;
     std::string item_key;
-    std::string state;  // stored, verified, missing
+    std::string state;  // stored, verified, missing, committed, commit-failed
+    std::string sop_class_uid;
+    std::string detail;  // why, for missing and commit-failed
   };
   struct delivered_series {
     std::string study_instance_uid;
@@ -84,7 +86,7 @@ class journal {
   };
   [[nodiscard]] result<std::vector<delivered_series>> deliveries(const std::string& destination) const;
   [[nodiscard]] result<void> mark_deliveries(const std::string& destination, std::span<const std::string> uids,
-                                             std::string_view state);
+                                             std::string_view state, const std::string& detail = {});
   // Items to be done again by the next run (a destination lost their instances).
   [[nodiscard]] result<void> reopen_items(std::span<const std::string> keys, const std::string& reason);
   // Items whose instances a destination still lacks after resending.

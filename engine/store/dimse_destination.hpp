@@ -50,6 +50,7 @@ class dimse_destination final : public destination {
   dimse_destination& operator=(const dimse_destination&) = delete;
 
   [[nodiscard]] const std::string& url() const override { return url_; }
+  [[nodiscard]] const dicom_url& where() const { return where_; }
   [[nodiscard]] result<delivery> store(const outgoing_instance& object) override;
   [[nodiscard]] std::size_t concurrency() const override { return slots_.size(); }
 

@@ -30,6 +30,9 @@ struct run_arguments {
   bool retry_failed = false;
   bool preflight = false;
   bool verify = false;
+  bool commit = false;
+  std::uint16_t commit_port = 0;
+  int commit_wait_s = 120;
   std::string progress = "auto";
   double progress_seconds = 5;
 };
@@ -169,6 +172,7 @@ int run_job(const run_arguments& args) {
     return {};
   };
   const result<void> ran = graph::run_pipeline(plan.items, plan.options, hooks);
+  bool commit_problems = false;
   if (progress) progress->stop();
   if (!ran) {
     (void)journal->end_run(run.value());
@@ -181,6 +185,18 @@ int run_job(const run_arguments& args) {
       std::cerr << "dcmflow run: " << verified.error().message << '\n';
       return exit_fatal;
     }
+  }
+  if (args.commit) {
+    auto committed = job::commit_deliveries(*journal, plan.options.destinations, args.commit_port,
+                                            std::chrono::seconds(args.commit_wait_s));
+    if (!committed) {
+      (void)journal->end_run(run.value());
+      std::cerr << "dcmflow run: " << committed.error().message << '\n';
+      return exit_fatal;
+    }
+    std::cout << "commit: " << committed->committed << " instances committed, " << committed->failed << " refused\n";
+    for (const auto& note : committed->notes) std::cerr << "commit: " << note << '\n';
+    commit_problems = committed->failed > 0 || !committed->notes.empty();
   }
   (void)journal->end_run(run.value());
 
@@ -231,7 +247,7 @@ int run_job(const run_arguments& args) {
             << static_cast<long long>(elapsed.count() * 10) / 10.0 << " s\n"
             << "journal: " << std::filesystem::weakly_canonical(std::filesystem::absolute(plan.journal_file)).string() << "\nreport: "
             << std::filesystem::weakly_canonical(std::filesystem::absolute(plan.report_html)).string() << '\n';
-  return failed + pending > 0 ? exit_items_failed : exit_ok;
+  return failed + pending > 0 || commit_problems ? exit_items_failed : exit_ok;
 }
 
 int show_status(const std::filesystem::path& job_file, const std::string& shard) {
@@ -279,6 +295,16 @@ std::function<int()> add_run_command(CLI::App& app) {
                       "Take only the items whose key hashes to I mod N (N machines, one journal each)")
       ->default_str("0/1");
   command->add_flag("--retry-failed", args->retry_failed, "Work again on items that failed in earlier runs");
+  auto* commit = command->add_flag("--commit", args->commit,
+                                   "Then ask each DIMSE destination for Storage Commitment (N-ACTION) and wait for "
+                                   "its report on --commit-port");
+  command->add_option("--commit-port", args->commit_port,
+                      "Port we listen on for the N-EVENT-REPORT (our AE must be known to the PACS with it)")
+      ->needs(commit);
+  commit->needs(command->get_option("--commit-port"));
+  command->add_option("--commit-wait", args->commit_wait_s, "Seconds to wait for the commitment report")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
   command->add_flag("--verify", args->verify,
                     "Then ask each destination (C-FIND, QIDO-RS) for every stored instance; send missing ones again");
   command->add_flag("--preflight", args->preflight,

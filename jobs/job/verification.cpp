@@ -4,6 +4,9 @@
 #include <fstream>
 #include <set>
 
+#include "store/dimse_destination.hpp"
+#include "store/storage_commitment.hpp"
+
 namespace dcmflow::job {
 namespace {
 
@@ -95,6 +98,10 @@ result<std::vector<std::filesystem::path>> write_delivery_lists(
         if (instance.state == "missing") {
           failure_list << csv_field(instance.item_key) << ',' << instance.sop_instance_uid << ','
                        << csv_field("missing at " + destination->url() + " when verified") << '\n';
+        } else if (instance.state == "commit-failed") {
+          failure_list << csv_field(instance.item_key) << ',' << instance.sop_instance_uid << ','
+                       << csv_field("storage commitment refused by " + destination->url() + ": " + instance.detail)
+                       << '\n';
         } else {
           success << instance.sop_instance_uid << ',' << series.study_instance_uid << ','
                   << series.series_instance_uid << ',' << csv_field(instance.item_key) << ',' << instance.state << '\n';
@@ -107,6 +114,51 @@ result<std::vector<std::filesystem::path>> write_delivery_lists(
     written.push_back(failure_file);
   }
   return written;
+}
+
+result<commitment_summary> commit_deliveries(journal::journal& journal,
+                                             const std::vector<std::shared_ptr<store::destination>>& destinations,
+                                             std::uint16_t listen_port, std::chrono::seconds wait) {
+  commitment_summary summary;
+  for (const auto& destination : destinations) {
+    const auto* peer = dynamic_cast<const store::dimse_destination*>(destination.get());
+    if (peer == nullptr) {
+      summary.notes.push_back(destination->url() + ": no storage commitment (DIMSE destinations only)");
+      continue;
+    }
+    auto delivered = journal.deliveries(destination->url());
+    if (!delivered) return delivered.error();
+    std::vector<std::pair<std::string, std::string>> pending;
+    for (const auto& series : delivered.value()) {
+      for (const auto& instance : series.instances) {
+        if (instance.state == "stored" || instance.state == "verified") {
+          pending.emplace_back(instance.sop_class_uid, instance.sop_instance_uid);
+        }
+      }
+    }
+    // One transaction per thousand instances: a request stays a reasonable size.
+    for (std::size_t start = 0; start < pending.size(); start += 1000) {
+      const auto chunk = std::span(pending).subspan(start, std::min<std::size_t>(1000, pending.size() - start));
+      auto answer = store::request_commitment(peer->where(), {listen_port, wait, chunk});
+      if (!answer) {
+        summary.notes.push_back(destination->url() + ": " + answer.error().message);
+        continue;
+      }
+      std::vector<std::string> committed(answer->committed.begin(), answer->committed.end());
+      if (auto marked = journal.mark_deliveries(destination->url(), committed, "committed"); !marked) {
+        return marked.error();
+      }
+      summary.committed += committed.size();
+      for (const auto& [uid, reason] : answer->failed) {
+        const std::string one[] = {uid};
+        if (auto marked = journal.mark_deliveries(destination->url(), one, "commit-failed", reason); !marked) {
+          return marked.error();
+        }
+      }
+      summary.failed += answer->failed.size();
+    }
+  }
+  return summary;
 }
 
 }  // namespace dcmflow::job

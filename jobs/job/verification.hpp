@@ -5,6 +5,8 @@
 // second pass resends. Also writes the hand-over lists: per destination, the instances it
 // holds (SUCCESS) and the items that did not get there, with their reasons (FAILURE).
 
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -25,6 +27,17 @@ struct verification {
 
 [[nodiscard]] result<verification> verify_deliveries(journal::journal& journal,
                                                      const std::vector<std::shared_ptr<store::destination>>& destinations);
+
+// Storage commitment for what every DIMSE destination received (and has not committed yet):
+// the journal records each instance as committed or commit-failed (with its reason).
+struct commitment_summary {
+  std::size_t committed = 0;
+  std::size_t failed = 0;
+  std::vector<std::string> notes;  // destinations that cannot commit, requests that failed
+};
+[[nodiscard]] result<commitment_summary> commit_deliveries(journal::journal& journal,
+                                                           const std::vector<std::shared_ptr<store::destination>>& destinations,
+                                                           std::uint16_t listen_port, std::chrono::seconds wait);
 
 // `folder`/success.<destination>.csv and failure.<destination>.csv (plus `suffix`, for shards).
 [[nodiscard]] result<std::vector<std::filesystem::path>> write_delivery_lists(

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "scripts"))
-from peers import Orthanc as _Orthanc, PeerMissing, StoreSCP as _StoreSCP  # noqa: E402
+from peers import Orthanc as _Orthanc, PeerMissing, StoreSCP as _StoreSCP, free_port  # noqa: E402,F401
 
 
 def Orthanc(folder, **options):  # noqa: N802 (a class to its callers)

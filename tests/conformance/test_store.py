@@ -239,3 +239,26 @@ def test_dicoms_urls_are_checked():
     assert "dicoms:// needs ca=FILE" in completed.stderr
     completed = run_dcmflow("store", ".", "--to", "dicoms://AE@host:104?ca=/no/such.pem", check=2)
     assert "ca: no such file /no/such.pem" in completed.stderr
+
+
+def test_storage_commitment_reports_what_the_pacs_holds(tmp_path):
+    from peer_fixtures import free_port
+    listen = free_port()
+    peer = Orthanc(tmp_path / "orthanc", extra_config={"DicomModalities": {"dcmflow": ["DCMFLOW", "127.0.0.1", listen]}})
+    try:
+        job = job_to(tmp_path, peer.url)
+        run_dcmflow("run", job, "--progress", "none", check=0)
+        with sqlite3.connect(tmp_path / "job.journal.sqlite") as database:
+            uids = [row[0] for row in database.execute("SELECT sop_instance_uid FROM instances ORDER BY output")]
+        for uid in uids[:2]:
+            peer.delete_instance(uid)
+        completed = run_dcmflow("run", job, "--progress", "none", "--commit", "--commit-port", listen, "--commit-wait", 60,
+                                check=1)
+        assert "commit: 3 instances committed, 2 refused" in completed.stdout, completed.stdout + completed.stderr
+        assert deliveries(tmp_path) == {"committed": 3, "commit-failed": 2}
+        failure = next((tmp_path / "reports").glob("failure.*.csv")).read_text()
+        assert failure.count("storage commitment refused by dicom://ORTHANC") == 2
+        success = next((tmp_path / "reports").glob("success.*.csv")).read_text()
+        assert success.count(",committed") == 3
+    finally:
+        peer.stop()
