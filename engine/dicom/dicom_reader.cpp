@@ -16,6 +16,7 @@
 
 #include "dicom/element.hpp"
 #include "dicom/instance_impl.hpp"
+#include "dicom/reader_checks.hpp"
 
 namespace dcmflow::dicom {
 namespace {
@@ -30,28 +31,6 @@ result<codecs::photometric> photometric_of(const gdcm::PhotometricInterpretation
       return failure{std::string("Photometric Interpretation ") + gdcm::PhotometricInterpretation::GetPIString(pi) +
                      " is not supported"};
   }
-}
-
-result<void> check_not_truncated(const gdcm::File& parsed, const std::filesystem::path& file) {
-  const gdcm::TransferSyntax syntax = parsed.GetHeader().GetDataSetTransferSyntax();
-  if (syntax == gdcm::TransferSyntax::DeflatedExplicitVRLittleEndian) return {};  // sizes differ by design
-  std::error_code error;
-  const std::uint64_t on_disk = std::filesystem::file_size(file, error);
-  if (error) return {};
-  const gdcm::DataSet& dataset = parsed.GetDataSet();
-  const gdcm::FileMetaInformation& header = parsed.GetHeader();
-  std::uint64_t encoded =
-      syntax.IsImplicit() ? static_cast<std::uint32_t>(dataset.GetLength<gdcm::ImplicitDataElement>())
-                          : static_cast<std::uint32_t>(dataset.GetLength<gdcm::ExplicitDataElement>());
-  encoded += static_cast<std::uint32_t>(header.GetLength<gdcm::ExplicitDataElement>());
-  if (!header.GetPreamble().IsEmpty()) encoded += 128 + 4;  // preamble and "DICM"
-  // One byte of slack: GDCM pads an odd-length last value (seen in real files) when it
-  // counts; a cut inside Pixel Data loses far more than that.
-  if (encoded > on_disk + 1) {
-    return failure{"file truncated: its dataset needs " + std::to_string(encoded) + " bytes, the file has " +
-                   std::to_string(on_disk)};
-  }
-  return {};
 }
 
 // Group lengths (gggg,0000) are retired outside group 0002 and would be wrong once values
@@ -103,6 +82,28 @@ result<instance> read_without_pixels(const std::filesystem::path& file) {
 }
 
 }  // namespace
+
+result<void> check_not_truncated(const gdcm::File& parsed, const std::filesystem::path& file) {
+  const gdcm::TransferSyntax syntax = parsed.GetHeader().GetDataSetTransferSyntax();
+  if (syntax == gdcm::TransferSyntax::DeflatedExplicitVRLittleEndian) return {};  // sizes differ by design
+  std::error_code error;
+  const std::uint64_t on_disk = std::filesystem::file_size(file, error);
+  if (error) return {};
+  const gdcm::DataSet& dataset = parsed.GetDataSet();
+  const gdcm::FileMetaInformation& header = parsed.GetHeader();
+  std::uint64_t encoded =
+      syntax.IsImplicit() ? static_cast<std::uint32_t>(dataset.GetLength<gdcm::ImplicitDataElement>())
+                          : static_cast<std::uint32_t>(dataset.GetLength<gdcm::ExplicitDataElement>());
+  encoded += static_cast<std::uint32_t>(header.GetLength<gdcm::ExplicitDataElement>());
+  if (!header.GetPreamble().IsEmpty()) encoded += 128 + 4;  // preamble and "DICM"
+  // One byte of slack: GDCM pads an odd-length last value (seen in real files) when it
+  // counts; a cut inside Pixel Data loses far more than that.
+  if (encoded > on_disk + 1) {
+    return failure{"file truncated: its dataset needs " + std::to_string(encoded) + " bytes, the file has " +
+                   std::to_string(on_disk)};
+  }
+  return {};
+}
 
 result<instance> read_decoded(const std::filesystem::path& file) {
   // GDCM prints warnings and errors about legacy files on stderr; what matters becomes the

@@ -10,6 +10,7 @@
 #include "cli/bench_command.hpp"
 #include "cli/codecs_command.hpp"
 #include "cli/convert_command.hpp"
+#include "cli/preview_command.hpp"
 #include "cli/run_command.hpp"
 #include "cli/store_command.hpp"
 #include "cli/validate_command.hpp"
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
   const std::vector<std::function<int()>> commands = {add_run_command(app), add_status_command(app), add_verify_command(app),
                                                       add_convert_command(app), add_transcode_command(app),
                                                       add_store_command(app), add_echo_command(app),
+                                                      add_preview_command(app),
                                                       add_codecs_command(app), add_bench_command(app),
                                                       add_validate_command(app)};
 

@@ -1,0 +1,123 @@
+"""dcmflow preview: real DICOM samples of every kind rendered (Modality LUT, VOI window,
+MONOCHROME1, palette, YBR, multi-frame, every syntax GDCM decodes), checked against pixel
+values computed here with numpy from pydicom's decoding."""
+
+import pathlib
+
+import numpy as np
+import pydicom
+import pytest
+from PIL import Image
+
+from dcmflow_testing import CORPUS, run_dcmflow
+
+SAMPLES = sorted((CORPUS / "dicom").glob("*.dcm")) if (CORPUS / "dicom").is_dir() else []
+NOT_IMAGES = {"pydicom-test-SR.dcm", "pydicom-waveform_ecg.dcm"}
+
+
+def linear_window(values, center, width):
+    """PS3.3 C.11.2.1.2.1, to 0..255 -- written out again here, independently of dcmflow."""
+    low = center - 0.5 - (width - 1) / 2
+    high = center - 0.5 + (width - 1) / 2
+    scaled = ((values - (center - 0.5)) / (width - 1) + 0.5) * 255.0
+    out = np.clip(scaled, 0, 255).astype(np.uint8)
+    out[values <= low] = 0
+    out[values > high] = 255
+    return out
+
+
+@pytest.mark.skipif(not SAMPLES, reason="../shared/corpus/dicom is absent")
+@pytest.mark.parametrize("sample", SAMPLES, ids=[path.name for path in SAMPLES])
+def test_every_corpus_image_renders(sample, tmp_path):
+    out = tmp_path / "preview.png"
+    completed = run_dcmflow("preview", sample, "-o", out)
+    if sample.name in NOT_IMAGES:
+        assert completed.returncode == 1 and "no image" in completed.stderr
+        return
+    assert completed.returncode == 0, completed.stderr
+    dataset = pydicom.dcmread(sample, stop_before_pixels=True)
+    assert Image.open(out).size == (dataset.Columns, dataset.Rows)
+
+
+@pytest.mark.skipif(not (CORPUS / "bad").is_dir(), reason="../shared/corpus/bad is absent")
+def test_truncated_files_are_rejected_clearly(tmp_path):
+    completed = run_dcmflow("preview", CORPUS / "bad" / "pydicom-MR_truncated.dcm", "-o", tmp_path / "x.png", check=1)
+    assert "pydicom-MR_truncated.dcm: file truncated" in completed.stderr
+    assert not (tmp_path / "x.png").exists()
+
+
+def ct_small():
+    path = CORPUS / "dicom" / "pydicom-CT_small.dcm"
+    if not path.exists():
+        pytest.skip("../shared/corpus/dicom/pydicom-CT_small.dcm is absent")
+    return path
+
+
+def test_modality_lut_and_windows_are_applied(tmp_path):
+    dataset = pydicom.dcmread(ct_small())
+    values = dataset.pixel_array.astype(np.float64) * float(dataset.RescaleSlope) + float(dataset.RescaleIntercept)
+    windowed = tmp_path / "windowed.dcm"
+    dataset.WindowCenter, dataset.WindowWidth = 50, 350
+    dataset.save_as(windowed)
+    lowest, highest = values.min(), values.max()
+    cases = [(ct_small(), [], ((lowest + highest + 1) / 2, highest - lowest + 1)),  # the frame's own range
+             (windowed, [], (50.0, 350.0)),                                         # the file's window
+             (windowed, ["--window", "40,400"], (40.0, 400.0))]                      # the one asked for
+    for sample, arguments, window in cases:
+        out = tmp_path / "ct.png"
+        run_dcmflow("preview", sample, "-o", out, *arguments, check=0)
+        shown = np.asarray(Image.open(out))
+        expected = linear_window(values, *window)
+        assert np.abs(shown.astype(int) - expected.astype(int)).max() <= 1, (sample.name, arguments)
+
+
+def test_monochrome1_is_inverted(tmp_path):
+    dataset = pydicom.dcmread(ct_small())
+    monochrome1 = tmp_path / "mono1.dcm"
+    dataset.PhotometricInterpretation = "MONOCHROME1"
+    dataset.save_as(monochrome1)
+    run_dcmflow("preview", ct_small(), "-o", tmp_path / "two.png", check=0)
+    run_dcmflow("preview", monochrome1, "-o", tmp_path / "one.png", check=0)
+    two = np.asarray(Image.open(tmp_path / "two.png")).astype(int)
+    one = np.asarray(Image.open(tmp_path / "one.png")).astype(int)
+    assert np.array_equal(one, 255 - two)
+
+
+@pytest.mark.parametrize("name", ["pydicom-SC_rgb_small_odd.dcm", "pydicom-SC_ybr_full_422_uncompressed.dcm",
+                                  "pydicom-SC_rgb_rle_2frame.dcm"])
+def test_colour_is_shown_as_rgb(name, tmp_path):
+    sample = CORPUS / "dicom" / name
+    if not sample.exists():
+        pytest.skip(f"{sample} is absent")
+    dataset = pydicom.dcmread(sample)
+    pixels = dataset.pixel_array
+    if dataset.PhotometricInterpretation.startswith("YBR"):
+        pixels = pydicom.pixel_data_handlers.util.convert_color_space(pixels, "YBR_FULL", "RGB")
+    last = int(getattr(dataset, "NumberOfFrames", 1))
+    if last > 1:
+        pixels = pixels[last - 1]
+    run_dcmflow("preview", sample, "--frame", last, "-o", tmp_path / "rgb.png", check=0)
+    shown = np.asarray(Image.open(tmp_path / "rgb.png")).astype(int)
+    assert np.abs(shown - pixels.astype(int)).max() <= 2
+
+
+def test_a_converted_page_previews_as_its_source(tmp_path):
+    grey = (np.arange(64 * 48) % 251).astype(np.uint8).reshape(48, 64)
+    Image.fromarray(grey).save(tmp_path / "page.png")
+    run_dcmflow("convert", tmp_path / "page.png", "-o", tmp_path / "out", "--codec", "jpegls",
+                "--allow-missing-patient-id", check=0)
+    run_dcmflow("preview", tmp_path / "out" / "page.dcm", "--window", "127.5,256", "-o", tmp_path / "back.png", check=0)
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "back.png")), grey)
+
+
+def test_sheet_lays_out_every_frame_and_sizes_fit(tmp_path):
+    samples = [path for path in SAMPLES if path.name in ("pydicom-SC_rgb_rle_2frame.dcm", "pydicom-CT_small.dcm")]
+    if len(samples) < 2:
+        pytest.skip("corpus samples absent")
+    completed = run_dcmflow("preview", *samples, "--sheet", "--tile", 96, "-o", tmp_path / "sheet.jpg", check=0)
+    assert "3 frames on" in completed.stdout
+    assert Image.open(tmp_path / "sheet.jpg").format == "JPEG"
+    run_dcmflow("preview", samples[0], "--size", "50x40", "-o", tmp_path / "small.png", check=0)
+    width, height = Image.open(tmp_path / "small.png").size
+    assert width <= 50 and height <= 40 and (width == 50 or height == 40)
+    assert "add --sheet" in run_dcmflow("preview", *samples, "-o", tmp_path / "x.png", check=2).stderr
