@@ -1,5 +1,7 @@
 #include "render/thumbnail.hpp"
 
+#include "render/preview.hpp"
+
 #include <vips/vips.h>
 
 #include <string>
@@ -35,20 +37,22 @@ failure vips_failure(std::string_view doing) {
 
 result<std::vector<std::byte>> thumbnail_png(const raster::raster& image, std::uint32_t index, int max_side) {
   if (index >= image.frame_count) return failure{"thumbnail: no frame " + std::to_string(index + 1)};
+  // Through the preview renderer, as `dcmflow preview` shows a frame (no VOI is known yet:
+  // the frame's own range).
+  dicom::display_source page;
+  page.frame = image.frame;
+  page.frame_count = 1;
   const auto pixels = image.frame_pixels(index);
-  const bool sixteen = image.frame.bits_allocated > 8;
-  // vips reads the frame in place: no copy of the page.
-  image_ref frame(vips_image_new_from_memory(pixels.data(), pixels.size(), static_cast<int>(image.frame.width),
-                                             static_cast<int>(image.frame.height), image.frame.samples_per_pixel,
-                                             sixteen ? VIPS_FORMAT_USHORT : VIPS_FORMAT_UCHAR));
-  if (frame.image == nullptr) return vips_failure("wrap frame");
-  if (sixteen) {
-    VipsImage* scaled = nullptr;
-    if (vips_scale(frame.image, &scaled, nullptr) != 0) return vips_failure("scale");
-    frame = image_ref(scaled);
-  }
+  page.pixels.assign(pixels.begin(), pixels.end());
+  auto shown = render_frame(page, 0, std::nullopt);
+  if (!shown) return shown.error();
+  const auto frame = shown->frame_pixels(0);
+  image_ref wrapped(vips_image_new_from_memory(frame.data(), frame.size(), static_cast<int>(shown->frame.width),
+                                               static_cast<int>(shown->frame.height), shown->frame.samples_per_pixel,
+                                               VIPS_FORMAT_UCHAR));
+  if (wrapped.image == nullptr) return vips_failure("wrap frame");
   VipsImage* small = nullptr;
-  if (vips_thumbnail_image(frame.image, &small, max_side, "height", max_side, nullptr) != 0) {
+  if (vips_thumbnail_image(wrapped.image, &small, max_side, "height", max_side, nullptr) != 0) {
     return vips_failure("resize");
   }
   const image_ref fitted(small);

@@ -11,8 +11,8 @@
 
 namespace dcmflow::render {
 
-// Frame `index` of `image`, fitted within `max_side` pixels. 16-bit grey is windowed to
-// its own minimum and maximum (no VOI is known before the object is built).
+// Frame `index` of `image`, fitted within `max_side` pixels, rendered as `dcmflow preview`
+// renders (preview.hpp): grey windowed to its own range, no VOI being known yet.
 [[nodiscard]] result<std::vector<std::byte>> thumbnail_png(const raster::raster& image, std::uint32_t index,
                                                            int max_side);
 
