@@ -90,6 +90,8 @@ result<std::unique_ptr<DcmFileFormat>> parse_part10(const std::vector<std::byte>
   return file;
 }
 
+}  // namespace
+
 void quiet_dcmtk() {
   // dcmnet logs through oflog at INFO and up by default; dcmflow reports itself.
   static std::once_flag once;
@@ -100,6 +102,8 @@ void quiet_dcmtk() {
     setenv("TCP_NODELAY", "1", 0);
   });
 }
+
+namespace {
 
 int parse_number(std::string_view text, int low, int high, bool& ok) {
   int value = 0;

@@ -40,6 +40,9 @@ struct dicom_url {
   std::string key_file;
 };
 
+// dcmnet quiet (dcmflow reports itself) and Nagle off for every DIMSE connection; once.
+void quiet_dcmtk();
+
 [[nodiscard]] result<dicom_url> parse_dicom_url(const std::string& url, const network_options& defaults);
 
 class dimse_destination final : public destination {

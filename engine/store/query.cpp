@@ -1,0 +1,198 @@
+#include "store/query.hpp"
+
+#include <dcmtk/config/osconfig.h>  // first, as DCMTK asks
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcjson.h>
+#include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmnet/scu.h>
+
+#include <curl/curl.h>
+
+#include <nlohmann/json.hpp>
+
+#include <sstream>
+
+#include "store/dimse_destination.hpp"
+#include "store/stow_destination.hpp"
+
+namespace dcmflow::store {
+namespace {
+
+const char* level_name(query_level level) {
+  return level == query_level::study ? "STUDY" : level == query_level::series ? "SERIES" : "IMAGE";
+}
+
+bool is_ascii(const std::string& text) {
+  for (const unsigned char c : text) {
+    if (c >= 0x80) return false;
+  }
+  return true;
+}
+
+result<nlohmann::json> find_dimse(const dicom_url& peer, const query_request& request) {
+  quiet_dcmtk();
+  DcmDataset keys;
+  keys.putAndInsertOFStringArray(DCM_QueryRetrieveLevel, level_name(request.level));
+  bool unicode = false;
+  for (const auto& keyword : return_keys(request.level)) {
+    DcmTag tag;
+    if (DcmTag::findTagFromName(keyword.c_str(), tag).good()) keys.insertEmptyElement(tag);
+  }
+  for (const auto& [keyword, value] : request.match) {
+    DcmTag tag;
+    if (DcmTag::findTagFromName(keyword.c_str(), tag).bad()) return failure{"no DICOM keyword " + keyword};
+    keys.putAndInsertOFStringArray(tag, value.c_str());
+    unicode = unicode || !is_ascii(value);
+  }
+  // Keys in UTF-8 say so; a PACS answers in its own set, converted below.
+  if (unicode) keys.putAndInsertOFStringArray(DCM_SpecificCharacterSet, "ISO_IR 192");
+
+  DcmSCU scu;
+  scu.setAETitle(peer.options.calling_ae.c_str());
+  scu.setPeerAETitle(peer.called_ae.c_str());
+  scu.setPeerHostName(peer.host.c_str());
+  scu.setPeerPort(peer.port);
+  scu.setConnectionTimeout(peer.options.connect_timeout_s);
+  scu.setACSETimeout(static_cast<Uint32>(peer.options.connect_timeout_s));
+  scu.setDIMSEBlockingMode(DIMSE_NONBLOCKING);
+  scu.setDIMSETimeout(static_cast<Uint32>(peer.options.dimse_timeout_s));
+  OFList<OFString> plain;
+  plain.push_back(UID_LittleEndianExplicitTransferSyntax);
+  plain.push_back(UID_LittleEndianImplicitTransferSyntax);
+  scu.addPresentationContext(UID_FINDStudyRootQueryRetrieveInformationModel, plain);
+  OFCondition status = scu.initNetwork();
+  if (status.good()) status = scu.negotiateAssociation();
+  if (status.bad()) {
+    return failure{"cannot open an association with " + peer.called_ae + "@" + peer.host + ":" +
+                   std::to_string(peer.port) + ": " + status.text()};
+  }
+  const T_ASC_PresentationContextID context =
+      scu.findAnyPresentationContextID(UID_FINDStudyRootQueryRetrieveInformationModel, "");
+  if (context == 0) {
+    scu.releaseAssociation();
+    return failure{"the peer does not accept C-FIND (Study Root)"};
+  }
+  OFList<QRResponse*> responses;
+  status = scu.sendFINDRequest(context, &keys, &responses);
+  scu.releaseAssociation();
+  nlohmann::json matches = nlohmann::json::array();
+  std::uint16_t final_status = 0;
+  for (QRResponse* response : responses) {
+    final_status = response->m_status;
+    if (response->m_dataset != nullptr && (request.limit == 0 || matches.size() < request.limit)) {
+      DcmDataset& found = *response->m_dataset;
+      found.convertToUTF8();  // whatever set the peer answered in
+      found.findAndDeleteElement(DCM_SpecificCharacterSet);
+      found.findAndDeleteElement(DCM_QueryRetrieveLevel);
+      std::ostringstream text;
+      DcmJsonFormatCompact format(OFFalse);
+      // DcmDataset::writeJson writes the members; the object's braces are ours.
+      if (found.writeJson(text, format).good()) {
+        nlohmann::json object = nlohmann::json::parse("{" + text.str() + "}", nullptr, false);
+        if (object.is_object()) matches.push_back(std::move(object));
+      }
+    }
+    delete response;
+  }
+  if (status.bad()) return failure{std::string("C-FIND broke off: ") + status.text()};
+  if (final_status != STATUS_Success) {
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "%04X", final_status);
+    return failure{std::string("C-FIND failed: status ") + hex};
+  }
+  return matches;
+}
+
+std::size_t append_body(char* data, std::size_t size, std::size_t count, void* into) {
+  static_cast<std::string*>(into)->append(data, size * count);
+  return size * count;
+}
+
+result<nlohmann::json> find_qido(const stow_url& root, const query_request& request) {
+  CURL* curl = curl_easy_init();
+  if (curl == nullptr) return failure{"cannot start libcurl"};
+  // Percent-encoded as RFC 3986 asks, except '*': some servers (Orthanc) match a wildcard
+  // only when it arrives as itself.
+  const auto escape = [curl](const std::string& text) {
+    std::string out;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+      const std::size_t star = std::min(text.find('*', start), text.size());
+      char* escaped = curl_easy_escape(curl, text.c_str() + start, static_cast<int>(star - start));
+      out += escaped != nullptr ? escaped : "";
+      curl_free(escaped);
+      if (star < text.size()) out += '*';
+      start = star + 1;
+    }
+    return out;
+  };
+  std::string target = root.root + (request.level == query_level::study    ? "/studies"
+                                    : request.level == query_level::series ? "/series"
+                                                                           : "/instances");
+  char separator = '?';
+  for (const auto& [keyword, value] : request.match) {
+    target += separator + escape(keyword) + "=" + escape(value);
+    separator = '&';
+  }
+  for (const auto& keyword : return_keys(request.level)) {
+    target += separator + std::string("includefield=") + escape(keyword);
+    separator = '&';
+  }
+  if (request.limit > 0) target += separator + std::string("limit=") + std::to_string(request.limit);
+  std::string body;
+  char error[CURL_ERROR_SIZE] = {};
+  curl_slist* headers = curl_slist_append(nullptr, "Accept: application/dicom+json");
+  if (!root.bearer_token.empty()) {
+    headers = curl_slist_append(headers, ("Authorization: Bearer " + root.bearer_token).c_str());
+  }
+  curl_easy_setopt(curl, CURLOPT_URL, target.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(root.timeout_s));
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+  if (!root.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, root.ca_file.c_str());
+  const CURLcode done = curl_easy_perform(curl);
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_slist_free_all(headers);
+  curl_easy_cleanup(curl);
+  if (done != CURLE_OK) return failure{"QIDO-RS broke off: " + std::string(error[0] != '\0' ? error : curl_easy_strerror(done))};
+  if (status == 204) return nlohmann::json::array();
+  if (status != 200) return failure{"QIDO-RS: HTTP " + std::to_string(status)};
+  nlohmann::json matches = nlohmann::json::parse(body, nullptr, false);
+  if (!matches.is_array()) return failure{"QIDO-RS: the answer is not a DICOM JSON array"};
+  return matches;
+}
+
+}  // namespace
+
+const std::vector<std::string>& return_keys(query_level level) {
+  static const std::vector<std::string> study = {"PatientName", "PatientID", "PatientBirthDate", "StudyDate",
+                                                 "AccessionNumber", "StudyDescription", "StudyInstanceUID"};
+  static const std::vector<std::string> series = {"PatientName", "PatientID", "StudyDate", "Modality",
+                                                  "SeriesNumber", "SeriesDescription", "StudyInstanceUID",
+                                                  "SeriesInstanceUID"};
+  static const std::vector<std::string> instance = {"PatientName", "PatientID", "StudyDate", "InstanceNumber",
+                                                    "SOPClassUID", "StudyInstanceUID", "SeriesInstanceUID",
+                                                    "SOPInstanceUID"};
+  return level == query_level::study ? study : level == query_level::series ? series : instance;
+}
+
+result<nlohmann::json> find(const std::string& url, const query_request& request, const network_options& options) {
+  if (url.starts_with("http://") || url.starts_with("https://")) {
+    auto root = parse_stow_url(url);
+    if (!root) return root.error();
+    return find_qido(*root, request);
+  }
+  if (url.starts_with("dicom://") || url.starts_with("dicoms://")) {
+    auto peer = parse_dicom_url(url, options);
+    if (!peer) return peer.error();
+    if (peer->tls) return failure{"queries over dicoms:// are not supported yet"};
+    return find_dimse(*peer, request);
+  }
+  return failure{url + ": a query goes to dicom://AE@host:port or http(s)://host/dicom-web"};
+}
+
+}  // namespace dcmflow::store
