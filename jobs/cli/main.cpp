@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
   const std::vector<std::function<int()>> commands = {add_run_command(app), add_status_command(app), add_verify_command(app),
                                                       add_convert_command(app), add_transcode_command(app),
                                                       add_store_command(app), add_echo_command(app),
-                                                      add_query_command(app), add_preview_command(app),
+                                                      add_query_command(app), add_fetch_command(app), add_preview_command(app),
                                                       add_codecs_command(app), add_bench_command(app),
                                                       add_validate_command(app)};
 

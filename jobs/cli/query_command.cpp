@@ -10,6 +10,7 @@
 
 #include "cli/exit_codes.hpp"
 #include "store/query.hpp"
+#include "store/retrieve.hpp"
 
 namespace dcmflow::cli {
 namespace {
@@ -146,6 +147,35 @@ std::function<int()> add_query_command(CLI::App& app) {
   command->add_flag("--json", args->json, "DICOM JSON (PS3.18 F.2) instead of a table");
   command->add_option("--calling-ae", args->network.calling_ae, "Our AE title")->capture_default_str();
   return [command, args] { return command->parsed() ? run_query(*args) : -1; };
+}
+
+std::function<int()> add_fetch_command(CLI::App& app) {
+  auto url = std::make_shared<std::string>();
+  auto request = std::make_shared<store::retrieve_request>();
+  auto folder = std::make_shared<std::filesystem::path>();
+  auto network = std::make_shared<store::network_options>();
+  CLI::App* command = app.add_subcommand("fetch", "Retrieve a study, series or instance as Part 10 files (C-GET, WADO-RS)");
+  command->add_option("url", *url, "dicom://CALLED_AE@host:port or http(s)://host:port/dicom-web")->required();
+  command->add_option("--study", request->study_instance_uid, "Study Instance UID")->required();
+  command->add_option("--series", request->series_instance_uid, "Series Instance UID");
+  command->add_option("--instance", request->sop_instance_uid, "SOP Instance UID");
+  command->add_option("-o,--output", *folder, "Folder the files go to (created if missing)")->required();
+  command->add_flag("--rendered", request->rendered, "DICOMweb: the server's rendered PNG of one instance instead");
+  command->add_option("--calling-ae", network->calling_ae, "Our AE title")->capture_default_str();
+  return [command, url, request, folder, network] {
+    if (!command->parsed()) return -1;
+    if (!request->sop_instance_uid.empty() && request->series_instance_uid.empty()) {
+      std::cerr << "dcmflow fetch: --instance needs --series\n";
+      return static_cast<int>(exit_usage);
+    }
+    auto written = store::retrieve(*url, *request, *folder, *network);
+    if (!written) {
+      std::cerr << "dcmflow fetch: " << written.error().message << '\n';
+      return static_cast<int>(exit_items_failed);
+    }
+    std::cout << "fetch: " << written->size() << " files in " << folder->string() << '\n';
+    return static_cast<int>(written->empty() ? exit_items_failed : exit_ok);
+  };
 }
 
 }  // namespace dcmflow::cli

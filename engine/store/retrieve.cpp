@@ -1,0 +1,255 @@
+#include "store/retrieve.hpp"
+
+#include <dcmtk/config/osconfig.h>  // first, as DCMTK asks
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmnet/scu.h>
+
+#include <curl/curl.h>
+
+#include <fstream>
+#include <set>
+
+#include "dicom/dicom_reader.hpp"
+#include "store/dimse_destination.hpp"
+#include "store/stow_destination.hpp"
+
+namespace dcmflow::store {
+namespace {
+
+// <SOP Instance UID>.dcm for a file just received under another name.
+result<std::filesystem::path> name_by_uid(const std::filesystem::path& received, const std::filesystem::path& folder) {
+  auto identity = dicom::read_identity(received);
+  if (!identity) return failure{"received something that is not DICOM: " + identity.error().message};
+  const std::filesystem::path named = folder / (identity->sop_instance_uid + ".dcm");
+  std::error_code error;
+  std::filesystem::rename(received, named, error);
+  if (error) return failure{"cannot write " + named.string() + ": " + error.message()};
+  return named;
+}
+
+result<std::vector<std::filesystem::path>> retrieve_cget(const dicom_url& peer, const retrieve_request& request,
+                                                         const std::filesystem::path& folder) {
+  quiet_dcmtk();
+  const std::filesystem::path incoming = folder / ".incoming";
+  std::error_code error;
+  std::filesystem::create_directories(incoming, error);
+  DcmSCU scu;
+  scu.setAETitle(peer.options.calling_ae.c_str());
+  scu.setPeerAETitle(peer.called_ae.c_str());
+  scu.setPeerHostName(peer.host.c_str());
+  scu.setPeerPort(peer.port);
+  scu.setConnectionTimeout(peer.options.connect_timeout_s);
+  scu.setACSETimeout(static_cast<Uint32>(peer.options.connect_timeout_s));
+  scu.setDIMSEBlockingMode(DIMSE_NONBLOCKING);
+  scu.setDIMSETimeout(static_cast<Uint32>(peer.options.dimse_timeout_s));
+  scu.setStorageMode(DCMSCU_STORAGE_DISK);
+  scu.setStorageDir(incoming.c_str());
+  OFList<OFString> plain;
+  plain.push_back(UID_LittleEndianExplicitTransferSyntax);
+  plain.push_back(UID_LittleEndianImplicitTransferSyntax);
+  scu.addPresentationContext(UID_GETStudyRootQueryRetrieveInformationModel, plain);
+  // The C-STORE sub-operations come back on this association, with us as the SCP: one
+  // context per storage SOP class, offering the stored syntaxes so nothing is transcoded.
+  OFList<OFString> any;
+  for (const char* syntax : {UID_JPEGLSLosslessTransferSyntax, UID_JPEG2000LosslessOnlyTransferSyntax,
+                             UID_RLELosslessTransferSyntax, UID_JPEGProcess1TransferSyntax,
+                             UID_JPEGProcess14SV1TransferSyntax, UID_JPEG2000TransferSyntax,
+                             UID_DeflatedExplicitVRLittleEndianTransferSyntax, UID_LittleEndianExplicitTransferSyntax,
+                             UID_LittleEndianImplicitTransferSyntax}) {
+    any.push_back(syntax);
+  }
+  // The classes dcmflow writes get one context per syntax, so the peer can send each
+  // object in the syntax it holds it in (an acceptor picks one syntax per context); other
+  // classes one context offering every syntax. 128 contexts at most.
+  const std::set<std::string> own = {UID_SecondaryCaptureImageStorage,
+                                     UID_MultiframeGrayscaleByteSecondaryCaptureImageStorage,
+                                     UID_MultiframeGrayscaleWordSecondaryCaptureImageStorage,
+                                     UID_MultiframeTrueColorSecondaryCaptureImageStorage, UID_EncapsulatedPDFStorage};
+  std::size_t contexts = 1;
+  for (const auto& sop_class : own) {
+    for (const auto& syntax : any) {
+      OFList<OFString> one;
+      one.push_back(syntax);
+      scu.addPresentationContext(sop_class.c_str(), one, ASC_SC_ROLE_SCP);
+      ++contexts;
+    }
+  }
+  for (int i = 0; i < numberOfDcmLongSCUStorageSOPClassUIDs && contexts < 128; ++i) {
+    if (own.contains(dcmLongSCUStorageSOPClassUIDs[i])) continue;
+    scu.addPresentationContext(dcmLongSCUStorageSOPClassUIDs[i], any, ASC_SC_ROLE_SCP);
+    ++contexts;
+  }
+  OFCondition status = scu.initNetwork();
+  if (status.good()) status = scu.negotiateAssociation();
+  if (status.bad()) {
+    return failure{"cannot open an association with " + peer.called_ae + "@" + peer.host + ":" +
+                   std::to_string(peer.port) + ": " + status.text()};
+  }
+  const T_ASC_PresentationContextID context =
+      scu.findAnyPresentationContextID(UID_GETStudyRootQueryRetrieveInformationModel, "");
+  if (context == 0) {
+    scu.releaseAssociation();
+    return failure{"the peer does not accept C-GET (Study Root)"};
+  }
+  DcmDataset keys;
+  const char* level = !request.sop_instance_uid.empty() ? "IMAGE" : !request.series_instance_uid.empty() ? "SERIES" : "STUDY";
+  keys.putAndInsertOFStringArray(DCM_QueryRetrieveLevel, level);
+  keys.putAndInsertOFStringArray(DCM_StudyInstanceUID, request.study_instance_uid.c_str());
+  if (!request.series_instance_uid.empty()) {
+    keys.putAndInsertOFStringArray(DCM_SeriesInstanceUID, request.series_instance_uid.c_str());
+  }
+  if (!request.sop_instance_uid.empty()) keys.putAndInsertOFStringArray(DCM_SOPInstanceUID, request.sop_instance_uid.c_str());
+  OFList<RetrieveResponse*> responses;
+  status = scu.sendCGETRequest(context, &keys, &responses);
+  std::uint16_t final_status = 0;
+  std::uint16_t failed = 0;
+  for (RetrieveResponse* response : responses) {
+    final_status = response->m_status;
+    failed = response->m_numberOfFailedSubops;
+    delete response;
+  }
+  scu.releaseAssociation();
+  std::vector<std::filesystem::path> written;
+  for (const auto& entry : std::filesystem::directory_iterator(incoming, error)) {
+    auto named = name_by_uid(entry.path(), folder);
+    if (!named) return named.error();
+    written.push_back(std::move(named).value());
+  }
+  std::filesystem::remove_all(incoming, error);
+  if (status.bad()) return failure{std::string("C-GET broke off: ") + status.text()};
+  if (final_status != STATUS_Success) {
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "%04X", final_status);
+    return failure{std::string("C-GET ended with status ") + hex + " (" + std::to_string(failed) +
+                   " sub-operations failed)"};
+  }
+  return written;
+}
+
+struct http_answer {
+  long status = 0;
+  std::string content_type;
+  std::string body;
+  std::string error;
+};
+
+std::size_t append_body(char* data, std::size_t size, std::size_t count, void* into) {
+  static_cast<std::string*>(into)->append(data, size * count);
+  return size * count;
+}
+
+http_answer http_get(const stow_url& root, const std::string& target, const std::string& accept) {
+  http_answer answer;
+  CURL* curl = curl_easy_init();
+  if (curl == nullptr) {
+    answer.error = "cannot start libcurl";
+    return answer;
+  }
+  char error[CURL_ERROR_SIZE] = {};
+  curl_slist* headers = curl_slist_append(nullptr, ("Accept: " + accept).c_str());
+  if (!root.bearer_token.empty()) {
+    headers = curl_slist_append(headers, ("Authorization: Bearer " + root.bearer_token).c_str());
+  }
+  curl_easy_setopt(curl, CURLOPT_URL, target.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(root.timeout_s));
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer.body);
+  if (!root.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, root.ca_file.c_str());
+  const CURLcode done = curl_easy_perform(curl);
+  if (done != CURLE_OK) {
+    answer.error = error[0] != '\0' ? error : curl_easy_strerror(done);
+  } else {
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &answer.status);
+    char* type = nullptr;
+    curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &type);
+    answer.content_type = type != nullptr ? type : "";
+  }
+  curl_slist_free_all(headers);
+  curl_easy_cleanup(curl);
+  return answer;
+}
+
+// The parts of a multipart/related body (RFC 2046): what lies between the boundaries,
+// after each part's headers.
+result<std::vector<std::string_view>> multipart_parts(const std::string& content_type, const std::string& body) {
+  const auto at = content_type.find("boundary=");
+  if (at == std::string::npos) return failure{"WADO-RS: the answer is not multipart (" + content_type + ")"};
+  std::string boundary = content_type.substr(at + 9);
+  boundary = boundary.substr(0, boundary.find(';'));
+  if (boundary.size() >= 2 && boundary.front() == '"') boundary = boundary.substr(1, boundary.size() - 2);
+  const std::string delimiter = "--" + boundary;
+  std::vector<std::string_view> parts;
+  std::size_t position = body.find(delimiter);
+  while (position != std::string::npos) {
+    position += delimiter.size();
+    if (body.compare(position, 2, "--") == 0) break;  // the closing delimiter
+    const std::size_t headers_end = body.find("\r\n\r\n", position);
+    if (headers_end == std::string::npos) break;
+    const std::size_t next = body.find("\r\n" + delimiter, headers_end + 4);
+    if (next == std::string::npos) return failure{"WADO-RS: a part is cut short"};
+    parts.emplace_back(body.data() + headers_end + 4, next - headers_end - 4);
+    position = next + 2;
+  }
+  return parts;
+}
+
+result<std::vector<std::filesystem::path>> retrieve_wado(const stow_url& root, const retrieve_request& request,
+                                                         const std::filesystem::path& folder) {
+  std::string target = root.root + "/studies/" + request.study_instance_uid;
+  if (!request.series_instance_uid.empty()) target += "/series/" + request.series_instance_uid;
+  if (!request.sop_instance_uid.empty()) target += "/instances/" + request.sop_instance_uid;
+  std::vector<std::filesystem::path> written;
+  if (request.rendered) {
+    if (request.series_instance_uid.empty() || request.sop_instance_uid.empty()) {
+      return failure{"--rendered fetches one instance: give --series and --instance"};
+    }
+    const http_answer answer = http_get(root, target + "/rendered", "image/png");
+    if (!answer.error.empty()) return failure{"WADO-RS broke off: " + answer.error};
+    if (answer.status != 200) return failure{"WADO-RS rendered: HTTP " + std::to_string(answer.status)};
+    const std::filesystem::path png = folder / (request.sop_instance_uid + ".png");
+    std::ofstream(png, std::ios::binary) << answer.body;
+    written.push_back(png);
+    return written;
+  }
+  const http_answer answer = http_get(root, target, "multipart/related; type=\"application/dicom\"; transfer-syntax=*");
+  if (!answer.error.empty()) return failure{"WADO-RS broke off: " + answer.error};
+  if (answer.status != 200) return failure{"WADO-RS: HTTP " + std::to_string(answer.status)};
+  auto parts = multipart_parts(answer.content_type, answer.body);
+  if (!parts) return parts.error();
+  std::size_t index = 0;
+  for (const std::string_view part : *parts) {
+    const std::filesystem::path received = folder / (".part-" + std::to_string(index++));
+    std::ofstream(received, std::ios::binary).write(part.data(), static_cast<std::streamsize>(part.size()));
+    auto named = name_by_uid(received, folder);
+    if (!named) return named.error();
+    written.push_back(std::move(named).value());
+  }
+  return written;
+}
+
+}  // namespace
+
+result<std::vector<std::filesystem::path>> retrieve(const std::string& url, const retrieve_request& request,
+                                                    const std::filesystem::path& folder, const network_options& options) {
+  std::error_code error;
+  std::filesystem::create_directories(folder, error);
+  if (error) return failure{"cannot create " + folder.string() + ": " + error.message()};
+  if (url.starts_with("http://") || url.starts_with("https://")) {
+    auto root = parse_stow_url(url);
+    if (!root) return root.error();
+    return retrieve_wado(*root, request, folder);
+  }
+  if (request.rendered) return failure{"--rendered asks a DICOMweb server (http(s)://)"};
+  if (url.starts_with("dicom://")) {
+    auto peer = parse_dicom_url(url, options);
+    if (!peer) return peer.error();
+    return retrieve_cget(*peer, request, folder);
+  }
+  return failure{url + ": fetch from dicom://AE@host:port or http(s)://host/dicom-web"};
+}
+
+}  // namespace dcmflow::store
