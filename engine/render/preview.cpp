@@ -160,6 +160,13 @@ result<void> save_picture(const raster::raster& picture, const std::filesystem::
 
 result<void> save_sheet(const std::vector<sheet_tile>& tiles, const std::filesystem::path& file, std::uint32_t tile) {
   if (tiles.empty()) return failure{"nothing to put on the sheet"};
+  // One white for every call that takes a background (vips arrays are reference counted).
+  const double white_rgb[] = {255, 255, 255};
+  VipsArrayDouble* white = vips_array_double_new(white_rgb, 3);
+  const struct release_white {
+    VipsArrayDouble* array;
+    ~release_white() { vips_area_unref(VIPS_AREA(array)); }
+  } release{white};
   std::vector<image_ref> cells;
   for (const auto& each : tiles) {
     auto fitted = fit(wrap(each.picture), tile, tile);
@@ -171,10 +178,8 @@ result<void> save_sheet(const std::vector<sheet_tile>& tiles, const std::filesys
     image_ref picture(rgb);
     // Centred on a white square, the label beneath it.
     VipsImage* square = nullptr;
-    const double white[] = {255, 255, 255};
     if (vips_gravity(picture.image, &square, VIPS_COMPASS_DIRECTION_CENTRE, static_cast<int>(tile),
-                     static_cast<int>(tile), "extend", VIPS_EXTEND_BACKGROUND, "background",
-                     vips_array_double_new(white, 3), nullptr) != 0) {
+                     static_cast<int>(tile), "extend", VIPS_EXTEND_BACKGROUND, "background", white, nullptr) != 0) {
       return vips_failure("cannot place a tile");
     }
     image_ref placed(square);
@@ -209,9 +214,8 @@ result<void> save_sheet(const std::vector<sheet_tile>& tiles, const std::filesys
   for (const auto& cell : cells) array.push_back(cell.image);
   const int across = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(cells.size()))));
   VipsImage* sheet = nullptr;
-  const double white[] = {255, 255, 255};
   if (vips_arrayjoin(array.data(), &sheet, static_cast<int>(array.size()), "across", across, "shim", 8, "background",
-                     vips_array_double_new(white, 3), nullptr) != 0) {
+                     white, nullptr) != 0) {
     return vips_failure("cannot lay out the sheet");
   }
   const image_ref laid_out(sheet);
