@@ -176,7 +176,10 @@ result<display_source> read_for_display(const std::filesystem::path& file) {
   source.rescale_intercept = first_number(get_text(dataset, {0x0028, 0x1052})).value_or(0.0);
   source.window_center = first_number(get_text(dataset, {0x0028, 0x1050}));
   source.window_width = first_number(get_text(dataset, {0x0028, 0x1051}));
-  if (source.window_width && *source.window_width < 1) source.window_width.reset(), source.window_center.reset();
+  if (source.window_width && *source.window_width < 1) {  // no usable window: as if none
+    source.window_width.reset();
+    source.window_center.reset();
+  }
   return source;
 }
 

@@ -45,7 +45,10 @@ class finish_stage {
   void operator()(const item_handle& item, finish_node::output_ports_type& ports) const {
     work_item& each = *item;
     each.record.status = each.record.error.empty() ? item_status::converted : item_status::failed;
-    if (each.record.status == item_status::failed) each.record.outputs.clear(), each.record.instances.clear();
+    if (each.record.status == item_status::failed) {
+      each.record.outputs.clear();  // a failed item's partial outputs are not its outputs
+      each.record.instances.clear();
+    }
     each.record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - each.started).count();
     std::error_code ignored;
     if (!each.scratch.empty()) std::filesystem::remove_all(each.scratch, ignored);
