@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "dicom/element.hpp"
+#include "dicom/gdcm_input.hpp"
 #include "dicom/instance_impl.hpp"
 #include "dicom/reader_checks.hpp"
 
@@ -67,7 +68,7 @@ result<void> prepare_dataset(instance::impl& state, bool implicit) {
 // still be re-encoded.
 result<instance> read_without_pixels(const std::filesystem::path& file) {
   gdcm::Reader reader;
-  reader.SetFileName(file.c_str());
+  const gdcm_input input(file, reader);
   if (!reader.Read()) return failure{"cannot read DICOM: not a DICOM file, or damaged"};
   if (reader.GetFile().GetDataSet().FindDataElement(gdcm::Tag(0x7FE0, 0x0010))) {
     return failure{"cannot decode this image: GDCM does not read its pixel description"};
@@ -116,7 +117,7 @@ result<instance> read_decoded(const std::filesystem::path& file) {
   }();
   (void)quiet;
   gdcm::ImageReader reader;
-  reader.SetFileName(file.c_str());
+  const gdcm_input input(file, reader);
   if (!reader.Read()) return read_without_pixels(file);
 
   // GDCM reads a file cut inside its Pixel Data without complaint (it keeps the declared
@@ -188,11 +189,11 @@ result<instance> read_decoded(const std::filesystem::path& file) {
 
 result<identity> read_identity(const std::filesystem::path& file) {
   gdcm::Reader reader;
-  reader.SetFileName(file.c_str());
+  const gdcm_input input(file, reader);
   if (!reader.ReadUpToTag(gdcm::Tag(0x0008, 0x0019))) return failure{"not a DICOM file GDCM can read"};
   const gdcm::File& read = reader.GetFile();
   // The syntax as the file meta names it: GDCM 3.0 does not know every syntax (HTJ2K).
-  std::string syntax = get_text(read.GetHeader(), {0x0002, 0x0010});
+  std::string syntax = input.real_syntax().empty() ? get_text(read.GetHeader(), {0x0002, 0x0010}) : input.real_syntax();
   if (syntax.empty()) {
     const char* known = read.GetHeader().GetDataSetTransferSyntax().GetString();
     syntax = known != nullptr ? known : "";

@@ -15,6 +15,7 @@
 
 #include "dicom/dicom_reader.hpp"
 #include "dicom/element.hpp"
+#include "dicom/gdcm_input.hpp"
 #include "dicom/reader_checks.hpp"
 
 namespace dcmflow::dicom {
@@ -71,7 +72,7 @@ result<display_source> read_for_display(const std::filesystem::path& file) {
   // The same checks as transcoding (truncation, supported layouts) come first.
   if (auto checked = read_identity(file); !checked) return failure{"cannot read DICOM: " + checked.error().message};
   gdcm::ImageReader reader;
-  reader.SetFileName(file.c_str());
+  const gdcm_input input(file, reader);
   if (!reader.Read()) return failure{"cannot read DICOM: no image GDCM can read (not an image, or damaged)"};
   if (auto whole = check_not_truncated(reader.GetFile(), file); !whole) return whole.error();
 

@@ -110,6 +110,17 @@ def test_a_converted_page_previews_as_its_source(tmp_path):
     assert np.array_equal(np.asarray(Image.open(tmp_path / "back.png")), grey)
 
 
+def test_htj2k_files_preview_as_their_source(tmp_path):
+    rgb = np.dstack([np.arange(48 * 40, dtype=np.uint32).reshape(40, 48) % 256 for _ in range(3)]).astype(np.uint8)
+    rgb[..., 1] = 255 - rgb[..., 1]
+    Image.fromarray(rgb, "RGB").save(tmp_path / "photo.png")
+    run_dcmflow("convert", tmp_path / "photo.png", "-o", tmp_path / "out", "--codec", "htj2k",
+                "--allow-missing-patient-id", check=0)
+    assert pydicom.dcmread(tmp_path / "out" / "photo.dcm").file_meta.TransferSyntaxUID == "1.2.840.10008.1.2.4.201"
+    run_dcmflow("preview", tmp_path / "out" / "photo.dcm", "-o", tmp_path / "back.png", check=0)
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "back.png")), rgb)
+
+
 def test_sheet_lays_out_every_frame_and_sizes_fit(tmp_path):
     samples = [path for path in SAMPLES if path.name in ("pydicom-SC_rgb_rle_2frame.dcm", "pydicom-CT_small.dcm")]
     if len(samples) < 2:

@@ -5,11 +5,11 @@ decoded by pydicom."""
 import pathlib
 import sqlite3
 import subprocess
-import threading
 import time
 
 import numpy as np
 import pydicom
+import pytest
 from PIL import Image
 
 from dcmflow_testing import dcmflow_binary, run_dcmflow
@@ -71,11 +71,13 @@ def test_a_job_stores_straight_from_memory_and_journals_each_delivery(orthanc, t
     assert sorted(rows) == sorted([(f"{orthanc.url}?associations=2", 5), ("file://out", 5)])
 
 
-def test_a_peer_that_refuses_jpeg_ls_receives_the_same_pixels_uncompressed(storescp, tmp_path):
-    dicom = make_instances(tmp_path, 3, "jpegls", size=(33, 21))
+@pytest.mark.parametrize("codec, syntax", [("jpegls", "1.2.840.10008.1.2.4.80"), ("htj2k", "1.2.840.10008.1.2.4.201")])
+def test_a_peer_that_refuses_compressed_syntaxes_receives_the_same_pixels_uncompressed(storescp, tmp_path, codec,
+                                                                                      syntax):
+    dicom = make_instances(tmp_path, 3, codec, size=(33, 21))
     completed = run_dcmflow("store", dicom, "--to", storescp.url, "--associations", "1", check=0)
     assert "skipped 1 files in folders that are not DICOM Part 10" in completed.stderr  # report.json
-    assert "sent uncompressed: the peer does not accept 1.2.840.10008.1.2.4.80" in completed.stderr
+    assert f"sent uncompressed: the peer does not accept {syntax}" in completed.stderr
     stem_of = {pydicom.dcmread(path).SOPInstanceUID: path.stem for path in dicom.glob("*.dcm")}
     received = storescp.files()
     assert len(received) == 3
