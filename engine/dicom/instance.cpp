@@ -142,10 +142,63 @@ void name_the_implementation() {
 
 // Part 10 into `stream`: Pixel Data is lent to GDCM only for the write, so the pixels stay
 // ours (and are not copied into the dataset between stages).
+void put16(std::ostream& out, std::uint16_t value) { out.write(reinterpret_cast<const char*>(&value), 2); }  // NOLINT
+void put32(std::ostream& out, std::uint32_t value) { out.write(reinterpret_cast<const char*>(&value), 4); }  // NOLINT
+
+void put_bytes(std::ostream& out, std::span<const std::byte> bytes) {
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));  // NOLINT
+  if (bytes.size() % 2 != 0) out.put('\0');  // values are even (PS3.5 7.1.1)
+}
+
+void put_item(std::ostream& out, std::span<const std::byte> bytes) {
+  put16(out, 0xFFFE);
+  put16(out, 0xE000);
+  put32(out, static_cast<std::uint32_t>((bytes.size() + 1) / 2 * 2));
+  put_bytes(out, bytes);
+}
+
+// Pixel Data, explicit VR little endian, straight from our buffers: handing them to GDCM
+// would copy every frame once more (tens of megabytes per document).
+void put_pixel_data(const instance::impl& state, std::ostream& out) {
+  put16(out, 0x7FE0);
+  put16(out, 0x0010);
+  if (state.encoding != codecs::pixel_encoding::encapsulated) {
+    out.write(state.frame.bits_allocated > 8 ? "OW" : "OB", 2);
+    put16(out, 0);
+    put32(out, static_cast<std::uint32_t>((state.native_pixels.size() + 1) / 2 * 2));
+    put_bytes(out, state.native_pixels);
+    return;
+  }
+  out.write("OB", 2);
+  put16(out, 0);
+  put32(out, 0xFFFFFFFF);
+  // Basic Offset Table: each frame's first byte, from the first fragment's item tag (A.4).
+  std::vector<std::uint32_t> offsets;
+  std::uint32_t offset = 0;
+  for (const auto& fragment : state.fragments) {
+    offsets.push_back(offset);
+    offset += 8 + static_cast<std::uint32_t>((fragment.size() + 1) / 2 * 2);
+  }
+  if (state.fragments.size() > 1) {
+    put_item(out, std::as_bytes(std::span(offsets)));
+  } else {
+    put_item(out, {});
+  }
+  for (const auto& fragment : state.fragments) put_item(out, fragment);
+  put16(out, 0xFFFE);
+  put16(out, 0xE0DD);
+  put32(out, 0);
+}
+
+// Part 10 into `stream`. Pixel Data is written by us after GDCM has written the rest, when
+// it is the dataset's last element and the dataset is not deflated; otherwise lent to GDCM
+// for the write. Either way the pixels stay ours between stages.
 bool write_part10(instance::impl& state, std::ostream& stream) {
   name_the_implementation();
   gdcm::DataSet& dataset = state.file->GetDataSet();
-  if (state.has_pixels) {
+  const bool last = dataset.GetDES().empty() || dataset.GetDES().rbegin()->GetTag() < pixel_data_tag;
+  const bool ours = state.has_pixels && last && state.encoding != codecs::pixel_encoding::deflated;
+  if (state.has_pixels && !ours) {
     dataset.Replace(state.encoding == codecs::pixel_encoding::encapsulated ? encapsulated_pixel_data(state)
                                                                             : native_pixel_data(state));
   }
@@ -154,8 +207,10 @@ bool write_part10(instance::impl& state, std::ostream& stream) {
   writer.SetStream(stream);
   writer.SetFile(*state.file);
   writer.SetCheckFileMetaInformation(!meta_ready);  // else GDCM fills group 0002 itself
-  const bool written = writer.Write() && stream.flush();
-  if (state.has_pixels) dataset.Remove(pixel_data_tag);
+  bool written = writer.Write();
+  if (written && ours) put_pixel_data(state, stream);
+  written = written && stream.flush();
+  if (state.has_pixels && !ours) dataset.Remove(pixel_data_tag);
   return written;
 }
 

@@ -222,8 +222,11 @@ bool pages_share_size(std::span<const image_ref> pages) {
 
 // Decodes consecutive pages of one size as the frames of one raster. `first_page` numbers
 // the pages in messages; 0 for an image that has no pages.
+// `rendered`: pages poppler rendered onto its opaque white background, whose alpha band is
+// 255 everywhere: dropped, not flattened, so the page decodes straight into the raster.
 result<raster> decode_frames(std::span<image_ref> pages, std::span<const page_shape> shapes,
-                             common_model model, const load_options& options, std::size_t first_page) {
+                             common_model model, const load_options& options, std::size_t first_page,
+                             bool rendered) {
   raster out;
   out.frame.width = static_cast<std::uint32_t>(vips_image_get_width(pages[0].get()));
   out.frame.height = static_cast<std::uint32_t>(vips_image_get_height(pages[0].get()));
@@ -245,7 +248,15 @@ result<raster> decode_frames(std::span<image_ref> pages, std::span<const page_sh
         first_page == 0 ? std::string() : "page " + std::to_string(first_page + index) + ": ";
     auto common = to_common_model(std::move(pages[index]), shapes[index], model.rgb, model.sixteen_bit);
     if (!common) return reason(where + common.error().message);
-    const bool alpha = vips_image_hasalpha(common->get()) != 0;
+    bool alpha = vips_image_hasalpha(common->get()) != 0;
+    if (alpha && rendered) {
+      auto opaque = apply([&](VipsImage** without) {
+        return vips_extract_band(common->get(), without, 0, "n", vips_image_get_bands(common->get()) - 1, nullptr);
+      });
+      if (!opaque) return reason(where + opaque.error().message);
+      common = std::move(opaque);
+      alpha = false;
+    }
     auto frame = std::span(out.pixels).subspan(index * out.frame.bytes(), out.frame.bytes());
     if (auto decoded = decode_into(common->get(), frame, alpha, out.frame); !decoded) {
       return reason(where + decoded.error().message);
@@ -285,7 +296,7 @@ result<std::vector<raster>> decode_all_pages(const std::filesystem::path& file, 
 
   std::vector<raster> rasters;
   if (pages_share_size(pages)) {
-    auto all = decode_frames(pages, shapes, model, options, paged ? 1 : 0);
+    auto all = decode_frames(pages, shapes, model, options, paged ? 1 : 0, document);
     if (!all) return all.error();
     rasters.push_back(std::move(all).value());
   } else {
@@ -293,7 +304,7 @@ result<std::vector<raster>> decode_all_pages(const std::filesystem::path& file, 
     // rather than crop or pad it.
     for (std::size_t index = 0; index < pages.size(); ++index) {
       auto one = decode_frames(std::span(pages).subspan(index, 1), std::span(shapes).subspan(index, 1),
-                               model, options, index + 1);
+                               model, options, index + 1, document);
       if (!one) return one.error();
       rasters.push_back(std::move(one).value());
     }
