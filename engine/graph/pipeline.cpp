@@ -26,7 +26,7 @@ namespace flow = tbb::flow;
 using admission_input = flow::indexer_node<item_handle, std::uint64_t>;
 using admission_node = flow::multifunction_node<admission_input::output_type, std::tuple<item_handle>>;
 using finish_node = flow::multifunction_node<item_handle, std::tuple<flow::continue_msg, std::uint64_t>>;
-using store_node = flow::async_node<item_handle, item_handle>;
+using store_node = flow::async_node<item_handle, item_handle>;  // blocking work on threads of its own
 
 // Which items get a report thumbnail: `wanted` of them, spread evenly over the list.
 bool wants_thumbnail(std::size_t index, std::size_t total, std::size_t wanted) {
@@ -127,6 +127,21 @@ result<void> run_pipeline(std::span<const planned_item> items, const pipeline_op
                                                   : budget.release(flow::cast_to<std::uint64_t>(message));
     for (const auto& item : admitted) std::get<0>(ports).try_put(item);
   });
+  // LibreOffice converts on threads of its own (one per worker), so the TBB threads render
+  // pages meanwhile instead of waiting for it.
+  blocking_pool office_threads(options.office ? options.office->workers() : 1);
+  const office_stage office(options);
+  store_node to_pdf(g, flow::unlimited, [&](const item_handle& item, store_node::gateway_type& gateway) {
+    if (!office.wanted(*item)) {
+      gateway.try_put(item);
+      return;
+    }
+    gateway.reserve_wait();
+    office_threads.submit([item, &gateway, &office] {
+      gateway.try_put(office(item));
+      gateway.release_wait();
+    });
+  });
   flow::function_node<item_handle, item_handle> produce(g, flow::unlimited, produce_stage(options));
   flow::function_node<item_handle, item_handle> tag(g, flow::unlimited, tag_stage(options));
   flow::function_node<item_handle, item_handle> compress(g, flow::unlimited, compress_stage(options));
@@ -147,7 +162,8 @@ result<void> run_pipeline(std::span<const planned_item> items, const pipeline_op
   flow::make_edge(in_flight, identify);
   flow::make_edge(identify, flow::input_port<0>(to_admission));
   flow::make_edge(to_admission, admit);
-  flow::make_edge(flow::output_port<0>(admit), produce);
+  flow::make_edge(flow::output_port<0>(admit), to_pdf);
+  flow::make_edge(to_pdf, produce);
   flow::make_edge(produce, tag);
   flow::make_edge(tag, compress);
   flow::make_edge(compress, store);

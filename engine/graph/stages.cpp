@@ -169,19 +169,28 @@ void produce_stage::produce(work_item& item) const {
     item.instances.push_back(std::move(object).value());
     return;
   }
-  std::filesystem::path source = item.local_file;
-  if (office::is_office_document(source)) {
-    if (!options_.office) return item.fail(failure{"Office documents need LibreOffice, which this run does not use"});
-    item.converted_pdf = options_.office->scratch_folder() /
-                         (std::to_string(item.index) + "-" + item.plan->output_name.stem().string() + ".pdf");
-    if (auto pdf = options_.office->to_pdf(source, item.converted_pdf); !pdf) {
-      return item.fail(failure{"cannot convert document: " + pdf.error().message});
-    }
-    source = item.converted_pdf;
-  }
+  // An Office document arrives here as the PDF the office stage made of it.
+  const std::filesystem::path source = item.converted_pdf.empty() ? item.local_file : item.converted_pdf;
   auto images = raster::load_image(source, options_.rasterise);
   if (!images) return item.fail(images.error());
   item.pages = options_.per_page ? raster::split_pages(std::move(images).value()) : std::move(images).value();
+}
+
+bool office_stage::wanted(const work_item& item) const {
+  return item.active() && options_.mode != input_mode::send && !item.dicom_input &&
+         office::is_office_document(item.local_file);
+}
+
+item_handle office_stage::operator()(item_handle item) const {
+  return guarded(std::move(item), [this](work_item& each) {
+    if (!wanted(each)) return;
+    if (!options_.office) return each.fail(failure{"Office documents need LibreOffice, which this run does not use"});
+    each.converted_pdf = options_.office->scratch_folder() /
+                         (std::to_string(each.index) + "-" + each.plan->output_name.stem().string() + ".pdf");
+    if (auto pdf = options_.office->to_pdf(each.local_file, each.converted_pdf); !pdf) {
+      return each.fail(failure{"cannot convert document: " + pdf.error().message});
+    }
+  });
 }
 
 item_handle tag_stage::operator()(item_handle item) const {

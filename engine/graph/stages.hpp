@@ -30,8 +30,21 @@ class identify_stage {
   std::atomic<std::uint64_t>& extracted_;
 };
 
-// Decodes: images and PDF pages to rasters (Office documents through LibreOffice first),
-// DICOM files to an instance with native pixels.
+// Office documents to PDF through the warm LibreOffice workers. Blocking (a worker converts
+// while we wait), so the graph runs it on threads of its own, one per LibreOffice worker:
+// the TBB threads meanwhile render pages of documents already converted.
+class office_stage {
+ public:
+  explicit office_stage(const pipeline_options& options) : options_(options) {}
+  [[nodiscard]] bool wanted(const work_item& item) const;  // else the item passes straight on
+  item_handle operator()(item_handle item) const;
+
+ private:
+  const pipeline_options& options_;
+};
+
+// Decodes: images and PDF pages (an Office document's PDF) to rasters, DICOM files to an
+// instance with native pixels.
 class produce_stage {
  public:
   explicit produce_stage(const pipeline_options& options) : options_(options) {}

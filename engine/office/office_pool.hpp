@@ -36,6 +36,8 @@ class office_pool {
   // Converts `document` to a PDF at `pdf`. Blocks until a worker is free; thread-safe.
   [[nodiscard]] result<void> to_pdf(const std::filesystem::path& document, const std::filesystem::path& pdf);
 
+  [[nodiscard]] std::size_t workers() const { return workers_.size(); }
+
   // A folder for the PDFs of this run, removed with the pool.
   [[nodiscard]] const std::filesystem::path& scratch_folder() const { return scratch_; }
 
