@@ -11,7 +11,10 @@
 #include <gdcmReader.h>
 #include <gdcmTrace.h>
 
+#include <array>
+#include <fstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dicom/element.hpp"
@@ -185,6 +188,12 @@ result<instance> read_decoded(const std::filesystem::path& file) {
     set_us(dataset, {0x0028, 0x0006}, static_cast<std::uint16_t>(decoded->GetPlanarConfiguration()));
   }
   return instance(std::move(state));
+}
+
+bool is_part10_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::array<char, 132> head{};
+  return in.read(head.data(), head.size()) && std::string_view(head.data() + 128, 4) == "DICM";
 }
 
 result<identity> read_identity(const std::filesystem::path& file) {

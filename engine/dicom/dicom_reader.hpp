@@ -11,6 +11,9 @@
 
 namespace dcmflow::dicom {
 
+// A Part 10 file? ("DICM" after the 128-byte preamble; reads 132 bytes.)
+[[nodiscard]] bool is_part10_file(const std::filesystem::path& file);
+
 [[nodiscard]] result<instance> read_decoded(const std::filesystem::path& file);
 
 // Who a file is, from its header (nothing after it is read): what a sender needs to pick a

@@ -69,8 +69,6 @@ result<display_source> subsampled_to_rgb(const gdcm::Image& image) {
 result<display_source> read_for_display(const std::filesystem::path& file) {
   gdcm::Trace::WarningOff();
   gdcm::Trace::ErrorOff();
-  // The same checks as transcoding (truncation, supported layouts) come first.
-  if (auto checked = read_identity(file); !checked) return failure{"cannot read DICOM: " + checked.error().message};
   gdcm::ImageReader reader;
   const gdcm_input input(file, reader);
   if (!reader.Read()) return failure{"cannot read DICOM: no image GDCM can read (not an image, or damaged)"};

@@ -226,12 +226,10 @@ const char* photometric_name(codecs::photometric value) {
 
 }  // namespace
 
-result<std::vector<std::byte>> instance::to_part10() {
+result<std::string> instance::to_part10() {
   std::ostringstream stream(std::ios::binary);
   if (!write_part10(*impl_, stream)) return failure{"cannot encode the object as a Part 10 file"};
-  const std::string bytes = std::move(stream).str();
-  const auto* data = reinterpret_cast<const std::byte*>(bytes.data());  // NOLINT: bytes of a string
-  return std::vector<std::byte>(data, data + bytes.size());
+  return std::move(stream).str();
 }
 
 result<void> instance::decompress() {

@@ -60,8 +60,9 @@ class instance {
   // compressed syntax); the lossy history stays as it is.
   [[nodiscard]] result<void> decompress();
 
-  // The Part 10 file, in memory (what network destinations send).
-  [[nodiscard]] result<std::vector<std::byte>> to_part10();
+  // The Part 10 file, in memory (what destinations write and send): the bytes the stream
+  // made, moved out, not copied.
+  [[nodiscard]] result<std::string> to_part10();
 
   // Part 10 file; written beside the target and renamed, so a crash never leaves half a file.
   [[nodiscard]] result<void> write_file(const std::filesystem::path& path);

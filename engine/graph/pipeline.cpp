@@ -26,7 +26,7 @@ namespace flow = tbb::flow;
 using admission_input = flow::indexer_node<item_handle, std::uint64_t>;
 using admission_node = flow::multifunction_node<admission_input::output_type, std::tuple<item_handle>>;
 using finish_node = flow::multifunction_node<item_handle, std::tuple<flow::continue_msg, std::uint64_t>>;
-using store_node = flow::async_node<item_handle, item_handle>;  // blocking work on threads of its own
+using async_stage = flow::async_node<item_handle, item_handle>;  // blocking work on threads of its own
 
 // Which items get a report thumbnail: `wanted` of them, spread evenly over the list.
 bool wants_thumbnail(std::size_t index, std::size_t total, std::size_t wanted) {
@@ -131,7 +131,7 @@ result<void> run_pipeline(std::span<const planned_item> items, const pipeline_op
   // pages meanwhile instead of waiting for it.
   blocking_pool office_threads(options.office ? options.office->workers() : 1);
   const office_stage office(options);
-  store_node to_pdf(g, flow::unlimited, [&](const item_handle& item, store_node::gateway_type& gateway) {
+  async_stage to_pdf(g, flow::unlimited, [&](const item_handle& item, async_stage::gateway_type& gateway) {
     if (!office.wanted(*item)) {
       gateway.try_put(item);
       return;
@@ -147,9 +147,11 @@ result<void> run_pipeline(std::span<const planned_item> items, const pipeline_op
   flow::function_node<item_handle, item_handle> compress(g, flow::unlimited, compress_stage(options));
   // Sending blocks (a PACS answers when it answers): it runs on threads of its own, as many
   // as the destinations have associations, and the item comes back through the gateway.
-  blocking_pool senders(options.store_threads > 0 ? options.store_threads : sender_threads);
+  // Senders (blocking I/O, off TBB's workers): as many as worker threads, or as a
+  // destination's associations when that is more.
+  blocking_pool senders(sender_threads);
   const store_stage send(options);
-  store_node store(g, flow::unlimited, [&](const item_handle& item, store_node::gateway_type& gateway) {
+  async_stage store(g, flow::unlimited, [&](const item_handle& item, async_stage::gateway_type& gateway) {
     gateway.reserve_wait();
     senders.submit([item, &gateway, &send] {
       gateway.try_put(send(item));

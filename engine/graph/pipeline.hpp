@@ -65,9 +65,6 @@ struct pipeline_options {
   // runs, alone.
   std::uint64_t max_bytes_in_flight = 1ULL << 30;
   std::size_t thumbnails = 0;  // items, spread over the run, whose first page gets a thumbnail
-  // Threads that send to destinations (blocking I/O, off TBB's workers). 0: as many as
-  // worker threads, or as a destination's associations when that is more.
-  std::size_t store_threads = 0;
 };
 
 // One input as the run plans it: what to read and the name its outputs take.

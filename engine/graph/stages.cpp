@@ -36,13 +36,6 @@ item_handle guarded(item_handle item, Work&& work) {
   return item;
 }
 
-// Part 10 files start with 128 bytes of preamble and "DICM".
-bool is_dicom_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::array<char, 132> head{};
-  return in.read(head.data(), head.size()) && std::string_view(head.data() + 128, 4) == "DICM";
-}
-
 std::string value_of(const std::vector<dicom::attribute_assignment>& attributes, std::string_view keyword) {
   std::string value;
   for (const auto& assignment : attributes) {
@@ -121,7 +114,7 @@ void identify_stage::identify(work_item& item) const {
     return;
   }
   item.dicom_input = options_.mode == input_mode::transcode ||
-                     (options_.mode == input_mode::automatic && is_dicom_file(item.local_file));
+                     (options_.mode == input_mode::automatic && dicom::is_part10_file(item.local_file));
   if (!item.dicom_input) {
     if (options_.item_attributes) {
       auto own = options_.item_attributes(input);
@@ -142,13 +135,11 @@ result<store::outgoing_instance> outgoing_file(const std::filesystem::path& file
   auto identity = dicom::read_identity(file);
   if (!identity) return identity.error();
   std::ifstream in(file, std::ios::binary);
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (!in.eof() && !in) return failure{"cannot read the file"};
-  const auto* data = reinterpret_cast<const std::byte*>(bytes.data());  // NOLINT: bytes of a file
   store::outgoing_instance object{identity->sop_class_uid, identity->sop_instance_uid,
-                                  identity->transfer_syntax_uid, name,
-                                  std::vector<std::byte>(data, data + bytes.size()), {}};
-  object.uncompressed = [file]() -> result<std::vector<std::byte>> {
+                                  identity->transfer_syntax_uid, name, std::move(bytes), {}};
+  object.uncompressed = [file]() -> result<std::string> {
     auto decoded = dicom::read_decoded(file);
     if (!decoded) return decoded.error();
     return decoded->to_part10();
@@ -316,7 +307,7 @@ void store_stage::store(work_item& item) const {
     if (!part10) return item.fail(part10.error());
     store::outgoing_instance outgoing{record.sop_class_uid, record.sop_instance_uid, record.transfer_syntax_uid,
                                       record.output, std::move(part10).value(), {}};
-    outgoing.uncompressed = [&object]() -> result<std::vector<std::byte>> {
+    outgoing.uncompressed = [&object]() -> result<std::string> {
       if (auto plain = object.decompress(); !plain) return plain.error();
       return object.to_part10();
     };

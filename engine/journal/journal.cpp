@@ -1,5 +1,7 @@
 #include "journal/journal.hpp"
 
+#include "core/clock.hpp"
+
 #include <sqlite3.h>
 
 #include <chrono>
@@ -40,15 +42,6 @@ CREATE TABLE IF NOT EXISTS deliveries(
   detail TEXT,
   PRIMARY KEY(sop_instance_uid, destination));
 )sql";
-
-std::string now_utc() {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
 
 // A prepared statement, finalized on every path.
 class statement {
@@ -224,7 +217,7 @@ result<journal> journal::open(const std::filesystem::path& file) {
 result<std::int64_t> journal::begin_run(const std::string& description) {
   statement insert(database_, "INSERT INTO runs(description, started) VALUES(?, ?)");
   if (!insert.ok()) return failure{"journal: " + insert.error()};
-  if (insert.bind(1, description).bind(2, now_utc()).step() != SQLITE_DONE) {
+  if (insert.bind(1, description).bind(2, iso8601_utc(std::chrono::system_clock::now())).step() != SQLITE_DONE) {
     return database_failure(database_, "cannot start a run");
   }
   return static_cast<std::int64_t>(sqlite3_last_insert_rowid(database_));
@@ -233,7 +226,7 @@ result<std::int64_t> journal::begin_run(const std::string& description) {
 result<void> journal::end_run(std::int64_t run) {
   statement update(database_, "UPDATE runs SET finished = ? WHERE id = ?");
   if (!update.ok()) return failure{"journal: " + update.error()};
-  if (update.bind(1, now_utc()).bind(2, run).step() != SQLITE_DONE) {
+  if (update.bind(1, iso8601_utc(std::chrono::system_clock::now())).bind(2, run).step() != SQLITE_DONE) {
     return database_failure(database_, "cannot end the run");
   }
   return {};
@@ -282,7 +275,7 @@ result<void> journal::record(const item_record& item, std::span<const std::strin
       .bind(5, item.error)
       .bind(6, join_notes(item.notes))
       .bind(7, item.seconds)
-      .bind(8, now_utc())
+      .bind(8, iso8601_utc(std::chrono::system_clock::now()))
       .bind(9, run)
       .bind_blob(10, item.thumbnail_png);
   if (upsert.step() != SQLITE_DONE) return database_failure(database_, "cannot record an item");

@@ -1,5 +1,7 @@
 #include "render/preview.hpp"
 
+#include "render/thumbnail.hpp"
+
 #include <vips/vips.h>
 
 #include <algorithm>
@@ -220,6 +222,29 @@ result<void> save_sheet(const std::vector<sheet_tile>& tiles, const std::filesys
   }
   const image_ref laid_out(sheet);
   return write(laid_out.image, file);
+}
+
+result<std::vector<std::byte>> thumbnail_png(const raster::raster& image, std::uint32_t index, int max_side) {
+  if (index >= image.frame_count) return failure{"thumbnail: no frame " + std::to_string(index + 1)};
+  // As `dcmflow preview` shows a frame; no VOI is known yet: the frame's own range.
+  dicom::display_source page;
+  page.frame = image.frame;
+  page.frame_count = 1;
+  const auto pixels = image.frame_pixels(index);
+  page.pixels.assign(pixels.begin(), pixels.end());
+  auto shown = render_frame(page, 0, std::nullopt);
+  if (!shown) return shown.error();
+  auto fitted = fit(wrap(*shown), static_cast<std::uint32_t>(max_side), static_cast<std::uint32_t>(max_side));
+  if (!fitted) return fitted.error();
+  void* buffer = nullptr;
+  std::size_t size = 0;
+  if (vips_pngsave_buffer(fitted->image, &buffer, &size, "compression", 6, nullptr) != 0) {
+    return vips_failure("thumbnail: cannot encode");
+  }
+  const auto* bytes = static_cast<const std::byte*>(buffer);
+  std::vector<std::byte> png(bytes, bytes + size);
+  g_free(buffer);
+  return png;
 }
 
 }  // namespace dcmflow::render

@@ -1,6 +1,6 @@
 #pragma once
 // Small previews of decoded pages, as PNG: the contact sheet of the job report.
-// (The preview command of the query/fetch issue renders through here too.)
+// Implemented in preview.cpp: the same renderer as `dcmflow preview`.
 
 #include <cstddef>
 #include <cstdint>

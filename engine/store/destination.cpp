@@ -21,8 +21,7 @@ result<delivery> folder_destination::store(const outgoing_instance& object) {
   partial += ".part";
   {
     std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(object.part10.data()),  // NOLINT: bytes to a stream
-              static_cast<std::streamsize>(object.part10.size()));
+    out.write(object.part10.data(), static_cast<std::streamsize>(object.part10.size()));
     if (!out.flush()) {
       std::filesystem::remove(partial, error);
       return failure{"cannot write " + target.string()};

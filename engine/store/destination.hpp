@@ -20,10 +20,10 @@ struct outgoing_instance {
   std::string sop_instance_uid;
   std::string transfer_syntax_uid;
   std::filesystem::path name;     // its path under a folder destination
-  std::vector<std::byte> part10;  // the file as written
+  std::string part10;  // the file's bytes
   // The same object in Explicit VR Little Endian, made only when a peer refuses its
   // syntax. Null when there is no way (the caller then fails the item).
-  std::function<result<std::vector<std::byte>>()> uncompressed;
+  std::function<result<std::string>()> uncompressed;
 };
 
 // What happened on the way that a user should know (a warning status, a transcoding).

@@ -1,5 +1,7 @@
 #include "store/dimse_destination.hpp"
 
+#include "store/dcmtk_scu.hpp"
+
 #include <dcmtk/config/osconfig.h>  // first, as DCMTK asks
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
@@ -78,7 +80,7 @@ class store_scu : public DcmSCU {
 };
 
 // The dataset of a Part 10 file held in memory.
-result<std::unique_ptr<DcmFileFormat>> parse_part10(const std::vector<std::byte>& bytes) {
+result<std::unique_ptr<DcmFileFormat>> parse_part10(const std::string& bytes) {
   auto file = std::make_unique<DcmFileFormat>();
   DcmInputBufferStream stream;
   stream.setBuffer(bytes.data(), static_cast<offile_off_t>(bytes.size()));
@@ -268,24 +270,14 @@ result<void> dimse_destination::connect(association& slot,
   if (slot.scu->isConnected()) slot.scu->releaseAssociation();
   slot.scu = std::make_unique<store_scu>();
   DcmSCU& scu = *slot.scu;
-  scu.setAETitle(where_.options.calling_ae.c_str());
-  scu.setPeerAETitle(where_.called_ae.c_str());
-  scu.setPeerHostName(where_.host.c_str());
-  scu.setPeerPort(where_.port);
-  scu.setConnectionTimeout(where_.options.connect_timeout_s);
-  scu.setACSETimeout(static_cast<Uint32>(where_.options.connect_timeout_s));
-  scu.setDIMSEBlockingMode(DIMSE_NONBLOCKING);
-  scu.setDIMSETimeout(static_cast<Uint32>(where_.options.dimse_timeout_s));
-  scu.setMaxReceivePDULength(ASC_MAXIMUMPDUSIZE);
+  configure_scu(scu, where_);
   if (!tls_error_.empty()) return failure{tls_error_};
   std::map<std::string, OFList<OFString>> compressed;
   for (const auto& [sop_class, syntax] : wanted) {
     if (!syntax.empty() && !uncompressed(syntax)) compressed[sop_class].push_back(syntax.c_str());
     compressed.try_emplace(sop_class);
   }
-  OFList<OFString> plain;
-  plain.push_back(UID_LittleEndianExplicitTransferSyntax);
-  plain.push_back(UID_LittleEndianImplicitTransferSyntax);
+  const OFList<OFString> plain = uncompressed_syntaxes();
   for (const auto& [sop_class, syntaxes] : compressed) {
     // One context per compressed syntax: a peer accepts or rejects each on its own.
     for (const auto& syntax : syntaxes) {
@@ -296,14 +288,9 @@ result<void> dimse_destination::connect(association& slot,
     scu.addPresentationContext(sop_class.c_str(), plain);
   }
   if (wanted.empty()) scu.addPresentationContext(UID_VerificationSOPClass, plain);
-  OFCondition status = scu.initNetwork();
   // TLS goes on the network initNetwork() made, before negotiating.
-  if (status.good() && tls_) status = slot.scu->secure(&tls_->layer);
-  if (status.good()) status = scu.negotiateAssociation();
-  if (status.bad()) {
-    return failure{"cannot open an association with " + where_.called_ae + "@" + where_.host + ":" +
-                   std::to_string(where_.port) + ": " + status.text()};
-  }
+  auto opened = open_association(scu, where_, [&] { return tls_ ? slot.scu->secure(&tls_->layer) : EC_Normal; });
+  if (!opened) return opened.error();
   slot.proposed = wanted;
   slot.sent = 0;
   return {};
@@ -333,8 +320,8 @@ dimse_destination::attempt_result dimse_destination::try_store(association& slot
   }
   T_ASC_PresentationContextID id = slot.scu->findPresentationContextID(object.sop_class_uid.c_str(),
                                                                       object.transfer_syntax_uid.c_str());
-  std::vector<std::byte> converted;
-  const std::vector<std::byte>* bytes = &object.part10;
+  std::string converted;
+  const std::string* bytes = &object.part10;
   if (id == 0) {
     const T_ASC_PresentationContextID plain_id =
         std::max(slot.scu->findPresentationContextID(object.sop_class_uid.c_str(), UID_LittleEndianExplicitTransferSyntax),

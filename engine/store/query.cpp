@@ -6,12 +6,14 @@
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmnet/scu.h>
 
-#include <curl/curl.h>
-
 #include <nlohmann/json.hpp>
 
+#include <cctype>
+#include <cstdio>
 #include <sstream>
 
+#include "store/dcmtk_scu.hpp"
+#include "store/http_exchange.hpp"
 #include "store/dimse_destination.hpp"
 #include "store/stow_destination.hpp"
 
@@ -30,7 +32,6 @@ bool is_ascii(const std::string& text) {
 }
 
 result<nlohmann::json> find_dimse(const dicom_url& peer, const query_request& request) {
-  quiet_dcmtk();
   DcmDataset keys;
   keys.putAndInsertOFStringArray(DCM_QueryRetrieveLevel, level_name(request.level));
   bool unicode = false;
@@ -48,24 +49,9 @@ result<nlohmann::json> find_dimse(const dicom_url& peer, const query_request& re
   if (unicode) keys.putAndInsertOFStringArray(DCM_SpecificCharacterSet, "ISO_IR 192");
 
   DcmSCU scu;
-  scu.setAETitle(peer.options.calling_ae.c_str());
-  scu.setPeerAETitle(peer.called_ae.c_str());
-  scu.setPeerHostName(peer.host.c_str());
-  scu.setPeerPort(peer.port);
-  scu.setConnectionTimeout(peer.options.connect_timeout_s);
-  scu.setACSETimeout(static_cast<Uint32>(peer.options.connect_timeout_s));
-  scu.setDIMSEBlockingMode(DIMSE_NONBLOCKING);
-  scu.setDIMSETimeout(static_cast<Uint32>(peer.options.dimse_timeout_s));
-  OFList<OFString> plain;
-  plain.push_back(UID_LittleEndianExplicitTransferSyntax);
-  plain.push_back(UID_LittleEndianImplicitTransferSyntax);
-  scu.addPresentationContext(UID_FINDStudyRootQueryRetrieveInformationModel, plain);
-  OFCondition status = scu.initNetwork();
-  if (status.good()) status = scu.negotiateAssociation();
-  if (status.bad()) {
-    return failure{"cannot open an association with " + peer.called_ae + "@" + peer.host + ":" +
-                   std::to_string(peer.port) + ": " + status.text()};
-  }
+  configure_scu(scu, peer);
+  scu.addPresentationContext(UID_FINDStudyRootQueryRetrieveInformationModel, uncompressed_syntaxes());
+  if (auto opened = open_association(scu, peer); !opened) return opened.error();
   const T_ASC_PresentationContextID context =
       scu.findAnyPresentationContextID(UID_FINDStudyRootQueryRetrieveInformationModel, "");
   if (context == 0) {
@@ -73,7 +59,7 @@ result<nlohmann::json> find_dimse(const dicom_url& peer, const query_request& re
     return failure{"the peer does not accept C-FIND (Study Root)"};
   }
   OFList<QRResponse*> responses;
-  status = scu.sendFINDRequest(context, &keys, &responses);
+  const OFCondition status = scu.sendFINDRequest(context, &keys, &responses);
   scu.releaseAssociation();
   nlohmann::json matches = nlohmann::json::array();
   std::uint16_t final_status = 0;
@@ -103,26 +89,20 @@ result<nlohmann::json> find_dimse(const dicom_url& peer, const query_request& re
   return matches;
 }
 
-std::size_t append_body(char* data, std::size_t size, std::size_t count, void* into) {
-  static_cast<std::string*>(into)->append(data, size * count);
-  return size * count;
-}
-
 result<nlohmann::json> find_qido(const stow_url& root, const query_request& request) {
-  CURL* curl = curl_easy_init();
-  if (curl == nullptr) return failure{"cannot start libcurl"};
   // Percent-encoded as RFC 3986 asks, except '*': some servers (Orthanc) match a wildcard
   // only when it arrives as itself.
-  const auto escape = [curl](const std::string& text) {
+  const auto escape = [](const std::string& text) {
     std::string out;
-    std::size_t start = 0;
-    while (start <= text.size()) {
-      const std::size_t star = std::min(text.find('*', start), text.size());
-      char* escaped = curl_easy_escape(curl, text.c_str() + start, static_cast<int>(star - start));
-      out += escaped != nullptr ? escaped : "";
-      curl_free(escaped);
-      if (star < text.size()) out += '*';
-      start = star + 1;
+    for (const char c : text) {
+      const auto byte = static_cast<unsigned char>(c);
+      if (std::isalnum(byte) != 0 || c == '-' || c == '.' || c == '_' || c == '~' || c == '*') {
+        out += c;
+      } else {
+        char hex[4];
+        std::snprintf(hex, sizeof hex, "%%%02X", byte);
+        out += hex;
+      }
     }
     return out;
   };
@@ -139,29 +119,11 @@ result<nlohmann::json> find_qido(const stow_url& root, const query_request& requ
     separator = '&';
   }
   if (request.limit > 0) target += separator + std::string("limit=") + std::to_string(request.limit);
-  std::string body;
-  char error[CURL_ERROR_SIZE] = {};
-  curl_slist* headers = curl_slist_append(nullptr, "Accept: application/dicom+json");
-  if (!root.bearer_token.empty()) {
-    headers = curl_slist_append(headers, ("Authorization: Bearer " + root.bearer_token).c_str());
-  }
-  curl_easy_setopt(curl, CURLOPT_URL, target.c_str());
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(root.timeout_s));
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-  if (!root.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, root.ca_file.c_str());
-  const CURLcode done = curl_easy_perform(curl);
-  long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(curl);
-  if (done != CURLE_OK) return failure{"QIDO-RS broke off: " + std::string(error[0] != '\0' ? error : curl_easy_strerror(done))};
-  if (status == 204) return nlohmann::json::array();
-  if (status != 200) return failure{"QIDO-RS: HTTP " + std::to_string(status)};
-  nlohmann::json matches = nlohmann::json::parse(body, nullptr, false);
+  const http_response got = http_exchange(root, target, "application/dicom+json", nullptr, {});
+  if (got.transport != CURLE_OK) return failure{"QIDO-RS broke off: " + got.transport_error};
+  if (got.status == 204) return nlohmann::json::array();
+  if (got.status != 200) return failure{"QIDO-RS: HTTP " + std::to_string(got.status)};
+  nlohmann::json matches = nlohmann::json::parse(got.body, nullptr, false);
   if (!matches.is_array()) return failure{"QIDO-RS: the answer is not a DICOM JSON array"};
   return matches;
 }

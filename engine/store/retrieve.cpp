@@ -5,12 +5,12 @@
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmnet/scu.h>
 
-#include <curl/curl.h>
-
 #include <fstream>
 #include <set>
 
 #include "dicom/dicom_reader.hpp"
+#include "store/dcmtk_scu.hpp"
+#include "store/http_exchange.hpp"
 #include "store/dimse_destination.hpp"
 #include "store/stow_destination.hpp"
 
@@ -30,25 +30,14 @@ result<std::filesystem::path> name_by_uid(const std::filesystem::path& received,
 
 result<std::vector<std::filesystem::path>> retrieve_cget(const dicom_url& peer, const retrieve_request& request,
                                                          const std::filesystem::path& folder) {
-  quiet_dcmtk();
   const std::filesystem::path incoming = folder / ".incoming";
   std::error_code error;
   std::filesystem::create_directories(incoming, error);
   DcmSCU scu;
-  scu.setAETitle(peer.options.calling_ae.c_str());
-  scu.setPeerAETitle(peer.called_ae.c_str());
-  scu.setPeerHostName(peer.host.c_str());
-  scu.setPeerPort(peer.port);
-  scu.setConnectionTimeout(peer.options.connect_timeout_s);
-  scu.setACSETimeout(static_cast<Uint32>(peer.options.connect_timeout_s));
-  scu.setDIMSEBlockingMode(DIMSE_NONBLOCKING);
-  scu.setDIMSETimeout(static_cast<Uint32>(peer.options.dimse_timeout_s));
+  configure_scu(scu, peer);
   scu.setStorageMode(DCMSCU_STORAGE_DISK);
   scu.setStorageDir(incoming.c_str());
-  OFList<OFString> plain;
-  plain.push_back(UID_LittleEndianExplicitTransferSyntax);
-  plain.push_back(UID_LittleEndianImplicitTransferSyntax);
-  scu.addPresentationContext(UID_GETStudyRootQueryRetrieveInformationModel, plain);
+  scu.addPresentationContext(UID_GETStudyRootQueryRetrieveInformationModel, uncompressed_syntaxes());
   // The C-STORE sub-operations come back on this association, with us as the SCP: one
   // context per storage SOP class, offering the stored syntaxes so nothing is transcoded.
   OFList<OFString> any;
@@ -80,12 +69,7 @@ result<std::vector<std::filesystem::path>> retrieve_cget(const dicom_url& peer, 
     scu.addPresentationContext(dcmLongSCUStorageSOPClassUIDs[i], any, ASC_SC_ROLE_SCP);
     ++contexts;
   }
-  OFCondition status = scu.initNetwork();
-  if (status.good()) status = scu.negotiateAssociation();
-  if (status.bad()) {
-    return failure{"cannot open an association with " + peer.called_ae + "@" + peer.host + ":" +
-                   std::to_string(peer.port) + ": " + status.text()};
-  }
+  if (auto opened = open_association(scu, peer); !opened) return opened.error();
   const T_ASC_PresentationContextID context =
       scu.findAnyPresentationContextID(UID_GETStudyRootQueryRetrieveInformationModel, "");
   if (context == 0) {
@@ -101,7 +85,7 @@ result<std::vector<std::filesystem::path>> retrieve_cget(const dicom_url& peer, 
   }
   if (!request.sop_instance_uid.empty()) keys.putAndInsertOFStringArray(DCM_SOPInstanceUID, request.sop_instance_uid.c_str());
   OFList<RetrieveResponse*> responses;
-  status = scu.sendCGETRequest(context, &keys, &responses);
+  const OFCondition status = scu.sendCGETRequest(context, &keys, &responses);
   std::uint16_t final_status = 0;
   std::uint16_t failed = 0;
   for (RetrieveResponse* response : responses) {
@@ -125,52 +109,6 @@ result<std::vector<std::filesystem::path>> retrieve_cget(const dicom_url& peer, 
                    " sub-operations failed)"};
   }
   return written;
-}
-
-struct http_answer {
-  long status = 0;
-  std::string content_type;
-  std::string body;
-  std::string error;
-};
-
-std::size_t append_body(char* data, std::size_t size, std::size_t count, void* into) {
-  static_cast<std::string*>(into)->append(data, size * count);
-  return size * count;
-}
-
-http_answer http_get(const stow_url& root, const std::string& target, const std::string& accept) {
-  http_answer answer;
-  CURL* curl = curl_easy_init();
-  if (curl == nullptr) {
-    answer.error = "cannot start libcurl";
-    return answer;
-  }
-  char error[CURL_ERROR_SIZE] = {};
-  curl_slist* headers = curl_slist_append(nullptr, ("Accept: " + accept).c_str());
-  if (!root.bearer_token.empty()) {
-    headers = curl_slist_append(headers, ("Authorization: Bearer " + root.bearer_token).c_str());
-  }
-  curl_easy_setopt(curl, CURLOPT_URL, target.c_str());
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(root.timeout_s));
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer.body);
-  if (!root.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, root.ca_file.c_str());
-  const CURLcode done = curl_easy_perform(curl);
-  if (done != CURLE_OK) {
-    answer.error = error[0] != '\0' ? error : curl_easy_strerror(done);
-  } else {
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &answer.status);
-    char* type = nullptr;
-    curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &type);
-    answer.content_type = type != nullptr ? type : "";
-  }
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(curl);
-  return answer;
 }
 
 // The parts of a multipart/related body (RFC 2046): what lies between the boundaries,
@@ -207,16 +145,17 @@ result<std::vector<std::filesystem::path>> retrieve_wado(const stow_url& root, c
     if (request.series_instance_uid.empty() || request.sop_instance_uid.empty()) {
       return failure{"--rendered fetches one instance: give --series and --instance"};
     }
-    const http_answer answer = http_get(root, target + "/rendered", "image/png");
-    if (!answer.error.empty()) return failure{"WADO-RS broke off: " + answer.error};
+    const http_response answer = http_exchange(root, target + "/rendered", "image/png", nullptr, {});
+    if (answer.transport != CURLE_OK) return failure{"WADO-RS broke off: " + answer.transport_error};
     if (answer.status != 200) return failure{"WADO-RS rendered: HTTP " + std::to_string(answer.status)};
     const std::filesystem::path png = folder / (request.sop_instance_uid + ".png");
     std::ofstream(png, std::ios::binary) << answer.body;
     written.push_back(png);
     return written;
   }
-  const http_answer answer = http_get(root, target, "multipart/related; type=\"application/dicom\"; transfer-syntax=*");
-  if (!answer.error.empty()) return failure{"WADO-RS broke off: " + answer.error};
+  const http_response answer =
+      http_exchange(root, target, "multipart/related; type=\"application/dicom\"; transfer-syntax=*", nullptr, {});
+  if (answer.transport != CURLE_OK) return failure{"WADO-RS broke off: " + answer.transport_error};
   if (answer.status != 200) return failure{"WADO-RS: HTTP " + std::to_string(answer.status)};
   auto parts = multipart_parts(answer.content_type, answer.body);
   if (!parts) return parts.error();

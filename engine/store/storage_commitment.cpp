@@ -1,5 +1,7 @@
 #include "store/storage_commitment.hpp"
 
+#include "store/dcmtk_scu.hpp"
+
 #include <dcmtk/config/osconfig.h>  // first, as DCMTK asks
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcitem.h>
@@ -119,9 +121,7 @@ result<commitment_result> request_commitment(const dicom_url& peer, const commit
   listener.setConnectionBlockingMode(DUL_NOBLOCK);
   listener.setConnectionTimeout(1);  // wake every second to see whether to stop
   listener.setHostLookupEnabled(OFFalse);
-  OFList<OFString> plain;
-  plain.push_back(UID_LittleEndianExplicitTransferSyntax);
-  plain.push_back(UID_LittleEndianImplicitTransferSyntax);
+  const OFList<OFString> plain = uncompressed_syntaxes();
   listener.addPresentationContext(UID_StorageCommitmentPushModelSOPClass, plain);
   listener.addPresentationContext(UID_VerificationSOPClass, plain);
   OFCondition listening = listener.openListenPort();
@@ -140,18 +140,11 @@ result<commitment_result> request_commitment(const dicom_url& peer, const commit
   } stopper{listener, accepting};
 
   DcmSCU scu;
-  scu.setAETitle(peer.options.calling_ae.c_str());
-  scu.setPeerAETitle(peer.called_ae.c_str());
-  scu.setPeerHostName(peer.host.c_str());
-  scu.setPeerPort(peer.port);
-  scu.setConnectionTimeout(peer.options.connect_timeout_s);
-  scu.setACSETimeout(static_cast<Uint32>(peer.options.connect_timeout_s));
-  scu.setDIMSEBlockingMode(DIMSE_NONBLOCKING);
-  scu.setDIMSETimeout(static_cast<Uint32>(peer.options.dimse_timeout_s));
+  configure_scu(scu, peer);
   scu.addPresentationContext(UID_StorageCommitmentPushModelSOPClass, plain);
-  OFCondition status = scu.initNetwork();
-  if (status.good()) status = scu.negotiateAssociation();
-  if (status.bad()) return failure{std::string("cannot ask for storage commitment: ") + status.text()};
+  if (auto opened = open_association(scu, peer); !opened) {
+    return failure{"cannot ask for storage commitment: " + opened.error().message};
+  }
   const T_ASC_PresentationContextID context = scu.findAnyPresentationContextID(UID_StorageCommitmentPushModelSOPClass, "");
   if (context == 0) {
     scu.releaseAssociation();
@@ -167,7 +160,7 @@ result<commitment_result> request_commitment(const dicom_url& peer, const commit
     }
   }
   Uint16 answer = 0;
-  status = scu.sendACTIONRequest(context, UID_StorageCommitmentPushModelSOPInstance, 1, &action, answer);
+  const OFCondition status = scu.sendACTIONRequest(context, UID_StorageCommitmentPushModelSOPInstance, 1, &action, answer);
   scu.releaseAssociation();
   if (status.bad()) return failure{std::string("storage commitment N-ACTION broke off: ") + status.text()};
   if (answer != STATUS_Success) return failure{"storage commitment N-ACTION refused: status " + hex_status(answer)};

@@ -1,5 +1,7 @@
 #include "store/stow_destination.hpp"
 
+#include "store/http_exchange.hpp"
+
 #include <curl/curl.h>
 
 #include <nlohmann/json.hpp>
@@ -26,11 +28,6 @@ using namespace std::chrono_literals;
 // threads to join it when items come fast, short enough not to hold back a trickle.
 constexpr auto batch_wait = 100ms;
 
-void start_curl() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
 std::size_t parse_count(std::string_view text, std::size_t low, std::size_t high, bool& ok) {
   std::size_t value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -44,37 +41,8 @@ std::string hex_status(std::uint64_t status) {
   return text;
 }
 
-// One HTTP exchange's outcome.
-struct response {
-  CURLcode transport = CURLE_OK;
-  std::string transport_error;
-  long status = 0;
-  std::string body;
-  std::optional<int> retry_after_s;
-};
 
-std::size_t append_body(char* data, std::size_t size, std::size_t count, void* into) {
-  static_cast<std::string*>(into)->append(data, size * count);
-  return size * count;
-}
 
-std::size_t read_header(char* data, std::size_t size, std::size_t count, void* into) {
-  std::string_view line(data, size * count);
-  auto& found = *static_cast<std::optional<int>*>(into);
-  constexpr std::string_view name = "retry-after:";
-  if (line.size() > name.size()) {
-    std::string lower(line.substr(0, name.size()));
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-    if (lower == name) {
-      std::string_view value = line.substr(name.size());
-      while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-      int seconds = 0;
-      const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-      if (error == std::errc() && end != value.data()) found = std::clamp(seconds, 0, 120);
-    }
-  }
-  return size * count;
-}
 
 }  // namespace
 
@@ -135,52 +103,6 @@ result<stow_url> parse_stow_url(const std::string& url) {
 namespace {
 
 // One request: a body to POST (or none: a GET), the response collected.
-response exchange(const stow_url& where, const std::string& target, const std::string* body,
-                  const std::string& content_type) {
-  response got;
-  CURL* curl = curl_easy_init();
-  if (curl == nullptr) {
-    got.transport = CURLE_FAILED_INIT;
-    got.transport_error = "cannot start libcurl";
-    return got;
-  }
-  char error[CURL_ERROR_SIZE] = {};
-  curl_slist* headers = nullptr;
-  headers = curl_slist_append(headers, "Accept: application/dicom+json");
-  // libcurl would send "Expect: 100-continue" for large bodies, which Orthanc never answers:
-  // each request would stall a second (PEERS.md).
-  headers = curl_slist_append(headers, "Expect:");
-  if (!content_type.empty()) headers = curl_slist_append(headers, ("Content-Type: " + content_type).c_str());
-  if (!where.bearer_token.empty()) {
-    headers = curl_slist_append(headers, ("Authorization: Bearer " + where.bearer_token).c_str());
-  }
-  curl_easy_setopt(curl, CURLOPT_URL, target.c_str());
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(where.timeout_s));
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
-  curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &got.body);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, read_header);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &got.retry_after_s);
-  if (!where.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, where.ca_file.c_str());
-  if (body != nullptr) {
-    curl_easy_setopt(curl, CURLOPT_POST, 1L);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body->data());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size()));
-  }
-  got.transport = curl_easy_perform(curl);
-  if (got.transport != CURLE_OK) {
-    got.transport_error = error[0] != '\0' ? error : curl_easy_strerror(got.transport);
-  } else {
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &got.status);
-  }
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(curl);
-  return got;
-}
 
 // The SOP Instance UIDs a STOW-RS response names, in its Referenced and Failed sequences.
 struct stow_verdicts {
@@ -220,9 +142,7 @@ stow_verdicts read_verdicts(const std::string& body) {
 }  // namespace
 
 stow_destination::stow_destination(stow_url where, std::string url)
-    : where_(std::move(where)), url_(std::move(url)), state_(std::make_unique<state>()) {
-  start_curl();
-}
+    : where_(std::move(where)), url_(std::move(url)), state_(std::make_unique<state>()) {}
 
 stow_destination::~stow_destination() = default;
 
@@ -239,7 +159,7 @@ void stow_destination::send(batch& full) {
   body.reserve(size);
   for (const auto* object : full.objects) {
     body += "--" + boundary + "\r\nContent-Type: application/dicom\r\n\r\n";
-    body.append(reinterpret_cast<const char*>(object->part10.data()), object->part10.size());  // NOLINT: bytes
+    body += object->part10;
     body += "\r\n";
   }
   body += "--" + boundary + "--\r\n";
@@ -248,7 +168,7 @@ void stow_destination::send(batch& full) {
   full.outcomes.assign(full.objects.size(), std::nullopt);
   std::string why;
   for (int attempt = 1; attempt <= where_.max_attempts; ++attempt) {
-    const response got = exchange(where_, where_.root + "/studies", &body, type);
+    const http_response got = http_exchange(where_, where_.root + "/studies", "application/dicom+json", &body, type);
     std::chrono::milliseconds pause(std::min(10000, 200 << (attempt - 1)));
     if (got.transport != CURLE_OK) {
       why = "STOW-RS to " + url_ + " broke off: " + got.transport_error;
@@ -315,7 +235,7 @@ result<delivery> stow_destination::store(const outgoing_instance& object) {
 }
 
 result<void> stow_destination::echo() {
-  const response got = exchange(where_, where_.root + "/studies?limit=1", nullptr, {});
+  const http_response got = http_exchange(where_, where_.root + "/studies?limit=1", "application/dicom+json", nullptr, {});
   if (got.transport != CURLE_OK) return failure{"QIDO-RS to " + url_ + " failed: " + got.transport_error};
   if (got.status != 200 && got.status != 204) {
     return failure{"QIDO-RS to " + url_ + ": HTTP " + std::to_string(got.status)};
@@ -329,7 +249,7 @@ result<std::set<std::string>> stow_destination::held_instances(const std::string
       where_.root + "/studies/" + study_instance_uid + "/series/" + series_instance_uid + "/instances";
   std::string why;
   for (int attempt = 1; attempt <= where_.max_attempts; ++attempt) {
-    const response got = exchange(where_, target, nullptr, {});
+    const http_response got = http_exchange(where_, target, "application/dicom+json", nullptr, {});
     if (got.transport == CURLE_OK && (got.status == 204 || got.status == 404)) return std::set<std::string>();
     if (got.transport == CURLE_OK && got.status == 200) {
       std::set<std::string> held;

@@ -9,6 +9,7 @@
 
 #include "cli/exit_codes.hpp"
 #include "convert/archive_reader.hpp"
+#include "dicom/dicom_reader.hpp"
 #include "office/office_pool.hpp"
 #include "raster/image_loader.hpp"
 
@@ -24,12 +25,6 @@ std::string lower_extension(const std::filesystem::path& file) {
   std::string extension = file.extension().string();
   for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return extension;
-}
-
-bool is_dicom_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::array<char, 132> head{};
-  return in.read(head.data(), head.size()) && std::string_view(head.data() + 128, 4) == "DICM";
 }
 
 struct classified {
@@ -55,7 +50,7 @@ classified classify(const convert::input_file& input, const raster::load_options
   }
   std::error_code error;
   if (!std::filesystem::is_regular_file(input.path, error)) return {input_kind::missing, 0, "not found"};
-  if (is_dicom_file(input.path)) return {input_kind::dicom, 1, {}};
+  if (dicom::is_part10_file(input.path)) return {input_kind::dicom, 1, {}};
   if (office::is_office_document(input.path)) return {input_kind::office, 1, {}};
   auto probe = raster::probe_image(input.path, rasterise);
   if (!probe) return {input_kind::unknown, 0, probe.error().message};

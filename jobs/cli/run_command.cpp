@@ -1,5 +1,7 @@
 #include "cli/run_command.hpp"
 
+#include "core/clock.hpp"
+
 #include <tbb/global_control.h>
 
 #include <unistd.h>
@@ -37,15 +39,6 @@ struct run_arguments {
   double progress_seconds = 5;
 };
 
-std::string iso8601_utc(std::chrono::system_clock::time_point when) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(when);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
 // Reads the job file, moves to its folder (its relative paths start there) and plans it.
 result<job::job_plan> open_job(const std::filesystem::path& file, const std::string& shard_text) {
   auto part = job::parse_shard(shard_text);
@@ -56,12 +49,6 @@ result<job::job_plan> open_job(const std::filesystem::path& file, const std::str
   std::filesystem::current_path(spec->folder, error);
   if (error) return failure{file.string() + ": cannot enter " + spec->folder.string() + ": " + error.message()};
   return job::plan_job(std::move(spec).value(), part.value());
-}
-
-// The shard's suffix, as its report names carry it ("" for the whole job).
-std::string shard_suffix(const job::job_plan& plan) {
-  const std::string name = plan.report_json.stem().string();  // "report" or "report.shard-0-of-3"
-  return name.size() > 6 ? name.substr(6) : std::string();
 }
 
 std::vector<journal::pending_item> pending_items(const job::job_plan& plan) {
@@ -235,7 +222,7 @@ int run_job(const run_arguments& args) {
     }
   }
   auto lists = job::write_delivery_lists(*journal, plan.options.destinations, plan.report_json.parent_path(),
-                                         shard_suffix(plan));
+                                         plan.suffix);
   if (!lists) {
     std::cerr << "dcmflow run: " << lists.error().message << '\n';
     return exit_fatal;
@@ -353,7 +340,7 @@ int verify_job(const std::filesystem::path& job_file, const std::string& shard) 
     std::cout << "verify: " << checked->missing_items.size() << " items will be sent again by the next run\n";
   }
   auto lists = job::write_delivery_lists(*journal, plan.options.destinations, plan.report_json.parent_path(),
-                                         shard_suffix(plan));
+                                         plan.suffix);
   if (!lists) {
     std::cerr << "dcmflow verify: " << lists.error().message << '\n';
     return exit_fatal;

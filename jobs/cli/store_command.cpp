@@ -9,6 +9,7 @@
 
 #include "cli/exit_codes.hpp"
 #include "convert/input_listing.hpp"
+#include "dicom/dicom_reader.hpp"
 #include "graph/pipeline.hpp"
 #include "store/destination.hpp"
 #include "store/dimse_destination.hpp"
@@ -50,13 +51,6 @@ void add_network_options(CLI::App& command, store::network_options& network, std
       ->capture_default_str();
 }
 
-// Part 10: "DICM" after the 128-byte preamble.
-bool looks_like_dicom(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::array<char, 132> head{};
-  return in.read(head.data(), head.size()) && std::string_view(head.data() + 128, 4) == "DICM";
-}
-
 store::transcode_policy policy_of(const std::string& name) {
   return name == "never" ? store::transcode_policy::never
          : name == "any" ? store::transcode_policy::any
@@ -85,7 +79,7 @@ int run_store(store_arguments& args) {
   std::vector<convert::input_file> inputs;
   std::size_t not_dicom = 0;
   for (auto& input : convert::list_inputs(args.inputs, args.filter)) {
-    if (input.named_directly || !input.entry.empty() || looks_like_dicom(input.path)) {
+    if (input.named_directly || !input.entry.empty() || dicom::is_part10_file(input.path)) {
       inputs.push_back(std::move(input));
     } else {
       ++not_dicom;

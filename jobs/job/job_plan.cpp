@@ -97,7 +97,8 @@ result<job_plan> plan_job(job_spec spec, const shard& part) {
     if (part.holds(planned.input.name)) plan.items.push_back(std::move(planned));
   }
 
-  plan.journal_file = with_suffix(spec.journal, part.suffix());
+  plan.suffix = part.suffix();
+  plan.journal_file = with_suffix(spec.journal, plan.suffix);
   // Reports go where the user asked, else beside the output (as `convert` does), else
   // beside the journal.
   std::filesystem::path reports = spec.report_folder;

@@ -1,5 +1,7 @@
 #include "report/report_json.hpp"
 
+#include "core/clock.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <ctime>
@@ -7,15 +9,6 @@
 
 namespace dcmflow::report {
 namespace {
-
-std::string iso8601_utc(std::chrono::system_clock::time_point when) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(when);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
 
 nlohmann::json item_json(const item_record& item) {
   nlohmann::json outputs = nlohmann::json::array();

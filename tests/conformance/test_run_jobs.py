@@ -333,5 +333,4 @@ def test_example_job_files_are_valid(example, tmp_path):
     copy.write_text(example.read_text(encoding="utf-8"), encoding="utf-8")
     completed = run_dcmflow("run", copy, "--preflight")
     assert f"{copy}:" not in completed.stderr, completed.stderr
-    assert completed.returncode in (0, 1, 2)
     assert not list(tmp_path.glob("*.sqlite")), "a preflight must not create a journal"

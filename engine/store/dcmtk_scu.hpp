@@ -1,0 +1,24 @@
+#pragma once
+// Private to store/: what every DCMTK association dcmflow opens shares (store, echo,
+// query, fetch, storage commitment): who talks to whom with which timeouts, the two
+// uncompressed syntaxes, and opening it with one clear error.
+
+#include <dcmtk/config/osconfig.h>  // first, as DCMTK asks
+#include <dcmtk/dcmnet/scu.h>
+
+#include "core/result.hpp"
+#include "store/dimse_destination.hpp"
+
+namespace dcmflow::store {
+
+// AE titles, host, port and timeouts from the URL; non-blocking DIMSE; dcmnet quiet.
+void configure_scu(DcmSCU& scu, const dicom_url& peer);
+
+// Explicit and Implicit VR Little Endian.
+[[nodiscard]] OFList<OFString> uncompressed_syntaxes();
+
+// initNetwork, then `before_negotiating` (TLS goes there), then negotiateAssociation.
+[[nodiscard]] result<void> open_association(DcmSCU& scu, const dicom_url& peer,
+                                            const std::function<OFCondition()>& before_negotiating = {});
+
+}  // namespace dcmflow::store

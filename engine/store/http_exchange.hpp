@@ -1,0 +1,28 @@
+#pragma once
+// Private to store/: one HTTP request to a DICOMweb server through libcurl (STOW-RS, QIDO-RS,
+// WADO-RS share it): the root's CA and bearer token, no Nagle, and no "Expect:
+// 100-continue" (Orthanc never answers it: every large request would stall a second).
+
+#include <curl/curl.h>
+
+#include <optional>
+#include <string>
+
+#include "store/stow_destination.hpp"
+
+namespace dcmflow::store {
+
+struct http_response {
+  CURLcode transport = CURLE_OK;
+  std::string transport_error;  // set when transport is not CURLE_OK
+  long status = 0;
+  std::string content_type;
+  std::string body;
+  std::optional<int> retry_after_s;  // Retry-After, in seconds, capped at 120
+};
+
+// GET `target`, or POST `body` (with `content_type`) when it is given.
+[[nodiscard]] http_response http_exchange(const stow_url& where, const std::string& target, const std::string& accept,
+                                          const std::string* body, const std::string& content_type);
+
+}  // namespace dcmflow::store
