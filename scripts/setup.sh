@@ -23,8 +23,9 @@ tests=(
   orthanc orthanc-dicomweb             # a real PACS for the store tests (started per test)
 )
 
-# Running the end-to-end benchmarks: document generator, page renderer, arithmetic.
-bench=(python3-docx poppler-utils bc)
+# Running the end-to-end benchmarks: document generator, page renderer, arithmetic, and the
+# tools dcmflow is compared with (DCMTK, GDCM's command line, Orthanc).
+bench=(python3-docx python3-pydicom poppler-utils bc dcmtk libgdcm-tools orthanc orthanc-dicomweb)
 
 wanted=("${runtime_and_build[@]}")
 case "${1:-}" in

@@ -2,9 +2,10 @@
 
 #include <cstdint>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <map>
+#include <optional>
+
+#include "core/file_bytes.hpp"
 
 namespace dcmflow::dicom {
 namespace {
@@ -31,45 +32,86 @@ std::uint32_t read32(const std::string& bytes, std::size_t at) {
   return value;
 }
 
-// The Part 10 file with its Transfer Syntax UID renamed, or empty when nothing is to rename.
-std::string renamed_copy(const std::filesystem::path& file, std::string& real_syntax) {
-  std::ifstream in(file, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (bytes.size() < 132 || bytes.compare(128, 4, "DICM") != 0) return {};
+// The meta header's Transfer Syntax UID element, found by walking group 0002.
+struct syntax_element {
+  std::size_t at = 0;                  // the element's tag
+  std::size_t header = 0;              // tag, VR and length
+  std::size_t length = 0;              // of the value
+  std::size_t group_length_value = 0;  // where (0002,0000)'s value is; 0: none
+  std::string uid;
+};
+
+// Empty when the bytes are no Part 10 file or the meta names no syntax; `truncated` when
+// the walk reached the end of the bytes still inside the meta header.
+std::optional<syntax_element> find_syntax(const std::string& bytes, bool& truncated) {
+  truncated = bytes.size() < 132;
+  if (truncated || bytes.compare(128, 4, "DICM") != 0) return std::nullopt;
+  syntax_element found;
   std::size_t at = 132;
-  std::size_t group_length_value = 0;
-  while (at + 8 <= bytes.size() && read16(bytes, at) == 0x0002) {
+  while (true) {
+    if (at + 8 > bytes.size()) {
+      truncated = true;
+      return std::nullopt;
+    }
+    if (read16(bytes, at) != 0x0002) return std::nullopt;
     const std::uint16_t element = read16(bytes, at + 2);
     const std::string vr = bytes.substr(at + 4, 2);
     const bool long_form = vr == "OB" || vr == "OW" || vr == "UN" || vr == "SQ" || vr == "UT" || vr == "UC";
     const std::size_t header = long_form ? 12 : 8;
-    if (at + header > bytes.size()) return {};
-    const std::size_t length = long_form ? read32(bytes, at + 8) : read16(bytes, at + 6);
-    if (at + header + length > bytes.size()) return {};
-    if (element == 0x0000) group_length_value = at + header;
+    const std::size_t length = at + header > bytes.size() ? 0 : long_form ? read32(bytes, at + 8) : read16(bytes, at + 6);
+    if (at + header + length > bytes.size()) {
+      truncated = true;
+      return std::nullopt;
+    }
+    if (element == 0x0000) found.group_length_value = at + header;
     if (element == 0x0010) {
-      std::string uid = bytes.substr(at + header, length);
-      while (!uid.empty() && (uid.back() == '\0' || uid.back() == ' ')) uid.pop_back();
-      const auto twin = twins().find(uid);
-      if (twin == twins().end()) return {};
-      std::string value = twin->second;
-      if (value.size() % 2 != 0) value.push_back('\0');
-      const auto new_length = static_cast<std::uint16_t>(value.size());
-      std::string out = bytes.substr(0, at + 6);
-      out.append(reinterpret_cast<const char*>(&new_length), 2);  // NOLINT: little-endian bytes
-      out += value;
-      out += bytes.substr(at + header + length);
-      if (group_length_value != 0) {
-        const std::uint32_t group = read32(bytes, group_length_value) - static_cast<std::uint32_t>(length) +
-                                    static_cast<std::uint32_t>(value.size());
-        std::memcpy(out.data() + group_length_value, &group, 4);
-      }
-      real_syntax = uid;
-      return out;
+      found.at = at;
+      found.header = header;
+      found.length = length;
+      found.uid = bytes.substr(at + header, length);
+      while (!found.uid.empty() && (found.uid.back() == '\0' || found.uid.back() == ' ')) found.uid.pop_back();
+      return found;
     }
     at += header + length;
   }
-  return {};
+}
+
+// The Part 10 file with its Transfer Syntax UID renamed, or empty when nothing is to rename.
+// Only the start of the file is read unless there is something to rename: every file GDCM
+// reads comes through here.
+std::string renamed_copy(const std::filesystem::path& file, std::string& real_syntax) {
+  constexpr std::size_t meta_prefix = 16384;  // a meta header is a few hundred bytes
+  auto bytes = read_file_prefix(file, meta_prefix);
+  if (!bytes) return {};
+  bool truncated = false;
+  auto syntax = find_syntax(*bytes, truncated);
+  const bool whole = bytes->size() < meta_prefix;
+  if (!syntax && truncated && !whole) {
+    bytes = read_file_bytes(file);
+    if (!bytes) return {};
+    syntax = find_syntax(*bytes, truncated);
+  }
+  if (!syntax) return {};
+  const auto twin = twins().find(syntax->uid);
+  if (twin == twins().end()) return {};
+  if (!whole) {
+    bytes = read_file_bytes(file);
+    if (!bytes) return {};
+  }
+  std::string value = twin->second;
+  if (value.size() % 2 != 0) value.push_back('\0');
+  const auto new_length = static_cast<std::uint16_t>(value.size());
+  std::string out = bytes->substr(0, syntax->at + 6);
+  out.append(reinterpret_cast<const char*>(&new_length), 2);  // NOLINT: little-endian bytes
+  out += value;
+  out += bytes->substr(syntax->at + syntax->header + syntax->length);
+  if (syntax->group_length_value != 0) {
+    const std::uint32_t group = read32(*bytes, syntax->group_length_value) -
+                                static_cast<std::uint32_t>(syntax->length) + static_cast<std::uint32_t>(value.size());
+    std::memcpy(out.data() + syntax->group_length_value, &group, 4);
+  }
+  real_syntax = syntax->uid;
+  return out;
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include "convert/output_naming.hpp"
 #include "core/digest.hpp"
+#include "core/file_bytes.hpp"
 #include "dicom/dicom_reader.hpp"
 #include "dicom/encapsulated_pdf.hpp"
 #include "dicom/secondary_capture.hpp"
@@ -98,9 +99,10 @@ void identify_stage::identify(work_item& item) const {
   const std::uintmax_t size = std::filesystem::file_size(item.local_file, error);
   if (error) return item.fail(failure{"cannot read: " + error.message()});
   item.record.input_bytes = size;
-  // The content hash names the item (its UIDs, its journal row); a file only sent on, with
-  // no journal asking, needs none.
-  if (options_.mode != input_mode::send || hooks_.already_done) {
+  // The content hash names the item (its UIDs, its journal row); a file only sent on or
+  // transcoded (it keeps its UIDs), with no journal asking, needs none.
+  const bool keeps_identity = options_.mode == input_mode::send || options_.mode == input_mode::transcode;
+  if (!keeps_identity || hooks_.already_done) {
     auto content = sha256_of_file(item.local_file);
     if (!content) return item.fail(failure{"cannot read: " + content.error().message});
     item.record.content_sha256 = std::move(content).value();
@@ -134,11 +136,10 @@ item_handle produce_stage::operator()(item_handle item) const {
 result<store::outgoing_instance> outgoing_file(const std::filesystem::path& file, const std::filesystem::path& name) {
   auto identity = dicom::read_identity(file);
   if (!identity) return identity.error();
-  std::ifstream in(file, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.eof() && !in) return failure{"cannot read the file"};
+  auto bytes = read_file_bytes(file);
+  if (!bytes) return bytes.error();
   store::outgoing_instance object{identity->sop_class_uid, identity->sop_instance_uid,
-                                  identity->transfer_syntax_uid, name, std::move(bytes), {}};
+                                  identity->transfer_syntax_uid, name, std::move(bytes).value(), {}};
   object.uncompressed = [file]() -> result<std::string> {
     auto decoded = dicom::read_decoded(file);
     if (!decoded) return decoded.error();

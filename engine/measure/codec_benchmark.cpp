@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <cstring>
 #include <memory>
 
@@ -71,19 +72,26 @@ std::vector<codec_measurement> measure_codecs(std::span<const frame_sample> fram
     result.transfer_syntax_uid = std::string(codec.description().transfer_syntax_uid);
     result.lossy = codec.description().lossy;
 
-    // One pass to learn which frames the codec takes, and their compressed size.
+    // One pass (on all threads) to learn which frames the codec takes, and their
+    // compressed size.
+    std::vector<std::vector<std::byte>> trial(frames.size());
+    std::vector<std::error_code> refusals(frames.size());
+    all_threads.execute([&] {
+      tbb::parallel_for(std::size_t{0}, frames.size(), [&](std::size_t f) {
+        codecs::encoding_effect effect;
+        refusals[f] = codec.encode(frames[f].info, frames[f].pixels, trial[f], effect);
+      });
+    });
     encoded_set encoded;
     for (std::size_t f = 0; f < frames.size(); ++f) {
-      std::vector<std::byte> fragment;
-      codecs::encoding_effect effect;
-      if (const auto refused = codec.encode(frames[f].info, frames[f].pixels, fragment, effect)) {
-        result.skipped.push_back(frames[f].source + ": " + refused.message());
+      if (refusals[f]) {
+        result.skipped.push_back(frames[f].source + ": " + refusals[f].message());
         continue;
       }
       encoded.accepted.push_back(f);
       result.raw_bytes += frames[f].info.bytes();
-      result.compressed_bytes += fragment.size();
-      encoded.fragments.push_back(std::move(fragment));
+      result.compressed_bytes += trial[f].size();
+      encoded.fragments.push_back(std::move(trial[f]));
     }
     result.frames = encoded.accepted.size();
     if (result.frames == 0) {
@@ -105,25 +113,29 @@ std::vector<codec_measurement> measure_codecs(std::span<const frame_sample> fram
     const double megabytes = static_cast<double>(result.raw_bytes) / 1e6;
     const std::size_t count = encoded.accepted.size();
 
-    result.encode_mb_per_s_one_thread = megabytes / median_seconds(options.min_seconds, [&] {
-      for (std::size_t k = 0; k < count; ++k) encode_one(k);
-    });
     result.encode_mb_per_s_all_threads = megabytes / median_seconds(options.min_seconds, [&] {
       all_threads.execute([&] { tbb::parallel_for(std::size_t{0}, count, encode_one); });
     });
     std::vector<std::byte> scratch;
-    result.decode_mb_per_s_one_thread = megabytes / median_seconds(options.min_seconds, [&] {
-      for (std::size_t k = 0; k < count; ++k) decode_one(k, scratch);
-    });
-    result.decode_mb_per_s_all_threads = megabytes / median_seconds(options.min_seconds, [&] {
-      all_threads.execute([&] {
-        tbb::parallel_for(std::size_t{0}, count, [&](std::size_t k) {
-          thread_local std::vector<std::byte> out;
-          decode_one(k, out);
+    if (options.encode_only) {
+      result.encode_mb_per_s_one_thread = result.decode_mb_per_s_one_thread = result.decode_mb_per_s_all_threads =
+          std::numeric_limits<double>::quiet_NaN();
+    } else {
+      result.encode_mb_per_s_one_thread = megabytes / median_seconds(options.min_seconds, [&] {
+        for (std::size_t k = 0; k < count; ++k) encode_one(k);
+      });
+      result.decode_mb_per_s_one_thread = megabytes / median_seconds(options.min_seconds, [&] {
+        for (std::size_t k = 0; k < count; ++k) decode_one(k, scratch);
+      });
+      result.decode_mb_per_s_all_threads = megabytes / median_seconds(options.min_seconds, [&] {
+        all_threads.execute([&] {
+          tbb::parallel_for(std::size_t{0}, count, [&](std::size_t k) {
+            thread_local std::vector<std::byte> out;
+            decode_one(k, out);
+          });
         });
       });
-    });
-
+    }
     if (result.lossy) {
       std::int64_t max_error = 0;
       double squared = 0;

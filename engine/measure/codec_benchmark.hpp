@@ -44,6 +44,7 @@ struct benchmark_options {
   std::vector<std::string> codecs;  // specs
   int threads = 0;                  // 0: all cores
   double min_seconds = 0.3;         // per measurement; repeated until reached, median taken
+  bool encode_only = false;         // only encoding on all threads (the others stay NaN)
 };
 
 // Fails only for an unknown codec spec (the message names it).

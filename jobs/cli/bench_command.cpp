@@ -25,6 +25,7 @@ struct bench_arguments {
   std::string format = "table";
   std::filesystem::path output;
   double min_seconds = 0.3;
+  bool encode_only = false;
 };
 
 std::vector<std::string> split(const std::string& list) {
@@ -61,6 +62,7 @@ int run_bench(const bench_arguments& args) {
   options.codecs = split(args.codecs);
   options.threads = args.threads;
   options.min_seconds = args.min_seconds;
+  options.encode_only = args.encode_only;
   std::string error;
   const auto results = measure::measure_codecs(loaded.frames, options, error);
   if (!error.empty()) {
@@ -112,6 +114,8 @@ std::function<int()> add_bench_command(CLI::App& app) {
   command->add_option("--min-seconds", args->min_seconds, "Time each measurement repeats for (median taken)")
       ->check(CLI::Range(0.0, 60.0))
       ->capture_default_str();
+  command->add_flag("--encode-only", args->encode_only,
+                    "Measure only encoding on all threads (the ceiling an end-to-end run is held against)");
   return [command, args] { return command->parsed() ? run_bench(*args) : -1; };
 }
 

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <functional>
 #include <iomanip>
@@ -30,20 +31,22 @@ void write_bar_chart(std::ostream& out, std::string_view title, std::span<const 
   constexpr int bar_width = 420;
   constexpr int row = 22;
   double largest = 0;
-  for (const auto& r : results) largest = std::max(largest, value(r));
+  // Not measured (--encode-only) is NaN: no bar, "-" as its label.
+  const auto measured = [&](const measure::codec_measurement& r) { return std::isnan(value(r)) ? 0.0 : value(r); };
+  for (const auto& r : results) largest = std::max(largest, measured(r));
   const int height = row * static_cast<int>(results.size()) + 30;
   out << "<figure><figcaption>" << escape_html(title) << "</figcaption>\n"
       << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << label_width + bar_width + 90 << "\" height=\""
       << height << "\" role=\"img\" aria-label=\"" << escape_html(title) << "\">\n";
   int y = 10;
   for (const auto& r : results) {
-    const double v = value(r);
+    const double v = measured(r);
     const int width = largest > 0 ? static_cast<int>(bar_width * v / largest) : 0;
     out << "<text x=\"0\" y=\"" << y + 14 << "\" font-size=\"13\">" << escape_html(r.codec) << "</text>"
         << "<rect x=\"" << label_width << "\" y=\"" << y << "\" width=\"" << std::max(width, 1)
         << "\" height=\"16\" fill=\"" << (r.lossy ? "#d98b3a" : "#3a78d9") << "\"/>"
         << "<text x=\"" << label_width + width + 6 << "\" y=\"" << y + 13 << "\" font-size=\"12\">"
-        << fixed(v, decimals) << "</text>\n";
+        << fixed(value(r), decimals) << "</text>\n";
     y += row;
   }
   out << "</svg></figure>\n";

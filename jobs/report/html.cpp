@@ -1,6 +1,7 @@
 #include "report/html.hpp"
 
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <cstdint>
 
@@ -22,6 +23,7 @@ std::string escape_html(std::string_view text) {
 }
 
 std::string fixed(double value, int decimals) {
+  if (std::isnan(value)) return "-";  // not measured
   char text[32];
   std::snprintf(text, sizeof text, "%.*f", decimals, value);
   return text;
