@@ -3,6 +3,7 @@
 #include "graph/pipeline.hpp"
 
 #include <tbb/flow_graph.h>
+#include <tbb/global_control.h>
 #include <tbb/info.h>
 #include <tbb/task_arena.h>
 
@@ -10,6 +11,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 #include <tuple>
 
@@ -35,12 +38,41 @@ bool wants_thumbnail(std::size_t index, std::size_t total, std::size_t wanted) {
   return index % stride == 0 && index / stride < wanted;
 }
 
+// Items started and finished, for a main thread that sleeps until the graph is done:
+// waiting inside wait_for_all, an external thread spins and yields between the items the
+// senders hand back (tens of thousands of sched_yield calls for a few hundred C-STOREs,
+// CPU a local PACS needs).
+class completion {
+ public:
+  void started_all(std::size_t count) {
+    const std::lock_guard lock(mutex_);
+    started_ = count;
+    done_.notify_all();
+  }
+  void finished_one() {
+    const std::lock_guard lock(mutex_);
+    ++finished_;
+    if (started_ && finished_ == *started_) done_.notify_all();
+  }
+  void wait() {
+    std::unique_lock lock(mutex_);
+    done_.wait(lock, [this] { return started_ && finished_ == *started_; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable done_;
+  std::optional<std::size_t> started_;
+  std::size_t finished_ = 0;
+};
+
 // The serial end of the graph: completes the record, hands it on, gives back the item's
 // limiter slot and admission bytes -- exactly once per item, whatever became of it.
 class finish_stage {
  public:
-  finish_stage(const pipeline_hooks& hooks, std::optional<failure>& fatal, std::atomic<bool>& stopping)
-      : hooks_(hooks), fatal_(fatal), stopping_(stopping) {}
+  finish_stage(const pipeline_hooks& hooks, std::optional<failure>& fatal, std::atomic<bool>& stopping,
+               completion& progress)
+      : hooks_(hooks), fatal_(fatal), stopping_(stopping), progress_(progress) {}
 
   void operator()(const item_handle& item, finish_node::output_ports_type& ports) const {
     work_item& each = *item;
@@ -63,12 +95,14 @@ class finish_stage {
     }
     if (each.admitted_bytes > 0) std::get<1>(ports).try_put(each.admitted_bytes);
     std::get<0>(ports).try_put(flow::continue_msg());
+    progress_.finished_one();
   }
 
  private:
   const pipeline_hooks& hooks_;
   std::optional<failure>& fatal_;  // written and read in this serial node only
   std::atomic<bool>& stopping_;
+  completion& progress_;
 };
 
 }  // namespace
@@ -99,9 +133,11 @@ result<void> run_pipeline(std::span<const planned_item> items, const pipeline_op
   admission budget(options.max_bytes_in_flight);
 
   flow::graph g;
+  completion done;
   std::size_t next = 0;
   flow::input_node<item_handle> enumerate(g, [&](tbb::flow_control& control) -> item_handle {
     if (next == items.size() || stopping) {
+      done.started_all(next);
       control.stop();
       return {};
     }
@@ -158,7 +194,7 @@ result<void> run_pipeline(std::span<const planned_item> items, const pipeline_op
       gateway.release_wait();
     });
   });
-  finish_node finish(g, flow::serial, finish_stage(hooks, fatal, stopping));
+  finish_node finish(g, flow::serial, finish_stage(hooks, fatal, stopping, done));
 
   flow::make_edge(enumerate, in_flight);
   flow::make_edge(in_flight, identify);
@@ -174,6 +210,10 @@ result<void> run_pipeline(std::span<const planned_item> items, const pipeline_op
   flow::make_edge(flow::output_port<1>(finish), flow::input_port<1>(to_admission));
 
   enumerate.activate();
+  // With a worker thread to run the graph, the main thread sleeps until every item is
+  // through; wait_for_all then returns at once.
+  const std::size_t allowed = tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism);
+  if (std::min(threads, allowed) > 1) done.wait();
   g.wait_for_all();
   std::error_code ignored;
   std::filesystem::remove_all(scratch, ignored);
