@@ -17,10 +17,11 @@
       the files split between them) and dcmsend
 
 Every row is the median of --runs runs (wall time), with the CPU time of the whole process
-tree and the peak RSS of its largest process. Prints the tables, and writes
-bench/results/latest.json and bench/results/latest.svg.
+tree and the peak RSS of its largest process. Prints the tables, and writes latest.json and
+latest.svg into --results (default bench/results). $DCMFLOW names another dcmflow binary.
 
 usage: bench/vs_peers.py [--scratch DIR] [--runs 3] [--pages 40] [--photos 12] [--ct 300] [--docs 30]
+                        [--only images|documents|storing] [--results DIR]
 """
 
 import argparse
@@ -36,8 +37,7 @@ import tempfile
 import time
 
 SOURCE = pathlib.Path(__file__).resolve().parents[1]
-DCMFLOW = SOURCE / "build" / "release" / "jobs" / "dcmflow"
-RESULTS = SOURCE / "bench" / "results"
+DCMFLOW = pathlib.Path(os.environ.get("DCMFLOW", SOURCE / "build" / "release" / "jobs" / "dcmflow"))
 sys.path.insert(0, str(SOURCE / "scripts"))
 from peers import Orthanc, peer_environment  # noqa: E402
 import vs_peers_chart  # noqa: E402  (bench/, beside this file)
@@ -295,6 +295,7 @@ def main():
     parser.add_argument("--docs", type=int, default=30)
     parser.add_argument("--only", choices=["images", "documents", "storing"], action="append",
                         help="run only these sections (repeatable; default: all)")
+    parser.add_argument("--results", type=pathlib.Path, default=SOURCE / "bench" / "results")
     args = parser.parse_args()
     scratch = args.scratch or pathlib.Path(tempfile.mkdtemp(prefix="dcmflow-vs-peers-"))
     corpus = scratch / "corpus"
@@ -318,10 +319,11 @@ def main():
     results = {"machine": machine(), "runs": args.runs, "corpus": dict(zip(sizes[::2], map(int, sizes[1::2]))),
                "date": time.strftime("%Y-%m-%d"), "bench_seconds": time.monotonic() - started, "rows": rows}
     print_tables(results)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "latest.json").write_text(json.dumps(results, indent=1) + "\n")
-    (RESULTS / "latest.svg").write_text(vs_peers_chart.svg(results))
-    print(f"\nwrote {RESULTS / 'latest.json'} and {RESULTS / 'latest.svg'} ({results['bench_seconds'] / 60:.1f} min)")
+    args.results.mkdir(parents=True, exist_ok=True)
+    (args.results / "latest.json").write_text(json.dumps(results, indent=1) + "\n")
+    (args.results / "latest.svg").write_text(vs_peers_chart.svg(results))
+    print(f"\nwrote {args.results / 'latest.json'} and {args.results / 'latest.svg'} "
+          f"({results['bench_seconds'] / 60:.1f} min)")
 
 
 if __name__ == "__main__":

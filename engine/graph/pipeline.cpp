@@ -40,8 +40,8 @@ bool wants_thumbnail(std::size_t index, std::size_t total, std::size_t wanted) {
 
 // Items started and finished, for a main thread that sleeps until the graph is done:
 // waiting inside wait_for_all, an external thread spins and yields between the items the
-// senders hand back (tens of thousands of sched_yield calls for a few hundred C-STOREs,
-// CPU a local PACS needs).
+// senders hand back (tens of thousands of sched_yield calls for a few hundred C-STOREs:
+// CPU that a PACS on the same machine needs).
 class completion {
  public:
   void started_all(std::size_t count) {
@@ -210,10 +210,11 @@ result<void> run_pipeline(std::span<const planned_item> items, const pipeline_op
   flow::make_edge(flow::output_port<1>(finish), flow::input_port<1>(to_admission));
 
   enumerate.activate();
-  // With a worker thread to run the graph, the main thread sleeps until every item is
-  // through; wait_for_all then returns at once.
+  // Only sending (no pixels to make), with a worker thread to run the graph: the main
+  // thread sleeps until every item is through, and wait_for_all then returns at once. When
+  // there are pixels to make, the main thread is one of the threads making them.
   const std::size_t allowed = tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism);
-  if (std::min(threads, allowed) > 1) done.wait();
+  if (options.mode == input_mode::send && std::min(threads, allowed) > 1) done.wait();
   g.wait_for_all();
   std::error_code ignored;
   std::filesystem::remove_all(scratch, ignored);

@@ -50,6 +50,19 @@ def test_csv_and_json_agree(frames, tmp_path):
     assert report["frames"] == 4
 
 
+def test_encode_only_measures_just_the_ceiling(frames, tmp_path):
+    run_dcmflow("bench", frames, "--codecs", "rle,jpegls", "--min-seconds", "0", "--encode-only", "--format", "json",
+                "-o", tmp_path / "b.json", check=0)
+    report = json.loads((tmp_path / "b.json").read_text())
+    for entry in report["codecs"]:
+        assert entry["encode_mb_per_s"]["all_threads"] > 0 and entry["compressed_bytes"] > 0
+        assert entry["encode_mb_per_s"]["one_thread"] is None  # not measured: null, not a made-up 0
+        assert entry["decode_mb_per_s"] == {"one_thread": None, "all_threads": None}
+    table = run_dcmflow("bench", frames, "--codecs", "jpegls", "--min-seconds", "0", "--encode-only", check=0).stdout
+    row = next(line.split() for line in table.splitlines() if line.startswith("jpegls"))
+    assert row[3] == "-" and row[5] == "-" and float(row[4]) > 0
+
+
 def test_html_report_has_bar_charts_for_people(frames, tmp_path):
     completed = run_dcmflow("bench", frames, "--codecs", CODECS, "--min-seconds", "0", "--format", "html",
                             "-o", tmp_path / "bench.html", check=0)
