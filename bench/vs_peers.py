@@ -4,6 +4,7 @@
 
   images -> JPEG-LS, RLE and JPEG 2000 DICOM files
       dcmflow  `dcmflow convert` (A4 pages, photos) or `dcmflow transcode` (CT slices)
+      cp       copying the same files (RLE rows): reading and writing alone, no codec
       DCMTK    `img2dcm` then `dcmcjpls` / `dcmcrle` per file (CT: the codec tool alone)
       GDCM     `gdcmimg` then `gdcmconv --jpegls|--rle|--j2k` per file (CT: gdcmconv alone)
       the peers run one file per process, `xargs -P<cores>`, as people script them;
@@ -43,6 +44,7 @@ from peers import Orthanc, peer_environment  # noqa: E402
 import vs_peers_chart  # noqa: E402  (bench/, beside this file)
 
 CORES = os.cpu_count() or 1
+COPY = "cp (no codec)"
 CODECS = {"jpegls": ("dcmcjpls", "--jpegls"), "rle": ("dcmcrle", "--rle"), "j2k": (None, "--j2k")}
 # class -> (folder, extension dcmflow and gdcmimg read, extension img2dcm reads; None: DICOM in)
 CLASSES = {
@@ -121,11 +123,15 @@ def image_rows(corpus, scratch, runs):
             middle = f'"{out}/$(basename "$0").tmp"' if bmp else '"$0"'
             tools["GDCM"] = xargs(inputs, f'{make}gdcmconv {gdcm_flag} {middle} "{out}/$(basename "$0").dcm"'
                                   + (f' && rm {middle}' if bmp else ""))
+            if codec == "rle":
+                # RLE codes faster than files are read and written: copying the same inputs
+                # (no codec, no DICOM) is the floor its rows are held against as well.
+                tools[COPY] = ["cp", *map(str, inputs), str(out)]
             for tool, command in tools.items():
-                def run(command=command):
+                def run(command=command, made_pattern=f"*.{native}" if tool == COPY else "*.dcm"):
                     fresh(out)
                     measured = measure(command)
-                    made = count_files(out)
+                    made = count_files(out, made_pattern)
                     if made != len(inputs):
                         raise RuntimeError(f"{tool} {codec} {klass}: {made} files made from {len(inputs)} inputs")
                     return measured
@@ -255,12 +261,12 @@ def print_progress(row):
 def print_tables(results):
     print(f"\n{results['machine']}; medians of {results['runs']} runs\n")
     print("Images -> DICOM (MB/s of raw pixels; ratio = dcmflow / that tool; ceiling = bare codec, all cores)")
-    print(f"{'class':<21} {'codec':<6} {'tool':<8} {'items/s':>8} {'MB/s':>7} {'CPU s':>7} {'RSS MB':>7} "
+    print(f"{'class':<21} {'codec':<6} {'tool':<13} {'items/s':>8} {'MB/s':>7} {'CPU s':>7} {'RSS MB':>7} "
           f"{'dcmflow/x':>9} {'of ceiling':>10}")
     for row in results["rows"]:
         if row["section"] == "images":
             ratio = f"{row['dcmflow_ratio']:.2f}" if "dcmflow_ratio" in row else ""
-            print(f"{row['class']:<21} {row['codec']:<6} {row['tool']:<8} {row['items_per_s']:8.1f} "
+            print(f"{row['class']:<21} {row['codec']:<6} {row['tool']:<13} {row['items_per_s']:8.1f} "
                   f"{row['mb_per_s']:7.1f} {row['cpu_seconds']:7.1f} {row['peak_rss_mb']:7.0f} {ratio:>9} "
                   f"{row['fraction_of_ceiling']:10.2f}")
     print("\nDocuments: .docx -> DICOM pages at 200 dpi")
