@@ -297,7 +297,7 @@ result<void> dimse_destination::connect(association& slot,
 }
 
 dimse_destination::attempt_result dimse_destination::try_store(association& slot, const outgoing_instance& object,
-                                                               delivery& done, std::string& why) {
+                                                               DcmDataset& as_is, delivery& done, std::string& why) {
   const std::pair<std::string, std::string> context{object.sop_class_uid, object.transfer_syntax_uid};
   const std::size_t limit = where_.options.max_instances_per_association;
   if (!slot.scu->isConnected() || !slot.proposed.contains(context) || (limit > 0 && slot.sent >= limit)) {
@@ -320,8 +320,8 @@ dimse_destination::attempt_result dimse_destination::try_store(association& slot
   }
   T_ASC_PresentationContextID id = slot.scu->findPresentationContextID(object.sop_class_uid.c_str(),
                                                                       object.transfer_syntax_uid.c_str());
-  std::string converted;
-  const std::string* bytes = &object.part10;
+  DcmDataset* dataset = &as_is;
+  std::unique_ptr<DcmFileFormat> converted;
   if (id == 0) {
     const T_ASC_PresentationContextID plain_id =
         std::max(slot.scu->findPresentationContextID(object.sop_class_uid.c_str(), UID_LittleEndianExplicitTransferSyntax),
@@ -341,19 +341,18 @@ dimse_destination::attempt_result dimse_destination::try_store(association& slot
         why = plain.error().message;
         return attempt_result::failed;
       }
-      converted = std::move(plain).value();
-      bytes = &converted;
+      auto file = parse_part10(*plain);
+      if (!file) {
+        why = file.error().message;
+        return attempt_result::failed;
+      }
+      converted = std::move(file).value();
+      dataset = converted->getDataset();
       done.notes.push_back(url_ + ": sent uncompressed: the peer does not accept " + object.transfer_syntax_uid);
     }
     id = plain_id;
   }
-  auto file = parse_part10(*bytes);
-  if (!file) {
-    why = file.error().message;
-    return attempt_result::failed;
-  }
-  const store_scu::outcome sent =
-      slot.scu->store(id, *(*file)->getDataset(), object.sop_class_uid, object.sop_instance_uid);
+  const store_scu::outcome sent = slot.scu->store(id, *dataset, object.sop_class_uid, object.sop_instance_uid);
   if (sent.transport.bad()) {
     why = std::string("C-STORE to ") + url_ + " broke off: " + sent.transport.text();
     slot.scu->abortAssociation();
@@ -372,6 +371,10 @@ dimse_destination::attempt_result dimse_destination::try_store(association& slot
 }
 
 result<delivery> dimse_destination::store(const outgoing_instance& object) {
+  // Parsed before an association is taken: parsing one instance overlaps sending another.
+  auto parsed = parse_part10(object.part10);
+  if (!parsed) return parsed.error();
+  DcmDataset& dataset = *(*parsed)->getDataset();
   delivery done;
   std::string why;
   std::size_t detours = 0;
@@ -381,7 +384,7 @@ result<delivery> dimse_destination::store(const outgoing_instance& object) {
     association& slot = acquire();
     attempt_result outcome = attempt_result::failed;
     try {
-      outcome = try_store(slot, object, done, why);
+      outcome = try_store(slot, object, dataset, done, why);
     } catch (const std::exception& error) {
       why = std::string("internal error: ") + error.what();
     }

@@ -25,6 +25,8 @@
 
 #include "store/destination.hpp"
 
+class DcmDataset;  // DCMTK's, seen only by the implementation
+
 namespace dcmflow::store {
 
 struct dicom_url {
@@ -69,7 +71,8 @@ class dimse_destination final : public destination {
 
  private:
   enum class attempt_result { stored, retry, failed, elsewhere };  // elsewhere: another association can take it
-  attempt_result try_store(association& slot, const outgoing_instance& object, delivery& done,
+  // `as_is`: the object's dataset, parsed before an association was taken.
+  attempt_result try_store(association& slot, const outgoing_instance& object, DcmDataset& as_is, delivery& done,
                            std::string& why);
   result<void> connect(association& slot, const std::set<std::pair<std::string, std::string>>& wanted);
   association& acquire();
