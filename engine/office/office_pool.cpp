@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <array>
 #include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <thread>
 
 extern char** environ;
@@ -22,6 +24,15 @@ std::filesystem::path default_worker_program() {
   std::error_code error;
   const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
   return (error ? std::filesystem::path(".") : self.parent_path()) / "dcmflow-office-worker";
+}
+
+// $XDG_CACHE_HOME/dcmflow/libreoffice, else ~/.cache/dcmflow/libreoffice; empty if neither.
+std::filesystem::path user_profiles() {
+  const char* cache = std::getenv("XDG_CACHE_HOME");
+  const char* home = std::getenv("HOME");
+  if (cache != nullptr && *cache == '/') return std::filesystem::path(cache) / "dcmflow" / "libreoffice";
+  if (home != nullptr && *home == '/') return std::filesystem::path(home) / ".cache" / "dcmflow" / "libreoffice";
+  return {};
 }
 
 void close_fd(int& fd) {
@@ -54,6 +65,7 @@ bool is_office_document(const std::filesystem::path& file) {
 office_pool::office_pool(pool_options options) : options_(std::move(options)) {
   if (options_.workers == 0) options_.workers = std::max(1U, std::thread::hardware_concurrency());
   if (options_.worker_program.empty()) options_.worker_program = default_worker_program();
+  if (options_.profiles.empty()) options_.profiles = user_profiles();
   scratch_ = std::filesystem::temp_directory_path() / ("dcmflow-" + std::to_string(getpid()));
   std::filesystem::create_directories(scratch_);
   workers_.resize(options_.workers);
@@ -62,7 +74,10 @@ office_pool::office_pool(pool_options options) : options_(std::move(options)) {
 }
 
 office_pool::~office_pool() {
-  for (worker& w : workers_) stop(w);
+  for (worker& w : workers_) {
+    stop(w);
+    close_fd(w.profile_lock);
+  }
   std::error_code ignored;
   std::filesystem::remove_all(scratch_, ignored);
 }
@@ -73,9 +88,7 @@ result<void> office_pool::start(worker& w) {
   if (pipe2(to_child.data(), O_CLOEXEC) != 0 || pipe2(from_child.data(), O_CLOEXEC) != 0) {
     return failure{"cannot start LibreOffice: no pipes"};
   }
-  const std::size_t index = static_cast<std::size_t>(&w - workers_.data());
-  w.profile = scratch_ / ("profile-" + std::to_string(index));
-  std::filesystem::create_directories(w.profile);
+  claim_profile(w);
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -103,9 +116,36 @@ result<void> office_pool::start(worker& w) {
   auto ready = read_line(w, std::chrono::steady_clock::now() + std::chrono::seconds(120));
   if (!ready || ready.value() != "ready") {
     stop(w);
+    w.fresh_profile_needed = true;
     return failure{"LibreOffice did not start" + (ready ? ": " + ready.value() : std::string())};
   }
   return {};
+}
+
+// The first kept profile no other dcmflow holds; a profile of this run's scratch folder when
+// none can be kept (no cache folder, or every one taken).
+void office_pool::claim_profile(worker& w) {
+  std::error_code error;
+  if (w.profile_lock < 0 && !options_.profiles.empty()) {
+    std::filesystem::create_directories(options_.profiles, error);
+    for (int number = 0; !error && number < 64 && w.profile_lock < 0; ++number) {
+      const auto candidate = options_.profiles / ("profile-" + std::to_string(number));
+      const int lock = open((candidate.string() + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+      if (lock < 0) break;
+      if (flock(lock, LOCK_EX | LOCK_NB) == 0) {
+        w.profile_lock = lock;
+        w.profile = candidate;
+      } else {
+        close(lock);
+      }
+    }
+  }
+  if (w.profile_lock < 0) {
+    w.profile = scratch_ / ("profile-" + std::to_string(&w - workers_.data()));
+  }
+  if (w.fresh_profile_needed) std::filesystem::remove_all(w.profile, error);
+  w.fresh_profile_needed = false;
+  std::filesystem::create_directories(w.profile, error);
 }
 
 void office_pool::stop(worker& w) {
@@ -167,8 +207,10 @@ result<void> office_pool::to_pdf(const std::filesystem::path& document, const st
     auto answer = write_all(w.to_worker, input + "\t" + pdf.string() + "\n") ? read_line(w, deadline)
                                                                               : result<std::string>(failure{"ended"});
     if (!answer) {
-      // Hung or crashed: this document fails, the worker starts afresh for the next one.
+      // Hung or crashed: this document fails, the worker starts afresh (in a new profile)
+      // for the next one.
       stop(w);
+      w.fresh_profile_needed = true;
       outcome = failure{answer.error().message == "timeout"
                             ? "LibreOffice did not finish in " + std::to_string(options_.timeout.count()) +
                                   " s (its worker was restarted)"

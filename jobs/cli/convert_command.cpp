@@ -47,7 +47,8 @@ int run_convert(const convert_arguments& args) {
   options.office = std::make_shared<office::office_pool>(
       office::pool_options{.workers = args.office_workers,
                            .timeout = std::chrono::seconds(args.office_timeout),
-                           .worker_program = {}});
+                           .worker_program = {},
+                           .profiles = {}});
   options.rasterise.colour = args.colour == "gray"  ? raster::colour_mode::grey
                              : args.colour == "rgb" ? raster::colour_mode::rgb
                                                     : raster::colour_mode::automatic;

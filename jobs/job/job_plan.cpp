@@ -78,7 +78,8 @@ result<job_plan> plan_job(job_spec spec, const shard& part) {
   options.office = std::make_shared<office::office_pool>(
       office::pool_options{.workers = spec.office_workers,
                            .timeout = std::chrono::seconds(spec.office_timeout_s),
-                           .worker_program = {}});
+                           .worker_program = {},
+                           .profiles = {}});
   options.archives.max_entry_bytes = spec.max_entry_bytes;
   options.uid_root = spec.uid_root;
   options.uid_namespace = spec.uid_namespace;

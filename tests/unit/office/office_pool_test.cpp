@@ -36,7 +36,8 @@ class office_pool_test : public ::testing::Test {
 TEST_F(office_pool_test, real_worker_turns_a_text_file_into_a_pdf) {
   const auto text = folder_ / "note.txt";
   std::ofstream(text) << "Radiology report\nNo acute findings.\n";
-  office_pool pool({.workers = 1, .timeout = std::chrono::seconds(120), .worker_program = DCMFLOW_OFFICE_WORKER});
+  office_pool pool({.workers = 1, .timeout = std::chrono::seconds(120), .worker_program = DCMFLOW_OFFICE_WORKER,
+                    .profiles = folder_ / "profiles"});
   const auto pdf = pool.scratch_folder() / "note.pdf";
   auto done = pool.to_pdf(text, pdf);
   ASSERT_TRUE(done) << done.error().message;
@@ -49,7 +50,8 @@ TEST_F(office_pool_test, real_worker_turns_a_text_file_into_a_pdf) {
 TEST_F(office_pool_test, a_document_that_hangs_is_killed_after_the_timeout_and_the_worker_restarts) {
   // Stands for LibreOffice stuck on a document: ready, then never answers.
   const auto hanging = script("hang.sh", "echo ready\nwhile read line; do sleep 60; done\n");
-  office_pool pool({.workers = 1, .timeout = std::chrono::seconds(1), .worker_program = hanging});
+  office_pool pool({.workers = 1, .timeout = std::chrono::seconds(1), .worker_program = hanging,
+                    .profiles = folder_ / "profiles"});
   for (int attempt = 0; attempt < 2; ++attempt) {  // the second one gets a fresh worker
     auto done = pool.to_pdf(folder_ / "a.doc", folder_ / "a.pdf");
     ASSERT_FALSE(done);
@@ -63,7 +65,8 @@ TEST_F(office_pool_test, a_crash_fails_only_that_document) {
   const auto marker = folder_ / "crashed-once";
   const auto crashing = script("crash.sh", "echo ready\nread line\nif [ ! -e " + marker.string() + " ]; then touch " +
                                                marker.string() + "; exit 1; fi\necho ok\nwhile read line; do echo ok; done\n");
-  office_pool pool({.workers = 1, .timeout = std::chrono::seconds(10), .worker_program = crashing});
+  office_pool pool({.workers = 1, .timeout = std::chrono::seconds(10), .worker_program = crashing,
+                    .profiles = folder_ / "profiles"});
   auto first = pool.to_pdf(folder_ / "bad.doc", folder_ / "bad.pdf");
   ASSERT_FALSE(first);
   EXPECT_EQ(first.error().message, "LibreOffice crashed on this document (its worker was restarted)");
@@ -72,10 +75,47 @@ TEST_F(office_pool_test, a_crash_fails_only_that_document) {
 
 TEST_F(office_pool_test, refusals_of_libreoffice_are_passed_on) {
   const auto refusing = script("refuse.sh", "echo ready\nwhile read line; do echo 'error cannot open the document: x'; done\n");
-  office_pool pool({.workers = 1, .timeout = std::chrono::seconds(10), .worker_program = refusing});
+  office_pool pool({.workers = 1, .timeout = std::chrono::seconds(10), .worker_program = refusing,
+                    .profiles = folder_ / "profiles"});
   auto done = pool.to_pdf(folder_ / "a.doc", folder_ / "a.pdf");
   ASSERT_FALSE(done);
   EXPECT_EQ(done.error().message, "cannot open the document: x");
+}
+
+TEST_F(office_pool_test, profiles_are_kept_between_runs_and_never_shared_by_two_at_once) {
+  const auto answering = script("answer.sh", "touch \"$1/made-here\"\necho ready\nwhile read line; do echo ok; done\n");
+  const pool_options options{.workers = 1, .timeout = std::chrono::seconds(10), .worker_program = answering,
+                             .profiles = folder_ / "profiles"};
+  std::filesystem::path first;
+  {
+    office_pool one(options);
+    ASSERT_TRUE(one.to_pdf(folder_ / "a.doc", folder_ / "a.pdf"));
+    first = one.profile(0);
+    EXPECT_EQ(first.parent_path(), folder_ / "profiles");
+    office_pool meanwhile(options);  // another run at the same time takes another profile
+    ASSERT_TRUE(meanwhile.to_pdf(folder_ / "b.doc", folder_ / "b.pdf"));
+    EXPECT_NE(meanwhile.profile(0), first);
+  }
+  office_pool later(options);  // the next run finds the first profile as it was left
+  ASSERT_TRUE(later.to_pdf(folder_ / "c.doc", folder_ / "c.pdf"));
+  EXPECT_EQ(later.profile(0), first);
+  EXPECT_TRUE(std::filesystem::exists(first / "made-here"));
+}
+
+TEST_F(office_pool_test, a_crashed_workers_profile_is_made_afresh) {
+  // The first worker leaves a mark in its profile and dies; the restarted one refuses to
+  // work in a profile that still has the mark.
+  const auto marker = folder_ / "crashed-once";
+  const auto crashing = script(
+      "crash-mark.sh", "if [ -e \"$1/left-by-crashed\" ]; then echo ready; read line; echo 'error profile kept'; exit 0; fi\n"
+                       "if [ ! -e " + marker.string() + " ]; then touch " + marker.string() +
+                       " \"$1/left-by-crashed\"; echo ready; read line; exit 1; fi\n"
+                       "echo ready\nwhile read line; do echo ok; done\n");
+  office_pool pool({.workers = 1, .timeout = std::chrono::seconds(10), .worker_program = crashing,
+                    .profiles = folder_ / "profiles"});
+  ASSERT_FALSE(pool.to_pdf(folder_ / "bad.doc", folder_ / "bad.pdf"));
+  auto next = pool.to_pdf(folder_ / "good.doc", folder_ / "good.pdf");
+  EXPECT_TRUE(next) << next.error().message;
 }
 
 TEST(office_documents, are_recognised_by_extension) {
