@@ -55,3 +55,33 @@ def svg(results) -> str:
             y += GAP
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{y + 10}" '
             f'font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>{"".join(parts)}</svg>\n')
+
+
+def markdown(results) -> str:
+    """The README's tables: one row per class and codec (or sender), peers side by side."""
+    rows = results["rows"]
+    out = ["| image class | codec | dcmflow MB/s | DCMTK MB/s | GDCM MB/s | cp MB/s | dcmflow / DCMTK | "
+           "dcmflow / GDCM | dcmflow / ceiling |", "|---|---|---|---|---|---|---|---|---|"]
+    for mine in (row for row in rows if row["section"] == "images" and row["tool"] == "dcmflow"):
+        peers = {row["tool"]: row for row in rows if row["section"] == "images" and row["class"] == mine["class"]
+                 and row["codec"] == mine["codec"]}
+
+        def cell(tool, key="mb_per_s", peers=peers):
+            return f"{peers[tool][key]:.1f}" if tool in peers else "—"
+
+        def ratio(tool, peers=peers):
+            return f"{peers[tool]['dcmflow_ratio']:.2f}" if tool in peers else "—"
+        out.append(f"| {mine['class']} | {mine['codec']} | {mine['mb_per_s']:.1f} | {cell('DCMTK')} | {cell('GDCM')} | "
+                   f"{cell('cp (no codec)')} | {ratio('DCMTK')} | {ratio('GDCM')} | "
+                   f"{mine['fraction_of_ceiling']:.2f} (of {mine['ceiling_mb_per_s']:.0f}) |")
+    out += ["", "| .docx to DICOM pages | documents/s | CPU s | peak RSS MB | dcmflow / it |", "|---|---|---|---|---|"]
+    for row in (row for row in rows if row["section"] == "documents"):
+        ratio = f"{row['dcmflow_ratio']:.2f}" if "dcmflow_ratio" in row else ""
+        out.append(f"| {row['tool']} | {row['items_per_s']:.2f} | {row['cpu_seconds']:.1f} | {row['peak_rss_mb']:.0f} | "
+                   f"{ratio} |")
+    out += ["", "| storing into Orthanc | in parallel | instances/s | sender CPU s | dcmflow / storescu |",
+            "|---|---|---|---|---|"]
+    for row in (row for row in rows if row["section"] == "storing"):
+        ratio = f"{row['vs_storescu']:.2f}" if "vs_storescu" in row else ""
+        out.append(f"| {row['tool']} | {row['parallel']} | {row['items_per_s']:.0f} | {row['cpu_seconds']:.2f} | {ratio} |")
+    return "\n".join(out) + "\n"
