@@ -4,7 +4,7 @@
 processes as associations, the files split between them) and dcmsend, into a real Orthanc
 and into storescp (--fork, accepting every syntax). Instances/s and MB/s, medians of --runs
 runs, each into a freshly started peer (a peer that already holds an instance answers
-faster), and the ratio dcmflow / peer tool at the same parallelism.
+faster) keeping its files in /dev/shm, and the ratio dcmflow / peer tool at the same parallelism.
 
 The instances: CT-like 512x512 16-bit slices and A4 report pages at 150 dpi, as JPEG-LS
 (PEERS.md's mix). Every process runs without Nagle (TCP_NODELAY=1).
@@ -111,6 +111,11 @@ def main():
     scratch = args.scratch or pathlib.Path(tempfile.mkdtemp(prefix="dcmflow-store-bench-"))
     folder = make_instances(scratch, args.ct, args.pages)
     files = sorted(folder.glob("*.dcm"))
+    os.sync()  # the instances just made go to disk now, not during the first run
+    # The peers keep their files in memory where they can: one run's disk writeback would
+    # otherwise land on the next run.
+    shm = pathlib.Path("/dev/shm")
+    peer_folder = shm / f"dcmflow-store-bench-{os.getpid()}" if shm.is_dir() else scratch / "peer"
     megabytes = sum(path.stat().st_size for path in files) / 1e6
     results = []
     print(f"store_vs_peers: {len(files)} JPEG-LS instances ({megabytes:.0f} MB), {os.cpu_count()} cores, "
@@ -119,7 +124,7 @@ def main():
         for name, parallelism, send in senders(kind, files, folder):
             times = []
             for _ in range(args.runs):
-                peer = start(kind, scratch / "peer")
+                peer = start(kind, peer_folder)
                 try:
                     times.append(send(peer))
                     if kind == "orthanc":
@@ -139,6 +144,7 @@ def main():
             ratio = f"{row['ratio_vs_storescu']:.2f}"
         print(f"{row['peer']:<9} {row['sender']:<16} {row['parallel']:>8} {row['instances_per_s']:>8.1f} "
               f"{row['mb_per_s']:>7.1f} {ratio:>19}")
+    shutil.rmtree(peer_folder, ignore_errors=True)
     print(json.dumps({"instances": len(files), "megabytes": megabytes, "rows": results}))
 
 

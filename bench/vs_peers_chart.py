@@ -1,6 +1,7 @@
 """The SVG chart of bench/vs_peers.py's results: one panel per section, one group of bars per
-class (and codec), one bar per tool, each panel on its own scale. Plain SVG, no plotting
-library."""
+class (and codec), one bar per tool. Image groups each have their own scale (RLE runs at
+GB/s, JPEG 2000 at tens of MB/s); documents and storing share one per panel. Plain SVG, no
+plotting library."""
 
 from html import escape
 
@@ -21,8 +22,8 @@ def panels(results):
             documents.append((row["tool"], [(row["tool"], row["items_per_s"])]))
         elif row["section"] == "storing":
             storing.append((f"{row['tool']} x{row['parallel']}", [(row["tool"], row["items_per_s"])]))
-    return [("Images to DICOM, MB/s of raw pixels", images), (".docx to DICOM pages, documents/s", documents),
-            ("Storing into Orthanc, instances/s", storing)]
+    return [("Images to DICOM, MB/s of raw pixels (each group to its own scale)", images, True),
+            (".docx to DICOM pages, documents/s", documents, False), ("Storing into Orthanc, instances/s", storing, False)]
 
 
 def colour(tool, assigned):
@@ -36,17 +37,18 @@ def svg(results) -> str:
     parts, y, assigned = [], 30, {}
     parts.append(f'<text x="10" y="20" font-size="14" font-weight="bold">dcmflow against the tools users script '
                  f'({escape(results["machine"])}, medians of {results["runs"]} runs)</text>')
-    for title, groups in panels(results):
+    for title, groups, scale_per_group in panels(results):
         if not groups:
             continue
         y += 20
         parts.append(f'<text x="10" y="{y}" font-size="13" font-weight="bold">{escape(title)}</text>')
         y += 8
-        top = max(value for _, bars in groups for _, value in bars) or 1
+        panel_top = max(value for _, bars in groups for _, value in bars) or 1
         for group, bars in groups:
+            top = (max(value for _, value in bars) or 1) if scale_per_group else panel_top
             parts.append(f'<text x="10" y="{y + BAR}" font-size="11">{escape(group)}</text>')
             for tool, value in bars:
-                length = (WIDTH - LABEL - 120) * value / top
+                length = (WIDTH - LABEL - 200) * value / top
                 parts.append(f'<rect x="{LABEL}" y="{y}" width="{length:.1f}" height="{BAR - 2}" '
                              f'fill="{colour(tool, assigned)}"/>')
                 parts.append(f'<text x="{LABEL + length + 4:.1f}" y="{y + BAR - 3}" font-size="10">'
