@@ -277,30 +277,45 @@ def print_progress(row):
 
 
 def print_tables(results):
-    print(f"\n{results['machine']}; medians of {results['runs']} runs\n")
-    print("Images -> DICOM (MB/s of raw pixels; ratio = dcmflow / that tool; ceiling = bare codec, all cores)")
-    print(f"{'class':<21} {'codec':<6} {'tool':<13} {'items/s':>8} {'MB/s':>7} {'CPU s':>7} {'RSS MB':>7} "
-          f"{'dcmflow/x':>9} {'of ceiling':>10}")
-    for row in results["rows"]:
-        if row["section"] == "images":
-            ratio = f"{row['dcmflow_ratio']:.2f}" if "dcmflow_ratio" in row else ""
-            print(f"{row['class']:<21} {row['codec']:<6} {row['tool']:<13} {row['items_per_s']:8.1f} "
-                  f"{row['mb_per_s']:7.1f} {row['cpu_seconds']:7.1f} {row['peak_rss_mb']:7.0f} {ratio:>9} "
-                  f"{row['fraction_of_ceiling']:10.2f}")
-    print("\nDocuments: .docx -> DICOM pages at 200 dpi")
-    print(f"{'tool':<34} {'docs/s':>7} {'CPU s':>7} {'RSS MB':>7} {'dcmflow/x':>9}")
-    for row in results["rows"]:
-        if row["section"] == "documents":
-            ratio = f"{row['dcmflow_ratio']:.2f}" if "dcmflow_ratio" in row else ""
-            print(f"{row['tool']:<34} {row['items_per_s']:7.2f} {row['cpu_seconds']:7.1f} {row['peak_rss_mb']:7.0f} "
-                  f"{ratio:>9}")
-    print("\nStoring into Orthanc (sender CPU and RSS; ratio = dcmflow / storescu at the same parallelism)")
-    print(f"{'tool':<16} {'parallel':>8} {'inst/s':>7} {'CPU s':>7} {'RSS MB':>7} {'vs storescu':>11}")
-    for row in results["rows"]:
-        if row["section"] == "storing":
-            ratio = f"{row['vs_storescu']:.2f}" if "vs_storescu" in row else ""
-            print(f"{row['tool']:<16} {row['parallel']:>8} {row['items_per_s']:7.1f} {row['cpu_seconds']:7.1f} "
-                  f"{row['peak_rss_mb']:7.0f} {ratio:>11}")
+    def section(name):
+        return [row for row in results["rows"] if row["section"] == name]
+
+    def ratio(key):
+        return lambda row: f"{row[key]:.2f}" if key in row else ""
+
+    def number(key, digits):
+        return lambda row: f"{row[key]:.{digits}f}"
+
+    print(f"\n{results['machine']}; medians of {results['runs']} runs")
+    print_table("Images -> DICOM (MB/s of raw pixels; ratio = dcmflow / that tool; ceiling = bare codec, all cores)",
+                section("images"),
+                [("class", -21, lambda row: row["class"]), ("codec", -6, lambda row: row["codec"]),
+                 ("tool", -13, lambda row: row["tool"]), ("items/s", 8, number("items_per_s", 1)),
+                 ("MB/s", 7, number("mb_per_s", 1)), ("CPU s", 7, number("cpu_seconds", 1)),
+                 ("RSS MB", 7, number("peak_rss_mb", 0)), ("dcmflow/x", 9, ratio("dcmflow_ratio")),
+                 ("of ceiling", 10, number("fraction_of_ceiling", 2))])
+    print_table("Documents: .docx -> DICOM pages at 200 dpi", section("documents"),
+                [("tool", -34, lambda row: row["tool"]), ("docs/s", 7, number("items_per_s", 2)),
+                 ("CPU s", 7, number("cpu_seconds", 1)), ("RSS MB", 7, number("peak_rss_mb", 0)),
+                 ("dcmflow/x", 9, ratio("dcmflow_ratio"))])
+    print_table("Storing into Orthanc (sender CPU and RSS; ratio = dcmflow / storescu at the same parallelism)",
+                section("storing"),
+                [("tool", -16, lambda row: row["tool"]), ("parallel", 8, lambda row: str(row["parallel"])),
+                 ("inst/s", 7, number("items_per_s", 1)), ("CPU s", 7, number("cpu_seconds", 2)),
+                 ("RSS MB", 7, number("peak_rss_mb", 0)), ("vs storescu", 11, ratio("vs_storescu"))])
+
+
+def print_table(title, rows, columns):
+    """columns: (heading, width, text of a row); a negative width aligns to the left."""
+    if not rows:
+        return
+
+    def align(text, width):
+        return f"{text:<{-width}}" if width < 0 else f"{text:>{width}}"
+    print(f"\n{title}")
+    print(" ".join(align(heading, width) for heading, width, _ in columns))
+    for row in rows:
+        print(" ".join(align(text(row), width) for _, width, text in columns))
 
 
 def machine() -> str:
