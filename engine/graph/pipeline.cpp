@@ -75,6 +75,11 @@ class finish_stage {
       : hooks_(hooks), fatal_(fatal), stopping_(stopping), progress_(progress) {}
 
   void operator()(const item_handle& item, finish_node::output_ports_type& ports) const {
+    // Counted however this ends, so that a main thread waiting on the count never hangs.
+    struct count_when_done {
+      completion& progress;
+      ~count_when_done() { progress.finished_one(); }
+    } const counted{progress_};
     work_item& each = *item;
     each.record.status = each.record.error.empty() ? item_status::converted : item_status::failed;
     if (each.record.status == item_status::failed) {
@@ -95,7 +100,6 @@ class finish_stage {
     }
     if (each.admitted_bytes > 0) std::get<1>(ports).try_put(each.admitted_bytes);
     std::get<0>(ports).try_put(flow::continue_msg());
-    progress_.finished_one();
   }
 
  private:
