@@ -9,7 +9,6 @@
 #include <gdcmImageChangeTransferSyntax.h>
 #include <gdcmImageReader.h>
 #include <gdcmReader.h>
-#include <gdcmTrace.h>
 
 #include <array>
 #include <fstream>
@@ -110,32 +109,12 @@ result<void> check_not_truncated(const gdcm::File& parsed, const std::filesystem
 }
 
 result<instance> read_decoded(const std::filesystem::path& file) {
-  // GDCM prints warnings and errors about legacy files on stderr; what matters becomes the
-  // item's failure instead.
-  static const bool quiet = [] {
-    gdcm::Trace::WarningOff();
-    gdcm::Trace::ErrorOff();
-    gdcm::Trace::DebugOff();
-    return true;
-  }();
-  (void)quiet;
-  gdcm::ImageReader reader;
-  const gdcm_input input(file, reader);
-  if (!reader.Read()) return read_without_pixels(file);
-
-  // GDCM reads a file cut inside its Pixel Data without complaint (it keeps the declared
-  // length): a dataset longer than the file holding it is a damaged file, not an image.
-  if (auto whole = check_not_truncated(reader.GetFile(), file); !whole) return whole.error();
-
   // Decode to native pixels: GDCM knows every legacy syntax.
-  gdcm::ImageChangeTransferSyntax decode;
-  decode.SetTransferSyntax(gdcm::TransferSyntax::ExplicitVRLittleEndian);
-  decode.SetInput(reader.GetImage());
-  if (!decode.Change()) {
-    return failure{std::string("cannot decode pixel data (") +
-                   gdcm::TransferSyntax::GetTSString(reader.GetImage().GetTransferSyntax()) + ")"};
-  }
-  const gdcm::Image* decoded = &decode.GetOutput();
+  native_image image;
+  if (!image.read(file)) return read_without_pixels(file);
+  if (auto decoded_ok = image.decode(file); !decoded_ok) return decoded_ok.error();
+  const gdcm::ImageReader& reader = image.reader();
+  const gdcm::Image* decoded = &image.decoded();
 
   // Decoded JPEG stays YCbCr in GDCM; codecs that transform colour expect RGB.
   gdcm::ImageChangePhotometricInterpretation to_rgb;

@@ -5,7 +5,6 @@
 #include <gdcmImageChangePlanarConfiguration.h>
 #include <gdcmImageChangeTransferSyntax.h>
 #include <gdcmImageReader.h>
-#include <gdcmTrace.h>
 
 #include <algorithm>
 #include <cmath>
@@ -16,7 +15,6 @@
 #include "dicom/dicom_reader.hpp"
 #include "dicom/element.hpp"
 #include "dicom/gdcm_input.hpp"
-#include "dicom/reader_checks.hpp"
 
 namespace dcmflow::dicom {
 namespace {
@@ -67,22 +65,12 @@ result<display_source> subsampled_to_rgb(const gdcm::Image& image) {
 }  // namespace
 
 result<display_source> read_for_display(const std::filesystem::path& file) {
-  gdcm::Trace::WarningOff();
-  gdcm::Trace::ErrorOff();
-  gdcm::ImageReader reader;
-  const gdcm_input input(file, reader);
-  if (!reader.Read()) return failure{"cannot read DICOM: no image GDCM can read (not an image, or damaged)"};
-  if (auto whole = check_not_truncated(reader.GetFile(), file); !whole) return whole.error();
-
-  gdcm::ImageChangeTransferSyntax decode;
-  decode.SetTransferSyntax(gdcm::TransferSyntax::ExplicitVRLittleEndian);
-  decode.SetInput(reader.GetImage());
-  if (!decode.Change()) {
-    return failure{std::string("cannot decode pixel data (") +
-                   gdcm::TransferSyntax::GetTSString(reader.GetImage().GetTransferSyntax()) + ")"};
-  }
+  native_image file_image;
+  if (!file_image.read(file)) return failure{"cannot read DICOM: no image GDCM can read (not an image, or damaged)"};
+  if (auto decoded = file_image.decode(file); !decoded) return decoded.error();
+  const gdcm::ImageReader& reader = file_image.reader();
   // Filters hand their output on by reference: each stays alive while the next reads it.
-  const gdcm::Image* current = &decode.GetOutput();
+  const gdcm::Image* current = &file_image.decoded();
   gdcm::ImageApplyLookupTable palette;
   gdcm::ImageChangePhotometricInterpretation to_rgb;
   gdcm::ImageChangePlanarConfiguration interleave;

@@ -5,7 +5,10 @@
 #include <map>
 #include <optional>
 
+#include <gdcmTrace.h>
+
 #include "core/file_bytes.hpp"
+#include "dicom/reader_checks.hpp"
 
 namespace dcmflow::dicom {
 namespace {
@@ -124,6 +127,29 @@ gdcm_input::gdcm_input(const std::filesystem::path& file, gdcm::Reader& reader) 
   }
   renamed_ = std::make_unique<std::istringstream>(std::move(copy), std::ios::binary);
   reader.SetStream(*renamed_);
+}
+
+bool native_image::read(const std::filesystem::path& file) {
+  static const bool quiet = [] {
+    gdcm::Trace::WarningOff();
+    gdcm::Trace::ErrorOff();
+    gdcm::Trace::DebugOff();
+    return true;
+  }();
+  (void)quiet;
+  input_ = std::make_unique<gdcm_input>(file, reader_);
+  return reader_.Read();
+}
+
+result<void> native_image::decode(const std::filesystem::path& file) {
+  if (auto whole = check_not_truncated(reader_.GetFile(), file); !whole) return whole.error();
+  decode_.SetTransferSyntax(gdcm::TransferSyntax::ExplicitVRLittleEndian);
+  decode_.SetInput(reader_.GetImage());
+  if (!decode_.Change()) {
+    return failure{std::string("cannot decode pixel data (") +
+                   gdcm::TransferSyntax::GetTSString(reader_.GetImage().GetTransferSyntax()) + ")"};
+  }
+  return {};
 }
 
 }  // namespace dcmflow::dicom

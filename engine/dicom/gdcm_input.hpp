@@ -5,12 +5,16 @@
 // naming the JPEG 2000 twin; `real_syntax` keeps the truth, and OpenJPEG (2.5, which reads
 // HTJ2K codestreams) decodes the frames behind GDCM.
 
+#include <gdcmImageChangeTransferSyntax.h>
+#include <gdcmImageReader.h>
 #include <gdcmReader.h>
 
 #include <filesystem>
 #include <memory>
 #include <sstream>
 #include <string>
+
+#include "core/result.hpp"
 
 namespace dcmflow::dicom {
 
@@ -23,6 +27,25 @@ class gdcm_input {
  private:
   std::unique_ptr<std::istringstream> renamed_;
   std::string real_syntax_;
+};
+
+// A file's image read by GDCM and decoded to native pixels (Explicit VR Little Endian):
+// where the transcoder's reader and the display reader both start. GDCM's own warnings are
+// silenced; what matters comes back as a failure.
+class native_image {
+ public:
+  // false: GDCM reads no image from the file (no DICOM image, or damaged).
+  [[nodiscard]] bool read(const std::filesystem::path& file);
+  // After read(): the file checked whole (not truncated) and its pixels decoded.
+  [[nodiscard]] result<void> decode(const std::filesystem::path& file);
+
+  [[nodiscard]] const gdcm::ImageReader& reader() const { return reader_; }
+  [[nodiscard]] const gdcm::Image& decoded() const { return decode_.GetOutput(); }
+
+ private:
+  gdcm::ImageReader reader_;
+  std::unique_ptr<gdcm_input> input_;  // the stream reader_ reads from lives as long as it
+  gdcm::ImageChangeTransferSyntax decode_;
 };
 
 }  // namespace dcmflow::dicom

@@ -168,13 +168,19 @@ def test_run_verify_finds_every_instance_and_writes_the_hand_over_lists(orthanc,
     assert failure[0].read_text().splitlines() == ["input,sop_instance_uid,reason"]
 
 
-def test_instances_lost_by_the_pacs_are_found_missing_and_sent_again(orthanc, tmp_path):
-    job = job_to(tmp_path, orthanc.url)
+def store_then_lose_two(job, peer, folder):
+    """Runs the job into the peer, then deletes the first two instances from it (a PACS that
+    lost them)."""
     run_dcmflow("run", job, "--progress", "none", check=0)
-    with sqlite3.connect(tmp_path / "job.journal.sqlite") as database:
+    with sqlite3.connect(folder / "job.journal.sqlite") as database:
         uids = [row[0] for row in database.execute("SELECT sop_instance_uid FROM instances ORDER BY output")]
     for uid in uids[:2]:
-        orthanc.delete_instance(uid)
+        peer.delete_instance(uid)
+
+
+def test_instances_lost_by_the_pacs_are_found_missing_and_sent_again(orthanc, tmp_path):
+    job = job_to(tmp_path, orthanc.url)
+    store_then_lose_two(job, orthanc, tmp_path)
     assert orthanc.count_instances() == 3
 
     completed = run_dcmflow("verify", job, check=1)
@@ -249,11 +255,7 @@ def test_storage_commitment_reports_what_the_pacs_holds(tmp_path):
     peer = Orthanc(tmp_path / "orthanc", extra_config={"DicomModalities": {"dcmflow": ["DCMFLOW", "127.0.0.1", listen]}})
     try:
         job = job_to(tmp_path, peer.url)
-        run_dcmflow("run", job, "--progress", "none", check=0)
-        with sqlite3.connect(tmp_path / "job.journal.sqlite") as database:
-            uids = [row[0] for row in database.execute("SELECT sop_instance_uid FROM instances ORDER BY output")]
-        for uid in uids[:2]:
-            peer.delete_instance(uid)
+        store_then_lose_two(job, peer, tmp_path)
         completed = run_dcmflow("run", job, "--progress", "none", "--commit", "--commit-port", listen, "--commit-wait", 60,
                                 check=1)
         assert "commit: 3 instances committed, 2 refused" in completed.stdout, completed.stdout + completed.stderr
