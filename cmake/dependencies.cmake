@@ -20,6 +20,7 @@ pkg_check_modules(VIPS REQUIRED IMPORTED_TARGET vips)   # libvips-dev
 pkg_check_modules(LIBARCHIVE REQUIRED IMPORTED_TARGET libarchive)  # libarchive-dev
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)        # libsqlite3-dev (journal)
 pkg_check_modules(YAML_CPP REQUIRED IMPORTED_TARGET yaml-cpp)      # libyaml-cpp-dev (job files)
+pkg_check_modules(JEMALLOC REQUIRED IMPORTED_TARGET jemalloc)      # libjemalloc-dev (LibreOffice workers)
 
 include(${CMAKE_CURRENT_LIST_DIR}/codec_dependencies.cmake)
 

@@ -4,6 +4,8 @@
 #include <array>
 #include <bit>
 #include <cstring>
+#include <optional>
+#include <vector>
 
 #include <dcmflow/codecs/codec_error.hpp>
 
@@ -139,6 +141,26 @@ std::error_code unpack_segment(const std::uint8_t* in, std::size_t in_size, std:
   return {};
 }
 
+// One row of `width` copies of `value`, packed: what every segment of a uniform row holds.
+std::vector<std::byte> packed_uniform_row(std::uint8_t value, std::size_t width) {
+  const std::vector<std::uint8_t> row(width, value);
+  std::vector<std::byte> packed(width + width / max_run + 1);
+  packed.resize(static_cast<std::size_t>(pack_row(row.data(), width, packed.data()) - packed.data()));
+  return packed;
+}
+
+// Whether `length` bytes from `at` all equal at[0]. Report pages are mostly blank rows, and
+// a blank row is the same packed bytes in every segment: checked once, copied per segment.
+bool uniform(const std::uint8_t* at, std::size_t length) { return run_length(at, length) == length; }
+
+// Encoding goes to a per-thread buffer sized for the worst case, then only the bytes
+// written are copied out: sizing the fragment itself for the worst case zero-filled as
+// many bytes as the frame has, for every frame.
+std::vector<std::byte>& scratch_buffer() {
+  thread_local std::vector<std::byte> scratch;
+  return scratch;
+}
+
 }  // namespace
 
 const codec_description& rle_codec::description() const noexcept {
@@ -164,18 +186,41 @@ std::error_code rle_codec::encode(const frame_info& frame, std::span<const std::
   const std::size_t width = frame.width;
   // Worst case: one header byte per 128 literals in every row, plus a pad byte a segment.
   const std::size_t worst_row = width + (width + max_run - 1) / max_run;
-  fragment.resize(header_size + segments * (frame.height * worst_row + 1));
+  std::vector<std::byte>& scratch = scratch_buffer();
+  const std::size_t worst = header_size + segments * (frame.height * worst_row + 1);
+  if (scratch.size() < worst) scratch.resize(worst);
   std::array<std::uint32_t, 16> header{};
   header[0] = static_cast<std::uint32_t>(segments);
 
-  std::vector<std::uint8_t> row(width);
   const auto* source = reinterpret_cast<const std::uint8_t*>(pixels.data());  // NOLINT: byte view
-  std::byte* const begin = fragment.data();
+  // Uniform rows, found once for all segments when the samples of a row are contiguous
+  // (interleaved, or one sample a pixel).
+  const bool rows_contiguous = frame.planar == planar_configuration::interleaved || frame.samples_per_pixel == 1;
+  const std::size_t row_bytes = frame.bytes() / frame.height;
+  std::vector<bool> blank(frame.height, false);
+  std::optional<std::uint8_t> blank_value;
+  if (rows_contiguous) {
+    for (std::size_t y = 0; y < frame.height; ++y) {
+      const std::uint8_t* row = source + y * row_bytes;
+      blank[y] = uniform(row, row_bytes) && (!blank_value || *blank_value == row[0]);
+      if (blank[y]) blank_value = row[0];
+    }
+  }
+  const std::vector<std::byte> blank_packed =
+      blank_value ? packed_uniform_row(*blank_value, width) : std::vector<std::byte>();
+
+  std::vector<std::uint8_t> row(width);
+  std::byte* const begin = scratch.data();
   std::byte* out = begin + header_size;
   for (std::size_t segment = 0; segment < segments; ++segment) {
     header[segment + 1] = static_cast<std::uint32_t>(out - begin);
     const segment_layout layout = locate_segment(frame, segment);
     for (std::size_t y = 0; y < frame.height; ++y) {
+      if (blank[y]) {
+        std::memcpy(out, blank_packed.data(), blank_packed.size());
+        out += blank_packed.size();
+        continue;
+      }
       const std::uint8_t* from = source + layout.first + y * width * layout.stride;
       if (layout.stride == 1) {
         out = pack_row(from, width, out);
@@ -186,8 +231,11 @@ std::error_code rle_codec::encode(const frame_info& frame, std::span<const std::
     }
     if ((out - begin) % 2 != 0) *out++ = std::byte{0};
   }
-  fragment.resize(static_cast<std::size_t>(out - begin));
-  for (std::size_t i = 0; i < header.size(); ++i) write_u32(fragment.data() + i * 4, header[i]);
+  for (std::size_t i = 0; i < header.size(); ++i) write_u32(begin + i * 4, header[i]);
+  fragment.assign(begin, out);
+  // A very large frame's worst case is not worth keeping for the next one.
+  constexpr std::size_t kept_scratch_bytes = std::size_t{64} << 20;
+  if (scratch.size() > kept_scratch_bytes) std::vector<std::byte>().swap(scratch);
   effect = {};
   return {};
 }

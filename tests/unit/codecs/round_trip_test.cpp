@@ -157,6 +157,37 @@ TEST(rle, rows_are_coded_separately) {
   EXPECT_EQ(body, expected);
 }
 
+TEST(rle, blank_rows_pack_the_same_in_every_segment_and_other_rows_keep_their_own_bytes) {
+  // RGB 3x4: white, a row whose three samples differ, white, then one flat grey row (a
+  // uniform row of another value). Each segment holds one sample of every row.
+  test_frame page{"page", {3, 4, 3, 8, 8, false, planar_configuration::interleaved, photometric::rgb}, {}};
+  const std::vector<std::uint8_t> rows = {255, 255, 255, 255, 255, 255, 255, 255, 255,  //
+                                          10,  20,  30,  10,  20,  30,  11,  21,  31,   //
+                                          255, 255, 255, 255, 255, 255, 255, 255, 255,  //
+                                          7,   7,   7,   7,   7,   7,   7,   7,   7};
+  for (std::uint8_t v : rows) page.pixels.push_back(std::byte{v});
+  std::vector<std::byte> fragment;
+  encoding_effect effect;
+  ASSERT_FALSE(make("rle")->encode(page.info, page.pixels, fragment, effect));
+  std::uint32_t header[4];
+  std::memcpy(header, fragment.data(), sizeof header);
+  ASSERT_EQ(header[0], 3U);
+  const auto b = [](int v) { return std::byte{static_cast<unsigned char>(v)}; };
+  for (std::uint32_t s = 0; s < 3; ++s) {
+    const std::size_t end = s + 1 < 3 ? header[s + 2] : fragment.size();
+    const std::vector<std::byte> segment(fragment.begin() + header[s + 1], fragment.begin() + end);
+    // Row 1 of sample s is (v, v, v+1): a run of two, then a literal of one. Rows 0 and 2 are
+    // runs of 255, row 3 a run of 7.
+    const int v = 10 + 10 * static_cast<int>(s);
+    std::vector<std::byte> expected = {b(0xFE), b(255), b(0xFF), b(v), b(0), b(v + 1), b(0xFE), b(255), b(0xFE), b(7)};
+    if (expected.size() % 2 != 0) expected.push_back(b(0));
+    EXPECT_EQ(segment, expected) << "segment " << s;
+  }
+  std::vector<std::byte> decoded(page.info.bytes());
+  ASSERT_FALSE(make("rle")->decode(fragment, page.info, decoded));
+  EXPECT_EQ(decoded, page.pixels);
+}
+
 TEST(jpegls_near, errors_stay_within_near) {
   for (int near : {1, 3}) {
     const auto c = make("jpegls-near:" + std::to_string(near));
