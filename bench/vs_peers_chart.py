@@ -76,11 +76,12 @@ def markdown(results) -> str:
         out.append(f"| {mine['class']} | {mine['codec']} | {mine['mb_per_s']:.1f} | {cell('DCMTK')} | {cell('GDCM')} | "
                    f"{cell('cp (no codec)')} | {ratio('DCMTK')} | {ratio('GDCM')} | "
                    f"{mine['fraction_of_ceiling']:.2f} (of {mine['ceiling_mb_per_s']:.0f}) |")
-    out += ["", "| .docx to DICOM pages | documents/s | CPU s | peak RSS MB | dcmflow / it |", "|---|---|---|---|---|"]
+    out += ["", "| .docx to DICOM pages | documents/s | CPU s | peak RSS MB | dcmflow (RLE) / it | dcmflow (uncompressed) / it |",
+            "|---|---|---|---|---|---|"]
     for row in (row for row in rows if row["section"] == "documents"):
-        ratio = f"{row['dcmflow_ratio']:.2f}" if "dcmflow_ratio" in row else ""
+        ratios = [f"{row[key]:.2f}" if key in row else "" for key in ("dcmflow_ratio", "dcmflow_uncompressed_ratio")]
         out.append(f"| {row['tool']} | {row['items_per_s']:.2f} | {row['cpu_seconds']:.1f} | {row['peak_rss_mb']:.0f} | "
-                   f"{ratio} |")
+                   f"{ratios[0]} | {ratios[1]} |")
     out += ["", "| storing into Orthanc | in parallel | instances/s | sender CPU s | dcmflow / storescu |",
             "|---|---|---|---|---|"]
     for row in (row for row in rows if row["section"] == "storing"):
