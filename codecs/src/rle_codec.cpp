@@ -4,7 +4,6 @@
 #include <array>
 #include <bit>
 #include <cstring>
-#include <optional>
 #include <vector>
 
 #include <dcmflow/codecs/codec_error.hpp>
@@ -150,7 +149,7 @@ std::vector<std::byte> packed_uniform_row(std::uint8_t value, std::size_t width)
 }
 
 // Whether `length` bytes from `at` all equal at[0]. Report pages are mostly blank rows, and
-// a blank row is the same packed bytes in every segment: checked once, copied per segment.
+// a uniform row is the same packed bytes in every segment: checked once, copied per segment.
 bool uniform(const std::uint8_t* at, std::size_t length) { return run_length(at, length) == length; }
 
 // Encoding goes to a per-thread buffer sized for the worst case, then only the bytes
@@ -194,20 +193,20 @@ std::error_code rle_codec::encode(const frame_info& frame, std::span<const std::
 
   const auto* source = reinterpret_cast<const std::uint8_t*>(pixels.data());  // NOLINT: byte view
   // Uniform rows, found once for all segments when the samples of a row are contiguous
-  // (interleaved, or one sample a pixel).
+  // (interleaved, or one sample a pixel); each value's packed row is made once.
+  constexpr std::int16_t not_uniform = -1;
   const bool rows_contiguous = frame.planar == planar_configuration::interleaved || frame.samples_per_pixel == 1;
   const std::size_t row_bytes = frame.bytes() / frame.height;
-  std::vector<bool> blank(frame.height, false);
-  std::optional<std::uint8_t> blank_value;
+  std::vector<std::int16_t> uniform_value(frame.height, not_uniform);
+  std::array<std::vector<std::byte>, 256> packed_uniform;
   if (rows_contiguous) {
     for (std::size_t y = 0; y < frame.height; ++y) {
       const std::uint8_t* row = source + y * row_bytes;
-      blank[y] = uniform(row, row_bytes) && (!blank_value || *blank_value == row[0]);
-      if (blank[y]) blank_value = row[0];
+      if (!uniform(row, row_bytes)) continue;
+      uniform_value[y] = row[0];
+      if (packed_uniform[row[0]].empty()) packed_uniform[row[0]] = packed_uniform_row(row[0], width);
     }
   }
-  const std::vector<std::byte> blank_packed =
-      blank_value ? packed_uniform_row(*blank_value, width) : std::vector<std::byte>();
 
   std::vector<std::uint8_t> row(width);
   std::byte* const begin = scratch.data();
@@ -216,9 +215,10 @@ std::error_code rle_codec::encode(const frame_info& frame, std::span<const std::
     header[segment + 1] = static_cast<std::uint32_t>(out - begin);
     const segment_layout layout = locate_segment(frame, segment);
     for (std::size_t y = 0; y < frame.height; ++y) {
-      if (blank[y]) {
-        std::memcpy(out, blank_packed.data(), blank_packed.size());
-        out += blank_packed.size();
+      if (uniform_value[y] != not_uniform) {
+        const std::vector<std::byte>& packed = packed_uniform[static_cast<std::size_t>(uniform_value[y])];
+        std::memcpy(out, packed.data(), packed.size());
+        out += packed.size();
         continue;
       }
       const std::uint8_t* from = source + layout.first + y * width * layout.stride;
@@ -233,8 +233,9 @@ std::error_code rle_codec::encode(const frame_info& frame, std::span<const std::
   }
   for (std::size_t i = 0; i < header.size(); ++i) write_u32(begin + i * 4, header[i]);
   fragment.assign(begin, out);
-  // A very large frame's worst case is not worth keeping for the next one.
-  constexpr std::size_t kept_scratch_bytes = std::size_t{64} << 20;
+  // Kept for the next frame up to an RGB A4 page at 200 dpi; a larger frame's buffer is
+  // freed (memory outside the engine's byte budget, once per thread).
+  constexpr std::size_t kept_scratch_bytes = std::size_t{16} << 20;
   if (scratch.size() > kept_scratch_bytes) std::vector<std::byte>().swap(scratch);
   effect = {};
   return {};

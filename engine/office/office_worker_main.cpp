@@ -15,7 +15,6 @@
 #include <iterator>
 #include <memory>
 #include <string>
-#include <string_view>
 
 namespace {
 
@@ -31,17 +30,18 @@ std::string one_line(std::string text) {
 // profile takes 9% off each conversion. Written into the profile's user settings before
 // LibreOffice starts, kept across runs.
 void hide_sidebar(const std::filesystem::path& profile) {
-  constexpr std::string_view marker = "swriter/10336";
   const std::filesystem::path settings = profile / "user" / "registrymodifications.xcu";
   std::string text;
   if (std::ifstream in(settings); in) text.assign(std::istreambuf_iterator<char>(in), {});
-  if (text.find(marker) != std::string::npos) return;
   std::string items;
-  for (const char* module : {"swriter", "scalc", "simpress", "sdraw"}) {
-    items += std::string("<item oor:path=\"/org.openoffice.Office.Views/Windows\"><node oor:name=\"") + module +
-             "/10336\" oor:op=\"replace\"><prop oor:name=\"Visible\" oor:op=\"fuse\"><value>false</value>"
+  for (const std::string module : {"swriter", "scalc", "simpress", "sdraw"}) {
+    const std::string node = module + "/10336";  // 10336: the sidebar's child window
+    if (text.find("\"" + node + "\"") != std::string::npos) continue;
+    items += "<item oor:path=\"/org.openoffice.Office.Views/Windows\"><node oor:name=\"" + node +
+             "\" oor:op=\"replace\"><prop oor:name=\"Visible\" oor:op=\"fuse\"><value>false</value>"
              "</prop></node></item>\n";
   }
+  if (items.empty()) return;
   const auto end = text.rfind("</oor:items>");
   if (end == std::string::npos) {
     text = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<oor:items xmlns:oor=\"http://openoffice.org/2001/registry\" "
@@ -50,9 +50,16 @@ void hide_sidebar(const std::filesystem::path& profile) {
   } else {
     text.insert(end, items);
   }
+  // Written aside and renamed over: a full disk leaves the old settings, never half a file.
+  // A profile we cannot write still converts, with its sidebar.
   std::error_code ignored;
   std::filesystem::create_directories(settings.parent_path(), ignored);
-  std::ofstream(settings, std::ios::trunc) << text;  // a profile we cannot write still converts
+  const std::filesystem::path written = settings.string() + ".dcmflow";
+  std::ofstream out(written, std::ios::trunc);
+  out << text;
+  out.close();
+  if (out) std::filesystem::rename(written, settings, ignored);
+  std::filesystem::remove(written, ignored);
 }
 
 }  // namespace

@@ -175,15 +175,18 @@ result<void> decode_into(VipsImage* image, std::span<std::byte> frame, bool alph
 // A rendered page: 8-bit RGBA whose alpha is 255 everywhere (poppler paints onto white).
 // Dropping alpha strip by strip here, instead of through vips_extract_band, which copies
 // byte by byte and took as long as the rendering itself (perf, 200-dpi report pages).
+// Any other layout goes the general way (decode_into), which flattens alpha.
 result<void> decode_rendered_into(VipsImage* image, std::span<std::byte> frame, const codecs::frame_info& info) {
-  if (vips_image_get_bands(image) != 4 || vips_image_get_format(image) != VIPS_FORMAT_UCHAR ||
-      info.samples_per_pixel != 3 || info.bits_allocated != 8) {
-    return reason("unexpected rendered page layout");
-  }
-  // Strips tall enough that poppler, which re-reads the page for each strip, runs few times.
-  constexpr int strip_rows = 256;
   const int width = vips_image_get_width(image);
   const int height = vips_image_get_height(image);
+  const bool opaque_rgba_page = vips_image_get_bands(image) == 4 && vips_image_get_format(image) == VIPS_FORMAT_UCHAR &&
+                                info.samples_per_pixel == 3 && info.bits_allocated == 8 &&
+                                static_cast<std::uint32_t>(width) == info.width &&
+                                static_cast<std::uint32_t>(height) == info.height &&
+                                frame.size() == static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 3;
+  if (!opaque_rgba_page) return decode_into(image, frame, true, info);
+  // Strips tall enough that poppler, which re-reads the page for each strip, runs few times.
+  constexpr int strip_rows = 256;
   VipsRegion* region = vips_region_new(image);
   if (region == nullptr) return reason(take_vips_error());
   auto* out = reinterpret_cast<std::uint8_t*>(frame.data());  // NOLINT: byte view

@@ -188,6 +188,34 @@ TEST(rle, blank_rows_pack_the_same_in_every_segment_and_other_rows_keep_their_ow
   EXPECT_EQ(decoded, page.pixels);
 }
 
+TEST(rle, uniform_16_bit_rows_wider_than_a_run_pack_the_same_in_both_byte_segments) {
+  // 300 samples of 16 bits: row 0 is 0x0101 (every byte 0x01: a uniform row), row 1 is
+  // 0x0201 (high and low bytes differ: coded per segment). 300 = 128 + 128 + 44.
+  test_frame wide{"wide", {300, 2, 1, 16, 16, false, planar_configuration::interleaved, photometric::monochrome2}, {}};
+  for (int i = 0; i < 300; ++i) wide.pixels.insert(wide.pixels.end(), {std::byte{0x01}, std::byte{0x01}});
+  for (int i = 0; i < 300; ++i) wide.pixels.insert(wide.pixels.end(), {std::byte{0x01}, std::byte{0x02}});
+  std::vector<std::byte> fragment;
+  encoding_effect effect;
+  ASSERT_FALSE(make("rle")->encode(wide.info, wide.pixels, fragment, effect));
+  std::uint32_t header[3];
+  std::memcpy(header, fragment.data(), sizeof header);
+  ASSERT_EQ(header[0], 2U);
+  const auto runs_of = [](unsigned char v) {
+    return std::vector<std::byte>{std::byte{0x81}, std::byte{v}, std::byte{0x81}, std::byte{v}, std::byte{0xD5}, std::byte{v}};
+  };
+  const auto joined = [](std::vector<std::byte> a, const std::vector<std::byte>& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+  };
+  const std::vector<std::byte> high(fragment.begin() + header[1], fragment.begin() + header[2]);
+  const std::vector<std::byte> low(fragment.begin() + header[2], fragment.end());
+  EXPECT_EQ(high, joined(runs_of(0x01), runs_of(0x02)));  // most significant bytes first (G.2)
+  EXPECT_EQ(low, joined(runs_of(0x01), runs_of(0x01)));
+  std::vector<std::byte> decoded(wide.info.bytes());
+  ASSERT_FALSE(make("rle")->decode(fragment, wide.info, decoded));
+  EXPECT_EQ(decoded, wide.pixels);
+}
+
 TEST(jpegls_near, errors_stay_within_near) {
   for (int near : {1, 3}) {
     const auto c = make("jpegls-near:" + std::to_string(near));
