@@ -194,17 +194,17 @@ std::error_code rle_codec::encode(const frame_info& frame, std::span<const std::
   const auto* source = reinterpret_cast<const std::uint8_t*>(pixels.data());  // NOLINT: byte view
   // Uniform rows, found once for all segments when the samples of a row are contiguous
   // (interleaved, or one sample a pixel); each value's packed row is made once.
-  constexpr std::int16_t not_uniform = -1;
   const bool rows_contiguous = frame.planar == planar_configuration::interleaved || frame.samples_per_pixel == 1;
   const std::size_t row_bytes = frame.bytes() / frame.height;
-  std::vector<std::int16_t> uniform_value(frame.height, not_uniform);
   std::array<std::vector<std::byte>, 256> packed_uniform;
+  std::vector<const std::vector<std::byte>*> uniform_row(frame.height, nullptr);
   if (rows_contiguous) {
     for (std::size_t y = 0; y < frame.height; ++y) {
       const std::uint8_t* row = source + y * row_bytes;
       if (!uniform(row, row_bytes)) continue;
-      uniform_value[y] = row[0];
-      if (packed_uniform[row[0]].empty()) packed_uniform[row[0]] = packed_uniform_row(row[0], width);
+      std::vector<std::byte>& packed = packed_uniform[row[0]];
+      if (packed.empty()) packed = packed_uniform_row(row[0], width);
+      uniform_row[y] = &packed;
     }
   }
 
@@ -215,10 +215,9 @@ std::error_code rle_codec::encode(const frame_info& frame, std::span<const std::
     header[segment + 1] = static_cast<std::uint32_t>(out - begin);
     const segment_layout layout = locate_segment(frame, segment);
     for (std::size_t y = 0; y < frame.height; ++y) {
-      if (uniform_value[y] != not_uniform) {
-        const std::vector<std::byte>& packed = packed_uniform[static_cast<std::size_t>(uniform_value[y])];
-        std::memcpy(out, packed.data(), packed.size());
-        out += packed.size();
+      if (const std::vector<std::byte>* packed = uniform_row[y]) {
+        std::memcpy(out, packed->data(), packed->size());
+        out += packed->size();
         continue;
       }
       const std::uint8_t* from = source + layout.first + y * width * layout.stride;

@@ -289,8 +289,8 @@ result<raster> decode_frames(std::span<image_ref> pages, std::span<const page_sh
     if (!common) return reason(where + common.error().message);
     const bool alpha = vips_image_hasalpha(common->get()) != 0;
     auto frame = std::span(out.pixels).subspan(index * out.frame.bytes(), out.frame.bytes());
-    auto decoded = alpha && rendered && model.rgb ? decode_rendered_into(common->get(), frame, out.frame)
-                                                  : decode_into(common->get(), frame, alpha, out.frame);
+    auto decoded = alpha && rendered ? decode_rendered_into(common->get(), frame, out.frame)
+                                     : decode_into(common->get(), frame, alpha, out.frame);
     if (!decoded) return reason(where + decoded.error().message);
   }
   return out;
