@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <string_view>
 
 namespace dcmflow {
 namespace {
@@ -40,6 +41,11 @@ result<std::string> read_file_bytes(const std::filesystem::path& file) { return 
 
 result<std::string> read_file_prefix(const std::filesystem::path& file, std::size_t limit) {
   return read_up_to(file, limit, false);
+}
+
+bool is_part10_file(const std::filesystem::path& file) {
+  auto head = read_file_prefix(file, 132);
+  return head && head->size() == 132 && std::string_view(*head).substr(128) == "DICM";
 }
 
 }  // namespace dcmflow

@@ -16,4 +16,7 @@ namespace dcmflow {
 // At most `limit` bytes from the start of the file (fewer when the file is shorter).
 [[nodiscard]] result<std::string> read_file_prefix(const std::filesystem::path& file, std::size_t limit);
 
+// A DICOM Part 10 file? ("DICM" after the 128-byte preamble; reads 132 bytes.)
+[[nodiscard]] bool is_part10_file(const std::filesystem::path& file);
+
 }  // namespace dcmflow

@@ -10,10 +10,7 @@
 #include <gdcmImageReader.h>
 #include <gdcmReader.h>
 
-#include <array>
-#include <fstream>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "dicom/element.hpp"
@@ -169,33 +166,10 @@ result<instance> read_decoded(const std::filesystem::path& file) {
   return instance(std::move(state));
 }
 
-bool is_part10_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::array<char, 132> head{};
-  return in.read(head.data(), head.size()) && std::string_view(head.data() + 128, 4) == "DICM";
-}
-
-result<identity> read_identity(const std::filesystem::path& file) {
-  gdcm::Reader reader;
-  const gdcm_input input(file, reader);
-  if (!reader.ReadUpToTag(gdcm::Tag(0x0008, 0x0019))) return failure{"not a DICOM file GDCM can read"};
-  const gdcm::File& read = reader.GetFile();
-  // The syntax as the file meta names it: GDCM 3.0 does not know every syntax (HTJ2K).
-  std::string syntax = input.real_syntax().empty() ? get_text(read.GetHeader(), {0x0002, 0x0010}) : input.real_syntax();
-  if (syntax.empty()) {
-    const char* known = read.GetHeader().GetDataSetTransferSyntax().GetString();
-    syntax = known != nullptr ? known : "";
-  }
-  identity found{get_text(read.GetDataSet(), {0x0008, 0x0016}), get_text(read.GetDataSet(), {0x0008, 0x0018}),
-                 syntax};
-  // GDCM pads UIDs with NUL; trailing padding is not part of the value.
-  for (std::string* uid : {&found.sop_class_uid, &found.sop_instance_uid, &found.transfer_syntax_uid}) {
-    while (!uid->empty() && (uid->back() == '\0' || uid->back() == ' ')) uid->pop_back();
-  }
-  if (found.sop_class_uid.empty() || found.sop_instance_uid.empty()) {
-    return failure{"no SOP Class UID or SOP Instance UID: not a composite object that can be stored"};
-  }
-  return found;
+result<std::string> read_uncompressed_part10(const std::filesystem::path& file) {
+  auto decoded = read_decoded(file);
+  if (!decoded) return decoded.error();
+  return decoded->to_part10();
 }
 
 }  // namespace dcmflow::dicom

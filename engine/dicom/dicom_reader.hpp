@@ -11,18 +11,10 @@
 
 namespace dcmflow::dicom {
 
-// A Part 10 file? ("DICM" after the 128-byte preamble; reads 132 bytes.)
-[[nodiscard]] bool is_part10_file(const std::filesystem::path& file);
-
 [[nodiscard]] result<instance> read_decoded(const std::filesystem::path& file);
 
-// Who a file is, from its header (nothing after it is read): what a sender needs to pick a
-// presentation context.
-struct identity {
-  std::string sop_class_uid;
-  std::string sop_instance_uid;
-  std::string transfer_syntax_uid;
-};
-[[nodiscard]] result<identity> read_identity(const std::filesystem::path& file);
+// The same object with its pixels decoded, as Part 10 bytes in Explicit VR Little Endian:
+// what a peer that refuses the file's syntax is sent instead.
+[[nodiscard]] result<std::string> read_uncompressed_part10(const std::filesystem::path& file);
 
 }  // namespace dcmflow::dicom

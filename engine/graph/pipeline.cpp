@@ -3,7 +3,6 @@
 #include "graph/pipeline.hpp"
 
 #include <tbb/flow_graph.h>
-#include <tbb/global_control.h>
 #include <tbb/info.h>
 #include <tbb/task_arena.h>
 
@@ -11,8 +10,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
-#include <mutex>
 #include <optional>
 #include <tuple>
 
@@ -38,48 +35,14 @@ bool wants_thumbnail(std::size_t index, std::size_t total, std::size_t wanted) {
   return index % stride == 0 && index / stride < wanted;
 }
 
-// Items started and finished, for a main thread that sleeps until the graph is done:
-// waiting inside wait_for_all, an external thread spins and yields between the items the
-// senders hand back (tens of thousands of sched_yield calls for a few hundred C-STOREs:
-// CPU that a PACS on the same machine needs).
-class completion {
- public:
-  void started_all(std::size_t count) {
-    const std::lock_guard lock(mutex_);
-    started_ = count;
-    done_.notify_all();
-  }
-  void finished_one() {
-    const std::lock_guard lock(mutex_);
-    ++finished_;
-    if (started_ && finished_ == *started_) done_.notify_all();
-  }
-  void wait() {
-    std::unique_lock lock(mutex_);
-    done_.wait(lock, [this] { return started_ && finished_ == *started_; });
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable done_;
-  std::optional<std::size_t> started_;
-  std::size_t finished_ = 0;
-};
-
 // The serial end of the graph: completes the record, hands it on, gives back the item's
 // limiter slot and admission bytes -- exactly once per item, whatever became of it.
 class finish_stage {
  public:
-  finish_stage(const pipeline_hooks& hooks, std::optional<failure>& fatal, std::atomic<bool>& stopping,
-               completion& progress)
-      : hooks_(hooks), fatal_(fatal), stopping_(stopping), progress_(progress) {}
+  finish_stage(const pipeline_hooks& hooks, std::optional<failure>& fatal, std::atomic<bool>& stopping)
+      : hooks_(hooks), fatal_(fatal), stopping_(stopping) {}
 
   void operator()(const item_handle& item, finish_node::output_ports_type& ports) const {
-    // Counted however this ends, so that a main thread waiting on the count never hangs.
-    struct count_when_done {
-      completion& progress;
-      ~count_when_done() { progress.finished_one(); }
-    } const counted{progress_};
     work_item& each = *item;
     each.record.status = each.record.error.empty() ? item_status::converted : item_status::failed;
     if (each.record.status == item_status::failed) {
@@ -106,7 +69,6 @@ class finish_stage {
   const pipeline_hooks& hooks_;
   std::optional<failure>& fatal_;  // written and read in this serial node only
   std::atomic<bool>& stopping_;
-  completion& progress_;
 };
 
 }  // namespace
@@ -137,11 +99,9 @@ result<void> run_pipeline(std::span<const planned_item> items, const pipeline_op
   admission budget(options.max_bytes_in_flight);
 
   flow::graph g;
-  completion done;
   std::size_t next = 0;
   flow::input_node<item_handle> enumerate(g, [&](tbb::flow_control& control) -> item_handle {
     if (next == items.size() || stopping) {
-      done.started_all(next);
       control.stop();
       return {};
     }
@@ -198,7 +158,7 @@ result<void> run_pipeline(std::span<const planned_item> items, const pipeline_op
       gateway.release_wait();
     });
   });
-  finish_node finish(g, flow::serial, finish_stage(hooks, fatal, stopping, done));
+  finish_node finish(g, flow::serial, finish_stage(hooks, fatal, stopping));
 
   flow::make_edge(enumerate, in_flight);
   flow::make_edge(in_flight, identify);
@@ -214,12 +174,7 @@ result<void> run_pipeline(std::span<const planned_item> items, const pipeline_op
   flow::make_edge(flow::output_port<1>(finish), flow::input_port<1>(to_admission));
 
   enumerate.activate();
-  // Only sending (no pixels to make), with a worker thread to run the graph: the main
-  // thread sleeps until every item is through, and wait_for_all then returns at once. When
-  // there are pixels to make, the main thread is one of the threads making them.
-  const std::size_t allowed = tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism);
-  if (options.mode == input_mode::send && std::min(threads, allowed) > 1) done.wait();
-  g.wait_for_all();
+  g.wait_for_all();  // the main thread is one of the threads making pixels
   std::error_code ignored;
   std::filesystem::remove_all(scratch, ignored);
   if (fatal) return *fatal;

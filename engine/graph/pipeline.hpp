@@ -33,7 +33,6 @@ enum class input_mode {
   convert,    // images and documents become Secondary Capture (and Encapsulated PDF)
   transcode,  // DICOM files are recompressed, every other attribute kept
   automatic,  // by content: DICOM files are transcoded, everything else converted
-  send,       // DICOM files go to the destinations as they are (dcmflow store)
 };
 
 // An input's own attributes (a manifest row), or why it has none it can use.

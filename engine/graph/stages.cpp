@@ -99,10 +99,9 @@ void identify_stage::identify(work_item& item) const {
   const std::uintmax_t size = std::filesystem::file_size(item.local_file, error);
   if (error) return item.fail(failure{"cannot read: " + error.message()});
   item.record.input_bytes = size;
-  // The content hash names the item (its UIDs, its journal row); a file only sent on or
-  // transcoded (it keeps its UIDs), with no journal asking, needs none.
-  const bool keeps_identity = options_.mode == input_mode::send || options_.mode == input_mode::transcode;
-  if (!keeps_identity || hooks_.already_done) {
+  // The content hash names the item (its UIDs, its journal row); a file transcoded (it
+  // keeps its UIDs), with no journal asking, needs none.
+  if (options_.mode != input_mode::transcode || hooks_.already_done) {
     auto content = sha256_of_file(item.local_file);
     if (!content) return item.fail(failure{"cannot read: " + content.error().message});
     item.record.content_sha256 = std::move(content).value();
@@ -111,12 +110,8 @@ void identify_stage::identify(work_item& item) const {
     item.skipped = true;
     return;
   }
-  if (options_.mode == input_mode::send) {
-    item.estimated_bytes = item.record.input_bytes;
-    return;
-  }
   item.dicom_input = options_.mode == input_mode::transcode ||
-                     (options_.mode == input_mode::automatic && dicom::is_part10_file(item.local_file));
+                     (options_.mode == input_mode::automatic && is_part10_file(item.local_file));
   if (!item.dicom_input) {
     if (options_.item_attributes) {
       auto own = options_.item_attributes(input);
@@ -132,29 +127,7 @@ item_handle produce_stage::operator()(item_handle item) const {
   return guarded(std::move(item), [this](work_item& each) { produce(each); });
 }
 
-// An existing file, sent as it is; decoded only if a destination refuses its syntax.
-result<store::outgoing_instance> outgoing_file(const std::filesystem::path& file, const std::filesystem::path& name) {
-  auto identity = dicom::read_identity(file);
-  if (!identity) return identity.error();
-  auto bytes = read_file_bytes(file);
-  if (!bytes) return bytes.error();
-  store::outgoing_instance object{identity->sop_class_uid, identity->sop_instance_uid,
-                                  identity->transfer_syntax_uid, name, std::move(bytes).value(), {}};
-  object.uncompressed = [file]() -> result<std::string> {
-    auto decoded = dicom::read_decoded(file);
-    if (!decoded) return decoded.error();
-    return decoded->to_part10();
-  };
-  return object;
-}
-
 void produce_stage::produce(work_item& item) const {
-  if (options_.mode == input_mode::send) {
-    auto object = outgoing_file(item.local_file, item.plan->output_name);
-    if (!object) return item.fail(object.error());
-    item.ready.push_back(std::move(object).value());
-    return;
-  }
   if (item.dicom_input) {
     auto object = dicom::read_decoded(item.local_file);
     if (!object) return item.fail(object.error());
@@ -169,7 +142,7 @@ void produce_stage::produce(work_item& item) const {
 }
 
 bool office_stage::wanted(const work_item& item) const {
-  return item.active() && options_.mode != input_mode::send && !item.dicom_input &&
+  return item.active() && !item.dicom_input &&
          office::is_office_document(item.local_file);
 }
 
@@ -187,7 +160,6 @@ item_handle office_stage::operator()(item_handle item) const {
 
 item_handle tag_stage::operator()(item_handle item) const {
   return guarded(std::move(item), [this](work_item& each) {
-    if (options_.mode == input_mode::send) return;  // sent as it is
     if (each.dicom_input) {
       tag_transcoded(each);
     } else {
@@ -307,7 +279,7 @@ void store_stage::store(work_item& item) const {
     auto part10 = object.to_part10();
     if (!part10) return item.fail(part10.error());
     store::outgoing_instance outgoing{record.sop_class_uid, record.sop_instance_uid, record.transfer_syntax_uid,
-                                      record.output, std::move(part10).value(), {}};
+                                      record.output, std::move(part10).value(), {}, {}};
     outgoing.uncompressed = [&object]() -> result<std::string> {
       if (auto plain = object.decompress(); !plain) return plain.error();
       return object.to_part10();
@@ -316,20 +288,7 @@ void store_stage::store(work_item& item) const {
     item.record.instances.push_back(std::move(record));
     item.record.outputs.push_back(item.instance_names[index]);
   }
-  for (const auto& object : item.ready) {
-    if (!item.active()) break;
-    send(item, object);
-    instance_record sent;
-    sent.sop_instance_uid = object.sop_instance_uid;
-    sent.sop_class_uid = object.sop_class_uid;
-    sent.transfer_syntax_uid = object.transfer_syntax_uid;
-    sent.stored_bytes = object.part10.size();
-    sent.output = object.name;
-    item.record.instances.push_back(std::move(sent));
-    item.record.outputs.push_back(object.name);
-  }
   item.instances.clear();
-  item.ready.clear();
 }
 
 }  // namespace dcmflow::graph

@@ -33,7 +33,6 @@ struct work_item {
   std::vector<raster::raster> pages;
   std::vector<dicom::instance> instances;
   std::vector<std::filesystem::path> instance_names;  // relative output name of each instance
-  std::vector<store::outgoing_instance> ready;  // send mode: files as they are, no instance built
   item_record record;
   std::chrono::steady_clock::time_point started;
 

@@ -19,7 +19,14 @@ result<delivery> folder_destination::store(const outgoing_instance& object) {
   // Beside the target, then renamed: a crash never leaves half a file under its name.
   std::filesystem::path partial = target;
   partial += ".part";
-  {
+  if (object.part10.empty() && !object.file.empty()) {
+    std::filesystem::copy_file(object.file, partial, std::filesystem::copy_options::overwrite_existing, error);
+    if (error) {
+      std::error_code ignored;
+      std::filesystem::remove(partial, ignored);
+      return failure{"cannot write " + target.string() + ": " + error.message()};
+    }
+  } else {
     std::ofstream out(partial, std::ios::binary | std::ios::trunc);
     out.write(object.part10.data(), static_cast<std::streamsize>(object.part10.size()));
     if (!out.flush()) {

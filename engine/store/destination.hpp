@@ -20,10 +20,13 @@ struct outgoing_instance {
   std::string sop_instance_uid;
   std::string transfer_syntax_uid;
   std::filesystem::path name;     // its path under a folder destination
-  std::string part10;  // the file's bytes
+  std::string part10;  // the object's bytes; empty when `file` holds them
   // The same object in Explicit VR Little Endian, made only when a peer refuses its
   // syntax. Null when there is no way (the caller then fails the item).
   std::function<result<std::string>()> uncompressed;
+  // An existing Part 10 file that holds the bytes (`dcmflow store`). Sent from the file
+  // when `part10` is empty, which only happens for destinations that read files.
+  std::filesystem::path file;
 };
 
 // What happened on the way that a user should know (a warning status, a transcoding).
@@ -40,6 +43,9 @@ class destination {
   [[nodiscard]] virtual result<delivery> store(const outgoing_instance& object) = 0;
   // How many stores it can usefully run at once (a network destination: its associations).
   [[nodiscard]] virtual std::size_t concurrency() const { return 1; }
+  // Can it send an instance from its `file` alone (no bytes in memory)? Then the bytes are
+  // read where and when it needs them, as DCMTK's storescu does, and never copied whole.
+  [[nodiscard]] virtual bool reads_files() const { return false; }
 
   // Verification: can it be asked what it holds, and the SOP Instance UIDs it holds of one
   // series (C-FIND at IMAGE level, QIDO-RS). Thread-safe.
@@ -59,6 +65,7 @@ class folder_destination final : public destination {
   [[nodiscard]] const std::string& url() const override { return url_; }
   [[nodiscard]] const std::filesystem::path& folder() const { return folder_; }
   [[nodiscard]] result<delivery> store(const outgoing_instance& object) override;
+  [[nodiscard]] bool reads_files() const override { return true; }
 
  private:
   std::filesystem::path folder_;

@@ -92,6 +92,15 @@ result<std::unique_ptr<DcmFileFormat>> parse_part10(const std::string& bytes) {
   return file;
 }
 
+// An existing Part 10 file, as storescu reads it: values longer than 4 KiB (the pixels)
+// stay in the file until they are sent.
+result<std::unique_ptr<DcmFileFormat>> load_part10(const std::filesystem::path& path) {
+  auto file = std::make_unique<DcmFileFormat>();
+  const OFCondition read = file->loadFile(path.c_str());
+  if (read.bad()) return failure{"cannot read " + path.string() + " for sending: " + read.text()};
+  return file;
+}
+
 }  // namespace
 
 void quiet_dcmtk() {
@@ -372,7 +381,7 @@ dimse_destination::attempt_result dimse_destination::try_store(association& slot
 
 result<delivery> dimse_destination::store(const outgoing_instance& object) {
   // Parsed before an association is taken: parsing one instance overlaps sending another.
-  auto parsed = parse_part10(object.part10);
+  auto parsed = object.part10.empty() && !object.file.empty() ? load_part10(object.file) : parse_part10(object.part10);
   if (!parsed) return parsed.error();
   DcmDataset& dataset = *(*parsed)->getDataset();
   delivery done;

@@ -58,6 +58,7 @@ class dimse_destination final : public destination {
   [[nodiscard]] const dicom_url& where() const { return where_; }
   [[nodiscard]] result<delivery> store(const outgoing_instance& object) override;
   [[nodiscard]] std::size_t concurrency() const override { return slots_.size(); }
+  [[nodiscard]] bool reads_files() const override { return true; }
 
   // C-ECHO on a fresh association: is the peer there and does it accept us?
   [[nodiscard]] result<void> echo();

@@ -8,9 +8,9 @@
 #include <fstream>
 #include <set>
 
-#include "dicom/dicom_reader.hpp"
 #include "store/dcmtk_scu.hpp"
 #include "store/http_exchange.hpp"
+#include "store/part10_identity.hpp"
 #include "store/dimse_destination.hpp"
 #include "store/stow_destination.hpp"
 
@@ -19,7 +19,7 @@ namespace {
 
 // <SOP Instance UID>.dcm for a file just received under another name.
 result<std::filesystem::path> name_by_uid(const std::filesystem::path& received, const std::filesystem::path& folder) {
-  auto identity = dicom::read_identity(received);
+  auto identity = read_part10_file_identity(received);
   if (!identity) return failure{"received something that is not DICOM: " + identity.error().message};
   const std::filesystem::path named = folder / (identity->sop_instance_uid + ".dcm");
   std::error_code error;

@@ -1,16 +1,10 @@
 #include "cli/store_command.hpp"
 
-#include <tbb/global_control.h>
-
-#include <array>
-#include <fstream>
 #include <iostream>
-#include <optional>
 
 #include "cli/exit_codes.hpp"
 #include "convert/input_listing.hpp"
-#include "dicom/dicom_reader.hpp"
-#include "graph/pipeline.hpp"
+#include "core/file_bytes.hpp"
 #include "store/destination.hpp"
 #include "store/dimse_destination.hpp"
 #include "store/stow_destination.hpp"
@@ -57,10 +51,10 @@ store::transcode_policy policy_of(const std::string& name) {
                          : store::transcode_policy::lossless;
 }
 
-int run_store(store_arguments& args) {
+int run_store(store_arguments& args, const send::uncompressed_decoder& decoder) {
   args.network.transcode = policy_of(args.transcode);
-  graph::pipeline_options options;
-  options.mode = graph::input_mode::send;
+  send::send_options options;
+  options.decode_uncompressed = decoder;
   for (const auto& url : args.destinations) {
     auto destination = store::open_destination(url, std::filesystem::current_path(), args.network);
     if (!destination) {
@@ -69,25 +63,20 @@ int run_store(store_arguments& args) {
     }
     options.destinations.push_back(std::move(destination).value());
   }
-  std::optional<tbb::global_control> thread_limit;
-  if (args.threads > 0) {
-    thread_limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(args.threads));
-  }
-  options.thumbnails = 0;
+  options.senders = static_cast<std::size_t>(args.threads);
   // In walked folders only DICOM files are taken (a converted folder also holds its
   // report.json); files named directly are always taken, and fail if they are not DICOM.
   std::vector<convert::input_file> inputs;
   std::size_t not_dicom = 0;
   for (auto& input : convert::list_inputs(args.inputs, args.filter)) {
-    if (input.named_directly || !input.entry.empty() || dicom::is_part10_file(input.path)) {
+    if (input.named_directly || !input.entry.empty() || is_part10_file(input.path)) {
       inputs.push_back(std::move(input));
     } else {
       ++not_dicom;
     }
   }
   if (not_dicom > 0) std::cerr << "store: skipped " << not_dicom << " files in folders that are not DICOM Part 10\n";
-  const auto planned = graph::plan(inputs);
-  const auto records = graph::run_to_records(planned, options, [](const item_record& record) {
+  const auto records = send::send_files(inputs, options, [](const item_record& record) {
     if (!record.error.empty()) std::cerr << record.input << ": " << record.error << '\n';
     for (const auto& note : record.notes) std::cerr << record.input << ": " << note << '\n';
   });
@@ -101,7 +90,7 @@ int run_store(store_arguments& args) {
 
 }  // namespace
 
-std::function<int()> add_store_command(CLI::App& app) {
+std::function<int()> add_store_command(CLI::App& app, send::uncompressed_decoder decoder) {
   auto args = std::make_shared<store_arguments>();
   CLI::App* command = app.add_subcommand("store", "Send existing DICOM files to a PACS (C-STORE) or a folder");
   command->add_option("inputs", args->inputs, "DICOM files or folders (searched recursively)")->required();
@@ -109,9 +98,9 @@ std::function<int()> add_store_command(CLI::App& app) {
       ->required();
   command->add_option("--include", args->filter.include, "In folders, take only files matching (glob, repeatable)");
   command->add_option("--exclude", args->filter.exclude, "In folders, skip files matching (glob, repeatable)");
-  command->add_option("--threads", args->threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
+  command->add_option("--threads", args->threads, "Files sent at once (default: as many as the destinations take: a PACS's associations)")->check(CLI::Range(1, 1024));
   add_network_options(*command, args->network, args->transcode);
-  return [command, args] { return command->parsed() ? run_store(*args) : -1; };
+  return [command, args, decoder = std::move(decoder)] { return command->parsed() ? run_store(*args, decoder) : -1; };
 }
 
 std::function<int()> add_echo_command(CLI::App& app) {

@@ -6,9 +6,12 @@
 
 #include <functional>
 
+#include "send/send_files.hpp"
+
 namespace dcmflow::cli {
 
-[[nodiscard]] std::function<int()> add_store_command(CLI::App& app);
+// `decoder` serves destinations that refuse a file's transfer syntax (--transcode).
+[[nodiscard]] std::function<int()> add_store_command(CLI::App& app, send::uncompressed_decoder decoder);
 [[nodiscard]] std::function<int()> add_echo_command(CLI::App& app);
 
 }  // namespace dcmflow::cli

@@ -2,11 +2,12 @@
 
 import os
 import pathlib
+import subprocess
 
 import pydicom
 import pytest
 
-from dcmflow_testing import run_dcmflow
+from dcmflow_testing import dcmflow_binary, run_dcmflow
 
 IMAGES = pathlib.Path(os.environ.get("DCMFLOW_TEST_IMAGES", ""))
 
@@ -21,6 +22,27 @@ def test_version_prints_name_and_version():
     completed = run_dcmflow("--version", check=0)
     assert completed.stdout.startswith("dcmflow ")
     assert completed.stdout.strip().split()[1][0].isdigit()
+
+
+def test_help_lists_the_commands_of_both_programs():
+    # `dcmflow` runs store and echo itself and hands the rest to dcmflow-all: one command line.
+    completed = run_dcmflow("--help", check=0)
+    for command in ("store", "echo", "run", "transcode", "preview", "bench"):
+        assert command in completed.stdout
+    assert "--associations" in run_dcmflow("store", "--help", check=0).stdout
+    assert "unknown option '--no-such-option'" in run_dcmflow("store", "x", "--to", "file://y", "--no-such-option",
+                                                             check=2).stderr
+
+
+def test_store_runs_in_a_program_that_links_no_pixel_library():
+    # What lets `dcmflow store` start like storescu: GDCM, libvips and the codec libraries
+    # stay out of the front (they take 30 ms to load); its decoder is loaded only on demand.
+    needed = subprocess.run(["readelf", "-d", dcmflow_binary()], capture_output=True, text=True, check=True).stdout
+    libraries = [line.split("[")[1].rstrip("]") for line in needed.splitlines() if "(NEEDED)" in line]
+    assert any(name.startswith("libdcmnet") for name in libraries), libraries
+    pixel_libraries = ("libgdcm", "libvips", "libopenjp2", "libopenjph", "libcharls", "libturbojpeg", "libglib")
+    assert [name for name in libraries if name.startswith(pixel_libraries)] == []
+    assert (pathlib.Path(dcmflow_binary()).parent / "dcmflow-decoder.so").is_file()
 
 
 def test_subcommand_help_describes_its_options():

@@ -1,0 +1,26 @@
+#pragma once
+// What the two programs behind `dcmflow` share of their command line: the app's settings,
+// usage errors in one line that names what was wrong, and the exit codes of exit_codes.hpp
+// for whatever escapes a command.
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <vector>
+
+namespace dcmflow::cli {
+
+// Pages are tens of megabytes: above glibc's largest mmap threshold (32 MiB) every such
+// buffer would be mapped, faulted in page by page, zeroed and unmapped again, item after
+// item (a third of the run's time on documents). Kept in the heap instead, freed pages are
+// reused; the engine's limits bound how much that can be.
+void keep_large_buffers_in_the_heap();
+
+void configure_app(CLI::App& app);
+
+// Parses, then runs the one command parsed (each of `commands` returns -1 when it was not
+// the one). `before_running` runs between the two (libraries the command needs).
+[[nodiscard]] int parse_and_run(CLI::App& app, int argc, char** argv, const std::vector<std::function<int()>>& commands,
+                                const std::function<void(CLI::App&)>& before_running = {});
+
+}  // namespace dcmflow::cli

@@ -1,0 +1,58 @@
+// dcmflow: the command-line front. `store` and `echo` run here, in a program that links
+// only what sending needs (DCMTK, libcurl, oneTBB): it starts in about 8 ms where the
+// program with every pixel library takes 36 ms, which is most of the difference between
+// storing a few hundred files with dcmflow and with storescu. Every other command line
+// goes, unchanged, to dcmflow-all beside this program (an exec: about a millisecond).
+
+#include <CLI/CLI.hpp>
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <iostream>
+#include <string_view>
+#include <vector>
+
+#include "cli/command_line.hpp"
+#include "cli/decoder_plugin.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/store_command.hpp"
+
+namespace {
+
+// The subcommand: the first argument that is not an option (the app itself takes no
+// option with a value).
+bool runs_here(int argc, char** argv) {
+  for (int index = 1; index < argc; ++index) {
+    const std::string_view argument = argv[index];
+    if (argument.starts_with('-')) continue;
+    return argument == "store" || argument == "echo";
+  }
+  return false;
+}
+
+int hand_over(char** argv) {
+  std::error_code error;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
+  const std::filesystem::path all = (error ? std::filesystem::path(".") : self.parent_path()) / "dcmflow-all";
+  execv(all.c_str(), argv);
+  std::cerr << "dcmflow: cannot run " << all.string() << ": " << std::strerror(errno) << '\n';
+  return dcmflow::cli::exit_fatal;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace dcmflow::cli;
+  if (!runs_here(argc, argv)) return hand_over(argv);
+  keep_large_buffers_in_the_heap();
+  CLI::App app{"dcmflow: turns archives of reports and images into DICOM and loads them into a PACS",
+               "dcmflow"};
+  configure_app(app);
+  const std::vector<std::function<int()>> commands = {add_store_command(app, decoder_plugin()),
+                                                      add_echo_command(app)};
+  return parse_and_run(app, argc, argv, commands);
+}
