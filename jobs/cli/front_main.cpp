@@ -23,15 +23,12 @@
 
 namespace {
 
-// The subcommand: the first argument that is not an option (the app itself takes no
-// option with a value).
+// `dcmflow store ...` or `dcmflow echo ...`. The program's own options (--help, --version)
+// come before a subcommand: those command lines go to dcmflow-all, which lists every command.
 bool runs_here(int argc, char** argv) {
-  for (int index = 1; index < argc; ++index) {
-    const std::string_view argument = argv[index];
-    if (argument.starts_with('-')) continue;
-    return argument == "store" || argument == "echo";
-  }
-  return false;
+  if (argc < 2) return false;
+  const std::string_view command = argv[1];
+  return command == "store" || command == "echo";
 }
 
 int hand_over(char** argv) {
