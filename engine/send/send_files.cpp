@@ -84,7 +84,9 @@ void send_one(std::size_t index, run_state& run, item_record& record) {
     record.error = object.error().message;
     return;
   }
-  record.input_bytes = object->part10.empty() ? std::filesystem::file_size(*file) : object->part10.size();
+  std::error_code unknown_size;  // the size is for the report only; sending decides the item
+  record.input_bytes = object->part10.empty() ? std::filesystem::file_size(*file, unknown_size) : object->part10.size();
+  if (unknown_size) record.input_bytes = 0;
   if (run.options.decode_uncompressed) {
     object->uncompressed = [&decode = run.options.decode_uncompressed, path = *file] { return decode(path); };
   }

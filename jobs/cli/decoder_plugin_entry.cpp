@@ -21,6 +21,9 @@ extern "C" __attribute__((visibility("default"))) bool dcmflow_read_uncompressed
   } catch (const std::exception& thrown) {  // nothing may cross the C boundary
     *error = std::string("internal error: ") + thrown.what();
     return false;
+  } catch (...) {
+    *error = "internal error";
+    return false;
   }
 }
 
