@@ -7,6 +7,7 @@
 #include <dcmtk/dcmdata/dcmetinf.h>
 
 #include "core/file_bytes.hpp"
+#include "store/dimse_destination.hpp"
 
 namespace dcmflow::store {
 namespace {
@@ -37,6 +38,7 @@ result<part10_identity> identity_of(DcmFileFormat& file, const OFCondition& read
 }  // namespace
 
 result<part10_identity> read_part10_identity(std::string_view part10) {
+  quiet_dcmtk();  // DCMTK warns, on stderr, that it stopped where it was asked to
   if (part10.size() < 132 || part10.substr(128, 4) != "DICM") return failure{"not a DICOM Part 10 file"};
   DcmFileFormat file;
   DcmInputBufferStream stream;
@@ -49,6 +51,7 @@ result<part10_identity> read_part10_identity(std::string_view part10) {
 }
 
 result<part10_identity> read_part10_file_identity(const std::filesystem::path& path) {
+  quiet_dcmtk();
   if (!is_part10_file(path)) return failure{"not a DICOM Part 10 file"};
   DcmFileFormat file;
   const OFCondition read = file.loadFileUntilTag(path.c_str(), EXS_Unknown, EGL_noChange, DCM_MaxReadLength,

@@ -30,6 +30,16 @@ def make_instances(folder: pathlib.Path, count: int, codec: str, size=(24, 16)) 
     return out
 
 
+def test_storing_into_a_folder_copies_every_file_and_prints_only_the_summary(tmp_path):
+    dicom = make_instances(tmp_path, 3, "rle")
+    (dicom / "report.json").unlink()
+    completed = run_dcmflow("store", dicom, "--to", f"file://{tmp_path / 'copy'}", check=0)
+    assert completed.stdout == "store: 3 of 3 files stored\n"
+    assert completed.stderr == ""  # DCMTK, stopping where it is asked to, says nothing
+    for source in dicom.rglob("*.dcm"):
+        assert (tmp_path / "copy" / source.relative_to(dicom)).read_bytes() == source.read_bytes()
+
+
 def test_echo_answers_and_a_closed_port_fails_clearly(orthanc):
     assert "answered" in run_dcmflow("echo", orthanc.url, check=0).stdout
     closed = f"dicom://NOBODY@127.0.0.1:{orthanc.http_port + 0}"  # an HTTP port speaks no DICOM
