@@ -14,7 +14,6 @@
 #include "dicom/instance.hpp"
 #include "graph/pipeline.hpp"
 #include "raster/raster.hpp"
-#include "store/destination.hpp"
 
 namespace dcmflow::graph {
 

@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <chrono>
 #include <exception>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 #include "convert/output_naming.hpp"
@@ -15,6 +17,44 @@
 
 namespace dcmflow::send {
 namespace {
+
+// Bytes of the files being sent: a sender waits for room before it takes a file's bytes
+// (plain threads may block); with nothing in flight, any file goes.
+class byte_budget {
+ public:
+  explicit byte_budget(std::uint64_t limit) : limit_(limit) {}
+  void take(std::uint64_t bytes) {
+    std::unique_lock lock(mutex_);
+    room_.wait(lock, [&] { return in_flight_ == 0 || in_flight_ + bytes <= limit_; });
+    in_flight_ += bytes;
+  }
+  void give_back(std::uint64_t bytes) {
+    {
+      const std::lock_guard lock(mutex_);
+      in_flight_ -= bytes;
+    }
+    room_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable room_;
+  std::uint64_t limit_;
+  std::uint64_t in_flight_ = 0;
+};
+
+// Held while a file is sent; its bytes go back whatever happens.
+class budget_share {
+ public:
+  budget_share(byte_budget& budget, std::uint64_t bytes) : budget_(budget), bytes_(bytes) { budget_.take(bytes_); }
+  ~budget_share() { budget_.give_back(bytes_); }
+  budget_share(const budget_share&) = delete;
+  budget_share& operator=(const budget_share&) = delete;
+
+ private:
+  byte_budget& budget_;
+  std::uint64_t bytes_;
+};
 
 // What the senders share: the list, where the next file is taken, and the records.
 struct run_state {
@@ -26,6 +66,7 @@ struct run_state {
         scratch(std::filesystem::temp_directory_path() / ("dcmflow-entries-" + std::to_string(getpid()))),
         records(list.size()),
         on_each(each),
+        budget(given.max_bytes_in_flight),
         bytes_needed(std::ranges::any_of(given.destinations, [](const auto& to) { return !to->reads_files(); })) {}
 
   std::span<const convert::input_file> inputs;
@@ -37,6 +78,7 @@ struct run_state {
   std::vector<item_record> records;
   std::mutex finished;  // on_each, never concurrently
   const std::function<void(const item_record&)>& on_each;
+  byte_budget budget;
   const bool bytes_needed;  // a destination takes bytes, not files: each file is read whole
 };
 
@@ -60,7 +102,7 @@ result<store::outgoing_instance> outgoing_file(const std::filesystem::path& file
   object.file = file;
   if (bytes_needed) {
     auto bytes = read_file_bytes(file);
-    if (!bytes) return failure{"cannot read: " + bytes.error().message};
+    if (!bytes) return bytes.error();
     object.part10 = std::move(bytes).value();
   }
   auto identity = object.part10.empty() ? store::read_part10_file_identity(file) : store::read_part10_identity(object.part10);
@@ -71,32 +113,28 @@ result<store::outgoing_instance> outgoing_file(const std::filesystem::path& file
   return object;
 }
 
+void fail(item_record& record, const failure& why) {
+  record.error = why.message.empty() ? "failed" : why.message;
+}
+
 // Reads one file and sends it to every destination; what became of it, in `record`.
 void send_one(std::size_t index, run_state& run, item_record& record) {
   const std::filesystem::path entry_folder = run.scratch / std::to_string(index);
   auto file = local_file(run.inputs[index], entry_folder, run);
-  if (!file) {
-    record.error = file.error().message;
-    return;
-  }
-  auto object = outgoing_file(*file, run.names[index], run.bytes_needed);
-  if (!object) {
-    record.error = object.error().message;
-    return;
-  }
-  std::error_code unknown_size;  // the size is for the report only; sending decides the item
-  record.input_bytes = object->part10.empty() ? std::filesystem::file_size(*file, unknown_size) : object->part10.size();
+  if (!file) return fail(record, file.error());
+  std::error_code unknown_size;  // then it is read whole and counted as nothing
+  record.input_bytes = std::filesystem::file_size(*file, unknown_size);
   if (unknown_size) record.input_bytes = 0;
+  const budget_share held(run.budget, record.input_bytes);
+  auto object = outgoing_file(*file, run.names[index], run.bytes_needed);
+  if (!object) return fail(record, object.error());
   if (run.options.decode_uncompressed) {
     object->uncompressed = [&decode = run.options.decode_uncompressed, path = *file] { return decode(path); };
   }
   // Every destination gets the same bytes; the item is stored only when all of them took them.
   for (const auto& destination : run.options.destinations) {
     auto delivered = destination->store(*object);
-    if (!delivered) {
-      record.error = delivered.error().message;
-      return;
-    }
+    if (!delivered) return fail(record, delivered.error());
     record.notes.insert(record.notes.end(), delivered->notes.begin(), delivered->notes.end());
   }
   instance_record sent;
@@ -118,6 +156,8 @@ void sender(run_state& run) {
       send_one(index, run, record);
     } catch (const std::exception& error) {  // a sender never dies with its file
       record.error = std::string("internal error: ") + error.what();
+    } catch (...) {
+      record.error = "internal error";
     }
     record.status = record.error.empty() ? item_status::converted : item_status::failed;
     if (record.status == item_status::failed) {
@@ -139,13 +179,15 @@ std::vector<item_record> send_files(std::span<const convert::input_file> inputs,
                                     const std::function<void(const item_record&)>& on_each) {
   run_state run(inputs, options, on_each);
   std::size_t senders = options.senders;
-  if (senders == 0) {
-    for (const auto& destination : options.destinations) senders = std::max(senders, destination->concurrency());
-  }
+  for (const auto& destination : options.destinations) senders = std::max(senders, destination->concurrency());
   senders = std::clamp<std::size_t>(senders, 1, std::max<std::size_t>(1, inputs.size()));
   {
     std::vector<std::jthread> threads;
-    for (std::size_t i = 1; i < senders; ++i) threads.emplace_back([&run] { sender(run); });
+    try {
+      for (std::size_t i = 1; i < senders; ++i) threads.emplace_back([&run] { sender(run); });
+    } catch (const std::system_error&) {
+      // No more threads to be had: the ones running (and this one) send everything.
+    }
     sender(run);  // this thread is one of them
   }
   std::error_code ignored;

@@ -9,10 +9,12 @@
 // No flow graph either: there is no CPU stage to spread. Each sender thread takes the next
 // file, reads it and sends it, from its first byte to the peer's last response, so a file
 // never changes threads and an idle scheduler never spins beside the PACS (on a 2-core
-// machine a spinning TBB worker took 0.1 s of CPU from Orthanc per 340 files). The files
-// in flight, and their bytes, are bounded by the number of senders.
+// machine a spinning TBB worker took 0.1 s of CPU from Orthanc per 340 files). Files in
+// flight are bounded by the senders, and their bytes by a budget taken before a file is read
+// (one file larger than the budget still goes, alone).
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -36,10 +38,10 @@ struct send_options {
   std::vector<std::shared_ptr<store::destination>> destinations;
   uncompressed_decoder decode_uncompressed;  // null: a refused transfer syntax fails the item
   convert::archive_limits archives;
-  // Files in flight at once. 0: as many as the destinations keep busy (a DIMSE peer: its
-  // associations, so that each sender keeps one association and a file is never handed to
-  // another thread to wait for it).
-  std::size_t senders = 0;
+  // Sender threads: this many, or as many as a destination keeps busy when that is more (a
+  // DIMSE peer: its associations; STOW-RS: its batch times the requests in flight).
+  std::size_t senders = 1;
+  std::uint64_t max_bytes_in_flight = 1ULL << 30;  // of the files being sent
 };
 
 // Sends every input to every destination; one record per input, in input order (an item is

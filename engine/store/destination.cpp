@@ -21,6 +21,11 @@ result<delivery> folder_destination::store(const outgoing_instance& object) {
   partial += ".part";
   if (object.part10.empty() && !object.file.empty()) {
     std::filesystem::copy_file(object.file, partial, std::filesystem::copy_options::overwrite_existing, error);
+    // Ours to replace later, whatever the source's mode (a read-only input stays readable).
+    if (!error) {
+      std::filesystem::permissions(partial, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                                   std::filesystem::perm_options::add, error);
+    }
     if (error) {
       std::error_code ignored;
       std::filesystem::remove(partial, ignored);

@@ -380,7 +380,8 @@ dimse_destination::attempt_result dimse_destination::try_store(association& slot
 }
 
 result<delivery> dimse_destination::store(const outgoing_instance& object) {
-  // Parsed before an association is taken: parsing one instance overlaps sending another.
+  // Parsed before an association is taken: with more senders than associations, parsing
+  // one instance overlaps sending another.
   auto parsed = object.part10.empty() && !object.file.empty() ? load_part10(object.file) : parse_part10(object.part10);
   if (!parsed) return parsed.error();
   DcmDataset& dataset = *(*parsed)->getDataset();

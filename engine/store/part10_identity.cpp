@@ -52,7 +52,9 @@ result<part10_identity> read_part10_identity(std::string_view part10) {
 
 result<part10_identity> read_part10_file_identity(const std::filesystem::path& path) {
   quiet_dcmtk();
-  if (!is_part10_file(path)) return failure{"not a DICOM Part 10 file"};
+  auto head = read_file_prefix(path, 132);
+  if (!head) return head.error();  // missing or unreadable: its own reason
+  if (head->size() < 132 || std::string_view(*head).substr(128) != "DICM") return failure{"not a DICOM Part 10 file"};
   DcmFileFormat file;
   const OFCondition read = file.loadFileUntilTag(path.c_str(), EXS_Unknown, EGL_noChange, DCM_MaxReadLength,
                                                  ERM_autoDetect, after_sop_instance_uid);

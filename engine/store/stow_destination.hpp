@@ -3,7 +3,7 @@
 // libcurl, `multipart/related; type="application/dicom"` bodies of `batch` instances, with
 // `in_flight` requests at once.
 //
-// Callers (the store stage's threads) each bring one instance: it joins the open batch; the
+// Callers (the threads that send: the graph's store stage, `dcmflow store`'s senders) each bring one instance: it joins the open batch; the
 // caller that fills it sends it, and a batch that stays partly filled is sent after a short
 // wait by whoever waited longest, so a trickle is not held back. The DICOM JSON response
 // decides each instance: an item of the Failed SOP Sequence fails with its Failure Reason, an

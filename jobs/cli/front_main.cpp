@@ -35,9 +35,14 @@ bool runs_here(int argc, char** argv) {
 int hand_over(char** argv) {
   std::error_code error;
   const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
-  const std::filesystem::path all = (error ? std::filesystem::path(".") : self.parent_path()) / "dcmflow-all";
+  if (error) {
+    std::cerr << "dcmflow: cannot find where this program is (/proc/self/exe): " << error.message() << '\n';
+    return dcmflow::cli::exit_fatal;
+  }
+  const std::filesystem::path all = self.parent_path() / "dcmflow-all";
   execv(all.c_str(), argv);
-  std::cerr << "dcmflow: cannot run " << all.string() << ": " << std::strerror(errno) << '\n';
+  const int why = errno;  // before anything else can change it
+  std::cerr << "dcmflow: cannot run " << all.string() << ": " << std::strerror(why) << '\n';
   return dcmflow::cli::exit_fatal;
 }
 

@@ -1,6 +1,7 @@
 #include "cli/store_command.hpp"
 
 #include <iostream>
+#include <thread>
 
 #include "cli/exit_codes.hpp"
 #include "convert/input_listing.hpp"
@@ -63,7 +64,7 @@ int run_store(store_arguments& args, const send::uncompressed_decoder& decoder) 
     }
     options.destinations.push_back(std::move(destination).value());
   }
-  options.senders = static_cast<std::size_t>(args.threads);
+  options.senders = args.threads > 0 ? static_cast<std::size_t>(args.threads) : std::thread::hardware_concurrency();
   // In walked folders only DICOM files are taken (a converted folder also holds its
   // report.json); files named directly are always taken, and fail if they are not DICOM.
   std::vector<convert::input_file> inputs;
@@ -98,7 +99,7 @@ std::function<int()> add_store_command(CLI::App& app, send::uncompressed_decoder
       ->required();
   command->add_option("--include", args->filter.include, "In folders, take only files matching (glob, repeatable)");
   command->add_option("--exclude", args->filter.exclude, "In folders, skip files matching (glob, repeatable)");
-  command->add_option("--threads", args->threads, "Files sent at once (default: as many as the destinations take: a PACS's associations)")->check(CLI::Range(1, 1024));
+  command->add_option("--threads", args->threads, "Files sent at once (default: one per core, or a destination's associations when more)")->check(CLI::Range(1, 1024));
   add_network_options(*command, args->network, args->transcode);
   return [command, args, decoder = std::move(decoder)] { return command->parsed() ? run_store(*args, decoder) : -1; };
 }
