@@ -15,15 +15,16 @@
 #include <cstdlib>
 #include <thread>
 
+#include "core/program_location.hpp"
+
 extern char** environ;
 
 namespace dcmflow::office {
 namespace {
 
 std::filesystem::path default_worker_program() {
-  std::error_code error;
-  const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
-  return (error ? std::filesystem::path(".") : self.parent_path()) / "dcmflow-office-worker";
+  auto beside = beside_this_program("dcmflow-office-worker");
+  return beside ? *beside : std::filesystem::path("./dcmflow-office-worker");  // starting it names the problem
 }
 
 // $XDG_CACHE_HOME/dcmflow/libreoffice, else ~/.cache/dcmflow/libreoffice; empty if neither.

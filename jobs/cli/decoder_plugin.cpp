@@ -4,6 +4,8 @@
 
 #include <filesystem>
 
+#include "core/program_location.hpp"
+
 namespace dcmflow::cli {
 namespace {
 
@@ -14,18 +16,20 @@ struct loaded_plugin {
 
 const loaded_plugin& plugin() {
   static const loaded_plugin loaded = [] {
-    std::error_code error;
-    const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
-    const std::filesystem::path file = (error ? std::filesystem::path(".") : self.parent_path()) / "dcmflow-decoder.so";
     loaded_plugin found;
+    auto file = beside_this_program("dcmflow-decoder.so");
+    if (!file) {
+      found.problem = "cannot load the decoder: " + file.error().message;
+      return found;
+    }
     // Kept loaded until the program exits: decoders may run on any sender thread.
-    void* handle = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
+    void* handle = dlopen(file->c_str(), RTLD_NOW | RTLD_LOCAL);
     if (handle == nullptr) {
-      found.problem = "cannot load the decoder " + file.string() + ": " + dlerror();
+      found.problem = "cannot load the decoder " + file->string() + ": " + dlerror();
       return found;
     }
     found.decode = reinterpret_cast<dcmflow_decode_function*>(dlsym(handle, dcmflow_decode_symbol));
-    if (found.decode == nullptr) found.problem = file.string() + " has no " + dcmflow_decode_symbol;
+    if (found.decode == nullptr) found.problem = file->string() + " has no " + dcmflow_decode_symbol;
     return found;
   }();
   return loaded;

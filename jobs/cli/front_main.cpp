@@ -21,6 +21,7 @@
 #include "cli/decoder_plugin.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/store_command.hpp"
+#include "core/program_location.hpp"
 
 namespace {
 
@@ -33,16 +34,14 @@ bool runs_here(int argc, char** argv) {
 }
 
 int hand_over(char** argv) {
-  std::error_code error;
-  const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
-  if (error) {
-    std::cerr << "dcmflow: cannot find where this program is (/proc/self/exe): " << error.message() << '\n';
+  auto all = dcmflow::beside_this_program("dcmflow-all");
+  if (!all) {
+    std::cerr << "dcmflow: " << all.error().message << '\n';
     return dcmflow::cli::exit_fatal;
   }
-  const std::filesystem::path all = self.parent_path() / "dcmflow-all";
-  execv(all.c_str(), argv);
+  execv(all->c_str(), argv);
   const int why = errno;  // before anything else can change it
-  std::cerr << "dcmflow: cannot run " << all.string() << ": " << std::strerror(why) << '\n';
+  std::cerr << "dcmflow: cannot run " << all->string() << ": " << std::strerror(why) << '\n';
   return dcmflow::cli::exit_fatal;
 }
 
