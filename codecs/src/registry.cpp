@@ -87,4 +87,11 @@ std::span<const codec_description> all_codecs() noexcept {
   return list;
 }
 
+std::string_view transfer_syntax_name(std::string_view transfer_syntax_uid) noexcept {
+  for (const codec_description& codec : all_codecs()) {
+    if (codec.transfer_syntax_uid == transfer_syntax_uid) return codec.transfer_syntax_name;
+  }
+  return {};
+}
+
 }  // namespace dcmflow::codecs

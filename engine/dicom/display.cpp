@@ -5,6 +5,7 @@
 #include <gdcmImageChangePlanarConfiguration.h>
 #include <gdcmImageChangeTransferSyntax.h>
 #include <gdcmImageReader.h>
+#include <gdcmReader.h>
 
 #include <algorithm>
 #include <cmath>
@@ -15,6 +16,7 @@
 #include "dicom/dicom_reader.hpp"
 #include "dicom/element.hpp"
 #include "dicom/gdcm_input.hpp"
+#include "raster/image_loader.hpp"
 
 namespace dcmflow::dicom {
 namespace {
@@ -62,11 +64,45 @@ result<display_source> subsampled_to_rgb(const gdcm::Image& image) {
   return source;
 }
 
+constexpr std::string_view encapsulated_pdf_class = "1.2.840.10008.5.1.4.1.1.104.1";
+constexpr double pdf_preview_dpi = 100;  // an A4 page 827 x 1169: readable, quick
+
+// An Encapsulated PDF shows as its document's first page, rendered as a reader would see it
+// (only that page: a document of any length costs one page). Empty when the file is not one.
+// Asked only of files GDCM's image reader refused, so images are read once.
+std::optional<result<display_source>> encapsulated_pdf_page(const std::filesystem::path& file) {
+  gdcm::Reader whole;
+  whole.SetFileName(file.c_str());
+  if (!whole.Read()) return std::nullopt;
+  const gdcm::DataSet& dataset = whole.GetFile().GetDataSet();
+  if (get_text(dataset, {0x0008, 0x0016}) != encapsulated_pdf_class) return std::nullopt;
+  if (get_text(dataset, {0x0042, 0x0012}) != "application/pdf") {
+    return failure{"an Encapsulated PDF whose MIME Type of Encapsulated Document is not application/pdf"};
+  }
+  const gdcm::Tag document_tag(0x0042, 0x0011);
+  const gdcm::ByteValue* document =
+      dataset.FindDataElement(document_tag) ? dataset.GetDataElement(document_tag).GetByteValue() : nullptr;
+  if (document == nullptr || document->GetLength() == 0) return failure{"an Encapsulated PDF without its document"};
+  const auto* bytes = reinterpret_cast<const std::byte*>(document->GetPointer());  // NOLINT: GDCM hands out char*
+  auto rendered = raster::render_pdf_page(std::span(bytes, document->GetLength()), 0, pdf_preview_dpi);
+  if (!rendered) return rendered.error();
+  display_source source;
+  source.frame = rendered->page.frame;
+  source.frame_count = 1;
+  source.pixels = std::move(rendered->page.pixels);
+  source.window_center = 127.5;  // rendered 8-bit values, shown as they are
+  source.window_width = 256;
+  return source;
+}
+
 }  // namespace
 
 result<display_source> read_for_display(const std::filesystem::path& file) {
   native_image file_image;
-  if (!file_image.read(file)) return failure{"cannot read DICOM: no image GDCM can read (not an image, or damaged)"};
+  if (!file_image.read(file)) {
+    if (auto document = encapsulated_pdf_page(file)) return std::move(*document);
+    return failure{"cannot read DICOM: no image GDCM can read (not an image, or damaged)"};
+  }
   if (auto decoded = file_image.decode(file); !decoded) return decoded.error();
   const gdcm::ImageReader& reader = file_image.reader();
   // Filters hand their output on by reference: each stays alive while the next reads it.

@@ -2,7 +2,8 @@
 // A DICOM file read for display: its frames decoded (every syntax GDCM decodes: JPEG
 // baseline/extended/lossless, JPEG-LS, JPEG 2000, RLE, deflate, big endian, implicit VR),
 // palettes applied, YBR turned into RGB, and what a viewer needs to map stored values to
-// grey levels: the Modality LUT (rescale) and the VOI window of the file.
+// grey levels: the Modality LUT (rescale) and the VOI window of the file. An Encapsulated
+// PDF is shown as its document's first page.
 
 #include <cstdint>
 #include <filesystem>

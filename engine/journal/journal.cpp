@@ -387,6 +387,20 @@ result<std::map<item_state, std::size_t>> journal::counts() const {
   return counts;
 }
 
+result<std::vector<run_record>> journal::runs() const {
+  statement select(database_, R"sql(
+    SELECT id, started, finished, (SELECT count(*) FROM items WHERE items.run = runs.id)
+    FROM runs ORDER BY id)sql");
+  if (!select.ok()) return failure{"journal: " + select.error()};
+  std::vector<run_record> runs;
+  int step = SQLITE_ROW;
+  while ((step = select.step()) == SQLITE_ROW) {
+    runs.push_back({select.integer(0), select.text(1), select.text(2), static_cast<std::size_t>(select.integer(3))});
+  }
+  if (step != SQLITE_DONE) return database_failure(database_, "cannot list runs");
+  return runs;
+}
+
 result<std::vector<journal::delivered_series>> journal::deliveries(const std::string& destination) const {
   statement select(database_, R"sql(
     SELECT i.study_instance_uid, i.series_instance_uid, i.sop_instance_uid, i.item_key, d.state,

@@ -40,6 +40,14 @@ struct pending_item {
   std::uint64_t size = 0;
 };
 
+// One run of a job, as report.html lists them: a resumed job has several.
+struct run_record {
+  std::int64_t id = 0;
+  std::string started;   // ISO 8601 UTC
+  std::string finished;  // empty when the run never ended (killed)
+  std::size_t items = 0;  // items whose latest outcome this run recorded
+};
+
 class journal {
  public:
   // Creates the database (and its folder) when missing. Fails when it cannot be opened or
@@ -69,6 +77,9 @@ class journal {
   [[nodiscard]] result<void> for_each_item(const std::function<void(item_record&&)>& visit) const;
 
   [[nodiscard]] result<std::map<item_state, std::size_t>> counts() const;
+
+  // Every run, oldest first.
+  [[nodiscard]] result<std::vector<run_record>> runs() const;
 
   // Verification: what a destination should hold, grouped by series (a PACS answers one
   // query per series); and what it was found to hold.

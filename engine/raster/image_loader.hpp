@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <vector>
 
 #include "core/result.hpp"
@@ -48,6 +49,14 @@ struct image_probe {
   bool document = false;            // a PDF, rendered at `dpi`
 };
 [[nodiscard]] result<image_probe> probe_image(const std::filesystem::path& file, const load_options& options = {});
+
+// One page (from 0) of a PDF held in memory, rendered at `dpi` onto white, 8-bit (grey when
+// the page is grey): what a viewer shows of an Encapsulated PDF. Only that page is rendered.
+struct pdf_page {
+  raster page;
+  std::uint32_t page_count = 0;  // of the whole document
+};
+[[nodiscard]] result<pdf_page> render_pdf_page(std::span<const std::byte> pdf, std::uint32_t page, double dpi);
 
 // A PDF file? (Its first bytes are "%PDF".)
 [[nodiscard]] bool is_pdf(const std::filesystem::path& file);

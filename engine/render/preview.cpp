@@ -65,6 +65,43 @@ std::uint8_t apply_window(double value, const window& w) {
   return static_cast<std::uint8_t>(std::clamp(scaled, 0.0, 255.0));
 }
 
+// A window spanning [low, high] (both included).
+window spanning(double low, double high) { return {(low + high + 1) / 2, std::max(1.0, high - low + 1)}; }
+
+// What a frame without a VOI window of its own is shown with.
+// - 8 bits, no rescale: the values as stored (a white page stays white, a dim scan dim).
+// - Wider: the 0.5th to 99.5th percentile of the frame's values, so a few extreme pixels
+//   (a burnt-in marker, padding) do not squash the rest into one grey.
+// - A uniform frame (a blank page): the whole range its bits can hold, so it shows as
+//   the level it is (white stays white), never flipped to black by a window of width 1.
+window default_window(const codecs::frame_info& frame, const dicom::display_source& source,
+                      const std::vector<double>& values) {
+  const auto rescaled = [&](double stored) { return stored * source.rescale_slope + source.rescale_intercept; };
+  const double bits = frame.bits_stored;
+  const double stored_low = frame.is_signed ? -std::exp2(bits - 1) : 0;
+  const double stored_high = frame.is_signed ? std::exp2(bits - 1) - 1 : std::exp2(bits) - 1;
+  const double full_low = std::min(rescaled(stored_low), rescaled(stored_high));
+  const double full_high = std::max(rescaled(stored_low), rescaled(stored_high));
+  if (frame.bits_stored <= 8 && !frame.is_signed && source.rescale_slope == 1 && source.rescale_intercept == 0) {
+    return spanning(full_low, full_high);
+  }
+  std::vector<double> sorted = values;
+  const auto at = [&](double fraction) {
+    const auto index = static_cast<std::size_t>(fraction * static_cast<double>(sorted.size() - 1));
+    std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(index), sorted.end());
+    return sorted[index];
+  };
+  if (sorted.empty()) return spanning(full_low, full_high);
+  double low = at(0.005);
+  double high = at(0.995);
+  if (high <= low) {  // nearly uniform: the true extremes, else the whole range
+    low = *std::min_element(sorted.begin(), sorted.end());
+    high = *std::max_element(sorted.begin(), sorted.end());
+    if (high <= low) return spanning(full_low, full_high);
+  }
+  return spanning(low, high);
+}
+
 image_ref wrap(const raster::raster& picture) {
   const auto frame = picture.frame_pixels(0);
   return image_ref(vips_image_new_from_memory(frame.data(), frame.size(), static_cast<int>(picture.frame.width),
@@ -126,12 +163,8 @@ result<raster::raster> render_frame(const dicom::display_source& source, std::ui
     return picture;
   }
   std::vector<double> values(samples);
-  double lowest = std::numeric_limits<double>::max();
-  double highest = std::numeric_limits<double>::lowest();
   for (std::size_t i = 0; i < samples; ++i) {
     values[i] = sample_value(frame, pixels, i) * source.rescale_slope + source.rescale_intercept;
-    lowest = std::min(lowest, values[i]);
-    highest = std::max(highest, values[i]);
   }
   window shown;
   if (chosen) {
@@ -139,8 +172,7 @@ result<raster::raster> render_frame(const dicom::display_source& source, std::ui
   } else if (source.window_center && source.window_width) {
     shown = {*source.window_center, *source.window_width};
   } else {
-    // The frame's own range: lowest value black, highest white.
-    shown = {(lowest + highest + 1) / 2, std::max(1.0, highest - lowest + 1)};
+    shown = default_window(frame, source, values);
   }
   shown.width = std::max(1.0, shown.width);
   const bool invert = frame.photometric == codecs::photometric::monochrome1;
@@ -226,7 +258,7 @@ result<void> save_sheet(const std::vector<sheet_tile>& tiles, const std::filesys
 
 result<std::vector<std::byte>> thumbnail_png(const raster::raster& image, std::uint32_t index, int max_side) {
   if (index >= image.frame_count) return failure{"thumbnail: no frame " + std::to_string(index + 1)};
-  // As `dcmflow preview` shows a frame; no VOI is known yet: the frame's own range.
+  // As `dcmflow preview` shows a frame; no VOI is known yet: the default window.
   dicom::display_source page;
   page.frame = image.frame;
   page.frame_count = 1;

@@ -1,8 +1,9 @@
 #pragma once
 // What a viewer shows of a DICOM frame, as 8-bit pixels: the Modality LUT (rescale slope and
-// intercept), then the VOI window (the one asked for, else the file's, else the frame's own
-// range), linear as PS3.3 C.11.2.1.2 defines it; MONOCHROME1 inverted; colour kept as RGB
-// (16-bit colour scaled down). Then written as PNG or JPEG, alone or as a contact sheet.
+// intercept), then the VOI window (the one asked for, else the file's, else a default: 8-bit
+// values as stored, wider ones from their 0.5th to 99.5th percentile, a uniform frame as the
+// level it is), linear as PS3.3 C.11.2.1.2 defines it; MONOCHROME1 inverted; colour kept as
+// RGB (16-bit colour scaled down). Then written as PNG or JPEG, alone or as a contact sheet.
 
 #include <cstdint>
 #include <filesystem>

@@ -12,7 +12,7 @@
 namespace dcmflow::render {
 
 // Frame `index` of `image`, fitted within `max_side` pixels, rendered as `dcmflow preview`
-// renders (preview.hpp): grey windowed to its own range, no VOI being known yet.
+// renders (preview.hpp): no VOI being known yet, with its default window.
 [[nodiscard]] result<std::vector<std::byte>> thumbnail_png(const raster::raster& image, std::uint32_t index,
                                                            int max_side);
 

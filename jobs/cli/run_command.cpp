@@ -213,8 +213,14 @@ int run_job(const run_arguments& args) {
     instances += item.instances.size();
   });
   const auto ended = std::chrono::system_clock::now();
-  const report::run_summary summary{plan.spec.file.string(), destination_urls, plan.spec.codec,
-                                    iso8601_utc(started), iso8601_utc(ended)};
+  report::run_summary summary{plan.spec.file.string(), destination_urls, plan.spec.codec,
+                              iso8601_utc(started), iso8601_utc(ended), {}};
+  auto runs = journal->runs();
+  if (!runs) {
+    std::cerr << "dcmflow run: " << runs.error().message << '\n';
+    return exit_fatal;
+  }
+  for (const journal::run_record& each : *runs) summary.runs.push_back({each.started, each.finished, each.items});
   for (const result<void>& step : {visited, json->finish({started, ended}), html.write(plan.report_html, summary)}) {
     if (!step) {
       std::cerr << "dcmflow run: " << step.error().message << '\n';

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <map>
 
+#include <dcmflow/codecs/registry.hpp>
+
 #include "report/html.hpp"
 
 namespace dcmflow::report {
@@ -47,6 +49,29 @@ void write_throughput_chart(std::ostream& out, std::vector<long long> times) {
       << height + 16 << "\" font-size=\"12\">" << span << " s</text></svg></figure>\n";
 }
 
+// "JPEG-LS Lossless (1.2.840.10008.1.2.4.80)": the name a reader knows, the UID a tool needs.
+std::string syntax_label(const std::string& uid) {
+  const std::string_view name = codecs::transfer_syntax_name(uid);
+  return name.empty() ? uid : std::string(name) + " (" + uid + ")";
+}
+
+std::string count_of(std::size_t count, std::string_view one, std::string_view many) {
+  return std::to_string(count) + " " + std::string(count == 1 ? one : many);
+}
+
+void write_runs(std::ostream& out, const std::vector<run_span>& runs) {
+  if (runs.size() < 2) return;  // one run: the sentence above says it all
+  out << "<h2>Runs</h2>\n<p>This report covers every run of the job; an item is counted in the run that last "
+         "worked on it.</p>\n<table><tr><th>Run</th><th>Started</th><th>Ended</th><th>Items</th></tr>\n";
+  for (std::size_t index = 0; index < runs.size(); ++index) {
+    const run_span& run = runs[index];
+    out << "<tr><td>" << index + 1 << "</td><td>" << escape_html(run.started) << "</td><td>"
+        << (run.finished.empty() ? std::string("did not end (stopped)") : escape_html(run.finished)) << "</td><td>"
+        << run.items << "</td></tr>\n";
+  }
+  out << "</table>\n";
+}
+
 }  // namespace
 
 void report_html_writer::add(const item_record& item) {
@@ -77,20 +102,23 @@ result<void> report_html_writer::write(const std::filesystem::path& file, const 
       << ".sheet{display:flex;flex-wrap:wrap;gap:.8em}.sheet figure{margin:0;width:170px;font-size:11px;"
       << "word-break:break-all}.failed{color:#a40000}</style></head><body>\n";
   out << "<h1>dcmflow report</h1>\n<p>Job <code>" << escape_html(summary.job) << "</code>, codec <code>"
-      << escape_html(summary.codec) << "</code>, run " << escape_html(summary.started) << " to "
-      << escape_html(summary.finished) << ".</p>\n<p>Destinations:";
+      << escape_html(summary.codec) << "</code>, this run " << escape_html(summary.started) << " to "
+      << escape_html(summary.finished);
+  if (summary.runs.size() > 1) out << " (run " << summary.runs.size() << " of this job)";
+  out << ".</p>\n<p>Destinations:";
   for (const auto& destination : summary.destinations) out << " <code>" << escape_html(destination) << "</code>";
   out << "</p>\n<h2>Counts</h2>\n<table><tr><th>Items</th><th>Stored</th><th>Failed</th><th>Pending</th>"
          "<th>Instances</th><th>Frames</th><th>Work time (all stages, summed)</th></tr>\n<tr><td>"
       << items_ << "</td><td>" << stored_ << "</td><td class=\"failed\">" << failures_.size() << "</td><td>"
       << pending_ << "</td><td>" << instances_ << "</td><td>" << frames_ << "</td><td>" << fixed(seconds_, 1)
       << " s</td></tr></table>\n";
+  write_runs(out, summary.runs);
   out << "<h2>Throughput over time</h2>\n";
   write_throughput_chart(out, finish_times_);
   out << "<h2>Compression</h2>\n<table><tr><th>Transfer syntax</th><th>Instances</th><th>Pixel data MB</th>"
          "<th>Stored MB</th><th>Ratio</th></tr>\n";
   for (const auto& [syntax, t] : by_syntax_) {
-    out << "<tr><td>" << escape_html(syntax) << "</td><td>" << t.instances << "</td><td>"
+    out << "<tr><td>" << escape_html(syntax_label(syntax)) << "</td><td>" << t.instances << "</td><td>"
         << fixed(static_cast<double>(t.native) / 1e6, 1) << "</td><td>" << fixed(static_cast<double>(t.stored) / 1e6, 1)
         << "</td><td>" << (t.stored > 0 ? fixed(static_cast<double>(t.native) / static_cast<double>(t.stored), 2) : "-")
         << "</td></tr>\n";
@@ -109,7 +137,8 @@ result<void> report_html_writer::write(const std::filesystem::path& file, const 
   out << "<h2>Contact sheet</h2>\n<p>First page of a sample of converted items.</p>\n<div class=\"sheet\">\n";
   for (const auto& sample : thumbnails_) {
     out << "<figure><img alt=\"first page\" src=\"data:image/png;base64," << base64(sample.png)
-        << "\"><figcaption>" << escape_html(sample.input) << " (" << sample.frames << " frames)</figcaption></figure>\n";
+        << "\"><figcaption>" << escape_html(sample.input) << " (" << count_of(sample.frames, "frame", "frames")
+        << ")</figcaption></figure>\n";
   }
   out << "</div>\n</body></html>\n";
   out.close();

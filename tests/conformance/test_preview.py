@@ -26,6 +26,13 @@ def linear_window(values, center, width):
     return out
 
 
+def percentile_window(values):
+    """The default window of a frame wider than 8 bits: its 0.5th and 99.5th percentile
+    (the sorted values at those fractions of the way, rounded down)."""
+    ordered = np.sort(values.ravel())
+    return ordered[int(0.005 * (ordered.size - 1))], ordered[int(0.995 * (ordered.size - 1))]
+
+
 @pytest.mark.skipif(not SAMPLES, reason="../shared/corpus/dicom is absent")
 @pytest.mark.parametrize("sample", SAMPLES, ids=[path.name for path in SAMPLES])
 def test_every_corpus_image_renders(sample, tmp_path):
@@ -59,8 +66,8 @@ def test_modality_lut_and_windows_are_applied(tmp_path):
     windowed = tmp_path / "windowed.dcm"
     dataset.WindowCenter, dataset.WindowWidth = 50, 350
     dataset.save_as(windowed)
-    lowest, highest = values.min(), values.max()
-    cases = [(ct_small(), [], ((lowest + highest + 1) / 2, highest - lowest + 1)),  # the frame's own range
+    lowest, highest = percentile_window(values)
+    cases = [(ct_small(), [], ((lowest + highest + 1) / 2, highest - lowest + 1)),  # 0.5th to 99.5th percentile
              (windowed, [], (50.0, 350.0)),                                         # the file's window
              (windowed, ["--window", "40,400"], (40.0, 400.0))]                      # the one asked for
     for sample, arguments, window in cases:
@@ -132,3 +139,52 @@ def test_sheet_lays_out_every_frame_and_sizes_fit(tmp_path):
     width, height = Image.open(tmp_path / "small.png").size
     assert width <= 50 and height <= 40 and (width == 50 or height == 40)
     assert "add --sheet" in run_dcmflow("preview", *samples, "-o", tmp_path / "x.png", check=2).stderr
+
+
+@pytest.mark.parametrize("level,depth", [(255, np.uint8), (65535, np.uint16), (0, np.uint8), (0, np.uint16)])
+def test_a_blank_page_shows_as_the_level_it_is(level, depth, tmp_path):
+    """A white page has one value: windowing it to its own range used to make it black."""
+    Image.fromarray(np.full((60, 40), level, dtype=depth)).save(tmp_path / "blank.png")
+    run_dcmflow("convert", tmp_path / "blank.png", "-o", tmp_path / "out", "--allow-missing-patient-id", check=0)
+    run_dcmflow("preview", tmp_path / "out" / "blank.dcm", "-o", tmp_path / "shown.png", check=0)
+    shown = np.asarray(Image.open(tmp_path / "shown.png"))
+    assert shown.min() == shown.max() == (255 if level else 0)
+
+
+def test_a_16_bit_image_without_a_window_is_not_squashed_by_one_bright_pixel(tmp_path):
+    film = np.tile(np.linspace(2000, 6000, 200), (100, 1)).astype(np.uint16)
+    film[0, 0] = 65535  # a burnt-in marker: min/max would leave the film in the darkest 7% of greys
+    Image.fromarray(film).save(tmp_path / "film.png")
+    run_dcmflow("convert", tmp_path / "film.png", "-o", tmp_path / "out", "--allow-missing-patient-id", check=0)
+    assert "WindowCenter" not in pydicom.dcmread(tmp_path / "out" / "film.dcm")
+    run_dcmflow("preview", tmp_path / "out" / "film.dcm", "-o", tmp_path / "shown.png", check=0)
+    shown = np.asarray(Image.open(tmp_path / "shown.png")).astype(int)
+    lowest, highest = percentile_window(film.astype(np.float64))
+    expected = linear_window(film.astype(np.float64), (lowest + highest + 1) / 2, highest - lowest + 1)
+    assert np.abs(shown - expected.astype(int)).max() <= 1
+    assert shown[50, 100] > 100  # mid-grey in the middle of the ramp
+
+
+def test_an_encapsulated_pdf_previews_as_its_first_page(tmp_path):
+    pages = [Image.new("L", (400, 300), 255) for _ in range(3)]
+    for number, page in enumerate(pages):
+        page.paste(0, (50, 50, 150 + 100 * number, 200))  # each page its own black bar
+    pages[0].save(tmp_path / "doc.pdf", save_all=True, append_images=pages[1:], resolution=100)
+    run_dcmflow("convert", tmp_path / "doc.pdf", "-o", tmp_path / "out", "--also-pdf", "--dpi", "100",
+                "--allow-missing-patient-id", check=0)
+    outputs = sorted((tmp_path / "out" / "doc").glob("*.dcm"))
+    by_class = {pydicom.dcmread(path, stop_before_pixels=True).SOPClassUID: path for path in outputs}
+    document = by_class.pop("1.2.840.10008.5.1.4.1.1.104.1")
+    (pages_object,) = by_class.values()
+    completed = run_dcmflow("preview", document, "-o", tmp_path / "document.png", check=0)
+    assert "preview:" in completed.stdout
+    shown = np.asarray(Image.open(tmp_path / "document.png")).astype(int)
+    for frame in (1, 2):  # the pages dcmflow rendered from the same PDF at the same resolution
+        run_dcmflow("preview", pages_object, "--frame", frame, "-o", tmp_path / "page.png",
+                    check=0)
+        page = np.asarray(Image.open(tmp_path / "page.png")).astype(int)
+        assert shown.shape == page.shape
+        if frame == 1:
+            assert np.abs(shown - page).max() <= 1
+        else:
+            assert np.abs(shown - page).max() == 255

@@ -79,6 +79,73 @@ def test_run_converts_every_input_and_writes_reports(tmp_path):
     assert "P-RUN-1" not in completed.stdout + completed.stderr  # no patient data in the log
 
 
+def thumbnails_by_input(html: str) -> dict:
+    """report.html's contact sheet: input name -> (caption, thumbnail pixels)."""
+    import base64
+    import io
+    import re
+    found = {}
+    for png, caption in re.findall(r'src="data:image/png;base64,([^"]+)"><figcaption>([^<]+)</figcaption>', html):
+        name = caption.rsplit(" (", 1)[0]
+        found[name] = (caption, np.asarray(Image.open(io.BytesIO(base64.b64decode(png)))))
+    return found
+
+
+def test_report_html_names_syntaxes_counts_frames_shows_blank_pages_white_and_lists_each_run(tmp_path):
+    make_pages(tmp_path / "pages", 2)
+    Image.fromarray(np.full((64, 96), 255, dtype=np.uint8), "L").save(tmp_path / "pages" / "blank.png")
+    Image.fromarray(np.full((64, 96), 65535, dtype=np.uint16)).save(tmp_path / "pages" / "blank16.png")
+    two = [Image.fromarray(np.full((64, 96), level, dtype=np.uint8), "L") for level in (30, 200)]
+    two[0].save(tmp_path / "pages" / "two.tif", save_all=True, append_images=two[1:])
+    job = write_job(tmp_path, BASIC_JOB)
+    run_dcmflow("run", job, "--progress", "none", check=0)
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "<td>RLE Lossless (1.2.840.10008.1.2.5)</td>" in html
+    sheet = thumbnails_by_input(html)
+    assert sheet["pages/two.tif"][0] == "pages/two.tif (2 frames)"
+    assert sheet["pages/blank.png"][0] == "pages/blank.png (1 frame)"
+    for blank in ("pages/blank.png", "pages/blank16.png"):
+        assert sheet[blank][1].min() == 255, blank  # white, as on paper
+    assert "<h2>Runs</h2>" not in html  # one run: the header says when
+
+    Image.fromarray(np.full((64, 96), 9, dtype=np.uint8), "L").save(tmp_path / "pages" / "page-0001.png")
+    run_dcmflow("run", job, "--progress", "none", check=0)
+    html = (tmp_path / "out" / "report.html").read_text()
+    runs = journal_rows(tmp_path / "job.journal.sqlite", "SELECT started, finished FROM runs ORDER BY id")
+    assert len(runs) == 2
+    assert "(run 2 of this job)" in html and f"this run {runs[1][0]} to {runs[1][1]}" in html
+    for number, (started, finished) in enumerate(runs, start=1):
+        items = 4 if number == 1 else 1  # the second run redid the changed page
+        assert f"<tr><td>{number}</td><td>{started}</td><td>{finished}</td><td>{items}</td></tr>" in html
+
+
+def test_the_demo_job_turns_a_chinese_report_into_valid_normalised_dicom(tmp_path):
+    """scripts/demo.sh's job, on the data it generates, laid out as in the repository."""
+    source = pathlib.Path(os.environ["DCMFLOW_SOURCE_DIR"])
+    subprocess.run(["/usr/bin/python3", source / "datasets" / "make_demo.py", tmp_path / "datasets/generated/demo"],
+                   check=True)
+    (tmp_path / "jobs" / "examples").mkdir(parents=True)
+    job = tmp_path / "jobs" / "examples" / "demo.yaml"
+    job.write_text((source / "jobs" / "examples" / "demo.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    completed = run_dcmflow("run", job, "--progress", "none", check=0)
+    assert "4 stored, 0 failed, 0 pending of 4 items" in completed.stdout
+    outputs = sorted((tmp_path / "out" / "demo").glob("*.dcm"))
+    assert len(outputs) == 4
+    datasets = {path.name: pydicom.dcmread(path) for path in outputs}
+    for path in outputs:
+        assert dciodvfy_errors(path) == [], path.name
+    assert len({dataset.StudyInstanceUID for dataset in datasets.values()}) == 1  # one accession, one study
+    report = datasets["胸部CT报告.dcm"]
+    assert int(report.NumberOfFrames) == 2  # both pages of the Word report
+    assert (report.PatientName, report.PatientID, report.PatientSex, report.PatientAge, report.PatientBirthDate,
+            report.PatientWeight, report.SmokingStatus, report.StudyDate) == (
+        "张伟", "ZS-20230815-001", "M", "044Y", "19790305", 62.5, "NO", "20230815")
+    assert report.SpecificCharacterSet == "ISO_IR 192"
+    run_dcmflow("preview", outputs[-1].parent / "胸部CT报告.dcm", "-o", tmp_path / "page1.png", check=0)
+    page = np.asarray(Image.open(tmp_path / "page1.png"))
+    assert page.min() < 64 and np.median(page) == 255  # black text on a white page
+
+
 def test_failed_items_are_reported_listed_and_exit_1(tmp_path):
     make_pages(tmp_path / "pages", 3)
     (tmp_path / "pages" / "notes.dat").write_bytes(b"not an image at all")

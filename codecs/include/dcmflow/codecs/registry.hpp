@@ -20,4 +20,7 @@ namespace dcmflow::codecs {
 // Every codec, in the order `dcmflow codecs` lists them.
 [[nodiscard]] std::span<const codec_description> all_codecs() noexcept;
 
+// The standard's name of a transfer syntax dcmflow writes ("JPEG-LS Lossless"); empty for others.
+[[nodiscard]] std::string_view transfer_syntax_name(std::string_view transfer_syntax_uid) noexcept;
+
 }  // namespace dcmflow::codecs
