@@ -12,6 +12,7 @@
 #include "dicom/dicom_reader.hpp"
 #include "dicom/encapsulated_pdf.hpp"
 #include "dicom/secondary_capture.hpp"
+#include "dicom/identity.hpp"
 #include "dicom/uid.hpp"
 #include "render/thumbnail.hpp"
 
@@ -37,27 +38,16 @@ item_handle guarded(item_handle item, Work&& work) {
   return item;
 }
 
-std::string value_of(const std::vector<dicom::attribute_assignment>& attributes, std::string_view keyword) {
-  std::string value;
-  for (const auto& assignment : attributes) {
-    if (assignment.keyword == keyword) value = assignment.value;  // the last one wins, as in the dataset
-  }
-  return value;
-}
 
-// One study per patient and accession number, or without one, per patient, study date
-// and description; an input with no PatientID is a study of its own.
-std::string study_uid_for(const std::vector<dicom::attribute_assignment>& attributes, const std::string& content,
-                          const pipeline_options& options) {
-  const std::string patient = value_of(attributes, "PatientID");
-  if (patient.empty()) return dicom::derived_uid(options.uid_root, options.uid_namespace, {"study-of", content});
-  const std::string accession = value_of(attributes, "AccessionNumber");
-  if (!accession.empty()) {
-    return dicom::derived_uid(options.uid_root, options.uid_namespace, {"study", patient, "accession", accession});
+// What shapes the pixels of an input besides its bytes: pages as frames or as instances,
+// and for documents the resolution and colour they are rendered at.
+std::string rendering_recipe(const pipeline_options& options, bool document) {
+  std::string recipe = options.per_page ? "per_page=1" : "per_page=0";
+  if (document) {
+    recipe += " dpi=" + std::to_string(options.rasterise.dpi) +
+              " colour=" + std::to_string(static_cast<int>(options.rasterise.colour));
   }
-  return dicom::derived_uid(options.uid_root, options.uid_namespace,
-                            {"study", patient, "date", value_of(attributes, "StudyDate"), "description",
-                             value_of(attributes, "StudyDescription")});
+  return recipe;
 }
 
 // Before decoding, what it will take: Office documents are counted as two A4 pages in
@@ -171,7 +161,8 @@ item_handle tag_stage::operator()(item_handle item) const {
 void tag_stage::tag(work_item& item) const {
   const std::string& content = item.record.content_sha256;
   const std::filesystem::path source = item.converted_pdf.empty() ? item.local_file : item.converted_pdf;
-  const bool with_pdf = options_.also_pdf && raster::is_pdf(source);
+  const bool rendered = raster::is_pdf(source);  // a PDF, or an Office document's
+  const bool with_pdf = options_.also_pdf && rendered;
   const std::size_t count = item.pages.size() + (with_pdf ? 1 : 0);
   if (item.wants_thumbnail && !item.pages.empty()) {
     // A thumbnail is a sample for the report; not having one never fails the item.
@@ -179,17 +170,21 @@ void tag_stage::tag(work_item& item) const {
   }
 
   // One series per source document; several instances only when its pages differ in size.
-  const std::string study_uid = study_uid_for(item.attributes, content, options_);
-  const std::string series_uid = dicom::derived_uid(options_.uid_root, options_.uid_namespace, {"series", content});
+  // Their UIDs: dicom/identity.hpp (whose input, which attributes, rendered how).
+  const dicom::derived_uids uids(
+      dicom::source_identity{.input_key = item.record.input,
+                             .content_sha256 = content,
+                             .attributes = item.attributes,
+                             .rendering = rendering_recipe(options_, rendered)},
+      {options_.uid_root, options_.uid_namespace});
   const auto created = std::chrono::system_clock::now();
   for (std::size_t index = 0; index < item.pages.size(); ++index) {
     raster::raster& image = item.pages[index];
     item.record.notes.insert(item.record.notes.end(), image.notes.begin(), image.notes.end());
     const dicom::secondary_capture_request request{
-        .study_instance_uid = study_uid,
-        .series_instance_uid = series_uid,
-        .sop_instance_uid = dicom::derived_uid(options_.uid_root, options_.uid_namespace,
-                                               {"instance", content, std::to_string(index)}),
+        .study_instance_uid = uids.study(),
+        .series_instance_uid = uids.series(),
+        .sop_instance_uid = uids.instance(index),
         .instance_number = static_cast<std::uint32_t>(index + 1),
         .created = created,
         .attributes = item.attributes,
@@ -205,9 +200,9 @@ void tag_stage::tag(work_item& item) const {
     std::ifstream file(source, std::ios::binary);
     std::vector<char> pdf((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
     const dicom::encapsulated_pdf_request request{
-        .study_instance_uid = study_uid,
-        .series_instance_uid = dicom::derived_uid(options_.uid_root, options_.uid_namespace, {"pdf-series", content}),
-        .sop_instance_uid = dicom::derived_uid(options_.uid_root, options_.uid_namespace, {"pdf", content}),
+        .study_instance_uid = uids.study(),
+        .series_instance_uid = uids.pdf_series(),
+        .sop_instance_uid = uids.pdf_instance(),
         .document_title = item.plan->input.path.filename().string(),
         .created = created,
         .attributes = item.attributes,

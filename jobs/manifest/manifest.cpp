@@ -136,6 +136,32 @@ void mark_conflicting_demographics(std::vector<manifest_row>& rows, const std::s
   }
 }
 
+// Rows that give one StudyInstanceUID or SeriesInstanceUID to two patients fail together:
+// a PACS would file one patient's objects in another's study. A row without a PatientID
+// counts as a patient of its own.
+void mark_uids_shared_by_patients(std::vector<manifest_row>& rows, const std::string& name) {
+  for (const std::string_view keyword : {"StudyInstanceUID", "SeriesInstanceUID"}) {
+    std::map<std::string, std::vector<std::size_t>> by_uid;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      if (const std::string uid = value_of(rows[i], keyword); !uid.empty()) by_uid[uid].push_back(i);
+    }
+    for (const auto& [uid, members] : by_uid) {
+      std::set<std::string> patients;
+      for (const std::size_t i : members) {
+        const std::string id = value_of(rows[i], "PatientID");
+        patients.insert(id.empty() ? "\n row " + std::to_string(i) : id);
+      }
+      if (patients.size() < 2) continue;
+      std::string row_list;
+      for (const std::size_t i : members) row_list += (row_list.empty() ? "" : ", ") + std::to_string(rows[i].row);
+      for (const std::size_t i : members) {
+        rows[i].problems.push_back(name + ":" + std::to_string(rows[i].row) + ": rows " + row_list + " give one " +
+                                   std::string(keyword) + " to " + std::to_string(patients.size()) + " patients");
+      }
+    }
+  }
+}
+
 // A date or time written another way, to DICOM's form: "%d/%m/%Y" reads "31/12/1950" as
 // 19501231. The whole value must match.
 result<std::string> reformat(const std::string& value, const std::string& format, const std::string& vr) {
@@ -246,6 +272,7 @@ result<manifest> manifest::load(const std::filesystem::path& file, const manifes
     loaded.rows_.push_back(std::move(row));
   }
   mark_conflicting_demographics(loaded.rows_, name);
+  mark_uids_shared_by_patients(loaded.rows_, name);
 
   for (std::size_t i = 0; i < loaded.rows_.size(); ++i) {
     const std::string& pattern = loaded.rows_[i].file_pattern;

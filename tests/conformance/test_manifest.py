@@ -138,3 +138,59 @@ def test_uid_root_and_namespace(inputs, tmp_path):
     y = pydicom.dcmread(tmp_path / "y" / "grey8.dcm").SOPInstanceUID
     assert x.startswith("1.2.826.0.1.3680043.10.999.") and len(x) <= 64
     assert x != y
+
+
+def sop_series_study(path):
+    dataset = pydicom.dcmread(path, stop_before_pixels=True)
+    return dataset.SOPInstanceUID, dataset.SeriesInstanceUID, dataset.StudyInstanceUID
+
+
+def test_one_image_for_two_patients_shares_no_uid(tmp_path):
+    """The same file converted for patient A and for patient B: two patients' objects, so
+    no SOP Instance, Series or Study UID in common (a PACS would otherwise drop or merge one)."""
+    shutil.copy(IMAGES / "grey8.png", tmp_path / "scan.png")
+    for patient in ("PAT-A", "PAT-B"):
+        run_dcmflow("convert", tmp_path / "scan.png", "-o", tmp_path / patient, "--set", f"PatientID={patient}",
+                    check=0)
+    a, b = (sop_series_study(tmp_path / patient / "scan.dcm") for patient in ("PAT-A", "PAT-B"))
+    assert not set(a) & set(b)
+    # The same input with the same attributes: the same objects, from any folder it is run in.
+    run_dcmflow("convert", tmp_path / "scan.png", "-o", tmp_path / "again", "--set", "PatientID=PAT-A", check=0)
+    assert sop_series_study(tmp_path / "again" / "scan.dcm") == a
+
+
+def test_any_attribute_that_differs_makes_another_object(tmp_path):
+    shutil.copy(IMAGES / "grey8.png", tmp_path / "scan.png")
+    for folder, extra in (("plain", []), ("described", ["--set", "SeriesDescription=Consent form"])):
+        run_dcmflow("convert", tmp_path / "scan.png", "-o", tmp_path / folder, "--set", "PatientID=P1", *extra, check=0)
+    plain, described = (sop_series_study(tmp_path / folder / "scan.dcm") for folder in ("plain", "described"))
+    assert plain[0] != described[0] and plain[1] != described[1]
+    assert plain[2] == described[2]  # one patient, no accession, same date and description: one study
+
+
+def test_equal_files_in_an_archive_are_objects_of_their_own(tmp_path):
+    """An archive of members with equal bytes (the same blank form scanned for many
+    patients) used to become one UID for all of them."""
+    import zipfile
+    with zipfile.ZipFile(tmp_path / "forms.zip", "w") as archive:
+        for number in range(5):
+            archive.write(IMAGES / "grey8.png", f"form-{number}.png")
+    run_dcmflow("convert", tmp_path / "forms.zip", "-o", tmp_path / "out", "--set", "PatientID=P1", check=0)
+    outputs = sorted((tmp_path / "out").rglob("*.dcm"))
+    assert len(outputs) == 5
+    assert len({sop_series_study(path)[0] for path in outputs}) == 5
+    assert len({sop_series_study(path)[1] for path in outputs}) == 5
+
+
+def test_a_study_uid_given_to_two_patients_fails_those_rows(inputs, tmp_path):
+    study = "1.2.826.0.1.3680043.10.999.1"
+    manifest = (f"file,PatientID,StudyInstanceUID\n"
+                f"grey8.png,P001,{study}\nrgb.png,P002,{study}\ngrey16.png,P003,1.2.826.0.1.3680043.10.999.2\n"
+                f"scan.bmp,P003,1.2.826.0.1.3680043.10.999.2\n")
+    _, items = convert(inputs, manifest, tmp_path / "out")
+    for name in ("grey8.png", "rgb.png"):
+        assert items[name]["status"] == "failed"
+        assert "rows 2, 3 give one StudyInstanceUID to 2 patients" in items[name]["error"]
+        assert study not in items[name]["error"]
+    for name in ("grey16.png", "scan.bmp"):  # one patient's two inputs in one study: fine
+        assert items[name]["status"] == "ok"
