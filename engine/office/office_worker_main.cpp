@@ -8,13 +8,18 @@
 
 #include <LibreOfficeKit/LibreOfficeKit.hxx>
 
+#include <langinfo.h>
+
+#include <clocale>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace {
 
@@ -62,6 +67,37 @@ void hide_sidebar(const std::filesystem::path& profile) {
   std::filesystem::remove(written, ignored);
 }
 
+// An absolute path as a file URL, every byte outside RFC 3986's unreserved set and '/'
+// percent-encoded, so that '#', '%' or '?' in a name are not read as URL syntax.
+std::string file_url(const std::string& path) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string url = "file://";
+  for (const char c : path) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte >= 'A' && byte <= 'Z') || (byte >= 'a' && byte <= 'z') || (byte >= '0' && byte <= '9') || c == '-' ||
+        c == '.' || c == '_' || c == '~' || c == '/') {
+      url += c;
+    } else {
+      url += '%';
+      url += hex[byte >> 4];
+      url += hex[byte & 0x0F];
+    }
+  }
+  return url;
+}
+
+// LibreOffice turns file names into bytes in the locale's character set: under LANG=C (a
+// bare machine, a container, cron) "报告.docx" cannot be named and fails as "type detection
+// failed". File names here are UTF-8 whatever the caller's locale: C.UTF-8 is glibc's C
+// locale with UTF-8 characters, so nothing else about LibreOffice changes.
+void use_utf8_file_names() {
+  std::setlocale(LC_ALL, "");
+  if (std::string_view(nl_langinfo(CODESET)) != "UTF-8") {
+    setenv("LC_ALL", "C.UTF-8", 1);
+    std::setlocale(LC_ALL, "");
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -69,8 +105,9 @@ int main(int argc, char** argv) {
     std::cerr << "usage: dcmflow-office-worker PROFILE_DIR\n";
     return 2;
   }
+  use_utf8_file_names();
   hide_sidebar(argv[1]);
-  const std::string profile = std::string("file://") + argv[1];
+  const std::string profile = file_url(std::filesystem::absolute(argv[1]).string());
   std::unique_ptr<lok::Office> office(lok::lok_cpp_init(DCMFLOW_LIBREOFFICE_PROGRAM, profile.c_str()));
   if (!office) {
     std::cout << "error cannot start LibreOffice from " DCMFLOW_LIBREOFFICE_PROGRAM << std::endl;
@@ -83,8 +120,8 @@ int main(int argc, char** argv) {
       std::cout << "error malformed request" << std::endl;
       continue;
     }
-    const std::string input = request.substr(0, tab);
-    const std::string output = request.substr(tab + 1);
+    const std::string input = file_url(std::filesystem::absolute(request.substr(0, tab)).string());
+    const std::string output = file_url(std::filesystem::absolute(request.substr(tab + 1)).string());
     std::unique_ptr<lok::Document> document(office->documentLoad(input.c_str()));
     if (!document) {
       char* error = office->getError();

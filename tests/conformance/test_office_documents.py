@@ -4,6 +4,7 @@ counts it; dciodvfy clean; a document LibreOffice cannot open fails alone; Chine
 set in a CJK font (fonts-wqy-microhei), not boxes."""
 
 import json
+import os
 import pathlib
 import re
 import subprocess
@@ -11,14 +12,14 @@ import subprocess
 import pydicom
 import pytest
 
-from dcmflow_testing import CORPUS, dciodvfy_errors, run_dcmflow
+from dcmflow_testing import CORPUS, dciodvfy_errors, dcmflow_binary, run_dcmflow
 
 FOLDERS = [CORPUS / "doc", CORPUS / "docx", CORPUS / "rtf-odt"]
 # LibreOffice 7.4 refuses these: the first through LibreOfficeKit only, the second even
 # with `soffice --convert-to pdf`. They must fail alone, with LibreOffice's reason.
 LIBREOFFICE_REFUSES = {"mammoth-comments.docx", "pandoc-image.rtf"}
 
-pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"shared corpus not found at {CORPUS}")
+needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"shared corpus not found at {CORPUS}")
 
 
 def pdf_pages(pdf_bytes, scratch, name):
@@ -37,6 +38,7 @@ def converted(tmp_path_factory):
     return out, completed, {pathlib.Path(item["input"]).name: item for item in report["items"]}
 
 
+@needs_corpus
 def test_every_document_converts_but_those_libreoffice_refuses(converted):
     _, completed, items = converted
     assert completed.returncode == 1
@@ -49,6 +51,7 @@ def test_every_document_converts_but_those_libreoffice_refuses(converted):
     assert len(items) >= 25
 
 
+@needs_corpus
 def test_frames_match_the_page_count_of_libreoffices_pdf(converted, tmp_path):
     out, _, items = converted
     for name, item in items.items():
@@ -65,6 +68,7 @@ def test_frames_match_the_page_count_of_libreoffices_pdf(converted, tmp_path):
             assert dciodvfy_errors(out / path) == [], (name, path)
 
 
+@needs_corpus
 def test_page_counts_agree_with_a_separate_soffice_conversion(converted, tmp_path):
     out, _, items = converted
     sample = [CORPUS / "docx" / "pandoc-headers.docx", CORPUS / "doc" / "abiword-Word97Test.doc",
@@ -91,3 +95,17 @@ def test_chinese_text_is_set_in_a_cjk_font(tmp_path):
     pdf.write_bytes(document.EncapsulatedDocument[:document.EncapsulatedDocumentLength])
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert "WenQuanYi" in fonts, fonts
+
+
+def test_a_document_named_in_chinese_converts_under_the_c_locale(tmp_path):
+    """A bare machine, a container or cron runs with LANG unset: LibreOffice could not name
+    "报告.docx" in ASCII and failed with "type detection failed". '#' and '%' are URL syntax."""
+    report = tmp_path / "胸部 报告 #1 100%.txt"
+    report.write_text("放射科报告\n印象：未见急性心肺异常。\n", encoding="utf-8")
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("LC_") and key != "LANG"}
+    completed = subprocess.run([dcmflow_binary(), "convert", str(report), "-o", str(tmp_path / "out"),
+                                "--set", "PatientID=CN"], capture_output=True, text=True, timeout=300,
+                               env=dict(environment, LC_ALL="C"))
+    assert completed.returncode == 0, completed.stderr
+    (output,) = (tmp_path / "out").rglob("*.dcm")
+    assert pydicom.dcmread(output).pixel_array.min() < 128  # a page with text on it
