@@ -110,6 +110,10 @@ result<std::string> encode_text(std::string_view utf8, character_set set, std::s
 
 result<std::string> gb18030_to_utf8(std::string_view bytes) { return convert_charset(bytes, "UTF-8", "GB18030"); }
 
+result<std::string> windows1252_to_utf8(std::string_view bytes) {
+  return convert_charset(bytes, "UTF-8", "WINDOWS-1252");
+}
+
 std::optional<std::size_t> utf8_length(std::string_view bytes) {
   std::size_t count = 0;
   std::size_t i = 0;

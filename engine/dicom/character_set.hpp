@@ -38,6 +38,7 @@ enum class character_set {
 
 // Bytes in GB18030 (a superset of GBK and GB2312, as legacy Chinese HIS exports are) to UTF-8.
 [[nodiscard]] result<std::string> gb18030_to_utf8(std::string_view bytes);
+[[nodiscard]] result<std::string> windows1252_to_utf8(std::string_view bytes);
 
 // Code points in well-formed UTF-8, or nothing for malformed bytes.
 [[nodiscard]] std::optional<std::size_t> utf8_length(std::string_view bytes);

@@ -344,6 +344,42 @@ std::optional<std::string> keyword_synonym(std::string_view keyword, std::string
   return std::nullopt;
 }
 
+// Code strings whose values PS3.3 enumerates, in the modules of the objects dcmflow writes
+// (Patient, Patient Study, General Series, General Image, Encapsulated Document, SOP
+// Common): any other value is an error for dciodvfy and for a PACS that checks.
+struct enumerated_values {
+  std::string_view keyword;
+  std::array<std::string_view, 4> allowed;  // unused places empty
+};
+constexpr std::array<enumerated_values, 12> enumerations = {{
+    {"PatientSex", {"M", "F", "O"}},                                   // C.7.1.1
+    {"PatientSexNeutered", {"ALTERED", "UNALTERED"}},                  // C.7.1.1
+    {"PatientIdentityRemoved", {"YES", "NO"}},                         // C.7.1.1
+    {"SmokingStatus", {"YES", "NO", "UNKNOWN"}},                       // C.7.2.2
+    {"Laterality", {"R", "L"}},                                        // C.7.3.1
+    {"ImageLaterality", {"R", "L", "U", "B"}},                         // C.7.6.1
+    {"BurnedInAnnotation", {"YES", "NO"}},                             // C.7.6.1, A.45.1
+    {"RecognizableVisualFeatures", {"YES", "NO"}},                     // C.7.6.1, A.45.1
+    {"QualityControlImage", {"YES", "NO", "BOTH"}},                    // C.7.6.1
+    {"LossyImageCompression", {"00", "01"}},                           // C.7.6.1
+    {"PresentationLUTShape", {"IDENTITY", "INVERSE"}},                 // C.7.6.1
+    {"AnatomicalOrientationType", {"BIPED", "QUADRUPED"}},             // C.7.3.1
+}};
+
+result<std::string> check_enumerated(std::string_view keyword, std::string value) {
+  for (const auto& each : enumerations) {
+    if (each.keyword != keyword) continue;
+    std::string choices;
+    for (const std::string_view allowed : each.allowed) {
+      if (allowed.empty()) continue;
+      if (allowed == value) return value;
+      choices += (choices.empty() ? "" : ", ") + std::string(allowed);
+    }
+    return failure{"not one of the values DICOM allows (" + choices + ")"};
+  }
+  return value;
+}
+
 result<std::string> check_code_string(std::string_view keyword, std::string_view value) {
   if (auto synonym = keyword_synonym(keyword, value)) return *synonym;
   std::string out(value);
@@ -353,7 +389,7 @@ result<std::string> check_code_string(std::string_view keyword, std::string_view
                                                               std::isdigit(static_cast<unsigned char>(c)) || c == ' ' || c == '_'; })) {
     return failure{"may hold only A-Z, 0-9, space and _"};
   }
-  return out;
+  return check_enumerated(keyword, std::move(out));
 }
 
 struct string_limit {
@@ -422,6 +458,24 @@ result<std::string> normalise_value(const value_target& target, std::string_view
     out += one.value();
   }
   return out;
+}
+
+}  // namespace dcmflow::dicom
+
+namespace dcmflow::dicom {
+
+result<void> check_plausible_dates(std::span<const attribute_assignment> attributes, std::string_view today) {
+  std::string birth;
+  std::string study;
+  for (const auto& assignment : attributes) {  // the last assignment wins, as in the dataset
+    if (assignment.keyword == "PatientBirthDate") birth = assignment.value;
+    if (assignment.keyword == "StudyDate") study = assignment.value;
+  }
+  // Normalised DA values (YYYYMMDD) compare as text.
+  if (birth.size() == 8 && birth > today) return failure{"PatientBirthDate is in the future"};
+  if (birth.size() == 8 && study.size() == 8 && birth > study) return failure{"PatientBirthDate is after StudyDate"};
+  if (study.size() == 8 && study > today) return failure{"StudyDate is in the future"};
+  return {};
 }
 
 }  // namespace dcmflow::dicom

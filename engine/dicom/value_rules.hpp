@@ -6,10 +6,12 @@
 // ambiguous or invalid is refused with what is wrong -- never quoting the value, which may
 // be a name or a birth date (messages reach the terminal).
 
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "core/result.hpp"
+#include "dicom/attribute.hpp"
 
 namespace dcmflow::dicom {
 
@@ -20,6 +22,13 @@ struct value_target {
 };
 
 // The value as it should be stored (padding is the writer's job), or what is wrong with it.
+// Code strings with enumerated values (PatientSex M/F/O, SmokingStatus YES/NO/UNKNOWN...)
+// take only those.
 [[nodiscard]] result<std::string> normalise_value(const value_target& target, std::string_view value);
+
+// Dates of one object that cannot all be true: a birth in the future or after the study, a
+// study in the future. `today` and the values are normalised DA (YYYYMMDD).
+[[nodiscard]] result<void> check_plausible_dates(std::span<const attribute_assignment> attributes,
+                                                 std::string_view today);
 
 }  // namespace dcmflow::dicom

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "convert/output_naming.hpp"
+#include "core/clock.hpp"
 #include "core/digest.hpp"
 #include "core/file_bytes.hpp"
 #include "dicom/dicom_reader.hpp"
@@ -14,6 +15,7 @@
 #include "dicom/secondary_capture.hpp"
 #include "dicom/identity.hpp"
 #include "dicom/uid.hpp"
+#include "dicom/value_rules.hpp"
 #include "render/thumbnail.hpp"
 
 namespace dcmflow::graph {
@@ -109,6 +111,12 @@ void identify_stage::identify(work_item& item) const {
       item.attributes = std::move(own).value();
     }
     item.attributes.insert(item.attributes.end(), options_.attributes.begin(), options_.attributes.end());
+    // The manifest's row and the job's attributes together: one object's dates must agree.
+    const std::string today = iso8601_utc(std::chrono::system_clock::now());  // "2026-11-25T..."
+    const std::string today_da = today.substr(0, 4) + today.substr(5, 2) + today.substr(8, 2);
+    if (auto plausible = dicom::check_plausible_dates(item.attributes, today_da); !plausible) {
+      return item.fail(plausible.error());
+    }
   }
   item.estimated_bytes = estimate_decoded_bytes(item, options_);
 }

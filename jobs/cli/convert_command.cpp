@@ -64,9 +64,7 @@ int run_convert(const convert_arguments& args) {
                                           [](const auto& a) { return a.keyword == "PatientID" && !a.value.empty(); });
   std::shared_ptr<const manifest::manifest> rows;
   if (!args.manifest.empty()) {
-    const auto encoding = args.manifest_encoding == "gb18030" ? manifest::text_encoding::gb18030
-                          : args.manifest_encoding == "utf8"  ? manifest::text_encoding::utf8
-                                                              : manifest::text_encoding::detect;
+    const auto encoding = manifest::parse_text_encoding(args.manifest_encoding).value_or(manifest::text_encoding::detect);
     auto loaded = manifest::manifest::load(args.manifest, {args.allow_missing_patient_id, patient_id_set, encoding, {}});
     if (!loaded) {
       std::cerr << "dcmflow convert: " << loaded.error().message << '\n';
@@ -98,8 +96,8 @@ std::function<int()> add_convert_command(CLI::App& app) {
                       "columns are DICOM keywords")
       ->check(CLI::ExistingFile);
   command->add_option("--manifest-encoding", args->manifest_encoding,
-                      "auto (UTF-8, else GB18030 as legacy Chinese HIS exports are), utf8 or gb18030")
-      ->check(CLI::IsMember({"auto", "utf8", "gb18030"}))
+                      "auto (UTF-8; else GB18030 or Windows-1252 when the bytes say which), utf8, gb18030 or latin1")
+      ->check(CLI::IsMember({"auto", "utf8", "gb18030", "latin1"}))
       ->capture_default_str();
   command->add_option("--charset", args->charset,
                       "Character set written: utf8 (ISO_IR 192), gb18030, iso2022-gb2312 (\\ISO 2022 IR 58), latin1")

@@ -121,7 +121,7 @@ manifest_spec read_manifest(const YAML::Node& node) {
   manifest_spec spec;
   each_key(node, "manifest", {"file", "encoding", "columns"}, [&](const std::string& key, const YAML::Node& value) {
     if (key == "file") spec.file = scalar(value, "manifest.file");
-    if (key == "encoding") spec.encoding = one_of(value, "manifest.encoding", {"auto", "utf8", "gb18030"});
+    if (key == "encoding") spec.encoding = one_of(value, "manifest.encoding", {"auto", "utf8", "gb18030", "latin1"});
     if (key == "columns") {
       if (!value.IsMap()) fail_at(value, "manifest.columns: expected 'legacy column: Keyword' pairs");
       for (const auto& pair : value) {

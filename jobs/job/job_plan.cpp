@@ -22,9 +22,7 @@ std::filesystem::path with_suffix(const std::filesystem::path& file, const std::
 result<std::shared_ptr<const manifest::manifest>> load_manifest(const job_spec& spec, bool patient_id_set) {
   if (!spec.manifest) return std::shared_ptr<const manifest::manifest>();
   const manifest_spec& named = *spec.manifest;
-  const auto encoding = named.encoding == "gb18030" ? manifest::text_encoding::gb18030
-                        : named.encoding == "utf8"  ? manifest::text_encoding::utf8
-                                                    : manifest::text_encoding::detect;
+  const auto encoding = manifest::parse_text_encoding(named.encoding).value_or(manifest::text_encoding::detect);
   auto loaded = manifest::manifest::load(
       named.file, {spec.allow_missing_patient_id, patient_id_set, encoding, named.columns});
   if (!loaded) return loaded.error();

@@ -45,8 +45,7 @@ result<table> parse_csv(const std::string& text, const std::string& name) {
     into->records.push_back(std::move(into->current));
     into->current.clear();
   };
-  std::string_view body = text;
-  if (body.substr(0, 3) == "\xEF\xBB\xBF") body.remove_prefix(3);  // a UTF-8 byte order mark, from spreadsheets
+  const std::string_view body = text;  // a byte order mark was dropped with the encoding
   const std::size_t parsed = csv_parse(&parser, body.data(), body.size(), on_field, on_record, &state);
   const bool complete = parsed == body.size() && csv_fini(&parser, on_field, on_record, &state) == 0;
   const std::string error = complete ? std::string() : csv_strerror(csv_error(&parser));
@@ -60,11 +59,30 @@ result<table> parse_csv(const std::string& text, const std::string& name) {
 // A JSON array of objects becomes the same table: the union of keys is the header.
 result<table> parse_json(const std::string& text, const std::string& name) {
   nlohmann::json document;
+  // A key twice in one object would silently keep the last value: refused instead.
+  std::vector<std::set<std::string>> keys_by_depth;
+  std::string repeated;
+  std::size_t object_number = 0;
+  const auto watch_keys = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    const auto level = static_cast<std::size_t>(depth);
+    if (event == nlohmann::json::parse_event_t::object_start) {
+      if (level == 1) ++object_number;
+      if (keys_by_depth.size() <= level) keys_by_depth.resize(level + 1);
+      keys_by_depth[level].clear();
+    } else if (event == nlohmann::json::parse_event_t::key && level > 0 && level - 1 < keys_by_depth.size()) {
+      if (!keys_by_depth[level - 1].insert(parsed.get<std::string>()).second && repeated.empty()) {
+        repeated = name + ":" + std::to_string(object_number) + ": key \"" + parsed.get<std::string>() +
+                   "\" appears twice in one object";
+      }
+    }
+    return true;
+  };
   try {
-    document = nlohmann::json::parse(text);
+    document = nlohmann::json::parse(text, watch_keys);
   } catch (const nlohmann::json::parse_error& error) {
     return failure{name + ": not valid JSON: " + error.what()};
   }
+  if (!repeated.empty()) return failure{repeated};
   if (!document.is_array()) return failure{name + ": a JSON manifest is an array of objects"};
   std::vector<std::string> header;
   for (std::size_t i = 0; i < document.size(); ++i) {
@@ -87,6 +105,56 @@ result<table> parse_json(const std::string& text, const std::string& name) {
     records.push_back(std::move(record));
   }
   return records;
+}
+
+// Which legacy encoding text that is not UTF-8 is in. Chinese exports (GB18030, GBK, GB2312)
+// write each character as a pair of high bytes (or four bytes: high, digit, high, digit);
+// Western ones (Windows-1252) write one high byte between ASCII letters. GB18030 can decode
+// almost any bytes ("Am\xE9lie" reads as "Am閘ie"), so decoding is no test: the shape is.
+std::optional<text_encoding> guess_legacy_encoding(std::string_view bytes) {
+  const auto at = [&](std::size_t i) { return i < bytes.size() ? static_cast<unsigned char>(bytes[i]) : 0U; };
+  const auto high = [](unsigned byte) { return byte >= 0x81 && byte <= 0xFE; };
+  const auto digit = [](unsigned byte) { return byte >= 0x30 && byte <= 0x39; };
+  std::size_t gb_characters = 0;
+  std::size_t lone_bytes = 0;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    if (at(i) < 0x80) continue;
+    if (high(at(i)) && at(i + 1) >= 0xA1 && at(i + 1) <= 0xFE) {
+      ++gb_characters;
+      ++i;
+    } else if (high(at(i)) && digit(at(i + 1)) && high(at(i + 2)) && digit(at(i + 3))) {
+      ++gb_characters;
+      i += 3;
+    } else {
+      ++lone_bytes;
+    }
+  }
+  if (gb_characters > 0 && lone_bytes == 0) return text_encoding::gb18030;
+  if (lone_bytes > 0 && gb_characters == 0) return text_encoding::latin1;
+  return std::nullopt;
+}
+
+// The manifest's bytes as UTF-8, in the encoding asked for or the one they show.
+result<std::string> to_utf8(std::string text, text_encoding encoding, const std::string& name) {
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.erase(0, 3);  // a UTF-8 byte order mark, from spreadsheets
+  const bool utf8 = dicom::utf8_length(text).has_value();
+  if (encoding == text_encoding::utf8 || (encoding == text_encoding::detect && utf8)) {
+    if (!utf8) return failure{name + ": not UTF-8 text (try --manifest-encoding gb18030 or latin1)"};
+    return text;
+  }
+  if (encoding == text_encoding::detect) {
+    const auto guessed = guess_legacy_encoding(text);
+    if (!guessed) {
+      return failure{name + ": not UTF-8, and its bytes could be Chinese (GB18030) or Western (Windows-1252) "
+                            "text: say which with --manifest-encoding gb18030|latin1 (job files: manifest.encoding)"};
+    }
+    encoding = *guessed;
+  }
+  auto decoded = encoding == text_encoding::gb18030 ? dicom::gb18030_to_utf8(text) : dicom::windows1252_to_utf8(text);
+  if (!decoded) {
+    return failure{name + ": not " + (encoding == text_encoding::gb18030 ? "GB18030" : "Windows-1252") + " text"};
+  }
+  return decoded;
 }
 
 std::vector<std::filesystem::path> expand(const std::filesystem::path& folder, const std::string& pattern) {
@@ -176,19 +244,22 @@ result<std::string> reformat(const std::string& value, const std::string& format
 
 }  // namespace
 
+std::optional<text_encoding> parse_text_encoding(std::string_view name) {
+  if (name == "auto") return text_encoding::detect;
+  if (name == "utf8") return text_encoding::utf8;
+  if (name == "gb18030") return text_encoding::gb18030;
+  if (name == "latin1") return text_encoding::latin1;
+  return std::nullopt;
+}
+
 result<manifest> manifest::load(const std::filesystem::path& file, const manifest_options& options) {
   const std::string name = file.string();
   bool readable = false;
   std::string text = read_whole(file, readable);
   if (!readable) return failure{name + ": cannot read the manifest"};
-  const bool utf8 = dicom::utf8_length(text).has_value();
-  if (options.encoding == text_encoding::gb18030 || (options.encoding == text_encoding::detect && !utf8)) {
-    auto decoded = dicom::gb18030_to_utf8(text);
-    if (!decoded) return failure{name + ": neither UTF-8 nor GB18030 text"};
-    text = std::move(decoded).value();
-  } else if (!utf8) {
-    return failure{name + ": not UTF-8 text (try --manifest-encoding gb18030)"};
-  }
+  auto decoded = to_utf8(std::move(text), options.encoding, name);
+  if (!decoded) return decoded.error();
+  text = std::move(decoded).value();
   const std::string extension = file.extension().string();
   auto records = extension == ".json" || extension == ".JSON" ? parse_json(text, name) : parse_csv(text, name);
   if (!records) return records.error();

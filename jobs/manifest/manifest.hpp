@@ -7,7 +7,9 @@
 #include <cstddef>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.hpp"
@@ -16,10 +18,16 @@
 namespace dcmflow::manifest {
 
 enum class text_encoding {
-  detect,   // UTF-8 when the bytes are UTF-8, else GB18030 (GBK, GB2312: legacy Chinese HIS exports)
+  detect,   // UTF-8 when the bytes are UTF-8; else GB18030 (legacy Chinese HIS exports) when
+            // every non-ASCII byte comes in GB pairs, Windows-1252 when each stands alone
+            // between ASCII (Western names, "Am\xE9lie"); a mix is refused, never guessed
   utf8,
-  gb18030,
+  gb18030,  // also GBK and GB2312
+  latin1,   // Windows-1252, the superset of ISO 8859-1 that Western spreadsheets write
 };
+
+// "auto", "utf8", "gb18030", "latin1" (the spellings of --manifest-encoding and job files).
+[[nodiscard]] std::optional<text_encoding> parse_text_encoding(std::string_view name);
 
 // A legacy column read as a DICOM keyword (or as `file`), its values first parsed with a
 // strptime(3) format when they are dates or times written another way ("%d/%m/%Y").

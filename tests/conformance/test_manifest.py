@@ -194,3 +194,61 @@ def test_a_study_uid_given_to_two_patients_fails_those_rows(inputs, tmp_path):
         assert study not in items[name]["error"]
     for name in ("grey16.png", "scan.bmp"):  # one patient's two inputs in one study: fine
         assert items[name]["status"] == "ok"
+
+
+def one_row(inputs, tmp_path, row, header="file,PatientID,PatientSex,PatientBirthDate,StudyDate,SmokingStatus"):
+    _, items = convert(inputs, f"{header}\n{row}\n", tmp_path / "out")
+    return items["grey8.png"]
+
+
+@pytest.mark.parametrize("row, reason", [
+    ("grey8.png,P1,Q,,,", "PatientSex (CS): not one of the values DICOM allows (M, F, O)"),
+    ("grey8.png,P1,M,,,MAYBE", "SmokingStatus (CS): not one of the values DICOM allows (YES, NO, UNKNOWN)"),
+    ("grey8.png,P1,M,2099-01-01,,", "PatientBirthDate is in the future"),
+    ("grey8.png,P1,M,1990-01-01,1980-01-01,", "PatientBirthDate is after StudyDate"),
+])
+def test_values_dicom_forbids_fail_their_row(inputs, tmp_path, row, reason):
+    item = one_row(inputs, tmp_path, row)
+    assert item["status"] == "failed" and reason in item["error"]
+    assert "2099" not in item["error"] and "1990" not in item["error"]  # values are never quoted
+
+
+def test_every_value_dicom_enumerates_is_written_and_valid(inputs, tmp_path):
+    item = one_row(inputs, tmp_path, "grey8.png,P1,o,1990-01-01,2020-05-06,unknown")
+    dataset = pydicom.dcmread(tmp_path / "out" / item["outputs"][0])
+    assert (dataset.PatientSex, dataset.SmokingStatus) == ("O", "UNKNOWN")
+    assert dciodvfy_errors(tmp_path / "out" / item["outputs"][0]) == []
+
+
+def test_a_json_key_given_twice_is_refused(inputs, tmp_path):
+    manifest = inputs / "twice.json"
+    manifest.write_text('[{"file": "grey8.png", "PatientID": "P1", "PatientID": "P2"}]')
+    completed = run_dcmflow("convert", inputs / "grey8.png", "-o", tmp_path / "out", "--manifest", manifest, check=2)
+    assert f'{manifest}:1: key "PatientID" appears twice in one object' in completed.stderr
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "latin-1"])
+def test_a_western_manifest_is_read_as_windows_1252_not_gb18030(inputs, tmp_path, encoding):
+    manifest = inputs / "western.csv"
+    manifest.write_bytes("file,PatientID,PatientName\ngrey8.png,P1,Dupont^Amélie\n".encode(encoding))
+    run_dcmflow("convert", inputs / "grey8.png", "-o", tmp_path / "out", "--manifest", manifest, check=0)
+    assert str(pydicom.dcmread(tmp_path / "out" / "grey8.dcm").PatientName) == "Dupont^Amélie"
+
+
+def test_bytes_that_could_be_chinese_or_western_are_not_guessed(inputs, tmp_path):
+    manifest = inputs / "mixed.csv"
+    manifest.write_bytes("file,PatientID,PatientName\ngrey8.png,P1,".encode() + "王^小东".encode("gb18030") +
+                         "=Amélie\n".encode("cp1252"))
+    completed = run_dcmflow("convert", inputs / "grey8.png", "-o", tmp_path / "out", "--manifest", manifest, check=2)
+    assert "--manifest-encoding gb18030|latin1" in completed.stderr
+    run_dcmflow("convert", inputs / "grey8.png", "-o", tmp_path / "out", "--manifest", manifest,
+                "--manifest-encoding", "gb18030", check=0)
+
+
+def test_a_utf8_manifest_with_a_byte_order_mark_is_read(inputs, tmp_path):
+    for name, text in (("bom.csv", "file,PatientID,PatientName\ngrey8.png,P1,Dupont^Amélie\n"),
+                       ("bom.json", '[{"file": "grey8.png", "PatientID": "P1", "PatientName": "Dupont^Amélie"}]')):
+        manifest = inputs / name
+        manifest.write_bytes(b"\xef\xbb\xbf" + text.encode())
+        run_dcmflow("convert", inputs / "grey8.png", "-o", tmp_path / name, "--manifest", manifest, check=0)
+        assert str(pydicom.dcmread(tmp_path / name / "grey8.dcm").PatientName) == "Dupont^Amélie"
