@@ -90,6 +90,11 @@ result<std::vector<input_file>> list_archive(const std::filesystem::path& file, 
     entries.push_back({file, name + "!", true, "", index,
                        std::string("cannot read the rest of the archive: ") + reason_of(handle->get())});
   }
+  if (entries.empty()) {
+    // Nothing to convert is not success: the archive named fails, with why.
+    entries.push_back({file, name, true, "", 0,
+                       index == 0 ? "empty archive: no entries (or an empty file)" : "an archive of folders only: no files"});
+  }
   return entries;
 }
 

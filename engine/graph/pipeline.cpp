@@ -17,6 +17,8 @@
 #include "graph/admission.hpp"
 #include "graph/blocking_pool.hpp"
 #include "graph/stages.hpp"
+#include "office/office_pool.hpp"
+#include "raster/image_loader.hpp"
 
 namespace dcmflow::graph {
 namespace {
@@ -192,6 +194,18 @@ std::vector<item_record> run_to_records(std::span<const planned_item> items, con
   };
   (void)run_pipeline(items, options, hooks);
   return records;
+}
+
+bool goes_through_office(const std::filesystem::path& file) {
+  switch (office::office_document_evidence(file)) {
+    case office::document_evidence::content:
+      return true;
+    case office::document_evidence::extension:
+      return !raster::is_pdf(file) && !raster::is_image(file);
+    case office::document_evidence::none:
+      break;
+  }
+  return false;
 }
 
 }  // namespace dcmflow::graph

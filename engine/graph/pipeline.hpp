@@ -81,6 +81,11 @@ struct pipeline_hooks {
   std::function<result<void>(item_record& record, std::size_t index, bool skipped)> on_finished;
 };
 
+// Does an input go through LibreOffice? Decided by its bytes: a Word, OpenDocument, RTF or
+// WordPerfect file whatever its name; a .txt or .html name only when the bytes are not an
+// image or PDF (a PNG named .txt is an image).
+[[nodiscard]] bool goes_through_office(const std::filesystem::path& file);
+
 // Runs the graph to the end on the current TBB arena. Fails only when the run itself had
 // to stop (on_finished failed); item failures are in the records.
 [[nodiscard]] result<void> run_pipeline(std::span<const planned_item> items, const pipeline_options& options,

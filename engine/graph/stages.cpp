@@ -58,7 +58,7 @@ std::uint64_t estimate_decoded_bytes(const work_item& item, const pipeline_optio
   std::error_code error;
   const std::uint64_t file_bytes = std::filesystem::file_size(item.local_file, error);
   if (item.dicom_input) return file_bytes * 4;  // compressed legacy pixels expand a few times
-  if (office::is_office_document(item.local_file)) {
+  if (goes_through_office(item.local_file)) {
     const double inches = 8.27 * 11.69;
     return static_cast<std::uint64_t>(2 * 3 * inches * options.rasterise.dpi * options.rasterise.dpi);
   }
@@ -91,6 +91,7 @@ void identify_stage::identify(work_item& item) const {
   const std::uintmax_t size = std::filesystem::file_size(item.local_file, error);
   if (error) return item.fail(failure{"cannot read: " + error.message()});
   item.record.input_bytes = size;
+  if (size == 0) return item.fail(failure{"empty file"});  // never a blank page
   // The content hash names the item (its UIDs, its journal row); a file transcoded (it
   // keeps its UIDs), with no journal asking, needs none.
   if (options_.mode != input_mode::transcode || hooks_.already_done) {
@@ -141,7 +142,7 @@ void produce_stage::produce(work_item& item) const {
 
 bool office_stage::wanted(const work_item& item) const {
   return item.active() && !item.dicom_input &&
-         office::is_office_document(item.local_file);
+         goes_through_office(item.local_file);
 }
 
 item_handle office_stage::operator()(item_handle item) const {

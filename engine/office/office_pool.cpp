@@ -13,6 +13,8 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
+#include <fstream>
+#include <string>
 #include <thread>
 
 #include "core/program_location.hpp"
@@ -61,6 +63,21 @@ bool is_office_document(const std::filesystem::path& file) {
   static constexpr std::array<std::string_view, 8> office = {".doc", ".docx", ".rtf", ".odt",
                                                             ".txt", ".html", ".htm", ".wpd"};
   return std::find(office.begin(), office.end(), extension) != office.end();
+}
+
+document_evidence office_document_evidence(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::string head(512, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<std::size_t>(in.gcount()));
+  const auto starts = [&](std::string_view magic) { return head.starts_with(magic); };
+  const bool ooxml_or_odf = starts("PK\x03\x04") && (head.find("[Content_Types].xml") != std::string::npos ||
+                                                       head.find("mimetypeapplication/vnd.oasis.opendocument") !=
+                                                           std::string::npos);
+  if (ooxml_or_odf || starts("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1") || starts("{\\rtf") || starts("\xFFWPC")) {
+    return document_evidence::content;
+  }
+  return is_office_document(file) ? document_evidence::extension : document_evidence::none;
 }
 
 office_pool::office_pool(pool_options options) : options_(std::move(options)) {

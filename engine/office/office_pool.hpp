@@ -30,8 +30,16 @@ struct pool_options {
   std::filesystem::path profiles;             // where profiles are kept; empty: the user's cache
 };
 
-// Does this file go through LibreOffice? (By extension.)
+// Is this name one of the documents LibreOffice converts here? (By extension alone: for
+// archive entries before extraction, and as the tie-break of document_evidence.)
 [[nodiscard]] bool is_office_document(const std::filesystem::path& file);
+
+// What a file's first bytes say: a Word (OLE2 or OOXML), OpenDocument, RTF or WordPerfect
+// document whatever its name (`content`); a name alone for formats without a signature
+// (.txt, .html; `extension`, which the caller checks against other formats' signatures);
+// or neither.
+enum class document_evidence { none, content, extension };
+[[nodiscard]] document_evidence office_document_evidence(const std::filesystem::path& file);
 
 class office_pool {
  public:

@@ -400,6 +400,11 @@ result<pdf_page> render_pdf_page(std::span<const std::byte> pdf, std::uint32_t p
   return out;
 }
 
+bool is_image(const std::filesystem::path& file) {
+  auto loader = find_image_loader(file);
+  return static_cast<bool>(loader) && loader.value() != pdf_loader;
+}
+
 bool is_pdf(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   std::array<char, 4> magic{};

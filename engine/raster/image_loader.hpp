@@ -58,6 +58,9 @@ struct pdf_page {
 };
 [[nodiscard]] result<pdf_page> render_pdf_page(std::span<const std::byte> pdf, std::uint32_t page, double dpi);
 
+// An image format dcmflow reads, by the file's bytes (whatever its name)?
+[[nodiscard]] bool is_image(const std::filesystem::path& file);
+
 // A PDF file? (Its first bytes are "%PDF".)
 [[nodiscard]] bool is_pdf(const std::filesystem::path& file);
 

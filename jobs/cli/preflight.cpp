@@ -10,6 +10,7 @@
 #include "cli/exit_codes.hpp"
 #include "convert/archive_reader.hpp"
 #include "core/file_bytes.hpp"
+#include "graph/pipeline.hpp"
 #include "office/office_pool.hpp"
 #include "raster/image_loader.hpp"
 
@@ -51,7 +52,7 @@ classified classify(const convert::input_file& input, const raster::load_options
   std::error_code error;
   if (!std::filesystem::is_regular_file(input.path, error)) return {input_kind::missing, 0, "not found"};
   if (is_part10_file(input.path)) return {input_kind::dicom, 1, {}};
-  if (office::is_office_document(input.path)) return {input_kind::office, 1, {}};
+  if (graph::goes_through_office(input.path)) return {input_kind::office, 1, {}};
   auto probe = raster::probe_image(input.path, rasterise);
   if (!probe) return {input_kind::unknown, 0, probe.error().message};
   return {probe->document ? input_kind::pdf : input_kind::image, probe->pages, {}};

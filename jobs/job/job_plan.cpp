@@ -29,6 +29,66 @@ result<std::shared_ptr<const manifest::manifest>> load_manifest(const job_spec& 
   return std::make_shared<const manifest::manifest>(std::move(loaded).value());
 }
 
+// The files a job reads and writes besides its inputs: its job file and manifest, its
+// journal (every shard's, with SQLite's -wal and -shm), its reports and hand-over lists,
+// and whatever is in a folder it stores into.
+class own_files {
+ public:
+  void add_file(const std::filesystem::path& file) { files_.push_back(canonical(file)); }
+  void add_folder(const std::filesystem::path& folder) { folders_.push_back(canonical(folder)); }
+  void add_prefix(const std::filesystem::path& folder, std::string prefix, std::string suffix = {}) {
+    prefixes_.push_back({canonical(folder), std::move(prefix), std::move(suffix)});
+  }
+
+  [[nodiscard]] bool contains(const std::filesystem::path& file) const {
+    const std::filesystem::path path = canonical(file);
+    if (std::find(files_.begin(), files_.end(), path) != files_.end()) return true;
+    for (const auto& folder : folders_) {
+      const auto [end, _] = std::mismatch(folder.begin(), folder.end(), path.begin(), path.end());
+      if (end == folder.end()) return true;
+    }
+    const std::string name = path.filename().string();
+    for (const auto& each : prefixes_) {
+      if (path.parent_path() == each.folder && name.starts_with(each.prefix) &&
+          (each.suffix.empty() || name.ends_with(each.suffix))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+ private:
+  static std::filesystem::path canonical(const std::filesystem::path& path) {
+    std::error_code ignored;
+    return std::filesystem::weakly_canonical(std::filesystem::absolute(path), ignored);
+  }
+  struct named_like {
+    std::filesystem::path folder;
+    std::string prefix;
+    std::string suffix;
+  };
+  std::vector<std::filesystem::path> files_;
+  std::vector<std::filesystem::path> folders_;
+  std::vector<named_like> prefixes_;
+};
+
+own_files own_files_of(const job_spec& spec, const job_plan& plan, const std::filesystem::path& reports) {
+  own_files own;
+  own.add_file(spec.file);
+  if (spec.manifest) own.add_file(spec.manifest->file);
+  own.add_prefix(spec.journal.has_parent_path() ? spec.journal.parent_path() : ".", spec.journal.stem().string());
+  own.add_prefix(reports, "report.", ".json");  // report.json, report.shard-1-of-4.json
+  own.add_prefix(reports, "report.", ".html");
+  own.add_prefix(reports, "success.", ".csv");
+  own.add_prefix(reports, "failure.", ".csv");
+  for (const auto& destination : plan.options.destinations) {
+    if (const auto* folder = dynamic_cast<const store::folder_destination*>(destination.get())) {
+      own.add_folder(folder->folder());
+    }
+  }
+  return own;
+}
+
 }  // namespace
 
 result<job_plan> plan_job(job_spec spec, const shard& part) {
@@ -85,17 +145,6 @@ result<job_plan> plan_job(job_spec spec, const shard& part) {
   options.max_bytes_in_flight = spec.memory_mb << 20;
   options.thumbnails = spec.thumbnails;
 
-  // Each input with its own filter; the list's order (and so every output name) is the
-  // same on every machine and every run, whatever the shard.
-  for (const auto& input : spec.inputs) {
-    const std::filesystem::path named[] = {input.path};
-    auto found = convert::list_inputs(named, {input.include, input.exclude});
-    plan.listed.insert(plan.listed.end(), std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
-  }
-  for (auto& planned : graph::plan(plan.listed)) {
-    if (part.holds(planned.input.name)) plan.items.push_back(std::move(planned));
-  }
-
   plan.suffix = part.suffix();
   plan.journal_file = with_suffix(spec.journal, plan.suffix);
   // Reports go where the user asked, else beside the output (as `convert` does), else
@@ -108,6 +157,21 @@ result<job_plan> plan_job(job_spec spec, const shard& part) {
   if (reports.empty()) reports = plan.journal_file.has_parent_path() ? plan.journal_file.parent_path() : ".";
   plan.report_json = reports / ("report" + part.suffix() + ".json");
   plan.report_html = reports / ("report" + part.suffix() + ".html");
+
+  // Each input with its own filter; the list's order (and so every output name) is the
+  // same on every machine and every run, whatever the shard. What the job itself reads and
+  // writes is never an input, even inside an input folder.
+  const own_files own = own_files_of(spec, plan, reports);
+  for (const auto& input : spec.inputs) {
+    const std::filesystem::path named[] = {input.path};
+    for (auto& found : convert::list_inputs(named, {input.include, input.exclude})) {
+      if (found.entry.empty() && own.contains(found.path)) continue;
+      plan.listed.push_back(std::move(found));
+    }
+  }
+  for (auto& planned : graph::plan(plan.listed)) {
+    if (part.holds(planned.input.name)) plan.items.push_back(std::move(planned));
+  }
   plan.spec = std::move(spec);
   return plan;
 }
