@@ -105,6 +105,34 @@ result<void> check_not_truncated(const gdcm::File& parsed, const std::filesystem
   return {};
 }
 
+namespace {
+
+// Pixels that came through a lossy syntax stay lossy whatever they are stored as next: a
+// source that does not say so (many JPEG files leave Lossy Image Compression out) gets
+// "01" and the method, so the object never claims to be original data (PS3.3 C.7.6.1.1.5).
+// JPEG 2000 (.91) may be reversible: what the source says of it is kept.
+void keep_lossy_history(gdcm::DataSet& dataset, const gdcm::TransferSyntax& source) {
+  std::string_view method;
+  switch (source) {
+    case gdcm::TransferSyntax::JPEGBaselineProcess1:
+    case gdcm::TransferSyntax::JPEGExtendedProcess2_4:
+      method = "ISO_10918_1";
+      break;
+    case gdcm::TransferSyntax::JPEGLSNearLossless:
+      method = "ISO_14495_1";
+      break;
+    default:
+      return;
+  }
+  if (get_text(dataset, {0x0028, 0x2110}) == "01") return;  // its history is told already
+  set_text(dataset, {0x0028, 0x2110}, "CS", "01");
+  std::string methods = get_text(dataset, {0x0028, 0x2114});
+  methods += (methods.empty() ? "" : "\\") + std::string(method);
+  set_text(dataset, {0x0028, 0x2114}, "CS", methods);
+}
+
+}  // namespace
+
 result<instance> read_decoded(const std::filesystem::path& file) {
   // Decode to native pixels: GDCM knows every legacy syntax.
   native_image image;
@@ -163,6 +191,8 @@ result<instance> read_decoded(const std::filesystem::path& file) {
   if (state->frame.samples_per_pixel == 3) {
     set_us(dataset, {0x0028, 0x0006}, static_cast<std::uint16_t>(decoded->GetPlanarConfiguration()));
   }
+  // The file's own syntax (decoding changes the image's in place).
+  keep_lossy_history(dataset, reader.GetFile().GetHeader().GetDataSetTransferSyntax());
   return instance(std::move(state));
 }
 
