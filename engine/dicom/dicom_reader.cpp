@@ -136,7 +136,9 @@ void keep_lossy_history(gdcm::DataSet& dataset, const gdcm::TransferSyntax& sour
 result<instance> read_decoded(const std::filesystem::path& file) {
   // Decode to native pixels: GDCM knows every legacy syntax.
   native_image image;
-  if (!image.read(file)) return read_without_pixels(file);
+  auto readable = image.read(file);
+  if (!readable) return readable.error();
+  if (!readable.value()) return read_without_pixels(file);
   if (auto decoded_ok = image.decode(file); !decoded_ok) return decoded_ok.error();
   const gdcm::ImageReader& reader = image.reader();
   const gdcm::Image* decoded = &image.decoded();

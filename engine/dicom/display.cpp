@@ -99,7 +99,9 @@ std::optional<result<display_source>> encapsulated_pdf_page(const std::filesyste
 
 result<display_source> read_for_display(const std::filesystem::path& file) {
   native_image file_image;
-  if (!file_image.read(file)) {
+  auto readable = file_image.read(file);
+  if (!readable) return readable.error();
+  if (!readable.value()) {
     if (auto document = encapsulated_pdf_page(file)) return std::move(*document);
     return failure{"cannot read DICOM: no image GDCM can read (not an image, or damaged)"};
   }

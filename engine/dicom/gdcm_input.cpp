@@ -2,12 +2,14 @@
 
 #include <cstdint>
 #include <cstring>
+#include <fstream>
 #include <map>
 #include <optional>
 
 #include <gdcmTrace.h>
 
 #include "core/file_bytes.hpp"
+#include "dicom/pixel_checks.hpp"
 #include "dicom/reader_checks.hpp"
 
 namespace dcmflow::dicom {
@@ -119,17 +121,20 @@ std::string renamed_copy(const std::filesystem::path& file, std::string& real_sy
 
 }  // namespace
 
-gdcm_input::gdcm_input(const std::filesystem::path& file, gdcm::Reader& reader) {
+gdcm_input::gdcm_input(const std::filesystem::path& file, gdcm::Reader& reader, bool shared_stream) {
   std::string copy = renamed_copy(file, real_syntax_);
-  if (copy.empty()) {
+  if (!copy.empty()) {
+    stream_ = std::make_unique<std::istringstream>(std::move(copy), std::ios::binary);
+  } else if (shared_stream) {
+    stream_ = std::make_unique<std::ifstream>(file, std::ios::binary);
+  } else {
     reader.SetFileName(file.c_str());
     return;
   }
-  renamed_ = std::make_unique<std::istringstream>(std::move(copy), std::ios::binary);
-  reader.SetStream(*renamed_);
+  reader.SetStream(*stream_);
 }
 
-bool native_image::read(const std::filesystem::path& file) {
+result<bool> native_image::read(const std::filesystem::path& file) {
   static const bool quiet = [] {
     gdcm::Trace::WarningOff();
     gdcm::Trace::ErrorOff();
@@ -137,6 +142,7 @@ bool native_image::read(const std::filesystem::path& file) {
     return true;
   }();
   (void)quiet;
+  if (auto checked = check_pixel_header(file); !checked) return checked.error();
   input_ = std::make_unique<gdcm_input>(file, reader_);
   return reader_.Read();
 }

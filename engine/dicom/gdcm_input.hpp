@@ -21,11 +21,14 @@ namespace dcmflow::dicom {
 class gdcm_input {
  public:
   // Points `reader` at the file (or at its renamed copy in memory); call Read() after.
-  gdcm_input(const std::filesystem::path& file, gdcm::Reader& reader);
+  // `shared_stream`: through a stream of ours even for a plain file, to read on from where
+  // GDCM stopped (stream()).
+  gdcm_input(const std::filesystem::path& file, gdcm::Reader& reader, bool shared_stream = false);
   [[nodiscard]] const std::string& real_syntax() const { return real_syntax_; }  // empty: as GDCM reads it
+  [[nodiscard]] std::istream* stream() const { return stream_.get(); }  // null: GDCM opened the file
 
  private:
-  std::unique_ptr<std::istringstream> renamed_;
+  std::unique_ptr<std::istream> stream_;
   std::string real_syntax_;
 };
 
@@ -34,8 +37,10 @@ class gdcm_input {
 // silenced; what matters comes back as a failure.
 class native_image {
  public:
-  // false: GDCM reads no image from the file (no DICOM image, or damaged).
-  [[nodiscard]] bool read(const std::filesystem::path& file);
+  // false: GDCM reads no image from the file (no DICOM image, or damaged). A failure: the
+  // pixel description contradicts itself or the file (pixel_checks.hpp), found before
+  // anything it declares is allocated.
+  [[nodiscard]] result<bool> read(const std::filesystem::path& file);
   // After read(): the file checked whole (not truncated) and its pixels decoded.
   [[nodiscard]] result<void> decode(const std::filesystem::path& file);
 
