@@ -195,6 +195,13 @@ result<instance> read_decoded(const std::filesystem::path& file) {
   }
   // The file's own syntax (decoding changes the image's in place).
   keep_lossy_history(dataset, reader.GetFile().GetHeader().GetDataSetTransferSyntax());
+  // A nested icon keeps the source's encoding (an old JPEG 2000 fragment under a new RLE
+  // syntax is a file no reader decodes): it goes, and the item says so.
+  const gdcm::Tag icon(0x0088, 0x0200);
+  if (dataset.FindDataElement(icon)) {
+    dataset.Remove(icon);
+    state->notes.emplace_back("Icon Image Sequence dropped: its pixels were in the source's transfer syntax");
+  }
   return instance(std::move(state));
 }
 

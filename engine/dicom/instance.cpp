@@ -104,6 +104,7 @@ const std::string& instance::transfer_syntax_uid() const { return impl_->transfe
 const codecs::frame_info& instance::frame() const { return impl_->frame; }
 std::uint32_t instance::frame_count() const { return impl_->frame_count; }
 bool instance::has_pixels() const { return impl_->has_pixels; }
+const std::vector<std::string>& instance::notes() const { return impl_->notes; }
 
 std::span<const std::byte> instance::native_pixels() const { return impl_->native_pixels; }
 

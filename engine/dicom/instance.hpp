@@ -34,6 +34,8 @@ class instance {
   [[nodiscard]] const codecs::frame_info& frame() const;
   [[nodiscard]] std::uint32_t frame_count() const;
   [[nodiscard]] bool has_pixels() const;  // false for reports, waveforms...
+  // What reading changed that the user should know ("Icon Image Sequence dropped: ...").
+  [[nodiscard]] const std::vector<std::string>& notes() const;
   [[nodiscard]] std::string study_instance_uid() const;
   [[nodiscard]] std::string series_instance_uid() const;
   // Pixel Data as it would be written now (fragments once compressed), and uncompressed.

@@ -21,6 +21,7 @@ struct instance::impl {
   codecs::pixel_encoding encoding = codecs::pixel_encoding::native;
 
   bool has_pixels = true;  // false for objects without Pixel Data (reports, waveforms)
+  std::vector<std::string> notes;  // instance::notes()
   codecs::frame_info frame;
   std::uint32_t frame_count = 0;
   std::vector<std::byte> native_pixels;              // frame after frame, until compressed

@@ -227,6 +227,7 @@ void tag_stage::tag(work_item& item) const {
 void tag_stage::tag_transcoded(work_item& item) const {
   dicom::instance& object = item.instances.front();
   item.instance_names.push_back(item.plan->output_name);
+  item.record.notes.insert(item.record.notes.end(), object.notes().begin(), object.notes().end());
   if (options_.recode_text_to || options_.assume_character_set) {
     const dicom::character_set target = options_.recode_text_to.value_or(*options_.assume_character_set);
     const std::string assumed = options_.assume_character_set

@@ -3,6 +3,7 @@ came through a lossy syntax stay marked lossy (Lossy Image Compression 01 and th
 PS3.3 C.7.6.1.1.5) when stored again with a lossless codec, even when the source itself
 left that out."""
 
+import json
 import os
 import pathlib
 
@@ -126,3 +127,32 @@ def test_self_contradicting_sources_fail_in_transcode_and_preview(tmp_path):
         preview = run_dcmflow("preview", folder / name, "-o", tmp_path / "shown.png", check=1)
         assert reason in preview.stderr, (name, preview.stderr)
     assert not list((tmp_path / "out").rglob("*.dcm"))
+
+
+@pytest.mark.parametrize("codec", ["rle", "jpegls"])
+def test_an_icon_in_the_old_syntax_is_dropped_and_the_item_says_so(codec, tmp_path):
+    """A JPEG 2000 file whose Icon Image Sequence holds a JPEG 2000 icon: transcoded, the icon
+    used to keep its J2K fragment under the new syntax, and DCMTK could not read the file."""
+    import numpy as np
+    from pydicom.dataset import Dataset
+    from pydicom.sequence import Sequence
+    from dcmflow_testing import decode_with_dcmtk
+    image = compressed(tmp_path, "j2k", (np.arange(64 * 64) % 256).astype(np.uint8).reshape(64, 64))
+    icon = Dataset()
+    small = tmp_path / "icon"
+    small.mkdir()
+    Image.fromarray((np.arange(16 * 16) % 256).astype(np.uint8).reshape(16, 16)).save(small / "icon.png")
+    run_dcmflow("convert", small / "icon.png", "-o", small, "--codec", "j2k", "--allow-missing-patient-id", check=0)
+    encoded = pydicom.dcmread(small / "icon.dcm")
+    for keyword in ("Rows", "Columns", "SamplesPerPixel", "PhotometricInterpretation", "BitsAllocated", "BitsStored",
+                    "HighBit", "PixelRepresentation", "PixelData"):
+        setattr(icon, keyword, getattr(encoded, keyword))
+    image.IconImageSequence = Sequence([icon])
+    image.save_as(tmp_path / "with-icon.dcm", write_like_original=False)
+
+    run_dcmflow("transcode", tmp_path / "with-icon.dcm", "-o", tmp_path / "out", "--codec", codec, check=0)
+    result = tmp_path / "out" / "with-icon.dcm"
+    assert "IconImageSequence" not in pydicom.dcmread(result)
+    assert decode_with_dcmtk(result, tmp_path).shape[-2:] == (64, 64)  # DCMTK reads the whole file
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert "Icon Image Sequence dropped: its pixels were in the source's transfer syntax" in report["items"][0]["notes"]
