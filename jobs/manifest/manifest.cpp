@@ -108,29 +108,39 @@ result<table> parse_json(const std::string& text, const std::string& name) {
 }
 
 // Which legacy encoding text that is not UTF-8 is in. Chinese exports (GB18030, GBK, GB2312)
-// write each character as a pair of high bytes (or four bytes: high, digit, high, digit);
-// Western ones (Windows-1252) write one high byte between ASCII letters. GB18030 can decode
-// almost any bytes ("Am\xE9lie" reads as "Am閘ie"), so decoding is no test: the shape is.
+// write most characters as two high bytes (or four: high, digit, high, digit); Western ones
+// (Windows-1252) write one high byte between ASCII letters. GB18030 decodes almost any bytes
+// ("Am\xE9lie" reads as "Am閘ie"), so decoding is no test: the shape is. GBK's own
+// characters (traditional ones, 東 = 96 7C) also pair a high byte with an ASCII one, so a few
+// of those among many Chinese pairs still read as Chinese; and Western text can put two
+// accented letters together (Gräßle), so Chinese also needs a run of two characters or more,
+// Western none longer than two bytes. Anything less clear is not guessed.
 std::optional<text_encoding> guess_legacy_encoding(std::string_view bytes) {
   const auto at = [&](std::size_t i) { return i < bytes.size() ? static_cast<unsigned char>(bytes[i]) : 0U; };
   const auto high = [](unsigned byte) { return byte >= 0x81 && byte <= 0xFE; };
   const auto digit = [](unsigned byte) { return byte >= 0x30 && byte <= 0x39; };
-  std::size_t gb_characters = 0;
-  std::size_t lone_bytes = 0;
+  std::size_t chinese = 0;      // high-high pairs and four-byte sequences
+  std::size_t single_high = 0;  // a high byte next to ASCII: é in "Amélie", or a GBK character
+  std::size_t run = 0;          // consecutive high bytes
+  std::size_t longest_run = 0;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    run = at(i) >= 0x80 ? run + 1 : 0;
+    longest_run = std::max(longest_run, run);
+  }
   for (std::size_t i = 0; i < bytes.size(); ++i) {
     if (at(i) < 0x80) continue;
-    if (high(at(i)) && at(i + 1) >= 0xA1 && at(i + 1) <= 0xFE) {
-      ++gb_characters;
+    if (high(at(i)) && at(i + 1) >= 0x80 && at(i + 1) <= 0xFE) {
+      ++chinese;
       ++i;
     } else if (high(at(i)) && digit(at(i + 1)) && high(at(i + 2)) && digit(at(i + 3))) {
-      ++gb_characters;
+      ++chinese;
       i += 3;
     } else {
-      ++lone_bytes;
+      ++single_high;
     }
   }
-  if (gb_characters > 0 && lone_bytes == 0) return text_encoding::gb18030;
-  if (lone_bytes > 0 && gb_characters == 0) return text_encoding::latin1;
+  if (chinese > 0 && chinese >= 4 * single_high && longest_run >= 4) return text_encoding::gb18030;
+  if (single_high > 0 && chinese <= single_high && longest_run <= 2) return text_encoding::latin1;
   return std::nullopt;
 }
 

@@ -230,9 +230,10 @@ def test_a_json_key_given_twice_is_refused(inputs, tmp_path):
 @pytest.mark.parametrize("encoding", ["cp1252", "latin-1"])
 def test_a_western_manifest_is_read_as_windows_1252_not_gb18030(inputs, tmp_path, encoding):
     manifest = inputs / "western.csv"
-    manifest.write_bytes("file,PatientID,PatientName\ngrey8.png,P1,Dupont^Amélie\n".encode(encoding))
+    # "äß": two accented letters side by side, as a GBK character would be.
+    manifest.write_bytes("file,PatientID,PatientName\ngrey8.png,P1,Gräßle-Dupont^Amélie\n".encode(encoding))
     run_dcmflow("convert", inputs / "grey8.png", "-o", tmp_path / "out", "--manifest", manifest, check=0)
-    assert str(pydicom.dcmread(tmp_path / "out" / "grey8.dcm").PatientName) == "Dupont^Amélie"
+    assert str(pydicom.dcmread(tmp_path / "out" / "grey8.dcm").PatientName) == "Gräßle-Dupont^Amélie"
 
 
 def test_bytes_that_could_be_chinese_or_western_are_not_guessed(inputs, tmp_path):
