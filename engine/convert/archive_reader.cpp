@@ -2,12 +2,14 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <iconv.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <fstream>
 #include <memory>
+#include <string_view>
 
 namespace dcmflow::convert {
 namespace {
@@ -38,6 +40,58 @@ std::string lower(std::string text) {
   return text;
 }
 
+bool valid_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    std::size_t extra = 0;
+    if (lead >= 0x80) {
+      if ((lead >> 5) == 0x6) {
+        extra = 1;
+      } else if ((lead >> 4) == 0xE) {
+        extra = 2;
+      } else if ((lead >> 3) == 0x1E) {
+        extra = 3;
+      } else {
+        return false;
+      }
+    }
+    if (i + extra >= text.size() && extra > 0) return false;
+    for (std::size_t k = 1; k <= extra; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return false;
+    }
+    i += extra + 1;
+  }
+  return true;
+}
+
+// Bytes in a legacy code page to UTF-8 (glibc's iconv); empty when they are not in it.
+std::string from_code_page(std::string_view bytes, const std::string& code_page) {
+  iconv_t convert = iconv_open("UTF-8", code_page.c_str());
+  if (convert == reinterpret_cast<iconv_t>(-1)) return {};  // NOLINT: iconv's error value
+  std::string out(bytes.size() * 4 + 4, '\0');
+  char* in = const_cast<char*>(bytes.data());  // NOLINT: iconv's signature; it only reads
+  std::size_t in_left = bytes.size();
+  char* to = out.data();
+  std::size_t out_left = out.size();
+  const std::size_t done = iconv(convert, &in, &in_left, &to, &out_left);
+  iconv_close(convert);
+  if (done == static_cast<std::size_t>(-1) || in_left != 0) return {};
+  out.resize(out.size() - out_left);
+  return out;
+}
+
+// An entry's name in UTF-8 (see list_archive); empty when it cannot be read.
+std::string entry_name(archive_entry* entry, const std::string& legacy_name_encoding) {
+  if (const char* declared = archive_entry_pathname_utf8(entry); declared != nullptr && valid_utf8(declared)) {
+    return declared;
+  }
+  const char* raw = archive_entry_pathname(entry);
+  if (raw == nullptr) return {};
+  if (valid_utf8(raw)) return raw;
+  return from_code_page(raw, legacy_name_encoding);
+}
+
 bool leaves_archive(const std::string& path) {
   if (path.empty() || path.front() == '/' || path.find(":\\") != std::string::npos) return true;
   for (const auto& part : std::filesystem::path(path)) {
@@ -57,7 +111,15 @@ bool is_archive(const std::filesystem::path& file) {
   });
 }
 
-result<std::vector<input_file>> list_archive(const std::filesystem::path& file, const std::string& name) {
+bool is_known_name_encoding(const std::string& code_page) {
+  iconv_t convert = iconv_open("UTF-8", code_page.c_str());
+  if (convert == reinterpret_cast<iconv_t>(-1)) return false;  // NOLINT: iconv's error value
+  iconv_close(convert);
+  return true;
+}
+
+result<std::vector<input_file>> list_archive(const std::filesystem::path& file, const std::string& name,
+                                             const std::string& legacy_name_encoding) {
   auto handle = open_archive(file);
   if (!handle) return handle.error();
   std::vector<input_file> entries;
@@ -66,7 +128,7 @@ result<std::vector<input_file>> list_archive(const std::filesystem::path& file, 
   int status = ARCHIVE_OK;
   while ((status = archive_read_next_header(handle->get(), &entry)) == ARCHIVE_OK ||
          status == ARCHIVE_WARN) {
-    const std::string path = archive_entry_pathname(entry) != nullptr ? archive_entry_pathname(entry) : "";
+    const std::string path = entry_name(entry, legacy_name_encoding);
     const auto type = archive_entry_filetype(entry);
     const bool link = archive_entry_symlink(entry) != nullptr || archive_entry_hardlink(entry) != nullptr;
     if (type == AE_IFDIR) {
@@ -74,7 +136,10 @@ result<std::vector<input_file>> list_archive(const std::filesystem::path& file, 
       continue;
     }
     input_file item{file, name + "!" + path, true, path, index, {}};
-    if (leaves_archive(path)) {
+    if (path.empty()) {
+      item.name = name + "!#" + std::to_string(index + 1);
+      item.problem = "the entry's name cannot be read as " + legacy_name_encoding + " (give --archive-encoding)";
+    } else if (leaves_archive(path)) {
       item.problem = "refused: the entry's path leaves the archive (zip-slip)";
     } else if (link || type != AE_IFREG) {
       item.problem = "refused: links and special files in archives are not followed";

@@ -23,10 +23,17 @@ struct archive_limits {
 
 [[nodiscard]] bool is_archive(const std::filesystem::path& file);
 
+// Is this a code page archive names can be decoded from ("CP437", "GBK", "CP1252"...)?
+[[nodiscard]] bool is_known_name_encoding(const std::string& code_page);
+
 // One input per regular entry, named "archive.zip!path/inside"; entries refused at listing
 // carry their reason in `problem`. Fails when the archive itself cannot be read.
+// Entry names come out in UTF-8: as the archive declares them (zip's UTF-8 flag, or its
+// Info-ZIP Unicode Path field), else their bytes when those are valid UTF-8, else decoded
+// from `legacy_name_encoding` (an iconv name: CP437, GBK...).
 [[nodiscard]] result<std::vector<input_file>> list_archive(const std::filesystem::path& archive,
-                                                          const std::string& name);
+                                                          const std::string& name,
+                                                          const std::string& legacy_name_encoding = "CP437");
 
 // Writes an entry's bytes to `target`, within the limits (`extracted` counts the run's total).
 [[nodiscard]] result<void> extract_entry(const input_file& entry, const std::filesystem::path& target,

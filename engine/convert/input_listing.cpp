@@ -27,12 +27,12 @@ bool taken(const input_filter& filter, const std::filesystem::path& folder, cons
 }
 
 void add_file(const std::filesystem::path& path, const std::string& name, bool named_directly,
-              std::vector<input_file>& out) {
+              const std::string& archive_name_encoding, std::vector<input_file>& out) {
   if (!is_archive(path)) {
     out.push_back({path, name, named_directly, {}, 0, {}});
     return;
   }
-  auto entries = list_archive(path, name);
+  auto entries = list_archive(path, name, archive_name_encoding);
   if (!entries) {
     out.push_back({path, name, named_directly, {}, 0, entries.error().message});
     return;
@@ -58,7 +58,7 @@ void add_folder(const std::filesystem::path& folder, const input_filter& filter,
     return;
   }
   std::sort(found.begin(), found.end());
-  for (auto& path : found) add_file(path, path.string(), false, out);
+  for (auto& path : found) add_file(path, path.string(), false, filter.archive_name_encoding, out);
 }
 
 }  // namespace
@@ -70,7 +70,7 @@ std::vector<input_file> list_inputs(std::span<const std::filesystem::path> named
     if (std::filesystem::is_directory(path, error)) {
       add_folder(path, filter, out);
     } else {
-      add_file(path, path.string(), true, out);
+      add_file(path, path.string(), true, filter.archive_name_encoding, out);
     }
   }
   return out;

@@ -23,6 +23,10 @@ struct input_file {
 struct input_filter {
   std::vector<std::string> include;  // empty: every file
   std::vector<std::string> exclude;
+  // Archive entry names the archive does not mark as UTF-8, and that are not valid UTF-8,
+  // are in this code page (iconv's name): CP437 by the zip specification; GBK (CP936) is
+  // what Chinese Windows writes (--archive-encoding gbk).
+  std::string archive_name_encoding = "CP437";
 };
 
 // Folders are walked recursively (hidden entries skipped) and sorted by path, so two runs

@@ -9,6 +9,7 @@
 #include <dcmflow/codecs/registry.hpp>
 
 #include "cli/exit_codes.hpp"
+#include "convert/archive_reader.hpp"
 #include "report/report_json.hpp"
 
 namespace dcmflow::cli {
@@ -25,6 +26,13 @@ void add_batch_options(CLI::App& command, batch_arguments& args, std::string_vie
                      "In folders, take only files whose path below the folder matches (glob, repeatable)");
   command.add_option("--exclude", args.filter.exclude,
                      "In folders, skip files whose path below the folder matches (glob, repeatable)");
+  command.add_option("--archive-encoding", args.filter.archive_name_encoding,
+                     "Code page of archive entry names not marked as UTF-8: CP437 (the zip default), GBK for "
+                     "archives made on Chinese Windows")
+      ->check([](const std::string& name) {
+        return convert::is_known_name_encoding(name) ? std::string() : "unknown code page " + name;
+      })
+      ->capture_default_str();
   command.add_option("--max-entry-bytes", args.max_entry_bytes,
                      "Largest archive entry extracted (bytes; against decompression bombs)")
       ->capture_default_str();

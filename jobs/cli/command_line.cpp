@@ -1,10 +1,13 @@
 #include "cli/command_line.hpp"
 
+#include <langinfo.h>
 #include <malloc.h>
 
+#include <clocale>
 #include <exception>
 #include <iostream>
 #include <string>
+#include <string_view>
 
 #include "cli/exit_codes.hpp"
 
@@ -33,6 +36,11 @@ std::string usage_error_text(CLI::App& app, const CLI::ParseError& error) {
 void keep_large_buffers_in_the_heap() {
   mallopt(M_MMAP_THRESHOLD, 512 << 20);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
+}
+
+void read_names_as_utf8() {
+  std::setlocale(LC_CTYPE, "");
+  if (std::string_view(nl_langinfo(CODESET)) != "UTF-8") std::setlocale(LC_CTYPE, "C.UTF-8");
 }
 
 void configure_app(CLI::App& app) {

@@ -16,6 +16,12 @@ namespace dcmflow::cli {
 // reused; the engine's limits bound how much that can be.
 void keep_large_buffers_in_the_heap();
 
+// Names are UTF-8 here whatever the caller's locale: libarchive hands out entry names in
+// the locale's character set, and under LANG=C (cron, containers, a bare machine) a Chinese
+// or accented name has none, so "报告/胸部CT.png" came out empty. Character classification
+// only (LC_CTYPE): messages, numbers and dates stay as they were.
+void read_names_as_utf8();
+
 void configure_app(CLI::App& app);
 
 // Parses, then runs the one command parsed (each of `commands` returns -1 when it was not

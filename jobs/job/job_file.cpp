@@ -8,6 +8,7 @@
 
 #include <dcmflow/codecs/registry.hpp>
 
+#include "convert/archive_reader.hpp"
 #include "dicom/attribute.hpp"
 #include "dicom/character_set.hpp"
 
@@ -175,7 +176,7 @@ void read_job(const YAML::Node& root, job_spec& job) {
   if (!root.IsMap()) fail_at(root, "a job file is a mapping of keys (inputs:, codec:, destinations:...)");
   each_key(root, "job",
            {"inputs", "manifest", "attributes", "allow_missing_patient_id", "mode", "codec", "charset", "rasterise",
-            "destinations", "journal", "report", "threads", "limits", "uid", "thumbnails"},
+            "destinations", "journal", "report", "threads", "limits", "uid", "thumbnails", "archive_encoding"},
            [&](const std::string& key, const YAML::Node& value) {
              if (key == "inputs") {
                if (value.IsScalar()) {
@@ -218,6 +219,12 @@ void read_job(const YAML::Node& root, job_spec& job) {
              if (key == "limits") read_limits(value, job);
              if (key == "uid") read_uid(value, job);
              if (key == "thumbnails") job.thumbnails = number<std::size_t>(value, "thumbnails", 0, 1000);
+             if (key == "archive_encoding") {
+               job.archive_encoding = scalar(value, "archive_encoding");
+               if (!convert::is_known_name_encoding(job.archive_encoding)) {
+                 fail_at(value, "archive_encoding: unknown code page " + job.archive_encoding + " (e.g. CP437, GBK)");
+               }
+             }
            });
   if (job.inputs.empty()) fail_at(root, "inputs: the job names no inputs");
 }

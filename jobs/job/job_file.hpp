@@ -38,6 +38,7 @@ struct job_spec {
   std::string mode = "auto";                   // auto, convert, transcode
   std::string codec = "none";
   std::string charset = "utf8";
+  std::string archive_encoding = "CP437";      // of archive entry names not marked as UTF-8
   double dpi = 200;
   std::string colour = "auto";
   bool per_page = false;

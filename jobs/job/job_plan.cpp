@@ -164,7 +164,7 @@ result<job_plan> plan_job(job_spec spec, const shard& part) {
   const own_files own = own_files_of(spec, plan, reports);
   for (const auto& input : spec.inputs) {
     const std::filesystem::path named[] = {input.path};
-    for (auto& found : convert::list_inputs(named, {input.include, input.exclude})) {
+    for (auto& found : convert::list_inputs(named, {input.include, input.exclude, spec.archive_encoding})) {
       if (found.entry.empty() && own.contains(found.path)) continue;
       plan.listed.push_back(std::move(found));
     }

@@ -16,7 +16,7 @@ import zipfile
 import numpy as np
 import pydicom
 
-from dcmflow_testing import dciodvfy_errors, expected_frames, run_dcmflow, stored_frames
+from dcmflow_testing import dciodvfy_errors, dcmflow_binary, expected_frames, run_dcmflow, stored_frames
 
 IMAGES = pathlib.Path(os.environ.get("DCMFLOW_TEST_IMAGES", ""))
 
@@ -104,3 +104,43 @@ def test_hostile_entries_fail_alone_and_the_rest_converts(tmp_path):
         if item["status"] == "failed":
             assert f"{name}: " in completed.stderr
     assert not (tmp_path / "escape.png").exists() and not (out.parent / "escape.png").exists()
+
+
+def zip_with_raw_names(path, names, data):
+    """A zip whose entry names are the bytes given, with the UTF-8 flag (bit 11) clear: what
+    Chinese Windows' own zip tool writes (names in GBK)."""
+    import struct
+    import zlib
+    local, central = b"", b""
+    for name in names:
+        crc = zlib.crc32(data)
+        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 0, 0, 0, crc, len(data), len(data),
+                               len(name), 0, 0, 0, 0, 0, len(local)) + name
+        local += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, 0, 0, crc, len(data), len(data), len(name), 0)
+        local += name + data
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(names), len(names), len(central), len(local), 0)
+    path.write_bytes(local + central + end)
+
+
+def test_entry_names_in_utf8_and_in_gbk_are_read_whatever_the_locale(tmp_path):
+    data = (IMAGES / "grey8.png").read_bytes()
+    with zipfile.ZipFile(tmp_path / "unicode.zip", "w") as archive:  # Python sets the UTF-8 flag
+        archive.writestr("报告/胸部CT.png", data)
+        archive.writestr("Amélie.png", data)
+    zip_with_raw_names(tmp_path / "gbk.zip", ["扫描/病历.png".encode("gbk")], data)
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("LC_") and key != "LANG"}
+    for extra, gbk_name in (([], None), (["--archive-encoding", "gbk"], "gbk.zip!扫描/病历.png")):
+        out = tmp_path / f"out{len(extra)}"
+        completed = subprocess.run([dcmflow_binary(), "convert", tmp_path / "unicode.zip", tmp_path / "gbk.zip",
+                                    "-o", out, "--allow-missing-patient-id", *extra],
+                                   capture_output=True, text=True, env=dict(environment, LC_ALL="C"))
+        assert completed.returncode == 0, completed.stderr  # never refused as "zip-slip" for a name
+        names = set()
+        for item in json.loads((out / "report.json").read_text())["items"]:
+            archive, _, entry = item["input"].partition("!")
+            names.add(pathlib.Path(archive).name + "!" + entry)
+        assert {"unicode.zip!报告/胸部CT.png", "unicode.zip!Amélie.png"} <= names, names
+        if gbk_name:
+            assert gbk_name in names, names
+        else:  # the zip specification's code page: readable bytes, if not the right characters
+            assert any(name.startswith("gbk.zip!") and name != "gbk.zip!" for name in names), names
