@@ -103,6 +103,18 @@ result<image_ref> open_page(const std::filesystem::path& file, int page, bool pa
   return image_ref(image);
 }
 
+// Pages of a document or multi-page image, as its loader counted them. Not
+// vips_image_get_n_pages(), which answers 1 for 10,000 pages or more: a 10,000-page PDF
+// became one frame.
+int page_count_of(VipsImage* image) {
+  int pages = 1;
+  if (vips_image_get_typeof(image, "n-pages") != 0 && vips_image_get_int(image, "n-pages", &pages) != 0) {
+    vips_error_clear();
+    return 1;
+  }
+  return std::max(1, pages);
+}
+
 // A vips operation producing one image, turned into a result.
 template <class Operation>
 result<image_ref> apply(Operation&& operation) {
@@ -304,8 +316,17 @@ result<std::vector<raster>> decode_all_pages(const std::filesystem::path& file, 
   const double dpi = document ? options.dpi : 0;
   auto first = open_page(file, 0, false, dpi);
   if (!first) return first.error();
-  const int page_count = std::max(1, vips_image_get_n_pages(first->get()));
+  const int page_count = page_count_of(first->get());
   const bool paged = page_count > 1;
+  // From the first page's header, before any other page is opened: a document far beyond
+  // what one object may hold fails now, not after thousands of pages were opened.
+  const std::uint64_t first_page_bytes = std::uint64_t{static_cast<std::uint32_t>(vips_image_get_width(first->get()))} *
+                                         static_cast<std::uint32_t>(vips_image_get_height(first->get()));
+  if (first_page_bytes * static_cast<std::uint64_t>(page_count) > options.max_pixel_bytes) {
+    return reason(std::to_string(page_count) + " pages of " + std::to_string(vips_image_get_width(first->get())) + "x" +
+                  std::to_string(vips_image_get_height(first->get())) + " need more than the " +
+                  std::to_string(options.max_pixel_bytes) + " bytes of pixels one object may hold");
+  }
 
   // Headers first: every page's shape decides the common model before any pixel is decoded.
   std::vector<image_ref> pages;
@@ -341,6 +362,13 @@ result<std::vector<raster>> decode_all_pages(const std::filesystem::path& file, 
     }
     rasters.front().notes.emplace_back("pages differ in size: one instance per page");
   }
+  // Every page arrives, or the item fails: never fewer frames than the source has pages.
+  std::size_t frames = 0;
+  for (const raster& each : rasters) frames += each.frame_count;
+  if (frames != static_cast<std::size_t>(page_count)) {
+    return reason("the source has " + std::to_string(page_count) + " pages, " + std::to_string(frames) +
+                  " were decoded");
+  }
   for (std::string& note : model_notes(shapes, model)) rasters.front().notes.push_back(std::move(note));
   if (loader.value() == "VipsForeignLoadJpegFile") {
     for (raster& each : rasters) each.lossy_source_method = "ISO_10918_1";
@@ -366,7 +394,7 @@ result<pdf_page> render_pdf_page(std::span<const std::byte> pdf, std::uint32_t p
                                "page", static_cast<int>(page), "dpi", dpi, nullptr);
   });
   if (!rendered) return failure{"cannot render PDF: " + rendered.error().message};
-  const auto pages = static_cast<std::uint32_t>(std::max(1, vips_image_get_n_pages(rendered->get())));
+  const auto pages = static_cast<std::uint32_t>(page_count_of(rendered->get()));
   // Pages come as RGBA with a transparent background: onto white, as on paper.
   const double white_rgb[] = {255, 255, 255};
   VipsArrayDouble* white = vips_array_double_new(white_rgb, 3);
@@ -418,7 +446,7 @@ result<image_probe> probe_image(const std::filesystem::path& file, const load_op
   auto first = open_page(file, 0, false, document ? options.dpi : 0);
   if (!first) return failure{(document ? "cannot render PDF: " : "cannot read image: ") + first.error().message};
   VipsImage* image = first->get();
-  const auto pages = static_cast<std::uint32_t>(std::max(1, vips_image_get_n_pages(image)));
+  const auto pages = static_cast<std::uint32_t>(page_count_of(image));
   const int bands = std::min(3, vips_image_get_bands(image) - (vips_image_hasalpha(image) != 0 ? 1 : 0));
   const std::uint64_t page_bytes = std::uint64_t{static_cast<std::uint32_t>(vips_image_get_width(image))} *
                                    static_cast<std::uint32_t>(vips_image_get_height(image)) *

@@ -92,3 +92,39 @@ def test_encrypted_and_broken_pdfs_fail_alone(tmp_path, grey_pdf):
     assert f"{encrypted}: cannot render PDF: " in completed.stderr and "encrypted" in completed.stderr
     assert f"{broken}: cannot render PDF: " in completed.stderr
     assert (tmp_path / "three_grey_pages.dcm").is_file()
+
+
+def blank_pdf(path, pages, width_pt=612, height_pt=792):
+    """A PDF of `pages` empty pages, written directly (a 10,000-page PDF in a few MB)."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % (3 + i) for i in range(pages)) +
+               b"] /Count %d >>" % pages]
+    objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] >>" % (width_pt, height_pt)] * pages
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(bytes(out))
+
+
+def test_a_pdf_of_10000_pages_never_becomes_one_frame(tmp_path):
+    """libvips' page count answers 1 for 10,000 pages or more: the document became one frame
+    with status ok. Now every page is counted: this one is too big for one object and says so."""
+    blank_pdf(tmp_path / "long.pdf", 10000)
+    assert page_count(tmp_path / "long.pdf") == 10000
+    completed = run_dcmflow("convert", tmp_path / "long.pdf", "-o", tmp_path / "out", "--set", "PatientID=LONG",
+                            check=1)
+    assert "10000 pages of 1700x2200 need more than the 4294967294 bytes of pixels one object may hold" \
+        in completed.stderr
+    assert not list((tmp_path / "out").rglob("*.dcm"))
+
+
+def test_every_page_of_a_blank_pdf_arrives(tmp_path):
+    blank_pdf(tmp_path / "five.pdf", 5, 144, 144)
+    run_dcmflow("convert", tmp_path / "five.pdf", "-o", tmp_path / "out", "--set", "PatientID=FIVE", check=0)
+    (output,) = (tmp_path / "out").rglob("*.dcm")
+    assert frames_of(pydicom.dcmread(output)) == 5 == page_count(tmp_path / "five.pdf")
