@@ -11,6 +11,8 @@
 #include <memory>
 #include <string_view>
 
+#include "core/utf8.hpp"
+
 namespace dcmflow::convert {
 namespace {
 
@@ -40,31 +42,6 @@ std::string lower(std::string text) {
   return text;
 }
 
-bool valid_utf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    std::size_t extra = 0;
-    if (lead >= 0x80) {
-      if ((lead >> 5) == 0x6) {
-        extra = 1;
-      } else if ((lead >> 4) == 0xE) {
-        extra = 2;
-      } else if ((lead >> 3) == 0x1E) {
-        extra = 3;
-      } else {
-        return false;
-      }
-    }
-    if (i + extra >= text.size() && extra > 0) return false;
-    for (std::size_t k = 1; k <= extra; ++k) {
-      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return false;
-    }
-    i += extra + 1;
-  }
-  return true;
-}
-
 // Bytes in a legacy code page to UTF-8 (glibc's iconv); empty when they are not in it.
 std::string from_code_page(std::string_view bytes, const std::string& code_page) {
   iconv_t convert = iconv_open("UTF-8", code_page.c_str());
@@ -83,12 +60,12 @@ std::string from_code_page(std::string_view bytes, const std::string& code_page)
 
 // An entry's name in UTF-8 (see list_archive); empty when it cannot be read.
 std::string entry_name(archive_entry* entry, const std::string& legacy_name_encoding) {
-  if (const char* declared = archive_entry_pathname_utf8(entry); declared != nullptr && valid_utf8(declared)) {
+  if (const char* declared = archive_entry_pathname_utf8(entry); declared != nullptr && utf8_length(declared)) {
     return declared;
   }
   const char* raw = archive_entry_pathname(entry);
   if (raw == nullptr) return {};
-  if (valid_utf8(raw)) return raw;
+  if (utf8_length(raw)) return raw;
   return from_code_page(raw, legacy_name_encoding);
 }
 

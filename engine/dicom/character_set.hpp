@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "core/result.hpp"
+#include "core/utf8.hpp"
 
 namespace dcmflow::dicom {
 
@@ -41,6 +42,6 @@ enum class character_set {
 [[nodiscard]] result<std::string> windows1252_to_utf8(std::string_view bytes);
 
 // Code points in well-formed UTF-8, or nothing for malformed bytes.
-[[nodiscard]] std::optional<std::size_t> utf8_length(std::string_view bytes);
+using ::dcmflow::utf8_length;  // core/utf8.hpp
 
 }  // namespace dcmflow::dicom
