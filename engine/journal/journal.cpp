@@ -15,6 +15,7 @@ namespace {
 constexpr int schema_version = 1;
 
 constexpr std::string_view schema = R"sql(
+CREATE TABLE IF NOT EXISTS settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runs(
   id INTEGER PRIMARY KEY, description TEXT, started TEXT, finished TEXT);
 CREATE TABLE IF NOT EXISTS items(
@@ -385,6 +386,23 @@ result<std::map<item_state, std::size_t>> journal::counts() const {
   }
   if (step != SQLITE_DONE) return database_failure(database_, "cannot count items");
   return counts;
+}
+
+result<std::string> journal::setting(const std::string& key) const {
+  statement select(database_, "SELECT value FROM settings WHERE key = ?");
+  if (!select.ok()) return failure{"journal: " + select.error()};
+  select.bind(1, key);
+  const int step = select.step();
+  if (step == SQLITE_ROW) return select.text(0);
+  if (step != SQLITE_DONE) return database_failure(database_, "cannot read a setting");
+  return std::string();
+}
+
+result<void> journal::set_setting(const std::string& key, const std::string& value) {
+  statement upsert(database_, "INSERT INTO settings(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  if (!upsert.ok()) return failure{"journal: " + upsert.error()};
+  if (upsert.bind(1, key).bind(2, value).step() != SQLITE_DONE) return database_failure(database_, "cannot record a setting");
+  return {};
 }
 
 result<std::vector<run_record>> journal::runs() const {

@@ -81,6 +81,10 @@ class journal {
   // Every run, oldest first.
   [[nodiscard]] result<std::vector<run_record>> runs() const;
 
+  // Facts about the job kept across runs (the rendering environment...); empty when unset.
+  [[nodiscard]] result<std::string> setting(const std::string& key) const;
+  [[nodiscard]] result<void> set_setting(const std::string& key, const std::string& value);
+
   // Verification: what a destination should hold, grouped by series (a PACS answers one
   // query per series); and what it was found to hold.
   struct delivered_instance {

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "core/program_location.hpp"
+#include "office/rendering_environment.hpp"
 
 extern char** environ;
 
@@ -101,6 +102,7 @@ office_pool::~office_pool() {
 }
 
 result<void> office_pool::start(worker& w) {
+  std::call_once(fonts_settled_, settle_font_cache);
   std::array<int, 2> to_child{};
   std::array<int, 2> from_child{};
   if (pipe2(to_child.data(), O_CLOEXEC) != 0 || pipe2(from_child.data(), O_CLOEXEC) != 0) {

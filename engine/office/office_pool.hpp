@@ -83,6 +83,7 @@ class office_pool {
   std::vector<bool> busy_;
   std::mutex mutex_;
   std::condition_variable freed_;
+  std::once_flag fonts_settled_;  // fontconfig's cache made before the first LibreOffice starts
 };
 
 }  // namespace dcmflow::office

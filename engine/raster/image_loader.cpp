@@ -323,7 +323,7 @@ result<std::vector<raster>> decode_all_pages(const std::filesystem::path& file, 
   const std::uint64_t first_page_bytes = std::uint64_t{static_cast<std::uint32_t>(vips_image_get_width(first->get()))} *
                                          static_cast<std::uint32_t>(vips_image_get_height(first->get()));
   if (first_page_bytes * static_cast<std::uint64_t>(page_count) > options.max_pixel_bytes) {
-    return reason(std::to_string(page_count) + " pages of " + std::to_string(vips_image_get_width(first->get())) + "x" +
+    return reason("image too large: " + std::to_string(page_count) + " pages of " + std::to_string(vips_image_get_width(first->get())) + "x" +
                   std::to_string(vips_image_get_height(first->get())) + " need more than the " +
                   std::to_string(options.max_pixel_bytes) + " bytes of pixels one object may hold");
   }

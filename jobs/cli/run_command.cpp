@@ -19,6 +19,7 @@
 #include "job/job_plan.hpp"
 #include "job/verification.hpp"
 #include "journal/journal.hpp"
+#include "office/rendering_environment.hpp"
 #include "report/report_html.hpp"
 #include "report/report_json.hpp"
 
@@ -30,6 +31,7 @@ struct run_arguments {
   int threads = 0;
   std::string shard = "0/1";
   bool retry_failed = false;
+  bool accept_environment = false;
   bool preflight = false;
   bool verify = false;
   bool commit = false;
@@ -90,6 +92,31 @@ result<void> verify_and_resend(const job::job_plan& plan, journal::journal& jour
   return journal.fail_items(rechecked->missing_items, "missing at a destination after storing twice");
 }
 
+// Documents render to the same pages only with the same LibreOffice and fonts: a job goes on
+// only where it started (UIDs are derived, so other pages would take the same ones). The
+// first run records the environment; an exit code when this one must not go on.
+std::optional<int> keep_rendering_environment(journal::journal& journal, const run_arguments& args) {
+  const std::string environment = office::current_rendering_environment().text();
+  auto first = journal.setting("rendering environment");
+  if (!first) {
+    std::cerr << "dcmflow run: " << first.error().message << '\n';
+    return exit_fatal;
+  }
+  if (!first->empty() && *first != environment && !args.accept_environment) {
+    std::cerr << "dcmflow run: the rendering environment differs from this job's first run\n  then: " << *first
+              << "\n  now:  " << environment
+              << "\n  documents would render into other pages under the same UIDs; run where the job started, "
+                 "use a new journal, or pass --accept-environment\n";
+    return args.preflight ? exit_items_failed : exit_usage;
+  }
+  if (args.preflight) return std::nullopt;  // a preflight records nothing
+  if (auto kept = journal.set_setting("rendering environment", environment); !kept) {
+    std::cerr << "dcmflow run: " << kept.error().message << '\n';
+    return exit_fatal;
+  }
+  return std::nullopt;
+}
+
 int run_job(const run_arguments& args) {
   const auto started = std::chrono::system_clock::now();
   auto opened = open_job(args.job_file, args.shard);
@@ -112,6 +139,7 @@ int run_job(const run_arguments& args) {
     std::cerr << "dcmflow run: " << finished.error().message << '\n';
     return exit_fatal;
   }
+  if (const auto refused = keep_rendering_environment(*journal, args); refused) return *refused;
   if (args.preflight) return run_preflight(plan, finished.value(), std::cout);
 
   const int threads = args.threads > 0 ? args.threads : plan.spec.threads;
@@ -288,6 +316,9 @@ std::function<int()> add_run_command(CLI::App& app) {
                       "Take only the items whose key hashes to I mod N (N machines, one journal each)")
       ->default_str("0/1");
   command->add_flag("--retry-failed", args->retry_failed, "Work again on items that failed in earlier runs");
+  command->add_flag("--accept-environment", args->accept_environment,
+                    "Go on although LibreOffice or the fonts changed since the job's first run (documents "
+                    "rendered from now on may break into other pages than before)");
   auto* commit = command->add_flag("--commit", args->commit,
                                    "Then ask each DIMSE destination for Storage Commitment (N-ACTION) and wait for "
                                    "its report on --commit-port");

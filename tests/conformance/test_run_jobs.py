@@ -401,3 +401,32 @@ def test_example_job_files_are_valid(example, tmp_path):
     completed = run_dcmflow("run", copy, "--preflight")
     assert f"{copy}:" not in completed.stderr, completed.stderr
     assert not list(tmp_path.glob("*.sqlite")), "a preflight must not create a journal"
+
+
+def test_a_job_goes_on_only_with_the_fonts_and_libreoffice_it_started_with(tmp_path):
+    """A document renders to other pages with other fonts (88 instead of 84 pages while the
+    font cache was being built), and its UIDs are derived: a resumed run or another machine
+    with other fonts must not go on silently."""
+    make_pages(tmp_path / "pages", 2)
+    job = write_job(tmp_path, BASIC_JOB)
+    home = tmp_path / "home"
+    home.mkdir()
+    environment = dict(os.environ, HOME=str(home))
+
+    def run(*extra):
+        return subprocess.run([dcmflow_binary(), "run", str(job), "--progress", "none", *extra],
+                              capture_output=True, text=True, env=environment, timeout=300)
+
+    assert run().returncode == 0
+    recorded = journal_rows(tmp_path / "job.journal.sqlite", "SELECT value FROM settings")
+    assert len(recorded) == 1 and recorded[0][0].startswith("LibreOffice build ")
+    # A font installed for the user since: fontconfig finds it, so LibreOffice would use it.
+    (home / ".fonts").mkdir()
+    (home / ".fonts" / "extra.ttf").write_bytes(b"\0" * 1024)
+    refused = run()
+    assert refused.returncode == 2
+    assert "the rendering environment differs from this job's first run" in refused.stderr
+    assert "--accept-environment" in refused.stderr
+    assert run("--preflight").returncode == 1
+    assert run("--accept-environment").returncode == 0
+    assert run().returncode == 0  # the new environment is the job's from now on
