@@ -112,7 +112,7 @@ result<std::vector<input_file>> list_archive(const std::filesystem::path& file, 
       ++index;
       continue;
     }
-    input_file item{file, name + "!" + path, true, path, index, {}};
+    input_file item{file, name + "!" + path, true, path, index, {}, {}};
     if (path.empty()) {
       item.name = name + "!#" + std::to_string(index + 1);
       item.problem = "the entry's name cannot be read as " + legacy_name_encoding + " (give --archive-encoding)";
@@ -130,12 +130,13 @@ result<std::vector<input_file>> list_archive(const std::filesystem::path& file, 
   if (status != ARCHIVE_EOF) {
     // A damaged archive: what was listed is kept, the rest is named as one failed item.
     entries.push_back({file, name + "!", true, "", index,
-                       std::string("cannot read the rest of the archive: ") + reason_of(handle->get())});
+                       std::string("cannot read the rest of the archive: ") + reason_of(handle->get()), {}});
   }
   if (entries.empty()) {
     // Nothing to convert is not success: the archive named fails, with why.
     entries.push_back({file, name, true, "", 0,
-                       index == 0 ? "empty archive: no entries (or an empty file)" : "an archive of folders only: no files"});
+                       index == 0 ? "empty archive: no entries (or an empty file)" : "an archive of folders only: no files",
+                       {}});
   }
   return entries;
 }

@@ -27,17 +27,27 @@ bool taken(const input_filter& filter, const std::filesystem::path& folder, cons
 }
 
 void add_file(const std::filesystem::path& path, const std::string& name, bool named_directly,
-              const std::string& archive_name_encoding, std::vector<input_file>& out) {
+              const std::string& identity, const std::string& archive_name_encoding, std::vector<input_file>& out) {
   if (!is_archive(path)) {
-    out.push_back({path, name, named_directly, {}, 0, {}});
+    out.push_back({path, name, named_directly, {}, 0, {}, identity});
     return;
   }
   auto entries = list_archive(path, name, archive_name_encoding);
   if (!entries) {
-    out.push_back({path, name, named_directly, {}, 0, entries.error().message});
+    out.push_back({path, name, named_directly, {}, 0, entries.error().message, identity});
     return;
   }
-  for (auto& entry : entries.value()) out.push_back(std::move(entry));
+  for (auto& entry : entries.value()) {
+    entry.identity = identity + "!" + entry.entry;
+    out.push_back(std::move(entry));
+  }
+}
+
+// A folder's own name, also when it was named "." or "scans/".
+std::string own_name(const std::filesystem::path& folder) {
+  std::error_code error;
+  const std::filesystem::path full = std::filesystem::weakly_canonical(std::filesystem::absolute(folder), error);
+  return (error ? folder.lexically_normal() : full).filename().string();
 }
 
 void add_folder(const std::filesystem::path& folder, const input_filter& filter, std::vector<input_file>& out) {
@@ -54,11 +64,15 @@ void add_folder(const std::filesystem::path& folder, const input_filter& filter,
   }
   if (error) {
     // An unreadable folder is reported as an item rather than silently skipped.
-    out.push_back({folder, folder.string(), true, {}, 0, {}});
+    out.push_back({folder, folder.string(), true, {}, 0, {}, own_name(folder)});
     return;
   }
   std::sort(found.begin(), found.end());
-  for (auto& path : found) add_file(path, path.string(), false, filter.archive_name_encoding, out);
+  const std::string root = own_name(folder);
+  for (auto& path : found) {
+    const std::string below = path.lexically_relative(folder).generic_string();
+    add_file(path, path.string(), false, root + "/" + below, filter.archive_name_encoding, out);
+  }
 }
 
 }  // namespace
@@ -70,7 +84,7 @@ std::vector<input_file> list_inputs(std::span<const std::filesystem::path> named
     if (std::filesystem::is_directory(path, error)) {
       add_folder(path, filter, out);
     } else {
-      add_file(path, path.string(), true, filter.archive_name_encoding, out);
+      add_file(path, path.string(), true, path.filename().string(), filter.archive_name_encoding, out);
     }
   }
   return out;

@@ -38,11 +38,13 @@ std::uint32_t number_of_frames(const gdcm::DataSet& dataset) {
   const gdcm::ByteValue* value = dataset.GetDataElement(tag).GetByteValue();
   if (value == nullptr) return 1;
   std::string text(value->GetPointer(), value->GetLength());
-  const auto first = text.find_first_not_of(' ');
+  auto first = text.find_first_not_of(' ');
   if (first == std::string::npos) return 1;
+  if (text[first] == '+') ++first;  // IS allows a sign
   std::uint32_t frames = 0;
   const auto [end, error] = std::from_chars(text.data() + first, text.data() + text.size(), frames);
-  return error == std::errc() ? frames : 0;
+  // 0 or unreadable reads as 1, as GDCM does; the length checks judge what the data holds.
+  return error == std::errc() && frames > 0 ? frames : 1;
 }
 
 std::optional<std::uint32_t> read32(std::istream& in, bool big_endian) {
@@ -68,7 +70,10 @@ result<std::vector<fragment_head>> fragment_heads(std::istream& in, std::uint64_
   while (true) {
     const auto group_element = read32(in, false);
     const auto length = read32(in, false);
-    if (!group_element || !length) return inconsistent("compressed Pixel Data ends without its delimiter");
+    if (!group_element || !length) {
+      if (!fragments.empty()) return fragments;  // the delimiter missing at the very end: as GDCM reads it
+      return inconsistent("compressed Pixel Data ends without any fragment");
+    }
     if (*group_element == 0xE0DDFFFE) return fragments;  // sequence delimitation item
     if (*group_element != 0xE000FFFE) return inconsistent("compressed Pixel Data holds something other than items");
     const auto start = static_cast<std::uint64_t>(in.tellg());
@@ -86,6 +91,23 @@ result<std::vector<fragment_head>> fragment_heads(std::istream& in, std::uint64_
     in.seekg(static_cast<std::streamoff>(start + *length));
     if (!in) return inconsistent("compressed Pixel Data cut short");
   }
+}
+
+// Did the reader stop right after Pixel Data's header (explicit VR: 12 bytes, implicit: 8)?
+// Without Pixel Data it reads to the end, and the bytes before are something else.
+bool stopped_at_pixel_data(std::istream& in, std::size_t value_offset) {
+  for (const std::size_t header : {std::size_t{12}, std::size_t{8}}) {
+    if (value_offset < header) continue;
+    std::array<unsigned char, 4> tag{};
+    in.clear();
+    in.seekg(static_cast<std::streamoff>(value_offset - header));
+    if (!in.read(reinterpret_cast<char*>(tag.data()), 4)) continue;  // NOLINT: bytes of a file
+    if (tag == std::array<unsigned char, 4>{0xE0, 0x7F, 0x10, 0x00} ||
+        tag == std::array<unsigned char, 4>{0x7F, 0xE0, 0x00, 0x10}) {
+      return true;
+    }
+  }
+  return false;
 }
 
 std::uint32_t big16(std::span<const unsigned char> bytes, std::size_t at) {
@@ -225,8 +247,11 @@ result<void> check_frames(const std::vector<fragment_head>& fragments, const gdc
 }  // namespace
 
 std::uint64_t pixel_geometry::decoded_bytes() const {
-  const std::uint64_t samples = std::uint64_t{rows} * columns * samples_per_pixel * frames;
-  return bits_allocated == 1 ? (samples + 7) / 8 : samples * (bits_allocated / 8);
+  // In 128 bits: 65535 x 65535 x 3 x 2^32 frames does not fit 64 (saturates instead).
+  __extension__ using uint128 = unsigned __int128;
+  const uint128 samples = uint128{rows} * columns * samples_per_pixel * frames;
+  const uint128 bytes = bits_allocated == 1 ? (samples + 7) / 8 : samples * (bits_allocated / 8);
+  return bytes > ~std::uint64_t{0} ? ~std::uint64_t{0} : static_cast<std::uint64_t>(bytes);
 }
 
 result<std::optional<pixel_geometry>> check_pixel_header(const std::filesystem::path& file) {
@@ -244,24 +269,33 @@ result<std::optional<pixel_geometry>> check_pixel_header(const std::filesystem::
   const auto stream_size = static_cast<std::uint64_t>(stream.tellg());
   const bool reached_pixel_data = stream && value_offset >= 4 && value_offset <= stream_size &&
                                   dataset.FindDataElement(gdcm::Tag(0x0028, 0x0010));
-  if (!reached_pixel_data) return found();  // no image: the readers say what it is
+  if (!reached_pixel_data || !stopped_at_pixel_data(stream, value_offset)) return found();  // the readers say what it is
 
   const bool big_endian = syntax == gdcm::TransferSyntax::ExplicitVRBigEndian;
   pixel_geometry geometry;
-  for (const auto& [element, keyword, into] :
-       std::array<std::tuple<std::uint16_t, const char*, std::uint32_t*>, 5>{{
-           {0x0010, "Rows", &geometry.rows},
-           {0x0011, "Columns", &geometry.columns},
-           {0x0002, "SamplesPerPixel", &geometry.samples_per_pixel},
-           {0x0100, "BitsAllocated", &geometry.bits_allocated},
-           {0x0101, "BitsStored", &geometry.bits_stored},
-       }}) {
-    auto value = unsigned_short(dataset, element, keyword);
-    if (!value) return value.error();
-    *into = value.value();
-  }
-  auto high_bit = unsigned_short(dataset, 0x0102, "HighBit");
+  // Rows, Columns and BitsAllocated must be there; the rest as GDCM reads them when missing.
+  const auto read = [&](std::uint16_t element, const char* keyword, std::optional<std::uint32_t> otherwise)
+      -> result<std::uint32_t> {
+    if (otherwise && !dataset.FindDataElement(gdcm::Tag(0x0028, element))) return *otherwise;
+    return unsigned_short(dataset, element, keyword);
+  };
+  auto rows = read(0x0010, "Rows", std::nullopt);
+  auto columns = read(0x0011, "Columns", std::nullopt);
+  auto allocated = read(0x0100, "BitsAllocated", std::nullopt);
+  if (!rows) return rows.error();
+  if (!columns) return columns.error();
+  if (!allocated) return allocated.error();
+  auto samples = read(0x0002, "SamplesPerPixel", 1U);
+  auto stored = read(0x0101, "BitsStored", allocated.value());
+  if (!samples) return samples.error();
+  if (!stored) return stored.error();
+  auto high_bit = read(0x0102, "HighBit", stored.value() - 1);
   if (!high_bit) return high_bit.error();
+  geometry.rows = rows.value();
+  geometry.columns = columns.value();
+  geometry.bits_allocated = allocated.value();
+  geometry.samples_per_pixel = samples.value();
+  geometry.bits_stored = stored.value();
   geometry.frames = number_of_frames(dataset);
 
   const std::set<std::uint32_t> allocations = {1, 8, 16, 32};
@@ -275,9 +309,11 @@ result<std::optional<pixel_geometry>> check_pixel_header(const std::filesystem::
     return inconsistent("BitsStored " + std::to_string(geometry.bits_stored) + " does not fit BitsAllocated " +
                         std::to_string(geometry.bits_allocated));
   }
-  if (high_bit.value() != geometry.bits_stored - 1) {
-    return inconsistent("HighBit " + std::to_string(high_bit.value()) + " is not BitsStored - 1 (" +
-                        std::to_string(geometry.bits_stored - 1) + ")");
+  // The norm is BitsStored - 1; what cannot be read is a bit outside the allocated ones.
+  if (high_bit.value() >= geometry.bits_allocated || high_bit.value() + 1 < geometry.bits_stored) {
+    return inconsistent("HighBit " + std::to_string(high_bit.value()) + " does not hold BitsStored " +
+                        std::to_string(geometry.bits_stored) + " within BitsAllocated " +
+                        std::to_string(geometry.bits_allocated));
   }
   if (geometry.rows == 0 || geometry.columns == 0 || geometry.frames == 0) {
     return inconsistent("Rows, Columns and NumberOfFrames must be at least 1");
@@ -289,6 +325,7 @@ result<std::optional<pixel_geometry>> check_pixel_header(const std::filesystem::
   }
 
   if (syntax == gdcm::TransferSyntax::DeflatedExplicitVRLittleEndian) return found(geometry);  // sizes differ by design
+  stream.clear();
   stream.seekg(static_cast<std::streamoff>(value_offset - 4));
   const auto declared = read32(stream, big_endian);
   if (syntax.IsEncapsulated()) {

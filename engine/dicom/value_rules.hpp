@@ -27,7 +27,8 @@ struct value_target {
 [[nodiscard]] result<std::string> normalise_value(const value_target& target, std::string_view value);
 
 // Dates of one object that cannot all be true: a birth in the future or after the study, a
-// study in the future. `today` and the values are normalised DA (YYYYMMDD).
+// study in the future. `today` and the values are normalised DA (YYYYMMDD); callers give the
+// latest date it is anywhere.
 [[nodiscard]] result<void> check_plausible_dates(std::span<const attribute_assignment> attributes,
                                                  std::string_view today);
 

@@ -44,6 +44,7 @@ struct pipeline_options {
   std::vector<dicom::attribute_assignment> attributes;  // convert: for every input, applied last
   attribute_lookup item_attributes;                     // convert: per input; null for none
   std::shared_ptr<const codecs::codec> codec;           // null: uncompressed; shared by all workers
+  std::string codec_spec;                               // as given ("jpeg:80"): a lossy one is part of UIDs
   dicom::character_set character_set = dicom::character_set::utf8;  // convert: of the text written
   bool per_page = false;  // convert: one instance per page instead of one multi-frame instance
   bool also_pdf = false;  // convert: a PDF input also becomes an Encapsulated PDF in the same study

@@ -41,10 +41,14 @@ item_handle guarded(item_handle item, Work&& work) {
 }
 
 
-// What shapes the pixels of an input besides its bytes: pages as frames or as instances,
-// and for documents the resolution and colour they are rendered at.
+// What shapes the pixels of an input besides its bytes: pages as frames or as instances, a
+// lossy codec, and for documents the resolution and colour they are rendered at.
 std::string rendering_recipe(const pipeline_options& options, bool document) {
   std::string recipe = options.per_page ? "per_page=1" : "per_page=0";
+  // A lossless codec keeps the pixels, so the object; a lossy one makes other pixels.
+  if (options.codec && options.codec->description().lossy) {
+    recipe += " lossy=" + options.codec_spec;
+  }
   if (document) {
     recipe += " dpi=" + std::to_string(options.rasterise.dpi) +
               " colour=" + std::to_string(static_cast<int>(options.rasterise.colour));
@@ -113,7 +117,8 @@ void identify_stage::identify(work_item& item) const {
     }
     item.attributes.insert(item.attributes.end(), options_.attributes.begin(), options_.attributes.end());
     // The manifest's row and the job's attributes together: one object's dates must agree.
-    const std::string today = iso8601_utc(std::chrono::system_clock::now());  // "2026-11-25T..."
+    // A day ahead of UTC: dates are local, and east of Greenwich today starts before UTC's.
+    const std::string today = iso8601_utc(std::chrono::system_clock::now() + std::chrono::hours(24));
     const std::string today_da = today.substr(0, 4) + today.substr(5, 2) + today.substr(8, 2);
     if (auto plausible = dicom::check_plausible_dates(item.attributes, today_da); !plausible) {
       return item.fail(plausible.error());
@@ -181,7 +186,8 @@ void tag_stage::tag(work_item& item) const {
   // One series per source document; several instances only when its pages differ in size.
   // Their UIDs: dicom/identity.hpp (whose input, which attributes, rendered how).
   const dicom::derived_uids uids(
-      dicom::source_identity{.input_key = item.record.input,
+      dicom::source_identity{.input_key = item.plan->input.identity.empty() ? item.record.input
+                                                                            : item.plan->input.identity,
                              .content_sha256 = content,
                              .attributes = item.attributes,
                              .rendering = rendering_recipe(options_, rendered)},

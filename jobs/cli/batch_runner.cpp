@@ -52,6 +52,7 @@ void add_batch_options(CLI::App& command, batch_arguments& args, std::string_vie
 int run_batch_command(std::string_view command_name, const batch_arguments& args, graph::pipeline_options options) {
   std::error_code error;
   options.codec = codecs::make_codec(args.codec, error);
+  options.codec_spec = args.codec;
   if (!options.codec) {
     std::cerr << "dcmflow " << command_name << ": --codec " << args.codec << ": " << error.message() << '\n';
     return exit_usage;

@@ -1,6 +1,8 @@
 #include "job/job_plan.hpp"
 
 #include <algorithm>
+#include <functional>
+#include <regex>
 #include <system_error>
 
 #include <dcmflow/codecs/registry.hpp>
@@ -30,57 +32,73 @@ result<std::shared_ptr<const manifest::manifest>> load_manifest(const job_spec& 
 }
 
 // The files a job reads and writes besides its inputs: its job file and manifest, its
-// journal (every shard's, with SQLite's -wal and -shm), its reports and hand-over lists,
-// and whatever is in a folder it stores into.
+// journal (every shard's, with SQLite's -wal, -shm and -journal), its reports and hand-over
+// lists, and the folders it stores into -- when they lie inside an input folder. Matched by
+// their exact names, so that no file of the user's is ever taken for one of them.
 class own_files {
  public:
   void add_file(const std::filesystem::path& file) { files_.push_back(canonical(file)); }
   void add_folder(const std::filesystem::path& folder) { folders_.push_back(canonical(folder)); }
-  void add_prefix(const std::filesystem::path& folder, std::string prefix, std::string suffix = {}) {
-    prefixes_.push_back({canonical(folder), std::move(prefix), std::move(suffix)});
+  void add_names(const std::filesystem::path& folder, std::function<bool(const std::string&)> matches) {
+    names_.push_back({canonical(folder), std::move(matches)});
   }
 
-  [[nodiscard]] bool contains(const std::filesystem::path& file) const {
+  // `root`: the input folder being walked. A destination folder that is the root or holds
+  // it is no reason to skip anything (the user stores beside the sources).
+  [[nodiscard]] bool contains(const std::filesystem::path& file, const std::filesystem::path& root) const {
     const std::filesystem::path path = canonical(file);
     if (std::find(files_.begin(), files_.end(), path) != files_.end()) return true;
+    const std::filesystem::path walked = canonical(root);
     for (const auto& folder : folders_) {
-      const auto [end, _] = std::mismatch(folder.begin(), folder.end(), path.begin(), path.end());
-      if (end == folder.end()) return true;
+      if (inside(walked, folder)) continue;
+      if (inside(path, folder)) return true;
     }
-    const std::string name = path.filename().string();
-    for (const auto& each : prefixes_) {
-      if (path.parent_path() == each.folder && name.starts_with(each.prefix) &&
-          (each.suffix.empty() || name.ends_with(each.suffix))) {
-        return true;
-      }
+    for (const auto& [folder, matches] : names_) {
+      if (path.parent_path() == folder && matches(path.filename().string())) return true;
     }
     return false;
   }
 
  private:
   static std::filesystem::path canonical(const std::filesystem::path& path) {
-    std::error_code ignored;
-    return std::filesystem::weakly_canonical(std::filesystem::absolute(path), ignored);
+    std::error_code error;
+    const std::filesystem::path full = std::filesystem::weakly_canonical(std::filesystem::absolute(path), error);
+    return error || full.empty() ? std::filesystem::absolute(path).lexically_normal() : full;
+  }
+  // Is `path` the folder or below it?
+  static bool inside(const std::filesystem::path& path, const std::filesystem::path& folder) {
+    const auto [end, _] = std::mismatch(folder.begin(), folder.end(), path.begin(), path.end());
+    return end == folder.end();
   }
   struct named_like {
     std::filesystem::path folder;
-    std::string prefix;
-    std::string suffix;
+    std::function<bool(const std::string&)> matches;
   };
   std::vector<std::filesystem::path> files_;
   std::vector<std::filesystem::path> folders_;
-  std::vector<named_like> prefixes_;
+  std::vector<named_like> names_;
 };
 
 own_files own_files_of(const job_spec& spec, const job_plan& plan, const std::filesystem::path& reports) {
   own_files own;
-  own.add_file(spec.file);
+  own.add_file(std::filesystem::current_path() / spec.file.filename());  // run moved into the job's folder
   if (spec.manifest) own.add_file(spec.manifest->file);
-  own.add_prefix(spec.journal.has_parent_path() ? spec.journal.parent_path() : ".", spec.journal.stem().string());
-  own.add_prefix(reports, "report.", ".json");  // report.json, report.shard-1-of-4.json
-  own.add_prefix(reports, "report.", ".html");
-  own.add_prefix(reports, "success.", ".csv");
-  own.add_prefix(reports, "failure.", ".csv");
+  // job.journal.sqlite, job.journal.shard-1-of-4.sqlite, and each with -wal, -shm, -journal.
+  const std::string stem = spec.journal.stem().string();
+  const std::string extension = spec.journal.extension().string();
+  own.add_names(spec.journal.has_parent_path() ? spec.journal.parent_path() : ".", [=](const std::string& name) {
+    static const std::regex sqlite_side("(|-wal|-shm|-journal)");
+    if (!name.starts_with(stem)) return false;
+    std::string rest = name.substr(stem.size());
+    static const std::regex shard(R"(^\.shard-[0-9]+-of-[0-9]+)");
+    rest = std::regex_replace(rest, shard, "");
+    if (!rest.starts_with(extension)) return false;
+    return std::regex_match(rest.substr(extension.size()), sqlite_side);
+  });
+  own.add_names(reports, [](const std::string& name) {
+    static const std::regex report(R"(report(\.shard-[0-9]+-of-[0-9]+)?\.(json|html)|(success|failure)\..+\.csv)");
+    return std::regex_match(name, report);
+  });
   for (const auto& destination : plan.options.destinations) {
     if (const auto* folder = dynamic_cast<const store::folder_destination*>(destination.get())) {
       own.add_folder(folder->folder());
@@ -100,6 +118,7 @@ result<job_plan> plan_job(job_spec spec, const shard& part) {
                                             : graph::input_mode::automatic;
   std::error_code error;
   options.codec = codecs::make_codec(spec.codec, error);
+  options.codec_spec = spec.codec;
   if (!options.codec) return failure{where + "codec: " + spec.codec + ": " + error.message()};
   auto charset = dicom::parse_character_set(spec.charset);
   if (!charset) return failure{where + "charset: " + charset.error().message};
@@ -165,7 +184,7 @@ result<job_plan> plan_job(job_spec spec, const shard& part) {
   for (const auto& input : spec.inputs) {
     const std::filesystem::path named[] = {input.path};
     for (auto& found : convert::list_inputs(named, {input.include, input.exclude, spec.archive_encoding})) {
-      if (found.entry.empty() && own.contains(found.path)) continue;
+      if (!found.named_directly && own.contains(found.path, input.path)) continue;
       plan.listed.push_back(std::move(found));
     }
   }

@@ -152,6 +152,10 @@ result<std::string> to_utf8(std::string text, text_encoding encoding, const std:
     if (!utf8) return failure{name + ": not UTF-8 text (try --manifest-encoding gb18030 or latin1)"};
     return text;
   }
+  if (text.substr(0, 4) == "\x84\x31\x95\x33") {  // GB18030's byte order mark
+    text.erase(0, 4);
+    if (encoding == text_encoding::detect) encoding = text_encoding::gb18030;
+  }
   if (encoding == text_encoding::detect) {
     const auto guessed = guess_legacy_encoding(text);
     if (!guessed) {

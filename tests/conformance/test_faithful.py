@@ -90,7 +90,7 @@ def hostile_sources(tmp_path):
                       "Pixel Data holds 1024 bytes, its rows, columns, samples, bits and frames make 4096"),
         "huge-geometry.dcm": (native(rows=65535, columns=65535, pixels=bytes(64)), "make 4294836225"),
         "stored-over-allocated.dcm": (native(stored=12, high=11), "BitsStored 12 does not fit BitsAllocated 8"),
-        "high-bit.dcm": (native(stored=8, high=9), "HighBit 9 is not BitsStored - 1 (7)"),
+        "high-bit.dcm": (native(stored=8, high=9), "HighBit 9 does not hold BitsStored 8 within BitsAllocated 8"),
         "no-samples.dcm": (native(samples=0, pixels=bytes(64)), "SamplesPerPixel is 0 (1 or 3)"),
         "j2k-smaller-than-header.dcm": (with_header(compressed(tmp_path, "j2k", small), Rows=64, Columns=64),
                                         "the JPEG 2000 codestream is 32x32, the header says 64x64"),

@@ -74,3 +74,16 @@ def test_the_jobs_own_files_are_never_inputs(tmp_path):
         assert f"1 stored, 0 failed, 0 pending of 1 items ({run - 1} done by an earlier run)" in completed.stdout
     journal_keys = [item["input"] for item in json.loads((folder / "out" / "report.json").read_text())["items"]]
     assert journal_keys == ["./scan.png"]
+
+
+def test_files_that_only_look_like_the_jobs_own_are_still_inputs(tmp_path):
+    """Storing beside the sources (the output folder is the input folder), a journal named
+    like the scans, and a user's own report.png: every scan is still an input."""
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    for name in ("scans-1.png", "report.png", "success.png"):
+        shutil.copy(IMAGES / "grey8.png", folder / name)
+    (tmp_path / "job.yaml").write_text("inputs: [scans]\nattributes: {PatientID: P1}\ndestinations: [file://scans]\n"
+                                       "journal: scans/scans.db\nmode: convert\n")
+    completed = run_dcmflow("run", tmp_path / "job.yaml", "--progress", "none", check=0)
+    assert "3 stored, 0 failed, 0 pending of 3 items" in completed.stdout

@@ -5,7 +5,7 @@
 namespace dcmflow::convert {
 namespace {
 
-input_file named(const std::string& path) { return {path, path, true, {}, 0, {}}; }
+input_file named(const std::string& path) { return {path, path, true, {}, 0, {}, path}; }
 
 TEST(output_naming, same_stem_in_different_folders_gets_numbered_in_input_order) {
   const std::vector<input_file> inputs = {
