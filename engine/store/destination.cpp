@@ -1,12 +1,34 @@
 #include "store/destination.hpp"
 
+#include <algorithm>
+#include <array>
 #include <fstream>
+#include <string_view>
 #include <system_error>
 
 #include "store/dimse_destination.hpp"
 #include "store/stow_destination.hpp"
 
 namespace dcmflow::store {
+
+namespace {
+
+// The 128-byte preamble is the application's to fill (PS3.10 7.1); a file from outside may
+// carry an executable header there (CVE-2019-11687: a file that is both DICOM and a
+// Windows program). Copies are made with it zeroed, as dcmflow writes its own.
+bool zero_preamble(const std::filesystem::path& file) {
+  std::fstream io(file, std::ios::binary | std::ios::in | std::ios::out);
+  std::array<char, 132> head{};
+  if (!io.read(head.data(), head.size())) return false;
+  if (std::string_view(head.data() + 128, 4) != "DICM") return true;  // no preamble to clean
+  if (std::all_of(head.begin(), head.begin() + 128, [](char c) { return c == 0; })) return true;
+  const std::array<char, 128> zeros{};
+  io.seekp(0);
+  return static_cast<bool>(io.write(zeros.data(), zeros.size()).flush());
+}
+
+}  // namespace
+
 
 folder_destination::folder_destination(std::filesystem::path folder, std::string url)
     : folder_(std::move(folder)), url_(url.empty() ? "file://" + folder_.string() : std::move(url)) {}
@@ -26,6 +48,7 @@ result<delivery> folder_destination::store(const outgoing_instance& object) {
       std::filesystem::permissions(partial, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
                                    std::filesystem::perm_options::add, error);
     }
+    if (!error && !zero_preamble(partial)) error = std::make_error_code(std::errc::io_error);
     if (error) {
       std::error_code ignored;
       std::filesystem::remove(partial, ignored);

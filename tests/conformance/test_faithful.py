@@ -156,3 +156,19 @@ def test_an_icon_in_the_old_syntax_is_dropped_and_the_item_says_so(codec, tmp_pa
     assert decode_with_dcmtk(result, tmp_path).shape[-2:] == (64, 64)  # DCMTK reads the whole file
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert "Icon Image Sequence dropped: its pixels were in the source's transfer syntax" in report["items"][0]["notes"]
+
+
+def test_a_preamble_from_outside_is_zeroed_in_every_copy(tmp_path):
+    """CVE-2019-11687: a DICOM file whose preamble is a Windows program header. Stored into a
+    folder it was copied as it was; the preamble is the writer's to fill, and dcmflow zeroes it."""
+    run_dcmflow("convert", IMAGES / "grey8.png", "-o", tmp_path / "made", "--allow-missing-patient-id", check=0)
+    dataset = pydicom.dcmread(tmp_path / "made" / "grey8.dcm")
+    dataset.preamble = b"MZ" + b"\x90" * 126
+    dataset.save_as(tmp_path / "polyglot.dcm")
+    run_dcmflow("store", tmp_path / "polyglot.dcm", "--to", f"file://{tmp_path / 'stored'}", check=0)
+    run_dcmflow("transcode", tmp_path / "polyglot.dcm", "-o", tmp_path / "transcoded", check=0)
+    source = (tmp_path / "polyglot.dcm").read_bytes()
+    for copy in (tmp_path / "stored" / "polyglot.dcm", tmp_path / "transcoded" / "polyglot.dcm"):
+        data = copy.read_bytes()
+        assert data[:128] == bytes(128) and data[128:132] == b"DICM", copy
+    assert (tmp_path / "stored" / "polyglot.dcm").read_bytes()[132:] == source[132:]  # the rest as it was
