@@ -15,7 +15,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 #include "core/program_location.hpp"
 #include "office/rendering_environment.hpp"
@@ -81,12 +83,45 @@ document_evidence office_document_evidence(const std::filesystem::path& file) {
   return is_office_document(file) ? document_evidence::extension : document_evidence::none;
 }
 
+namespace {
+
+// The environment with one variable set (added, or replacing the inherited one).
+std::vector<std::string> with_variable(char** inherited, const std::string& name, const std::string& value) {
+  std::vector<std::string> out;
+  for (char** each = inherited; each != nullptr && *each != nullptr; ++each) {
+    if (!std::string_view(*each).starts_with(name + "=")) out.emplace_back(*each);
+  }
+  out.push_back(name + "=" + value);
+  return out;
+}
+
+// Scratch folders of runs that were killed (SIGKILL leaves no time to clean up), found by
+// the process number in their name.
+void remove_scratch_of_dead_runs() {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::temp_directory_path(error), error)) {
+    const std::string name = entry.path().filename().string();
+    if (!name.starts_with("dcmflow-")) continue;
+    const std::string digits = name.substr(8);
+    if (digits.empty() || !std::all_of(digits.begin(), digits.end(), [](unsigned char c) { return std::isdigit(c); })) {
+      continue;
+    }
+    const auto pid = static_cast<pid_t>(std::stol(digits));
+    if (kill(pid, 0) != 0 && errno == ESRCH) std::filesystem::remove_all(entry.path(), error);
+  }
+}
+
+}  // namespace
+
 office_pool::office_pool(pool_options options) : options_(std::move(options)) {
   if (options_.workers == 0) options_.workers = std::max(1U, std::thread::hardware_concurrency());
   if (options_.worker_program.empty()) options_.worker_program = default_worker_program();
   if (options_.profiles.empty()) options_.profiles = user_profiles();
+  remove_scratch_of_dead_runs();
   scratch_ = std::filesystem::temp_directory_path() / ("dcmflow-" + std::to_string(getpid()));
   std::filesystem::create_directories(scratch_);
+  // LibreOffice's own temporary folders (lu*.tmp) go into ours, removed with it.
+  worker_environment_ = with_variable(environ, "TMPDIR", scratch_.string());
   workers_.resize(options_.workers);
   busy_.assign(options_.workers, false);
   signal(SIGPIPE, SIG_IGN);  // a worker that died must not take us with it on the next write
@@ -119,7 +154,10 @@ result<void> office_pool::start(worker& w) {
   const std::string profile = w.profile.string();
   std::array<char*, 3> argv = {const_cast<char*>(program.c_str()), const_cast<char*>(profile.c_str()), nullptr};
   pid_t pid = -1;
-  const int spawned = posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), environ);
+  std::vector<char*> environment;
+  for (auto& variable : worker_environment_) environment.push_back(variable.data());
+  environment.push_back(nullptr);
+  const int spawned = posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), environment.data());
   posix_spawn_file_actions_destroy(&actions);
   close(to_child[0]);
   close(from_child[1]);

@@ -84,6 +84,7 @@ class office_pool {
   std::mutex mutex_;
   std::condition_variable freed_;
   std::once_flag fonts_settled_;  // fontconfig's cache made before the first LibreOffice starts
+  std::vector<std::string> worker_environment_;  // ours, with TMPDIR in the scratch folder
 };
 
 }  // namespace dcmflow::office

@@ -9,8 +9,11 @@
 #include <LibreOfficeKit/LibreOfficeKit.hxx>
 
 #include <langinfo.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 
 #include <clocale>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -105,6 +108,10 @@ int main(int argc, char** argv) {
     std::cerr << "usage: dcmflow-office-worker PROFILE_DIR\n";
     return 2;
   }
+  // Dies with dcmflow, however dcmflow ends (SIGKILL included): an orphaned LibreOffice would
+  // keep its profile locked and its memory. Already orphaned: nothing to do.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() == 1) return 1;
   use_utf8_file_names();
   hide_sidebar(argv[1]);
   const std::string profile = file_url(std::filesystem::absolute(argv[1]).string());

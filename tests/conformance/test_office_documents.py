@@ -109,3 +109,47 @@ def test_a_document_named_in_chinese_converts_under_the_c_locale(tmp_path):
     assert completed.returncode == 0, completed.stderr
     (output,) = (tmp_path / "out").rglob("*.dcm")
     assert pydicom.dcmread(output).pixel_array.min() < 128  # a page with text on it
+
+
+def office_workers():
+    """pid -> parent pid of every dcmflow-office-worker running."""
+    found = {}
+    for proc in pathlib.Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if b"dcmflow-office-worker" not in (proc / "cmdline").read_bytes().split(b"\0")[0]:
+                continue
+            found[int(proc.name)] = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except OSError:
+            continue
+    return found
+
+
+def test_workers_die_with_a_killed_run_and_leave_no_temporary_folders(tmp_path):
+    import signal
+    import time
+    subprocess.run(["/usr/bin/python3", pathlib.Path(os.environ["DCMFLOW_SOURCE_DIR"]) / "datasets" / "make_documents.py",
+                    tmp_path / "docs", "--count", "12"], check=True)
+    job = tmp_path / "job.yaml"
+    job.write_text("inputs: [docs]\nattributes: {PatientID: KILL}\ndestinations: [file://out]\n"
+                   "rasterise: {office_workers: 2}\n")
+    leftovers_before = set(pathlib.Path("/tmp").glob("lu*.tmp"))
+    run = subprocess.Popen([dcmflow_binary(), "run", str(job), "--progress", "none"], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not any(parent == run.pid for parent in office_workers().values()):
+        assert time.monotonic() < deadline and run.poll() is None, "no LibreOffice worker started"
+        time.sleep(0.05)
+    workers = [pid for pid, parent in office_workers().items() if parent == run.pid]
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    deadline = time.monotonic() + 10
+    while any(pid in office_workers() for pid in workers):
+        assert time.monotonic() < deadline, f"workers {workers} outlived their run"
+        time.sleep(0.05)
+    # A later run cleans what the killed one could not, and LibreOffice's own temporary
+    # folders were in it.
+    subprocess.run([dcmflow_binary(), "run", str(job), "--progress", "none"], capture_output=True, check=True)
+    assert not (pathlib.Path("/tmp") / f"dcmflow-{run.pid}").exists()
+    assert set(pathlib.Path("/tmp").glob("lu*.tmp")) <= leftovers_before
