@@ -29,6 +29,20 @@ bool zero_preamble(const std::filesystem::path& file) {
 
 }  // namespace
 
+std::string redacted_url(std::string_view url) {
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return std::string(url);
+  const auto authority_start = scheme_end + 3;
+  const auto authority_end = url.find_first_of("/?#", authority_start);
+  const std::string_view authority = url.substr(authority_start, authority_end - authority_start);
+  const auto at = authority.rfind('@');
+  if (at == std::string_view::npos) return std::string(url);
+  const auto colon = authority.substr(0, at).find(':');
+  if (colon == std::string_view::npos) return std::string(url);  // a user (or an AE title) alone
+  return std::string(url.substr(0, authority_start + colon + 1)) + "***" +
+         std::string(url.substr(authority_start + at));
+}
+
 
 folder_destination::folder_destination(std::filesystem::path folder, std::string url)
     : folder_(std::move(folder)), url_(url.empty() ? "file://" + folder_.string() : std::move(url)) {}

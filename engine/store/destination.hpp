@@ -9,6 +9,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.hpp"
@@ -34,10 +35,15 @@ struct delivery {
   std::vector<std::string> notes;
 };
 
+// A URL as it may be shown and stored: a password in it ("http://alice:SECRET@host/...")
+// replaced by "***". Secrets never reach logs, reports, file names or the journal.
+[[nodiscard]] std::string redacted_url(std::string_view url);
+
 class destination {
  public:
   virtual ~destination() = default;
-  // As the user wrote it: the journal's name for this destination.
+  // As the user wrote it, less any password (redacted_url): the journal's, the reports' and
+  // the hand-over lists' name for this destination, and what messages show.
   [[nodiscard]] virtual const std::string& url() const = 0;
   // Thread-safe: the store stage runs many items at once.
   [[nodiscard]] virtual result<delivery> store(const outgoing_instance& object) = 0;

@@ -154,7 +154,7 @@ result<nlohmann::json> find(const std::string& url, const query_request& request
     if (peer->tls) return failure{"queries over dicoms:// are not supported yet"};
     return find_dimse(*peer, request);
   }
-  return failure{url + ": a query goes to dicom://AE@host:port or http(s)://host/dicom-web"};
+  return failure{redacted_url(url) + ": a query goes to dicom://AE@host:port or http(s)://host/dicom-web"};
 }
 
 }  // namespace dcmflow::store

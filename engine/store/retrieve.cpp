@@ -188,7 +188,7 @@ result<std::vector<std::filesystem::path>> retrieve(const std::string& url, cons
     if (!peer) return peer.error();
     return retrieve_cget(*peer, request, folder);
   }
-  return failure{url + ": fetch from dicom://AE@host:port or http(s)://host/dicom-web"};
+  return failure{redacted_url(url) + ": fetch from dicom://AE@host:port or http(s)://host/dicom-web"};
 }
 
 }  // namespace dcmflow::store

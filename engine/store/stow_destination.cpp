@@ -62,7 +62,7 @@ struct stow_destination::state {
 };
 
 result<stow_url> parse_stow_url(const std::string& url) {
-  const auto bad = [&](const std::string& why) { return failure{url + ": " + why}; };
+  const auto bad = [&](const std::string& why) { return failure{redacted_url(url) + ": " + why}; };
   stow_url parsed;
   const auto query_at = url.find('?');
   parsed.root = url.substr(0, query_at);
@@ -87,15 +87,22 @@ result<stow_url> parse_stow_url(const std::string& url) {
       parsed.max_attempts = static_cast<int>(parse_count(value, 1, 100, ok));
     } else if (key == "ca") {
       parsed.ca_file = std::string(value);
+    } else if (key == "allow_insecure") {
+      parsed.allow_insecure = parse_count(value, 0, 1, ok) == 1;
     } else if (key == "bearer_token_env") {
       const char* token = std::getenv(std::string(value).c_str());
       if (token == nullptr || *token == '\0') return bad("bearer_token_env: " + std::string(value) + " is not set");
       parsed.bearer_token = token;
     } else {
       return bad("unknown option '" + std::string(key) +
-                 "' (batch, in_flight, timeout_s, max_attempts, ca, bearer_token_env)");
+                 "' (batch, in_flight, timeout_s, max_attempts, ca, bearer_token_env, allow_insecure)");
     }
     if (!ok) return bad("option '" + std::string(key) + "' is out of range");
+  }
+  // Basic credentials and tokens over plain HTTP travel readable by anyone on the way.
+  const bool credentials = redacted_url(parsed.root) != parsed.root || !parsed.bearer_token.empty();
+  if (credentials && parsed.root.starts_with("http://") && !parsed.allow_insecure) {
+    return bad("credentials would travel unencrypted over http://: use https://, or add allow_insecure=1");
   }
   return parsed;
 }
@@ -142,7 +149,7 @@ stow_verdicts read_verdicts(const std::string& body) {
 }  // namespace
 
 stow_destination::stow_destination(stow_url where, std::string url)
-    : where_(std::move(where)), url_(std::move(url)), state_(std::make_unique<state>()) {}
+    : where_(std::move(where)), url_(redacted_url(url)), state_(std::make_unique<state>()) {}
 
 stow_destination::~stow_destination() = default;
 

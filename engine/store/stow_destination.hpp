@@ -31,6 +31,7 @@ struct stow_url {
   int max_attempts = 5;
   std::string ca_file;
   std::string bearer_token;
+  bool allow_insecure = false;  // credentials over plain http:// (allow_insecure=1)
 };
 
 [[nodiscard]] result<stow_url> parse_stow_url(const std::string& url);

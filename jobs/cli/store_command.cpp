@@ -127,7 +127,7 @@ std::function<int()> add_echo_command(CLI::App& app) {
         std::cerr << "dcmflow echo: " << answered.error().message << '\n';
         return static_cast<int>(exit_items_failed);
       }
-      std::cout << "echo: " << *url << " answered\n";
+      std::cout << "echo: " << destination.url() << " answered\n";
       return static_cast<int>(exit_ok);
     }
     if (!url->starts_with("dicom://") && !url->starts_with("dicoms://")) {
