@@ -97,6 +97,7 @@ result<void> run_pipeline(std::span<const planned_item> items, const pipeline_op
       std::filesystem::temp_directory_path() / ("dcmflow-entries-" + std::to_string(getpid()));
   std::atomic<std::uint64_t> extracted{0};
   std::optional<failure> fatal;
+  std::optional<failure> admission_fatal;  // the admission node's own: nodes run concurrently
   std::atomic<bool> stopping{false};
   admission budget(options.max_bytes_in_flight);
 
@@ -127,7 +128,15 @@ result<void> run_pipeline(std::span<const planned_item> items, const pipeline_op
     const std::vector<item_handle> admitted = message.tag() == 0
                                                   ? budget.arrive(flow::cast_to<item_handle>(message))
                                                   : budget.release(flow::cast_to<std::uint64_t>(message));
-    for (const auto& item : admitted) std::get<0>(ports).try_put(item);
+    for (const auto& item : admitted) {
+      if (hooks.on_admitted && item->active() && !admission_fatal) {
+        if (auto marked = hooks.on_admitted(item->record); !marked) {
+          admission_fatal = marked.error();
+          stopping = true;
+        }
+      }
+      std::get<0>(ports).try_put(item);
+    }
   });
   // LibreOffice converts on threads of its own (one per worker), so the TBB threads render
   // pages meanwhile instead of waiting for it.
@@ -180,6 +189,7 @@ result<void> run_pipeline(std::span<const planned_item> items, const pipeline_op
   std::error_code ignored;
   std::filesystem::remove_all(scratch, ignored);
   if (fatal) return *fatal;
+  if (admission_fatal) return *admission_fatal;
   return {};
 }
 

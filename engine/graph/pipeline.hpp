@@ -80,6 +80,9 @@ struct pipeline_hooks {
   // place in the list. `skipped`: the record holds only the key and hash. Returning a
   // failure stops the run (the journal cannot record: going on would lose work).
   std::function<result<void>(item_record& record, std::size_t index, bool skipped)> on_finished;
+  // Called in the serial admission node as an item is let in to be decoded (its key and
+  // content hash known): the journal marks it in flight. A failure stops the run.
+  std::function<result<void>(const item_record& record)> on_admitted;
 };
 
 // Does an input go through LibreOffice? Decided by its bytes: a Word, OpenDocument, RTF or

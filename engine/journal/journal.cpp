@@ -16,6 +16,7 @@ constexpr int schema_version = 1;
 
 constexpr std::string_view schema = R"sql(
 CREATE TABLE IF NOT EXISTS settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS in_flight(key TEXT PRIMARY KEY, content_sha256 TEXT, alone INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS runs(
   id INTEGER PRIMARY KEY, description TEXT, started TEXT, finished TEXT);
 CREATE TABLE IF NOT EXISTS items(
@@ -281,6 +282,11 @@ result<void> journal::record(const item_record& item, std::span<const std::strin
       .bind_blob(10, item.thumbnail_png);
   if (upsert.step() != SQLITE_DONE) return database_failure(database_, "cannot record an item");
 
+  statement landed(database_, "DELETE FROM in_flight WHERE key = ?");
+  if (!landed.ok() || landed.bind(1, item.input).step() != SQLITE_DONE) {
+    return database_failure(database_, "cannot record an item");
+  }
+
   // The item's instances are replaced: a redone item may have become other objects.
   statement forget_deliveries(database_, R"sql(
     DELETE FROM deliveries WHERE sop_instance_uid IN (SELECT sop_instance_uid FROM instances WHERE item_key = ?))sql");
@@ -386,6 +392,49 @@ result<std::map<item_state, std::size_t>> journal::counts() const {
   }
   if (step != SQLITE_DONE) return database_failure(database_, "cannot count items");
   return counts;
+}
+
+result<void> journal::mark_in_flight(const std::string& key, const std::string& content_sha256, bool alone) {
+  statement insert(database_, "INSERT OR REPLACE INTO in_flight(key, content_sha256, alone) VALUES(?, ?, ?)");
+  if (!insert.ok()) return failure{"journal: " + insert.error()};
+  if (insert.bind(1, key).bind(2, content_sha256).bind(3, std::int64_t{alone ? 1 : 0}).step() != SQLITE_DONE) {
+    return database_failure(database_, "cannot mark an item in flight");
+  }
+  return {};
+}
+
+result<journal::stopped_items> journal::settle_items_in_flight(const std::string& reason) {
+  transaction batch(database_);
+  if (!batch.began()) return database_failure(database_, "cannot begin");
+  stopped_items found;
+  std::vector<std::pair<std::string, std::string>> culprits;  // key, content hash
+  {
+    statement select(database_, "SELECT key, content_sha256, alone FROM in_flight ORDER BY key");
+    if (!select.ok()) return failure{"journal: " + select.error()};
+    int step = SQLITE_ROW;
+    while ((step = select.step()) == SQLITE_ROW) {
+      if (select.integer(2) != 0) {
+        culprits.emplace_back(select.text(0), select.text(1));
+      } else {
+        found.suspects.push_back(select.text(0));
+      }
+    }
+    if (step != SQLITE_DONE) return database_failure(database_, "cannot read items in flight");
+  }
+  // Failed with the content they had, so a plain rerun skips them and --retry-failed retries.
+  statement fail(database_, "UPDATE items SET state = 'failed', error = ?, content_sha256 = ?, "
+                            "attempts = attempts + 1 WHERE key = ?");
+  if (!fail.ok()) return failure{"journal: " + fail.error()};
+  for (const auto& [key, content] : culprits) {
+    if (fail.bind(1, reason).bind(2, content).bind(3, key).step() != SQLITE_DONE) {
+      return database_failure(database_, "cannot fail an item");
+    }
+    fail.reset();
+    found.failed.push_back(key);
+  }
+  if (auto cleared = execute(database_, "DELETE FROM in_flight"); !cleared) return cleared.error();
+  if (auto done = batch.commit(); !done) return done.error();
+  return found;
 }
 
 result<std::string> journal::setting(const std::string& key) const {

@@ -81,6 +81,17 @@ class journal {
   // Every run, oldest first.
   [[nodiscard]] result<std::vector<run_record>> runs() const;
 
+  // The safety net for inputs that crash the process (README, "A run always completes"):
+  // an item is marked while it is worked on, until its outcome is recorded, so a run that
+  // dies leaves the marks of what was in flight. `alone`: nothing else was.
+  [[nodiscard]] result<void> mark_in_flight(const std::string& key, const std::string& content_sha256, bool alone);
+  struct stopped_items {
+    std::vector<std::string> suspects;  // in flight with others: to be worked on alone first
+    std::vector<std::string> failed;    // in flight alone: now failed with `reason`
+  };
+  // At a run's start: what the marks left by a dead run say.
+  [[nodiscard]] result<stopped_items> settle_items_in_flight(const std::string& reason);
+
   // Facts about the job kept across runs (the rendering environment...); empty when unset.
   [[nodiscard]] result<std::string> setting(const std::string& key) const;
   [[nodiscard]] result<void> set_setting(const std::string& key, const std::string& value);

@@ -134,6 +134,22 @@ int run_job(const run_arguments& args) {
     std::cerr << "dcmflow run: " << journal.error().message << '\n';
     return exit_fatal;
   }
+  // Inputs that were in flight when an earlier run died are worked on first, one at a time:
+  // one that kills this run too is then known for certain, and the next run fails it
+  // instead of dying on it again (README, "A run always completes").
+  result<journal::journal::stopped_items> stopped = journal::journal::stopped_items{};
+  if (!args.preflight) {  // a preflight writes nothing
+    stopped = journal->settle_items_in_flight(
+        "stopped the run twice (the process died while working on it, the second time on it alone): "
+        "failed so the rest of the job goes on; --retry-failed tries it again");
+  }
+  if (!stopped) {
+    std::cerr << "dcmflow run: " << stopped.error().message << '\n';
+    return exit_fatal;
+  }
+  for (const auto& key : stopped->failed) {
+    std::cerr << key << ": stopped the run twice: failed so that the rest of the job goes on\n";
+  }
   auto finished = journal->finished_items();
   if (!finished) {
     std::cerr << "dcmflow run: " << finished.error().message << '\n';
@@ -186,7 +202,23 @@ int run_job(const run_arguments& args) {
     if (progress) progress->item_finished(record, was_skipped);
     return {};
   };
-  const result<void> ran = graph::run_pipeline(plan.items, plan.options, hooks);
+  const std::unordered_set<std::string> suspects(stopped->suspects.begin(), stopped->suspects.end());
+  std::vector<graph::planned_item> first;
+  std::vector<graph::planned_item> rest;
+  for (const auto& item : plan.items) (suspects.contains(item.input.name) ? first : rest).push_back(item);
+  bool alone = false;
+  hooks.on_admitted = [&](const item_record& record) {
+    return journal->mark_in_flight(record.input, record.content_sha256, alone);
+  };
+  result<void> ran;
+  if (!first.empty()) {
+    alone = true;
+    graph::pipeline_options one_at_a_time = plan.options;
+    one_at_a_time.max_items_in_flight = 1;
+    ran = graph::run_pipeline(first, one_at_a_time, hooks);
+    alone = false;
+  }
+  if (ran) ran = graph::run_pipeline(rest, plan.options, hooks);
   bool commit_problems = false;
   if (progress) progress->stop();
   if (!ran) {

@@ -430,3 +430,22 @@ def test_a_job_goes_on_only_with_the_fonts_and_libreoffice_it_started_with(tmp_p
     assert run("--preflight").returncode == 1
     assert run("--accept-environment").returncode == 0
     assert run().returncode == 0  # the new environment is the job's from now on
+
+
+def test_an_input_that_kills_the_run_is_failed_instead_of_stopping_every_run(tmp_path):
+    """A file GDCM aborts on (a preamble and "DICM", nothing after: an assertion in Debian's
+    GDCM) used to kill every rerun with the rest of the job pending and no report."""
+    make_pages(tmp_path / "pages", 3)
+    (tmp_path / "pages" / "poison.dcm").write_bytes(bytes(128) + b"DICM")
+    job = write_job(tmp_path, BASIC_JOB)
+    first = run_dcmflow("run", job, "--progress", "none")
+    assert first.returncode < 0, first  # died on it, with others in flight
+    second = run_dcmflow("run", job, "--progress", "none")
+    assert second.returncode < 0, second  # died on it again, this time alone
+    third = run_dcmflow("run", job, "--progress", "none", check=1)
+    assert "pages/poison.dcm: stopped the run twice" in third.stderr
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    outcome = {item["input"]: item["status"] for item in report["items"]}
+    assert outcome == {"pages/page-0000.png": "ok", "pages/page-0001.png": "ok", "pages/page-0002.png": "ok",
+                       "pages/poison.dcm": "failed"}
+    assert run_dcmflow("run", job, "--progress", "none").returncode == 1  # a plain rerun skips it
