@@ -12,8 +12,8 @@
 #include "core/file_bytes.hpp"
 #include "dicom/dicom_reader.hpp"
 #include "dicom/encapsulated_pdf.hpp"
-#include "dicom/secondary_capture.hpp"
 #include "dicom/identity.hpp"
+#include "dicom/secondary_capture.hpp"
 #include "dicom/uid.hpp"
 #include "dicom/value_rules.hpp"
 #include "render/thumbnail.hpp"
@@ -39,7 +39,6 @@ item_handle guarded(item_handle item, Work&& work) {
   }
   return item;
 }
-
 
 // What shapes the pixels of an input besides its bytes: pages as frames or as instances, a
 // lossy codec, and for documents the resolution and colour they are rendered at.
