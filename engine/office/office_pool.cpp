@@ -259,24 +259,34 @@ result<void> office_pool::to_pdf(const std::filesystem::path& document, const st
   const std::size_t index = acquire();
   worker& w = workers_[index];
   result<void> outcome;
-  if (w.pid < 0) outcome = start(w);
-  if (outcome) {
+  // A crash may be the worker's, not the document's (a profile left damaged by a run that
+  // was killed): the document is tried once more in a fresh worker and profile before it
+  // is failed. A document that hangs is not tried twice (each try costs the timeout).
+  for (int attempt = 1; attempt <= 2; ++attempt) {
+    outcome = {};
+    if (w.pid < 0) outcome = start(w);
+    if (!outcome) break;
     const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
     auto answer = write_all(w.to_worker, input + "\t" + pdf.string() + "\n") ? read_line(w, deadline)
                                                                               : result<std::string>(failure{"ended"});
-    if (!answer) {
-      // Hung or crashed: this document fails, the worker starts afresh (in a new profile)
-      // for the next one.
-      stop(w);
-      w.fresh_profile_needed = true;
-      outcome = failure{answer.error().message == "timeout"
-                            ? "LibreOffice did not finish in " + std::to_string(options_.timeout.count()) +
-                                  " s (its worker was restarted)"
-                            : std::string("LibreOffice crashed on this document (its worker was restarted)")};
-    } else if (answer.value() != "ok") {
-      const std::string& reply = answer.value();
-      outcome = failure{reply.rfind("error ", 0) == 0 ? reply.substr(6) : "unexpected reply from LibreOffice"};
+    if (answer) {
+      if (answer.value() != "ok") {
+        const std::string& reply = answer.value();
+        outcome = failure{reply.rfind("error ", 0) == 0 ? reply.substr(6) : "unexpected reply from LibreOffice"};
+      }
+      break;
     }
+    // Hung or crashed: the worker starts afresh, in a new profile.
+    stop(w);
+    w.fresh_profile_needed = true;
+    if (answer.error().message == "timeout") {
+      outcome = failure{"LibreOffice did not finish in " + std::to_string(options_.timeout.count()) +
+                        " s (its worker was restarted)"};
+      break;
+    }
+    outcome = failure{attempt == 1 ? std::string("LibreOffice crashed on this document (its worker was restarted)")
+                                   : std::string("LibreOffice crashed on this document twice, in a fresh worker "
+                                                 "and profile the second time")};
   }
   release(index);
   return outcome;
