@@ -30,8 +30,9 @@ const std::unordered_map<std::string, gdcm::Tag>& keyword_index() {
 }
 
 // Attributes that follow from the pixels or the IOD; setting them would make the object lie.
-constexpr std::array<tag, 12> derived_attributes = {{
+constexpr std::array<tag, 13> derived_attributes = {{
     {0x0008, 0x0016},  // SOPClassUID
+    {0x0008, 0x0018},  // SOPInstanceUID: one given would be shared by every page and every input it names
     {0x0008, 0x0005},  // SpecificCharacterSet: chosen by dcmflow from the values
     {0x0028, 0x0002},  // SamplesPerPixel
     {0x0028, 0x0004},  // PhotometricInterpretation

@@ -253,3 +253,14 @@ def test_a_utf8_manifest_with_a_byte_order_mark_is_read(inputs, tmp_path):
         manifest.write_bytes(b"\xef\xbb\xbf" + text.encode())
         run_dcmflow("convert", inputs / "grey8.png", "-o", tmp_path / name, "--manifest", manifest, check=0)
         assert str(pydicom.dcmread(tmp_path / name / "grey8.dcm").PatientName) == "Dupont^Amélie"
+
+
+def test_a_sop_instance_uid_cannot_be_given(inputs, tmp_path):
+    """One given would be shared by every page of a document and every input a row names."""
+    completed = run_dcmflow("convert", inputs / "grey8.png", "-o", tmp_path / "out", "--set", "PatientID=P1",
+                            "--set", "SOPInstanceUID=1.2.826.0.1.3680043.10.999.7", check=2)
+    assert "SOPInstanceUID is derived by dcmflow and cannot be set" in completed.stderr
+    manifest = inputs / "with-uid.csv"
+    manifest.write_text("file,PatientID,SOPInstanceUID\npages*.tif,P1,1.2.826.0.1.3680043.10.999.7\n")
+    completed = run_dcmflow("convert", inputs / "pages.tif", "-o", tmp_path / "out", "--manifest", manifest, check=2)
+    assert f"{manifest}:1:3: SOPInstanceUID is derived by dcmflow and cannot be set" in completed.stderr
