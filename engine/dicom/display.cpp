@@ -87,9 +87,9 @@ std::optional<result<display_source>> encapsulated_pdf_page(const std::filesyste
   auto rendered = raster::render_pdf_page(std::span(bytes, document->GetLength()), 0, pdf_preview_dpi);
   if (!rendered) return rendered.error();
   display_source source;
-  source.frame = rendered->page.frame;
+  source.frame = rendered->frame;
   source.frame_count = 1;
-  source.pixels = std::move(rendered->page.pixels);
+  source.pixels = std::move(rendered->pixels);
   source.window_center = 127.5;  // rendered 8-bit values, shown as they are
   source.window_width = 256;
   return source;

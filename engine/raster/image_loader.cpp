@@ -388,13 +388,12 @@ result<std::vector<raster>> decode_all_pages(const std::filesystem::path& file, 
 
 }  // namespace
 
-result<pdf_page> render_pdf_page(std::span<const std::byte> pdf, std::uint32_t page, double dpi) {
+result<raster> render_pdf_page(std::span<const std::byte> pdf, std::uint32_t page, double dpi) {
   const auto rendered = apply([&](VipsImage** out) {
     return vips_pdfload_buffer(const_cast<std::byte*>(pdf.data()), pdf.size(), out,  // NOLINT: read only
                                "page", static_cast<int>(page), "dpi", dpi, nullptr);
   });
   if (!rendered) return failure{"cannot render PDF: " + rendered.error().message};
-  const auto pages = static_cast<std::uint32_t>(page_count_of(rendered->get()));
   // Pages come as RGBA with a transparent background: onto white, as on paper.
   const double white_rgb[] = {255, 255, 255};
   VipsArrayDouble* white = vips_array_double_new(white_rgb, 3);
@@ -406,25 +405,24 @@ result<pdf_page> render_pdf_page(std::span<const std::byte> pdf, std::uint32_t p
   if (!flat) return failure{"cannot render PDF: " + flat.error().message};
   const auto rgb = apply([&](VipsImage** out) { return vips_cast_uchar(flat->get(), out, nullptr); });
   if (!rgb) return failure{"cannot render PDF: " + rgb.error().message};
-  pdf_page out;
-  out.page_count = pages;
-  out.page.frame.width = static_cast<std::uint32_t>(vips_image_get_width(rgb->get()));
-  out.page.frame.height = static_cast<std::uint32_t>(vips_image_get_height(rgb->get()));
-  out.page.frame.samples_per_pixel = static_cast<std::uint16_t>(vips_image_get_bands(rgb->get()));
-  if (out.page.frame.samples_per_pixel != 3) return failure{"cannot render PDF: the page is not RGB"};
-  out.page.frame.bits_allocated = 8;
-  out.page.frame.bits_stored = 8;
-  out.page.frame.photometric = codecs::photometric::rgb;
-  out.page.frame_count = 1;
+  raster out;
+  out.frame.width = static_cast<std::uint32_t>(vips_image_get_width(rgb->get()));
+  out.frame.height = static_cast<std::uint32_t>(vips_image_get_height(rgb->get()));
+  out.frame.samples_per_pixel = static_cast<std::uint16_t>(vips_image_get_bands(rgb->get()));
+  if (out.frame.samples_per_pixel != 3) return failure{"cannot render PDF: the page is not RGB"};
+  out.frame.bits_allocated = 8;
+  out.frame.bits_stored = 8;
+  out.frame.photometric = codecs::photometric::rgb;
+  out.frame_count = 1;
   std::size_t size = 0;
   void* memory = vips_image_write_to_memory(rgb->get(), &size);
   if (memory == nullptr) return failure{"cannot render PDF: " + take_vips_error()};
   const auto* bytes = static_cast<const std::byte*>(memory);
-  out.page.pixels.assign(bytes, bytes + size);
+  out.pixels.assign(bytes, bytes + size);
   g_free(memory);
-  if (out.page.pixels.size() != out.page.frame.bytes()) return failure{"cannot render PDF: unexpected page size"};
-  if (is_grey(out.page)) to_grey(out.page);
-  out.page.pixel_spacing_mm = 25.4 / dpi;
+  if (out.pixels.size() != out.frame.bytes()) return failure{"cannot render PDF: unexpected page size"};
+  if (is_grey(out)) to_grey(out);
+  out.pixel_spacing_mm = 25.4 / dpi;
   return out;
 }
 

@@ -52,11 +52,7 @@ struct image_probe {
 
 // One page (from 0) of a PDF held in memory, rendered at `dpi` onto white, 8-bit (grey when
 // the page is grey): what a viewer shows of an Encapsulated PDF. Only that page is rendered.
-struct pdf_page {
-  raster page;
-  std::uint32_t page_count = 0;  // of the whole document
-};
-[[nodiscard]] result<pdf_page> render_pdf_page(std::span<const std::byte> pdf, std::uint32_t page, double dpi);
+[[nodiscard]] result<raster> render_pdf_page(std::span<const std::byte> pdf, std::uint32_t page, double dpi);
 
 // An image format dcmflow reads, by the file's bytes (whatever its name)?
 [[nodiscard]] bool is_image(const std::filesystem::path& file);
