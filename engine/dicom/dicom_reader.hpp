@@ -17,4 +17,8 @@ namespace dcmflow::dicom {
 // what a peer that refuses the file's syntax is sent instead.
 [[nodiscard]] result<std::string> read_uncompressed_part10(const std::filesystem::path& file);
 
+// The Transfer Syntax UID a Part 10 file's meta header names (its first 16 KiB walked by
+// hand, no DICOM library); empty when there is none.
+[[nodiscard]] std::string declared_transfer_syntax(const std::filesystem::path& file);
+
 }  // namespace dcmflow::dicom

@@ -9,6 +9,7 @@
 #include <gdcmTrace.h>
 
 #include "core/file_bytes.hpp"
+#include "dicom/dicom_reader.hpp"
 #include "dicom/pixel_checks.hpp"
 #include "dicom/reader_checks.hpp"
 
@@ -120,6 +121,14 @@ std::string renamed_copy(const std::filesystem::path& file, std::string& real_sy
 }
 
 }  // namespace
+
+std::string declared_transfer_syntax(const std::filesystem::path& file) {
+  auto bytes = read_file_prefix(file, 16384);
+  if (!bytes) return {};
+  bool truncated = false;
+  const auto syntax = find_syntax(*bytes, truncated);
+  return syntax ? syntax->uid : std::string();
+}
 
 gdcm_input::gdcm_input(const std::filesystem::path& file, gdcm::Reader& reader, bool shared_stream) {
   std::string copy = renamed_copy(file, real_syntax_);

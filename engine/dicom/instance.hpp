@@ -20,6 +20,8 @@ namespace dcmflow::dicom {
 
 inline constexpr std::string_view explicit_vr_little_endian = "1.2.840.10008.1.2.1";
 
+struct instance_parts;
+
 class instance {
  public:
   struct impl;
@@ -70,6 +72,7 @@ class instance {
   [[nodiscard]] result<void> write_file(const std::filesystem::path& path);
 
  private:
+  friend result<instance_parts> take_apart(instance&& object);  // dicom/instance_parts.hpp
   std::unique_ptr<impl> impl_;
 };
 

@@ -15,6 +15,7 @@
 
 #include "dicom/character_set.hpp"
 #include "dicom/element.hpp"
+#include "dicom/pixel_checks.hpp"
 #include "dicom/value_rules.hpp"
 
 namespace dcmflow::dicom {
@@ -174,6 +175,13 @@ validation_report validate_file(const std::filesystem::path& file) {
   }();
   (void)quiet;
   validation_report report;
+  // A pixel description at odds with itself or with the file is a problem, and found before
+  // GDCM allocates what a damaged length declares.
+  if (auto pixels = check_pixel_header(file); !pixels) {
+    report.readable = false;
+    report.problems.push_back({{0x7FE0, 0x0010}, "PixelData", pixels.error().message});
+    return report;
+  }
   gdcm::Reader reader;
   reader.SetFileName(file.c_str());
   if (!reader.Read()) {

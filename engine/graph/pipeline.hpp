@@ -23,6 +23,7 @@
 #include "core/item.hpp"
 #include "dicom/attribute.hpp"
 #include "dicom/character_set.hpp"
+#include "isolate/contained_decoder.hpp"
 #include "office/office_pool.hpp"
 #include "raster/image_loader.hpp"
 #include "store/destination.hpp"
@@ -50,6 +51,9 @@ struct pipeline_options {
   bool also_pdf = false;  // convert: a PDF input also becomes an Encapsulated PDF in the same study
   raster::load_options rasterise;               // PDF resolution and colour
   std::shared_ptr<office::office_pool> office;  // Office documents to PDF; null: refused
+  // Where files from outside are parsed and decoded (helper processes); null: in this
+  // process, for tests of the stages alone.
+  std::shared_ptr<isolate::contained_decoder> decoder;
   convert::archive_limits archives;
   // transcode: text re-encoded into this set (decoded from the file's own set, or from
   // `assume_character_set`, to repair a missing or wrong declaration).

@@ -65,7 +65,8 @@ std::uint64_t estimate_decoded_bytes(const work_item& item, const pipeline_optio
     const double inches = 8.27 * 11.69;
     return static_cast<std::uint64_t>(2 * 3 * inches * options.rasterise.dpi * options.rasterise.dpi);
   }
-  auto probe = raster::probe_image(item.local_file, options.rasterise);
+  auto probe = options.decoder ? options.decoder->probe_image(item.local_file, options.rasterise)
+                               : raster::probe_image(item.local_file, options.rasterise);
   return probe ? probe->decoded_bytes : file_bytes;
 }
 
@@ -132,14 +133,16 @@ item_handle produce_stage::operator()(item_handle item) const {
 
 void produce_stage::produce(work_item& item) const {
   if (item.dicom_input) {
-    auto object = dicom::read_decoded(item.local_file);
+    auto object = options_.decoder ? options_.decoder->read_decoded(item.local_file)
+                                   : dicom::read_decoded(item.local_file);
     if (!object) return item.fail(object.error());
     item.instances.push_back(std::move(object).value());
     return;
   }
   // An Office document arrives here as the PDF the office stage made of it.
   const std::filesystem::path source = item.converted_pdf.empty() ? item.local_file : item.converted_pdf;
-  auto images = raster::load_image(source, options_.rasterise);
+  auto images = options_.decoder ? options_.decoder->load_image(source, options_.rasterise)
+                                 : raster::load_image(source, options_.rasterise);
   if (!images) return item.fail(images.error());
   item.pages = options_.per_page ? raster::split_pages(std::move(images).value()) : std::move(images).value();
 }

@@ -36,6 +36,15 @@ void add_batch_options(CLI::App& command, batch_arguments& args, std::string_vie
   command.add_option("--max-entry-bytes", args.max_entry_bytes,
                      "Largest archive entry extracted (bytes; against decompression bombs)")
       ->capture_default_str();
+  command.add_option("--decode-memory-mb", args.decode_memory_mb,
+                     "Address space of each helper that parses and decodes input files (MiB); a file that "
+                     "needs more fails alone")
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{256}, std::uint64_t{1} << 30));
+  command.add_option("--decode-timeout", args.decode_timeout_s,
+                     "Seconds (wall clock, and as many of CPU) one input file may take to decode")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400));
   command.add_option("--uid-root", args.uid_root, "Root of the UIDs dcmflow derives (an organisation's root)")
       ->capture_default_str()
       ->check([](const std::string& root) {
@@ -61,6 +70,11 @@ int run_batch_command(std::string_view command_name, const batch_arguments& args
   options.uid_root = args.uid_root;
   options.archives.max_entry_bytes = args.max_entry_bytes;
   options.uid_namespace = args.uid_namespace;
+  options.decoder = std::make_shared<isolate::contained_decoder>(
+      isolate::decode_limits{.memory_bytes = args.decode_memory_mb << 20,
+                             .time = std::chrono::seconds(args.decode_timeout_s),
+                             .helpers = args.threads > 0 ? static_cast<std::size_t>(args.threads) : 0,
+                             .program = {}});
   std::filesystem::create_directories(args.output, error);
   if (error) {
     std::cerr << "dcmflow " << command_name << ": cannot create output folder " << args.output << ": "

@@ -8,6 +8,7 @@
 
 #include "cli/exit_codes.hpp"
 #include "dicom/display.hpp"
+#include "isolate/contained_decoder.hpp"
 #include "render/preview.hpp"
 
 namespace dcmflow::cli {
@@ -60,8 +61,10 @@ int run_preview(const preview_arguments& args) {
 
   std::vector<render::sheet_tile> tiles;
   std::size_t failed = 0;
+  // Files are read and decoded in a helper: a damaged one fails alone, with how.
+  isolate::contained_decoder decoder(isolate::decode_limits{.helpers = 1, .program = {}});
   for (const auto& input : args.inputs) {
-    auto source = dicom::read_for_display(input);
+    auto source = decoder.read_for_display(input);
     if (!source) {
       std::cerr << input.string() << ": " << source.error().message << '\n';
       ++failed;

@@ -8,6 +8,7 @@
 #include "cli/exit_codes.hpp"
 #include "convert/input_listing.hpp"
 #include "dicom/validation.hpp"
+#include "isolate/contained_decoder.hpp"
 
 namespace dcmflow::cli {
 namespace {
@@ -15,11 +16,13 @@ namespace {
 int run_validate(const std::vector<std::filesystem::path>& inputs) {
   std::size_t files = 0;
   std::size_t with_problems = 0;
+  // Files are parsed in a helper: one that crashes the parser is reported unreadable, alone.
+  isolate::contained_decoder decoder(isolate::decode_limits{.helpers = 1, .program = {}});
   for (const convert::input_file& input : convert::list_inputs(inputs)) {
     // In a folder, files that are not DICOM (report.json, notes) are not what was asked about.
     if (!input.named_directly && !dicom::has_dicom_preamble(input.path)) continue;
     ++files;
-    const dicom::validation_report report = dicom::validate_file(input.path);
+    const dicom::validation_report report = decoder.validate_file(input.path);
     if (report.problems.empty()) continue;
     ++with_problems;
     for (const auto& problem : report.problems) {

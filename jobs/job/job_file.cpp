@@ -148,13 +148,17 @@ void read_rasterise(const YAML::Node& node, job_spec& job) {
 }
 
 void read_limits(const YAML::Node& node, job_spec& job) {
-  each_key(node, "limits", {"items_in_flight", "memory_mb", "max_entry_bytes"},
+  each_key(node, "limits", {"items_in_flight", "memory_mb", "max_entry_bytes", "decode_memory_mb", "decode_timeout"},
            [&](const std::string& key, const YAML::Node& value) {
              if (key == "items_in_flight") job.items_in_flight = number<std::size_t>(value, "limits.items_in_flight", 1, 100000);
              if (key == "memory_mb") job.memory_mb = number<std::uint64_t>(value, "limits.memory_mb", 16, 1ULL << 30);
              if (key == "max_entry_bytes") {
                job.max_entry_bytes = number<std::uint64_t>(value, "limits.max_entry_bytes", 1, ~0ULL);
              }
+             if (key == "decode_memory_mb") {
+               job.decode_memory_mb = number<std::uint64_t>(value, "limits.decode_memory_mb", 256, 1ULL << 30);
+             }
+             if (key == "decode_timeout") job.decode_timeout_s = number<int>(value, "limits.decode_timeout", 1, 86400);
            });
 }
 

@@ -52,6 +52,8 @@ struct job_spec {
   std::size_t items_in_flight = 0;             // 0: four per thread
   std::uint64_t memory_mb = 1024;              // decoded pixels in flight
   std::uint64_t max_entry_bytes = 2ULL << 30;
+  std::uint64_t decode_memory_mb = 12288;      // address space of each decode helper
+  int decode_timeout_s = 600;                  // per input file, to parse and decode
   std::string uid_root = "2.25";
   std::string uid_namespace = "dcmflow";
   std::size_t thumbnails = 24;

@@ -158,6 +158,11 @@ result<job_plan> plan_job(job_spec spec, const shard& part) {
                            .worker_program = {},
                            .profiles = {}});
   options.archives.max_entry_bytes = spec.max_entry_bytes;
+  options.decoder = std::make_shared<isolate::contained_decoder>(
+      isolate::decode_limits{.memory_bytes = spec.decode_memory_mb << 20,
+                             .time = std::chrono::seconds(spec.decode_timeout_s),
+                             .helpers = spec.threads > 0 ? static_cast<std::size_t>(spec.threads) : 0,
+                             .program = {}});
   options.uid_root = spec.uid_root;
   options.uid_namespace = spec.uid_namespace;
   options.max_items_in_flight = spec.items_in_flight;

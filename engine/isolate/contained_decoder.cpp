@@ -1,0 +1,303 @@
+#include "isolate/contained_decoder.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <string>
+#include <thread>
+
+#include "core/program_location.hpp"
+#include "dicom/instance_parts.hpp"
+
+namespace dcmflow::isolate {
+namespace {
+
+// A result's header: a few numbers, or a dataset without its pixels.
+constexpr std::uint64_t max_header_bytes = 1ULL << 30;
+constexpr std::size_t max_messages_kept = 5;
+
+std::filesystem::path default_program() {
+  auto beside = beside_this_program("dcmflow-decode-worker");
+  return beside ? *beside : std::filesystem::path("./dcmflow-decode-worker");  // starting it names the problem
+}
+
+// "the decoder said: ..." lines: the first few, each cut to a sentence's length.
+std::vector<std::string> as_notes(const std::vector<std::string>& messages) {
+  std::vector<std::string> notes;
+  for (const auto& message : messages) {
+    if (notes.size() == max_messages_kept) break;
+    notes.push_back("the decoder said: " + message.substr(0, 200));
+  }
+  return notes;
+}
+
+failure with_messages(failure why, const std::vector<std::string>& messages) {
+  const auto notes = as_notes(messages);
+  for (std::size_t index = 0; index < notes.size(); ++index) why.message += (index == 0 ? " (" : "; ") + notes[index];
+  if (!notes.empty()) why.message += ")";
+  return why;
+}
+
+}  // namespace
+
+// The payload of the answer being read: pixels go straight into their buffers.
+class contained_decoder::payload {
+ public:
+  payload(helper_process& helper, helper_process::deadline until, std::uint64_t size)
+      : helper_(helper), until_(until), left_(size) {}
+  [[nodiscard]] std::uint64_t left() const { return left_; }
+  [[nodiscard]] helper_process::read_outcome read(std::span<std::byte> into) {
+    if (into.size() > left_) return helper_process::read_outcome::ended;
+    left_ -= into.size();
+    return helper_.read(into, until_);
+  }
+
+ private:
+  helper_process& helper_;
+  helper_process::deadline until_;
+  std::uint64_t left_;
+};
+
+contained_decoder::contained_decoder(decode_limits limits) : limits_(std::move(limits)) {
+  if (limits_.helpers == 0) limits_.helpers = std::max(1U, std::thread::hardware_concurrency());
+  if (limits_.program.empty()) limits_.program = default_program();
+  for (std::size_t index = 0; index < limits_.helpers; ++index) helpers_.push_back(std::make_unique<helper_process>());
+  busy_.assign(limits_.helpers, false);
+}
+
+contained_decoder::~contained_decoder() = default;
+
+std::size_t contained_decoder::acquire() {
+  std::unique_lock lock(mutex_);
+  freed_.wait(lock, [&] { return std::find(busy_.begin(), busy_.end(), false) != busy_.end(); });
+  const auto index = static_cast<std::size_t>(std::find(busy_.begin(), busy_.end(), false) - busy_.begin());
+  busy_[index] = true;
+  return index;
+}
+
+void contained_decoder::release(std::size_t index) {
+  {
+    const std::lock_guard lock(mutex_);
+    busy_[index] = false;
+  }
+  freed_.notify_one();
+}
+
+result<void> contained_decoder::exchange(const decode_request& request,
+                                         const std::function<result<void>(wire_reader&, payload&)>& parse,
+                                         std::vector<std::string>& messages) {
+  const std::size_t index = acquire();
+  helper_process& helper = *helpers_[index];
+  struct releaser {
+    contained_decoder& owner;
+    std::size_t index;
+    ~releaser() { owner.release(index); }
+  } const release_on_return{*this, index};
+
+  // An idle helper may have ended (killed from outside, or with the thread that started it).
+  if (!helper.running()) {
+    helper.stop();
+    auto started = helper.start(limits_.program, {"--memory", std::to_string(limits_.memory_bytes), "--cpu",
+                                                  std::to_string(limits_.time.count()), "--parent",
+                                                  std::to_string(getpid())});
+    if (!started) return started.error();
+  }
+  const std::string header = encode_request(request);
+  const std::uint64_t header_size = header.size();
+  if (!helper.write(std::as_bytes(std::span(&header_size, 1))) || !helper.write(std::as_bytes(std::span(header)))) {
+    const std::string how = helper.stop();
+    return failure{"the decoder " + how + " before it was given this file"};
+  }
+
+  const auto until = std::chrono::steady_clock::now() + limits_.time;
+  std::string step = "starting";
+  const auto broke_off = [&](helper_process::read_outcome outcome) -> failure {
+    const std::string how = helper.stop();
+    messages = helper.take_messages();
+    if (outcome == helper_process::read_outcome::timeout) {
+      return failure{"the decoder did not finish in " + std::to_string(limits_.time.count()) + " s while " + step +
+                     " (it was stopped)"};
+    }
+    return failure{"the decoder " + how + " while " + step};
+  };
+  while (true) {
+    message_kind kind{};
+    std::uint64_t size = 0;
+    auto outcome = helper.read(std::as_writable_bytes(std::span(&kind, 1)), until);
+    if (outcome == helper_process::read_outcome::ok) outcome = helper.read(std::as_writable_bytes(std::span(&size, 1)), until);
+    if (outcome != helper_process::read_outcome::ok) return broke_off(outcome);
+    if (size > max_header_bytes) return broke_off(helper_process::read_outcome::ended);
+    std::string text(size, '\0');
+    std::uint64_t payload_size = 0;
+    outcome = helper.read(std::as_writable_bytes(std::span(text)), until);
+    if (outcome == helper_process::read_outcome::ok) {
+      outcome = helper.read(std::as_writable_bytes(std::span(&payload_size, 1)), until);
+    }
+    if (outcome != helper_process::read_outcome::ok) return broke_off(outcome);
+    wire_reader reader(text);
+    if (kind == message_kind::step) {
+      step = reader.get_text();
+      if (payload_size != 0) return broke_off(helper_process::read_outcome::ended);
+      continue;
+    }
+    if (reader.get<std::uint8_t>() != 1) {
+      messages = helper.take_messages();
+      return failure{reader.get_text()};
+    }
+    payload pixels(helper, until, payload_size);
+    auto parsed = parse(reader, pixels);
+    if (pixels.left() != 0 || !reader.ok()) {
+      // A short read or an answer out of step: the helper cannot be trusted with the next file.
+      helper.stop();
+      messages = helper.take_messages();
+      return parsed ? failure{"the decoder's answer was malformed"} : parsed;
+    }
+    messages = helper.take_messages();
+    return parsed;
+  }
+}
+
+result<raster::image_probe> contained_decoder::probe_image(const std::filesystem::path& file,
+                                                           const raster::load_options& options) {
+  raster::image_probe probe;
+  std::vector<std::string> messages;
+  auto done = exchange({operation::probe_image, file, options},
+                       [&](wire_reader& header, payload&) -> result<void> {
+                         probe.pages = header.get<std::uint32_t>();
+                         probe.decoded_bytes = header.get<std::uint64_t>();
+                         probe.document = header.get<bool>();
+                         return {};
+                       },
+                       messages);
+  if (!done) return with_messages(done.error(), messages);
+  return probe;
+}
+
+result<std::vector<raster::raster>> contained_decoder::load_image(const std::filesystem::path& file,
+                                                                  const raster::load_options& options) {
+  std::vector<raster::raster> images;
+  std::vector<std::string> messages;
+  auto done = exchange(
+      {operation::load_image, file, options},
+      [&](wire_reader& header, payload& pixels) -> result<void> {
+        const auto count = header.get<std::uint64_t>();
+        std::uint64_t total = 0;
+        for (std::uint64_t index = 0; index < count && !header.failed(); ++index) {
+          raster::raster image;
+          image.frame = get_frame_info(header);
+          image.frame_count = header.get<std::uint32_t>();
+          const auto bytes = header.get<std::uint64_t>();
+          image.notes = get_texts(header);
+          image.lossy_source_method = header.get_text();
+          const bool spaced = header.get<bool>();
+          const auto spacing = header.get<double>();
+          if (spaced) image.pixel_spacing_mm = spacing;
+          total += bytes;
+          // Checked before anything is allocated: the helper is trusted no further than its input.
+          if (bytes != image.frame.bytes() * std::uint64_t{image.frame_count} || bytes > options.max_pixel_bytes ||
+              total > pixels.left()) {
+            return failure{"the decoder's answer was malformed"};
+          }
+          images.push_back(std::move(image));
+          images.back().pixels.resize(bytes);
+        }
+        for (auto& image : images) {
+          if (pixels.read(image.pixels) != helper_process::read_outcome::ok) {
+            return failure{"the decoder ended while sending the pixels"};
+          }
+        }
+        return {};
+      },
+      messages);
+  if (!done) return with_messages(done.error(), messages);
+  if (!images.empty()) {
+    const auto notes = as_notes(messages);
+    images.front().notes.insert(images.front().notes.end(), notes.begin(), notes.end());
+  }
+  return images;
+}
+
+result<dicom::instance> contained_decoder::read_decoded(const std::filesystem::path& file) {
+  dicom::instance_parts parts;
+  std::vector<std::string> messages;
+  auto done = exchange(
+      {operation::read_decoded, file, {}},
+      [&](wire_reader& header, payload& pixels) -> result<void> {
+        parts.dataset = header.get_text();
+        parts.has_pixels = header.get<bool>();
+        parts.frame = get_frame_info(header);
+        parts.frame_count = header.get<std::uint32_t>();
+        const auto bytes = header.get<std::uint64_t>();
+        parts.notes = get_texts(header);
+        if (header.failed() || bytes != pixels.left() || bytes > parts.frame.bytes() * std::uint64_t{parts.frame_count}) {
+          return failure{"the decoder's answer was malformed"};
+        }
+        parts.native_pixels.resize(bytes);
+        if (pixels.read(parts.native_pixels) != helper_process::read_outcome::ok) {
+          return failure{"the decoder ended while sending the pixels"};
+        }
+        return {};
+      },
+      messages);
+  if (!done) return with_messages(done.error(), messages);
+  const auto notes = as_notes(messages);
+  parts.notes.insert(parts.notes.end(), notes.begin(), notes.end());
+  return dicom::put_together(std::move(parts));
+}
+
+result<dicom::display_source> contained_decoder::read_for_display(const std::filesystem::path& file) {
+  dicom::display_source source;
+  std::vector<std::string> messages;
+  auto done = exchange(
+      {operation::read_for_display, file, {}},
+      [&](wire_reader& header, payload& pixels) -> result<void> {
+        source.frame = get_frame_info(header);
+        source.frame_count = header.get<std::uint32_t>();
+        const auto bytes = header.get<std::uint64_t>();
+        source.rescale_slope = header.get<double>();
+        source.rescale_intercept = header.get<double>();
+        if (header.get<bool>()) source.window_center = header.get<double>(); else (void)header.get<double>();
+        if (header.get<bool>()) source.window_width = header.get<double>(); else (void)header.get<double>();
+        if (header.failed() || bytes != pixels.left() || bytes != source.frame.bytes() * std::uint64_t{source.frame_count}) {
+          return failure{"the decoder's answer was malformed"};
+        }
+        source.pixels.resize(bytes);
+        if (pixels.read(source.pixels) != helper_process::read_outcome::ok) {
+          return failure{"the decoder ended while sending the pixels"};
+        }
+        return {};
+      },
+      messages);
+  if (!done) return with_messages(done.error(), messages);
+  return source;
+}
+
+dicom::validation_report contained_decoder::validate_file(const std::filesystem::path& file) {
+  dicom::validation_report report;
+  std::vector<std::string> messages;
+  auto done = exchange(
+      {operation::validate, file, {}},
+      [&](wire_reader& header, payload&) -> result<void> {
+        report.iod = header.get_text();
+        report.readable = header.get<bool>();
+        const auto count = header.get<std::uint64_t>();
+        for (std::uint64_t index = 0; index < count && !header.failed(); ++index) {
+          dicom::validation_problem problem;
+          problem.tag.group = header.get<std::uint16_t>();
+          problem.tag.element = header.get<std::uint16_t>();
+          problem.keyword = header.get_text();
+          problem.message = header.get_text();
+          report.problems.push_back(std::move(problem));
+        }
+        return {};
+      },
+      messages);
+  if (!done) {
+    report = {};
+    report.readable = false;
+    report.problems.push_back({{}, {}, with_messages(done.error(), messages).message});
+  }
+  return report;
+}
+
+}  // namespace dcmflow::isolate

@@ -1,0 +1,245 @@
+// dcmflow-decode-worker: decodes one file at a time for dcmflow -- DICOM datasets and their
+// pixels (GDCM, OpenJPEG, CharLS...), images and PDF pages (libvips, poppler) -- so that a
+// file that crashes, hangs or floods a library costs only its own item: this process dies,
+// dcmflow says why, and starts another. Protocol: isolate/decode_protocol.hpp.
+//
+// Arguments: --memory BYTES (address space), --cpu SECONDS (per file), --parent PID.
+
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdint>
+#include <cstdlib>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <dcmflow/codecs/registry.hpp>
+
+#include "dicom/dicom_reader.hpp"
+#include "dicom/display.hpp"
+#include "dicom/instance_parts.hpp"
+#include "dicom/validation.hpp"
+#include "isolate/decode_protocol.hpp"
+#include "raster/image_loader.hpp"
+
+namespace {
+
+using namespace dcmflow;
+using namespace dcmflow::isolate;
+
+int answers = -1;  // the pipe to dcmflow; stdout itself goes to stderr (libraries print there)
+
+bool write_all(std::span<const std::byte> bytes) {
+  std::size_t written = 0;
+  while (written < bytes.size()) {
+    const ssize_t n = write(answers, bytes.data() + written, bytes.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    written += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+bool read_all(std::span<std::byte> into) {
+  std::size_t filled = 0;
+  while (filled < into.size()) {
+    const ssize_t n = read(STDIN_FILENO, into.data() + filled, into.size() - filled);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    filled += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+template <class T>
+std::span<const std::byte> bytes_of(const T& value) {
+  return std::as_bytes(std::span(&value, 1));
+}
+
+// One message; the payload is written from where it lies, never copied.
+void send(message_kind kind, const std::string& header, const std::vector<std::span<const std::byte>>& payload = {}) {
+  std::uint64_t payload_size = 0;
+  for (const auto& part : payload) payload_size += part.size();
+  const std::uint64_t header_size = header.size();
+  bool sent = write_all(bytes_of(kind)) && write_all(bytes_of(header_size)) && write_all(std::as_bytes(std::span(header))) &&
+              write_all(bytes_of(payload_size));
+  for (const auto& part : payload) sent = sent && write_all(part);
+  if (!sent) std::_Exit(0);  // dcmflow is gone
+}
+
+void step(const std::string& words) {
+  wire_writer out;
+  out.put_text(words);
+  send(message_kind::step, out.bytes());
+}
+
+void fail(const failure& why) {
+  wire_writer out;
+  out.put<std::uint8_t>(0);
+  out.put_text(why.message);
+  send(message_kind::result, out.bytes());
+}
+
+void probe(const decode_request& request) {
+  step(std::string("reading the image's header (libvips)"));
+  auto probed = raster::probe_image(request.file, request.options);
+  if (!probed) return fail(probed.error());
+  wire_writer out;
+  out.put<std::uint8_t>(1);
+  out.put(probed->pages);
+  out.put(probed->decoded_bytes);
+  out.put(probed->document);
+  send(message_kind::result, out.bytes());
+}
+
+void load(const decode_request& request) {
+  step(raster::is_pdf(request.file) ? "rendering the PDF's pages (libvips, poppler)" : "decoding the image (libvips)");
+  auto images = raster::load_image(request.file, request.options);
+  if (!images) return fail(images.error());
+  wire_writer out;
+  out.put<std::uint8_t>(1);
+  out.put<std::uint64_t>(images->size());
+  std::vector<std::span<const std::byte>> payload;
+  for (const raster::raster& image : *images) {
+    put_frame_info(out, image.frame);
+    out.put(image.frame_count);
+    out.put<std::uint64_t>(image.pixels.size());
+    put_texts(out, image.notes);
+    out.put_text(image.lossy_source_method);
+    out.put(image.pixel_spacing_mm.has_value());
+    out.put(image.pixel_spacing_mm.value_or(0.0));
+    payload.emplace_back(image.pixels);
+  }
+  send(message_kind::result, out.bytes(), payload);
+}
+
+// "reading the DICOM file and decoding its pixels (GDCM, JPEG 2000 ... 1.2.840.10008.1.2.4.90)"
+void step_into_dicom(const decode_request& request, const std::string& doing) {
+  const std::string syntax = dicom::declared_transfer_syntax(request.file);
+  std::string words = doing + " (GDCM";
+  if (!syntax.empty()) {
+    const std::string_view name = codecs::transfer_syntax_name(syntax);
+    words += ", " + (name.empty() ? syntax : std::string(name) + " " + syntax);
+  }
+  step(words + ")");
+}
+
+void read_dicom(const decode_request& request) {
+  step_into_dicom(request, "reading the DICOM file and decoding its pixels");
+  auto object = dicom::read_decoded(request.file);
+  if (!object) return fail(object.error());
+  auto parts = dicom::take_apart(std::move(object).value());
+  if (!parts) return fail(parts.error());
+  wire_writer out;
+  out.put<std::uint8_t>(1);
+  out.put_text(parts->dataset);
+  out.put(parts->has_pixels);
+  put_frame_info(out, parts->frame);
+  out.put(parts->frame_count);
+  out.put<std::uint64_t>(parts->native_pixels.size());
+  put_texts(out, parts->notes);
+  send(message_kind::result, out.bytes(), {parts->native_pixels});
+}
+
+void read_for_display(const decode_request& request) {
+  step_into_dicom(request, "reading the DICOM file and decoding its pixels for display");
+  auto source = dicom::read_for_display(request.file);
+  if (!source) return fail(source.error());
+  wire_writer out;
+  out.put<std::uint8_t>(1);
+  put_frame_info(out, source->frame);
+  out.put(source->frame_count);
+  out.put<std::uint64_t>(source->pixels.size());
+  out.put(source->rescale_slope);
+  out.put(source->rescale_intercept);
+  out.put(source->window_center.has_value());
+  out.put(source->window_center.value_or(0.0));
+  out.put(source->window_width.has_value());
+  out.put(source->window_width.value_or(0.0));
+  send(message_kind::result, out.bytes(), {source->pixels});
+}
+
+void validate(const decode_request& request) {
+  step_into_dicom(request, "reading the DICOM file to validate it");
+  const dicom::validation_report report = dicom::validate_file(request.file);
+  wire_writer out;
+  out.put<std::uint8_t>(1);
+  out.put_text(report.iod);
+  out.put(report.readable);
+  out.put<std::uint64_t>(report.problems.size());
+  for (const auto& problem : report.problems) {
+    out.put(problem.tag.group);
+    out.put(problem.tag.element);
+    out.put_text(problem.keyword);
+    out.put_text(problem.message);
+  }
+  send(message_kind::result, out.bytes());
+}
+
+// Each file gets `seconds` of CPU from now: the soft limit moves on, SIGXCPU ends a file
+// that spins.
+void allow_cpu(std::uint64_t seconds) {
+  rusage used{};
+  getrusage(RUSAGE_SELF, &used);
+  const auto spent = static_cast<rlim_t>(used.ru_utime.tv_sec + used.ru_stime.tv_sec);
+  rlimit limit{};
+  getrlimit(RLIMIT_CPU, &limit);
+  limit.rlim_cur = spent + seconds;
+  if (limit.rlim_max != RLIM_INFINITY && limit.rlim_cur > limit.rlim_max) limit.rlim_cur = limit.rlim_max;
+  setrlimit(RLIMIT_CPU, &limit);
+}
+
+void limit_memory(std::uint64_t bytes) {
+#if defined(__SANITIZE_ADDRESS__)
+  (void)bytes;  // AddressSanitizer reserves terabytes of address space for its shadow
+#else
+  const rlimit limit{bytes, bytes};
+  setrlimit(RLIMIT_AS, &limit);
+#endif
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::uint64_t memory = 8ULL << 30;
+  std::uint64_t cpu_seconds = 600;
+  long parent = 0;
+  for (int index = 1; index + 1 < argc; index += 2) {
+    const std::string_view name = argv[index];
+    if (name == "--memory") memory = std::strtoull(argv[index + 1], nullptr, 10);
+    if (name == "--cpu") cpu_seconds = std::strtoull(argv[index + 1], nullptr, 10);
+    if (name == "--parent") parent = std::strtol(argv[index + 1], nullptr, 10);
+  }
+  // Dies with dcmflow, even when dcmflow is killed.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (parent == 0 || getppid() != parent) return 1;
+  answers = dup(STDOUT_FILENO);
+  dup2(STDERR_FILENO, STDOUT_FILENO);
+  limit_memory(memory);
+  const raster::vips_runtime vips(argv[0]);
+  while (true) {
+    std::uint64_t size = 0;
+    if (!read_all(std::as_writable_bytes(std::span(&size, 1))) || size > (1U << 20)) return 0;
+    std::string header(size, '\0');
+    if (!read_all(std::as_writable_bytes(std::span(header)))) return 0;
+    auto request = decode_request_header(header);
+    if (!request) {
+      fail(request.error());
+      continue;
+    }
+    allow_cpu(cpu_seconds);
+    switch (request->what) {
+      case operation::probe_image: probe(*request); break;
+      case operation::load_image: load(*request); break;
+      case operation::read_decoded: read_dicom(*request); break;
+      case operation::read_for_display: read_for_display(*request); break;
+      case operation::validate: validate(*request); break;
+      default: fail(failure{"unknown request"}); break;
+    }
+  }
+}

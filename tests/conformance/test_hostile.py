@@ -1,0 +1,177 @@
+"""Hostile input is contained. The files of tests/hostile/make_hostile.py (the classes of the
+readers' CVEs and every file that once crashed dcmflow: GDCM and OpenJPEG assertions, stack
+overflows, pixel floods, zip-slip, PDF loops) go through every command that reads files:
+each ends failed with a reason that names the file, or converted faithfully; no dcmflow
+process ends on a signal; peak memory stays under a stated bound; and the good files of the
+same run still convert."""
+
+import json
+import pathlib
+import resource
+import shutil
+import subprocess
+
+import numpy as np
+import pydicom
+import pytest
+from PIL import Image
+
+from dcmflow_testing import SOURCE_DIR, dcmflow_binary, decode_with_dcmtk, run_dcmflow
+
+# Peak resident memory of any one process (dcmflow or a helper) over the whole module: the
+# floods declare gigabytes in a few bytes. AddressSanitizer's shadow and quarantine add their own.
+def _sanitized() -> bool:
+    symbols = subprocess.run(["readelf", "-s", "--wide", str(pathlib.Path(dcmflow_binary()).with_name("dcmflow-all"))],
+                             capture_output=True, text=True).stdout
+    return "__asan_init" in symbols
+
+
+PEAK_RSS_BOUND_MB = 4096 if _sanitized() else 2048
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("hostile")
+    subprocess.run(["/usr/bin/python3", str(SOURCE_DIR / "tests" / "hostile" / "make_hostile.py"), str(folder)],
+                   check=True)
+    catalogue = json.loads((folder / "catalogue.json").read_text())
+    (folder / "catalogue.json").unlink()
+    return folder, catalogue
+
+
+def good_images(folder: pathlib.Path, count=3):
+    folder.mkdir(parents=True, exist_ok=True)
+    generator = np.random.default_rng(7)
+    for index in range(count):
+        Image.fromarray(generator.integers(0, 256, (48, 64), dtype=np.uint8), "L").save(folder / f"good-{index}.png")
+
+
+def assert_no_signal(completed, what):
+    assert completed.returncode >= 0, f"{what}: killed by signal {-completed.returncode}\n{completed.stderr[-2000:]}"
+    assert completed.returncode in (0, 1), f"{what}: exit {completed.returncode}\n{completed.stderr[-2000:]}"
+
+
+def assert_peak_memory_bounded():
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    assert peak_mb < PEAK_RSS_BOUND_MB, f"a process reached {peak_mb:.0f} MB"
+
+
+def outcomes(report_file: pathlib.Path) -> dict:
+    report = json.loads(report_file.read_text())
+    return {pathlib.PurePath(item["input"].split("!")[0]).name: item for item in report["items"]}
+
+
+def check_outcome(name, item, expectation, output_folder):
+    if expectation == "fail":
+        assert item["status"] == "failed", f"{name} was not refused: {item}"
+        assert item["error"], f"{name} failed without a reason"
+        return
+    assert item["status"] == "ok", f"{name}: {item.get('error')}"
+
+
+def test_transcode_refuses_or_reads_every_hostile_dicom_file_and_converts_the_good_ones(hostile, tmp_path):
+    folder, catalogue = hostile
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for name, entry in catalogue.items():
+        if entry["kind"] == "dicom":
+            shutil.copy(folder / name, inputs / name)
+    good_images(tmp_path / "png")
+    subprocess.run([dcmflow_binary(), "convert", str(tmp_path / "png"), "-o", str(inputs), "--set", "PatientID=GOOD"],
+                   check=True, capture_output=True)
+    (inputs / "report.json").unlink()
+    completed = run_dcmflow("transcode", inputs, "-o", tmp_path / "out", "--codec", "jpegls")
+    assert_no_signal(completed, "transcode")
+    assert completed.returncode == 1
+    results = outcomes(tmp_path / "out" / "report.json")
+    for name, entry in catalogue.items():
+        if entry["kind"] != "dicom":
+            continue
+        assert name in results, f"{name} is missing from the report"
+        check_outcome(name, results[name], entry["expect"], tmp_path / "out")
+        if entry["expect"] == "convert":
+            source = pydicom.dcmread(folder / name).pixel_array
+            written = decode_with_dcmtk(tmp_path / "out" / name, tmp_path)
+            assert np.array_equal(written.reshape(source.shape), source), name
+    for index in range(3):
+        assert results[f"good-{index}.dcm"]["status"] == "ok"
+    # Every refusal says what happened; a crash says which signal and in which step.
+    assert "killed by SIGABRT while reading the DICOM file" in results["preamble-dicm-only.dcm"]["error"]
+    assert "High-Throughput JPEG 2000" in results["htj2k-ht-decoder-assertion.dcm"]["error"]
+    # A library's own words come only inside the line of the file they concern.
+    for line in completed.stderr.splitlines():
+        if "Assertion" in line:
+            assert line.startswith(str(inputs)), line
+    assert_peak_memory_bounded()
+
+
+def test_convert_refuses_every_hostile_image_pdf_and_archive_and_converts_the_good_ones(hostile, tmp_path):
+    folder, catalogue = hostile
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for name, entry in catalogue.items():
+        if entry["kind"] != "dicom":
+            shutil.copy(folder / name, inputs / name)
+    good_images(inputs)
+    completed = run_dcmflow("convert", inputs, "-o", tmp_path / "out", "--set", "PatientID=HOSTILE")
+    assert_no_signal(completed, "convert")
+    assert completed.returncode == 1
+    results = outcomes(tmp_path / "out" / "report.json")
+    for name, entry in catalogue.items():
+        if entry["kind"] == "dicom":
+            continue
+        assert name in results, f"{name} is missing from the report"
+        check_outcome(name, results[name], entry["expect"], tmp_path / "out")
+    for index in range(3):
+        assert results[f"good-{index}.png"]["status"] == "ok"
+    assert not list(tmp_path.rglob("escaped.png")) and not (tmp_path.parent / "escaped.png").exists()
+    assert_peak_memory_bounded()
+
+
+def test_validate_preview_and_store_survive_every_hostile_dicom_file(hostile, tmp_path):
+    folder, catalogue = hostile
+    for name, entry in catalogue.items():
+        if entry["kind"] != "dicom":
+            continue
+        validated = run_dcmflow("validate", folder / name)
+        assert_no_signal(validated, f"validate {name}")
+        if entry["expect"] == "fail":
+            assert validated.returncode == 1, f"validate {name}: no problem found\n{validated.stdout}"
+            assert f"{name}:" in validated.stdout
+        # A viewer may show what it can read (intact pixels behind a malformed sequence);
+        # otherwise it names the file and why.
+        previewed = run_dcmflow("preview", folder / name, "-o", tmp_path / (name + ".png"))
+        assert_no_signal(previewed, f"preview {name}")
+        if previewed.returncode == 0:
+            assert (tmp_path / (name + ".png")).stat().st_size > 0
+        else:
+            assert str(folder / name) + ": " in previewed.stderr, (name, previewed.stderr)
+        stored = run_dcmflow("store", "--to", f"file://{tmp_path / 'stored'}", folder / name)
+        assert stored.returncode >= 0, f"store {name}: killed by signal {-stored.returncode}"
+    # What `store` copies keeps no preamble of the source (an executable header, CVE-2019-11687).
+    for copied in (tmp_path / "stored").rglob("*.dcm"):
+        assert copied.read_bytes()[:128] == bytes(128), copied.name
+    assert_peak_memory_bounded()
+
+
+def test_a_job_with_a_damaged_htj2k_file_stores_the_rest_on_its_first_run(hostile, tmp_path):
+    """The issue's own case: a folder of three good images and the HTJ2K file OpenJPEG's HT
+    decoder asserts on ends with 3 stored and 1 failed, exit 1 and a report, on the first run."""
+    folder, _ = hostile
+    good_images(tmp_path / "inputs")
+    shutil.copy(folder / "htj2k-ht-decoder-assertion.dcm", tmp_path / "inputs" / "damaged.dcm")
+    job = tmp_path / "job.yaml"
+    job.write_text("inputs: [inputs]\nmode: auto\nattributes: {PatientID: P-HOSTILE}\n"
+                   "destinations: [file://out]\nthreads: 2\n")
+    completed = run_dcmflow("run", job, "--progress", "none")
+    assert_no_signal(completed, "run")
+    assert completed.returncode == 1
+    assert "3 stored, 1 failed, 0 pending of 4 items" in completed.stdout
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    failed = [item for item in report["items"] if item["status"] == "failed"]
+    assert [item["input"] for item in failed] == ["inputs/damaged.dcm"]
+    assert "the decoder was killed by SIGABRT" in failed[0]["error"]
+    # OpenJPEG's assertion message comes with the item it concerns, not bare on the terminal.
+    assert "mel_init" in failed[0]["error"]
+    assert all("mel_init" not in line or "damaged.dcm" in line for line in completed.stderr.splitlines())
+    assert (tmp_path / "out" / "report.html").exists()
