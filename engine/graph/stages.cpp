@@ -16,6 +16,7 @@
 #include "dicom/secondary_capture.hpp"
 #include "dicom/uid.hpp"
 #include "dicom/value_rules.hpp"
+#include "office/document_inspection.hpp"
 #include "render/thumbnail.hpp"
 
 namespace dcmflow::graph {
@@ -156,6 +157,10 @@ item_handle office_stage::operator()(item_handle item) const {
   return guarded(std::move(item), [this](work_item& each) {
     if (!wanted(each)) return;
     if (!options_.office) return each.fail(failure{"Office documents need LibreOffice, which this run does not use"});
+    // Bombs and links to outside content never reach LibreOffice.
+    auto inspected = options_.decoder ? options_.decoder->inspect_document(each.local_file)
+                                      : office::inspect_document(each.local_file);
+    if (!inspected) return each.fail(inspected.error());
     each.converted_pdf = options_.office->scratch_folder() /
                          (std::to_string(each.index) + "-" + each.plan->output_name.stem().string() + ".pdf");
     if (auto pdf = options_.office->to_pdf(each.local_file, each.converted_pdf); !pdf) {

@@ -97,9 +97,11 @@ result<void> contained_decoder::exchange(const decode_request& request,
   // An idle helper may have ended (killed from outside, or with the thread that started it).
   if (!helper.running()) {
     helper.stop();
-    auto started = helper.start(limits_.program, {"--memory", std::to_string(limits_.memory_bytes), "--cpu",
-                                                  std::to_string(limits_.time.count()), "--parent",
-                                                  std::to_string(getpid())});
+    auto started = helper.start(limits_.program,
+                                {"--memory", std::to_string(limits_.memory_bytes), "--cpu",
+                                 std::to_string(limits_.time.count()), "--document-bytes",
+                                 std::to_string(limits_.documents.max_expanded_bytes), "--document-xml-bytes",
+                                 std::to_string(limits_.documents.max_xml_bytes), "--parent", std::to_string(getpid())});
     if (!started) return started.error();
   }
   const std::string header = encode_request(request);
@@ -270,6 +272,14 @@ result<dicom::display_source> contained_decoder::read_for_display(const std::fil
       messages);
   if (!done) return with_messages(done.error(), messages);
   return source;
+}
+
+result<void> contained_decoder::inspect_document(const std::filesystem::path& file) {
+  std::vector<std::string> messages;
+  auto done = exchange({operation::inspect_document, file, {}}, [](wire_reader&, payload&) -> result<void> { return {}; },
+                       messages);
+  if (!done) return with_messages(done.error(), messages);
+  return {};
 }
 
 dicom::validation_report contained_decoder::validate_file(const std::filesystem::path& file) {

@@ -25,6 +25,7 @@
 #include "dicom/validation.hpp"
 #include "isolate/decode_protocol.hpp"
 #include "isolate/helper_process.hpp"
+#include "office/document_inspection.hpp"
 #include "raster/image_loader.hpp"
 
 namespace dcmflow::isolate {
@@ -34,6 +35,7 @@ struct decode_limits {
   // the file, the decoded pixels and a library's copy of them.
   std::uint64_t memory_bytes = 12ULL << 30;
   std::chrono::seconds time{600};  // per file: wall clock, and as much CPU
+  office::document_limits documents;  // Office documents, before LibreOffice sees them
   std::size_t helpers = 0;         // 0: one per core
   std::filesystem::path program;   // empty: dcmflow-decode-worker beside this program
 };
@@ -56,6 +58,8 @@ class contained_decoder {
   // reported unreadable, with how).
   [[nodiscard]] result<dicom::display_source> read_for_display(const std::filesystem::path& file);
   [[nodiscard]] dicom::validation_report validate_file(const std::filesystem::path& file);
+  // As office::inspect_document, with the limits given at construction.
+  [[nodiscard]] result<void> inspect_document(const std::filesystem::path& file);
 
   [[nodiscard]] const decode_limits& limits() const { return limits_; }
 

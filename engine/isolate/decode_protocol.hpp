@@ -26,6 +26,7 @@ enum class operation : std::uint8_t {
   read_decoded = 3,
   read_for_display = 4,
   validate = 5,
+  inspect_document = 6,
 };
 
 struct decode_request {

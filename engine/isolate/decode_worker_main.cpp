@@ -3,7 +3,8 @@
 // file that crashes, hangs or floods a library costs only its own item: this process dies,
 // dcmflow says why, and starts another. Protocol: isolate/decode_protocol.hpp.
 //
-// Arguments: --memory BYTES (address space), --cpu SECONDS (per file), --parent PID.
+// Arguments: --memory BYTES (address space), --cpu SECONDS (per file), --document-bytes and
+// --document-xml-bytes (office/document_inspection.hpp), --parent PID.
 
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -25,6 +26,7 @@
 #include "dicom/instance_parts.hpp"
 #include "dicom/validation.hpp"
 #include "isolate/decode_protocol.hpp"
+#include "office/document_inspection.hpp"
 #include "raster/image_loader.hpp"
 
 namespace {
@@ -32,7 +34,8 @@ namespace {
 using namespace dcmflow;
 using namespace dcmflow::isolate;
 
-int answers = -1;  // the pipe to dcmflow; stdout itself goes to stderr (libraries print there)
+int answers = -1;
+office::document_limits document_limits;  // the pipe to dcmflow; stdout itself goes to stderr (libraries print there)
 
 bool write_all(std::span<const std::byte> bytes) {
   std::size_t written = 0;
@@ -181,6 +184,16 @@ void validate(const decode_request& request) {
   send(message_kind::result, out.bytes());
 }
 
+void inspect_document(const decode_request& request) {
+  step("inspecting the document's package and links (libarchive)");
+  if (auto inspected = office::inspect_document(request.file, document_limits); !inspected) {
+    return fail(inspected.error());
+  }
+  wire_writer out;
+  out.put<std::uint8_t>(1);
+  send(message_kind::result, out.bytes());
+}
+
 // Each file gets `seconds` of CPU from now: the soft limit moves on, SIGXCPU ends a file
 // that spins.
 void allow_cpu(std::uint64_t seconds) {
@@ -213,6 +226,8 @@ int main(int argc, char** argv) {
     const std::string_view name = argv[index];
     if (name == "--memory") memory = std::strtoull(argv[index + 1], nullptr, 10);
     if (name == "--cpu") cpu_seconds = std::strtoull(argv[index + 1], nullptr, 10);
+    if (name == "--document-bytes") document_limits.max_expanded_bytes = std::strtoull(argv[index + 1], nullptr, 10);
+    if (name == "--document-xml-bytes") document_limits.max_xml_bytes = std::strtoull(argv[index + 1], nullptr, 10);
     if (name == "--parent") parent = std::strtol(argv[index + 1], nullptr, 10);
   }
   // Dies with dcmflow, even when dcmflow is killed.
@@ -239,6 +254,7 @@ int main(int argc, char** argv) {
       case operation::read_decoded: read_dicom(*request); break;
       case operation::read_for_display: read_for_display(*request); break;
       case operation::validate: validate(*request); break;
+      case operation::inspect_document: inspect_document(*request); break;
       default: fail(failure{"unknown request"}); break;
     }
   }

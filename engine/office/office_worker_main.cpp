@@ -33,11 +33,16 @@ std::string one_line(std::string text) {
   return text.empty() ? std::string("LibreOffice gave no reason") : text;
 }
 
-// LibreOffice builds a sidebar (decks, panels, their toolbars) for every document it
-// opens in Writer, Calc, Impress and Draw, although nobody sees it here: hiding it in the
-// profile takes 9% off each conversion. Written into the profile's user settings before
-// LibreOffice starts, kept across runs.
-void hide_sidebar(const std::filesystem::path& profile) {
+// Settings written into the profile's user settings before LibreOffice starts, kept across
+// runs:
+// - LibreOffice builds a sidebar (decks, panels, their toolbars) for every document it opens
+//   in Writer, Calc, Impress and Draw, although nobody sees it here: hiding it takes 9% off
+//   each conversion.
+// - "Stealth mode" (BlockUntrustedRefererLinks): a document never loads what it links to
+//   (pictures, OLE objects, frames by file:// or http:// URL), so no file of this host and
+//   no URL can be rendered into what is sent to a PACS. dcmflow refuses such documents
+//   before they get here (office/document_inspection.hpp); this is the second wall.
+void write_profile_settings(const std::filesystem::path& profile) {
   const std::filesystem::path settings = profile / "user" / "registrymodifications.xcu";
   std::string text;
   if (std::ifstream in(settings); in) text.assign(std::istreambuf_iterator<char>(in), {});
@@ -49,6 +54,10 @@ void hide_sidebar(const std::filesystem::path& profile) {
              "\" oor:op=\"replace\"><prop oor:name=\"Visible\" oor:op=\"fuse\"><value>false</value>"
              "</prop></node></item>\n";
   }
+  if (text.find("\"BlockUntrustedRefererLinks\"") == std::string::npos) {
+    items += "<item oor:path=\"/org.openoffice.Office.Common/Security/Scripting\"><prop "
+             "oor:name=\"BlockUntrustedRefererLinks\" oor:op=\"fuse\"><value>true</value></prop></item>\n";
+  }
   if (items.empty()) return;
   const auto end = text.rfind("</oor:items>");
   if (end == std::string::npos) {
@@ -59,7 +68,8 @@ void hide_sidebar(const std::filesystem::path& profile) {
     text.insert(end, items);
   }
   // Written aside and renamed over: a full disk leaves the old settings, never half a file.
-  // A profile we cannot write still converts, with its sidebar.
+  // A profile we cannot write still converts, with its sidebar (and LibreOffice's default
+  // of loading links, which the document inspection has ruled out).
   std::error_code ignored;
   std::filesystem::create_directories(settings.parent_path(), ignored);
   const std::filesystem::path written = settings.string() + ".dcmflow";
@@ -113,7 +123,7 @@ int main(int argc, char** argv) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() == 1) return 1;
   use_utf8_file_names();
-  hide_sidebar(argv[1]);
+  write_profile_settings(argv[1]);
   const std::string profile = file_url(std::filesystem::absolute(argv[1]).string());
   std::unique_ptr<lok::Office> office(lok::lok_cpp_init(DCMFLOW_LIBREOFFICE_PROGRAM, profile.c_str()));
   if (!office) {

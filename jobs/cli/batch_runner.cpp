@@ -73,6 +73,8 @@ int run_batch_command(std::string_view command_name, const batch_arguments& args
   options.decoder = std::make_shared<isolate::contained_decoder>(
       isolate::decode_limits{.memory_bytes = args.decode_memory_mb << 20,
                              .time = std::chrono::seconds(args.decode_timeout_s),
+                             .documents = {.max_expanded_bytes = args.max_document_mb << 20,
+                                           .max_xml_bytes = args.max_document_xml_mb << 20},
                              .helpers = args.threads > 0 ? static_cast<std::size_t>(args.threads) : 0,
                              .program = {}});
   std::filesystem::create_directories(args.output, error);

@@ -26,6 +26,8 @@ struct batch_arguments {
   std::uint64_t max_entry_bytes = 2ULL << 30;
   std::uint64_t decode_memory_mb = isolate::decode_limits{}.memory_bytes >> 20;  // per decode helper
   int decode_timeout_s = static_cast<int>(isolate::decode_limits{}.time.count());
+  std::uint64_t max_document_mb = office::document_limits{}.max_expanded_bytes >> 20;
+  std::uint64_t max_document_xml_mb = office::document_limits{}.max_xml_bytes >> 20;
 };
 
 void add_batch_options(CLI::App& command, batch_arguments& args, std::string_view inputs_help);

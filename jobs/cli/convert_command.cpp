@@ -117,6 +117,15 @@ std::function<int()> add_convert_command(CLI::App& app) {
                       "Seconds a document may take in LibreOffice before its worker is killed")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
+  command->add_option("--max-document-mb", args->batch.max_document_mb,
+                      "Largest an Office document may inflate to (MiB, every part of a .docx or .odt); larger "
+                      "ones are refused before LibreOffice sees them")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 20))
+      ->capture_default_str();
+  command->add_option("--max-document-xml-mb", args->batch.max_document_xml_mb,
+                      "Largest a document's text (its XML, or an .rtf, .html or .doc) may be (MiB)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 20))
+      ->capture_default_str();
   command->add_option("--dpi", args->dpi, "Resolution PDF pages are rendered at")
       ->check(CLI::Range(25.0, 1200.0))
       ->capture_default_str();

@@ -62,7 +62,9 @@ int run_preview(const preview_arguments& args) {
   std::vector<render::sheet_tile> tiles;
   std::size_t failed = 0;
   // Files are read and decoded in a helper: a damaged one fails alone, with how.
-  isolate::contained_decoder decoder(isolate::decode_limits{.helpers = 1, .program = {}});
+  isolate::decode_limits one_helper;
+  one_helper.helpers = 1;
+  isolate::contained_decoder decoder(one_helper);
   for (const auto& input : args.inputs) {
     auto source = decoder.read_for_display(input);
     if (!source) {

@@ -17,7 +17,9 @@ int run_validate(const std::vector<std::filesystem::path>& inputs) {
   std::size_t files = 0;
   std::size_t with_problems = 0;
   // Files are parsed in a helper: one that crashes the parser is reported unreadable, alone.
-  isolate::contained_decoder decoder(isolate::decode_limits{.helpers = 1, .program = {}});
+  isolate::decode_limits one_helper;
+  one_helper.helpers = 1;
+  isolate::contained_decoder decoder(one_helper);
   for (const convert::input_file& input : convert::list_inputs(inputs)) {
     // In a folder, files that are not DICOM (report.json, notes) are not what was asked about.
     if (!input.named_directly && !dicom::has_dicom_preamble(input.path)) continue;

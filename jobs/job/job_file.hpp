@@ -54,6 +54,8 @@ struct job_spec {
   std::uint64_t max_entry_bytes = 2ULL << 30;
   std::uint64_t decode_memory_mb = 12288;      // address space of each decode helper
   int decode_timeout_s = 600;                  // per input file, to parse and decode
+  std::uint64_t max_document_mb = 1024;        // an Office package inflated
+  std::uint64_t max_document_xml_mb = 256;     // its XML (or an .rtf, .html, .doc)
   std::string uid_root = "2.25";
   std::string uid_namespace = "dcmflow";
   std::size_t thumbnails = 24;

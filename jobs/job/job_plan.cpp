@@ -161,6 +161,8 @@ result<job_plan> plan_job(job_spec spec, const shard& part) {
   options.decoder = std::make_shared<isolate::contained_decoder>(
       isolate::decode_limits{.memory_bytes = spec.decode_memory_mb << 20,
                              .time = std::chrono::seconds(spec.decode_timeout_s),
+                             .documents = {.max_expanded_bytes = spec.max_document_mb << 20,
+                                           .max_xml_bytes = spec.max_document_xml_mb << 20},
                              .helpers = spec.threads > 0 ? static_cast<std::size_t>(spec.threads) : 0,
                              .program = {}});
   options.uid_root = spec.uid_root;

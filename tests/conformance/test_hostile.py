@@ -46,6 +46,32 @@ def good_images(folder: pathlib.Path, count=3):
         Image.fromarray(generator.integers(0, 256, (48, 64), dtype=np.uint8), "L").save(folder / f"good-{index}.png")
 
 
+def word_document_with_harmless_links(path: pathlib.Path):
+    """A report as Word saves it: a hyperlink and an attached template, both outside the
+    document and neither rendered. It must convert."""
+    import docx
+    from docx.opc.constants import RELATIONSHIP_TYPE
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    document = docx.Document()
+    paragraph = document.add_paragraph("Chest CT: no acute findings. See ")
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("r:id"), document.part.relate_to("http://example.org/guideline", RELATIONSHIP_TYPE.HYPERLINK,
+                                                 is_external=True))
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "the guideline"
+    run.append(text)
+    link.append(run)
+    paragraph._p.append(link)
+    settings = document.part._settings_part  # python-docx has no public way to attach a template
+    template = OxmlElement("w:attachedTemplate")
+    template.set(qn("r:id"), settings.relate_to("file:///C:/Users/radiology/Normal.dotm",
+                                                "http://schemas.openxmlformats.org/officeDocument/2006/relationships/attachedTemplate", is_external=True))
+    settings.element.insert(0, template)
+    document.save(path)
+
+
 def assert_no_signal(completed, what):
     assert completed.returncode >= 0, f"{what}: killed by signal {-completed.returncode}\n{completed.stderr[-2000:]}"
     assert completed.returncode in (0, 1), f"{what}: exit {completed.returncode}\n{completed.stderr[-2000:]}"
@@ -113,6 +139,7 @@ def test_convert_refuses_every_hostile_image_pdf_and_archive_and_converts_the_go
         if entry["kind"] != "dicom":
             shutil.copy(folder / name, inputs / name)
     good_images(inputs)
+    word_document_with_harmless_links(inputs / "linked-but-only-by-hyperlink-and-template.docx")
     completed = run_dcmflow("convert", inputs, "-o", tmp_path / "out", "--set", "PatientID=HOSTILE")
     assert_no_signal(completed, "convert")
     assert completed.returncode == 1
@@ -124,6 +151,14 @@ def test_convert_refuses_every_hostile_image_pdf_and_archive_and_converts_the_go
         check_outcome(name, results[name], entry["expect"], tmp_path / "out")
     for index in range(3):
         assert results[f"good-{index}.png"]["status"] == "ok"
+    # Documents with links to outside content or bombs never reach LibreOffice; the reason
+    # names the kind of link, never its target (a path may name a patient).
+    for name, entry in catalogue.items():
+        if entry["kind"] == "office":
+            error = results[name]["error"]
+            assert "outside itself" in error or "inflates" in error, (name, error)
+            assert "debian-logo" not in error and "pixmaps" not in error, error
+    assert results["linked-but-only-by-hyperlink-and-template.docx"]["status"] == "ok"
     assert not list(tmp_path.rglob("escaped.png")) and not (tmp_path.parent / "escaped.png").exists()
     assert_peak_memory_bounded()
 

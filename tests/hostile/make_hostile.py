@@ -240,6 +240,75 @@ def other_cases():
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("bomb.png", bytes(64 << 20))
     cases["zip-bomb.zip"] = (bomb.getvalue(), "archive", "an entry of 64 MiB of zeros in 64 KiB (ratio 1000)")
+    cases.update(document_cases())
+    return cases
+
+
+HOST_PICTURE = "file:///usr/share/pixmaps/debian-logo.png"  # any picture readable on the host
+
+
+def docx(document_xml, document_rels):
+    content_types = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+                     'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+                     'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="'
+                     '/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.'
+                     'document.main+xml"/></Types>')
+    package_rels = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+                    'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+                    'officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>')
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("[Content_Types].xml", content_types)
+        package.writestr("_rels/.rels", package_rels)
+        package.writestr("word/_rels/document.xml.rels", document_rels)
+        package.writestr("word/document.xml", document_xml)
+    return out.getvalue()
+
+
+WORD = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+        'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
+        'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+        'xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture"')
+
+
+def document_cases():
+    """Office documents that must never reach LibreOffice: links to content outside them
+    (rendered, a file of the host goes to the PACS), and bombs."""
+    picture = ('<w:drawing><wp:inline><wp:extent cx="2743200" cy="2743200"/><wp:docPr id="1" name="Picture 1"/>'
+               '<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:pic>'
+               '<pic:nvPicPr><pic:cNvPr id="1" name="logo.png"/><pic:cNvPicPr/></pic:nvPicPr><pic:blipFill>'
+               '<a:blip r:link="rIdImg"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill><pic:spPr><a:xfrm>'
+               '<a:off x="0" y="0"/><a:ext cx="2743200" cy="2743200"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/>'
+               '</a:prstGeom></pic:spPr></pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing>')
+    linked_rels = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+                   'package/2006/relationships"><Relationship Id="rIdImg" Type="http://schemas.openxmlformats.org/'
+                   f'officeDocument/2006/relationships/image" Target="{HOST_PICTURE}" TargetMode="External"/>'
+                   '</Relationships>')
+    empty_rels = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+                  'package/2006/relationships"/>')
+    cases = {}
+    cases["docx-linked-picture.docx"] = (
+        docx(f'<w:document {WORD}><w:body><w:p><w:r><w:t>Report</w:t></w:r></w:p><w:p><w:r>{picture}</w:r></w:p>'
+             '</w:body></w:document>', linked_rels),
+        "office", "a Word picture linked to a file of the host (CVE-2020-12802's class)")
+    cases["docx-includepicture.docx"] = (
+        docx(f'<w:document {WORD}><w:body><w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText>'
+             f' INCLUDEPICTURE "{HOST_PICTURE}" \\d </w:instrText></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>'
+             '</w:p></w:body></w:document>', empty_rels),
+        "office", "an INCLUDEPICTURE field naming a file of the host")
+    cases["html-img-file.html"] = (
+        f'<html><body><p>Report</p><img src="{HOST_PICTURE}" width="300" height="300"></body></html>'.encode(),
+        "office", "an HTML report whose picture is a file of the host")
+    cases["rtf-includepicture.rtf"] = (
+        ('{\\rtf1\\ansi {\\field{\\*\\fldinst INCLUDEPICTURE "' + HOST_PICTURE + '" \\\\d}{\\fldrslt }}}').encode(),
+        "office", "an RTF INCLUDEPICTURE field")
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("[Content_Types].xml", '<Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+                                                'content-types"/>')
+        package.writestr("word/document.xml", f'<w:document {WORD}>'.encode() + b" " * (300 << 20) + b"</w:document>")
+    cases["docx-xml-bomb.docx"] = (bomb.getvalue(), "office", "a .docx whose XML inflates to 300 MB from 300 KB")
     return cases
 
 

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include <sys/stat.h>
@@ -45,6 +46,25 @@ TEST_F(office_pool_test, real_worker_turns_a_text_file_into_a_pdf) {
   std::string magic(4, '\0');
   in.read(magic.data(), 4);
   EXPECT_EQ(magic, "%PDF");
+}
+
+// The second wall behind office/document_inspection.hpp: the workers' LibreOffice never
+// loads what a document links to. With LibreOffice's default, this page shows the host's
+// picture.
+TEST_F(office_pool_test, real_worker_never_loads_a_linked_picture) {
+  const auto html = folder_ / "linked.html";
+  std::ofstream(html) << "<html><body><p>Report</p><img src=\"file:///usr/share/pixmaps/debian-logo.png\" "
+                         "width=\"300\" height=\"300\"></body></html>\n";
+  ASSERT_TRUE(std::filesystem::exists("/usr/share/pixmaps/debian-logo.png"));
+  office_pool pool({.workers = 1, .timeout = std::chrono::seconds(120), .worker_program = DCMFLOW_OFFICE_WORKER,
+                    .profiles = folder_ / "profiles"});
+  const auto pdf = pool.scratch_folder() / "linked.pdf";
+  auto done = pool.to_pdf(html, pdf);
+  ASSERT_TRUE(done) << done.error().message;
+  std::ifstream in(pdf, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_TRUE(bytes.starts_with("%PDF"));
+  EXPECT_EQ(bytes.find("/Subtype/Image"), std::string::npos);
 }
 
 TEST_F(office_pool_test, a_document_that_hangs_is_killed_after_the_timeout_and_the_worker_restarts) {
