@@ -11,7 +11,7 @@ class category final : public std::error_category {
   [[nodiscard]] std::string message(int value) const override {
     switch (static_cast<codec_errc>(value)) {
       case codec_errc::unknown_codec: return "no codec of that name (see dcmflow codecs)";
-      case codec_errc::unsupported_frame: return "this codec cannot encode frames of this bit depth or layout";
+      case codec_errc::unsupported_frame: return "this codec does not take frames of this bit depth, layout or coding";
       case codec_errc::invalid_parameter: return "codec option out of range";
       case codec_errc::corrupt_data: return "compressed data is corrupt or truncated";
       case codec_errc::geometry_mismatch: return "compressed frame does not match the image's size, samples or bit depth";

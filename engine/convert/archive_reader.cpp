@@ -105,6 +105,13 @@ result<std::vector<input_file>> list_archive(const std::filesystem::path& file, 
   int status = ARCHIVE_OK;
   while ((status = archive_read_next_header(handle->get(), &entry)) == ARCHIVE_OK ||
          status == ARCHIVE_WARN) {
+    if (index == max_archive_entries) {
+      entries.push_back({file, name + "!", true, "", index,
+                         "the archive holds more than " + std::to_string(max_archive_entries) +
+                             " entries: the rest is not listed (split the archive)",
+                         {}});
+      return entries;
+    }
     const std::string path = entry_name(entry, legacy_name_encoding);
     const auto type = archive_entry_filetype(entry);
     const bool link = archive_entry_symlink(entry) != nullptr || archive_entry_hardlink(entry) != nullptr;

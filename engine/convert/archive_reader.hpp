@@ -16,6 +16,9 @@
 
 namespace dcmflow::convert {
 
+// Entries listed from one archive: each becomes an item held in memory until the run ends.
+inline constexpr std::size_t max_archive_entries = 1'000'000;
+
 struct archive_limits {
   std::uint64_t max_entry_bytes = 2ULL << 30;   // --max-entry-bytes
   std::uint64_t max_total_bytes = 64ULL << 30;  // everything extracted in one run

@@ -5,8 +5,14 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <span>
+#include <vector>
 
+#include <gdcmSequenceOfFragments.h>
 #include <gdcmTrace.h>
+
+#include <dcmflow/codecs/registry.hpp>
+#include <dcmflow/codecs/untrusted.hpp>
 
 #include "core/file_bytes.hpp"
 #include "dicom/dicom_reader.hpp"
@@ -156,8 +162,97 @@ result<bool> native_image::read(const std::filesystem::path& file) {
   return reader_.Read();
 }
 
+namespace {
+
+// The frames of encapsulated Pixel Data as codecs/ takes them: one fragment each, or one
+// frame in several fragments. Empty for any other layout (GDCM knows the Basic Offset Table's
+// ways).
+std::vector<std::span<const std::byte>> frames_of(const gdcm::SequenceOfFragments& fragments, std::uint32_t frames,
+                                                  std::vector<std::byte>& joined) {
+  std::vector<std::span<const std::byte>> out;
+  const auto count = fragments.GetNumberOfFragments();
+  const auto bytes_of = [&](std::size_t index) -> std::span<const std::byte> {
+    const gdcm::ByteValue* value = fragments.GetFragment(index).GetByteValue();
+    if (value == nullptr) return {};
+    return std::as_bytes(std::span(value->GetPointer(), value->GetLength()));
+  };
+  if (count == frames) {
+    for (std::size_t index = 0; index < count; ++index) out.push_back(bytes_of(index));
+  } else if (frames == 1 && count > 1) {
+    for (std::size_t index = 0; index < count; ++index) {
+      const auto part = bytes_of(index);
+      joined.insert(joined.end(), part.begin(), part.end());
+    }
+    out.emplace_back(joined);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<result<void>> native_image::decode_with_codecs() {
+  const gdcm::Image& image = reader_.GetImage();
+  const std::string syntax =
+      input_->real_syntax().empty() ? std::string(gdcm::TransferSyntax::GetTSString(image.GetTransferSyntax()))
+                                    : input_->real_syntax();
+  const auto decoder = codecs::make_decoder(syntax);
+  const gdcm::PixelFormat& format = image.GetPixelFormat();
+  const gdcm::SequenceOfFragments* fragments = image.GetDataElement().GetSequenceOfFragments();
+  if (!decoder || decoder->description().encoding != codecs::pixel_encoding::encapsulated || fragments == nullptr ||
+      (format.GetBitsAllocated() != 8 && format.GetBitsAllocated() != 16) ||
+      (format.GetSamplesPerPixel() != 1 && format.GetSamplesPerPixel() != 3)) {
+    return std::nullopt;
+  }
+  const auto pi = image.GetPhotometricInterpretation();
+  const bool colour = format.GetSamplesPerPixel() == 3;
+  codecs::frame_info frame;
+  frame.width = image.GetDimension(0);
+  frame.height = image.GetDimension(1);
+  frame.samples_per_pixel = format.GetSamplesPerPixel();
+  frame.bits_allocated = format.GetBitsAllocated();
+  frame.bits_stored = format.GetBitsStored();
+  frame.is_signed = format.GetPixelRepresentation() == 1;
+  frame.planar = codecs::planar_configuration::interleaved;
+  frame.photometric = colour ? codecs::photometric::rgb
+                      : pi == gdcm::PhotometricInterpretation::MONOCHROME1   ? codecs::photometric::monochrome1
+                      : pi == gdcm::PhotometricInterpretation::PALETTE_COLOR ? codecs::photometric::palette_color
+                                                                             : codecs::photometric::monochrome2;
+  const std::uint32_t frame_count = image.GetNumberOfDimensions() > 2 ? image.GetDimension(2) : 1;
+  std::vector<std::byte> joined;
+  const auto frames = frames_of(*fragments, frame_count, joined);
+  if (frames.empty()) return std::nullopt;
+
+  const std::size_t frame_bytes = frame.bytes();
+  std::vector<std::byte> pixels(frame_bytes * frame_count + (frame_bytes * frame_count) % 2);
+  const std::string name(codecs::transfer_syntax_name(syntax));
+  for (std::uint32_t index = 0; index < frame_count; ++index) {
+    const auto into = std::span(pixels).subspan(index * frame_bytes, frame_bytes);
+    if (const std::error_code error = codecs::decode_untrusted(*decoder, frames[index], frame, into)) {
+      return result<void>(failure{"cannot decode frame " + std::to_string(index + 1) + " (" + name + "): " +
+                                  error.message()});
+    }
+  }
+  // Colour comes out as RGB where the codestream or the JPEG stream transforms it (JPEG 2000's
+  // YBR_ICT/RCT, JPEG's YCbCr); other colour stays as stored (YBR_FULL in RLE stays YBR_FULL).
+  gdcm::SmartPointer<gdcm::Image> out = new gdcm::Image(image);
+  const bool transformed = pi == gdcm::PhotometricInterpretation::YBR_ICT ||
+                           pi == gdcm::PhotometricInterpretation::YBR_RCT ||
+                           syntax == "1.2.840.10008.1.2.4.50";
+  if (colour && transformed) out->SetPhotometricInterpretation(gdcm::PhotometricInterpretation::RGB);
+  if (colour) out->SetPlanarConfiguration(0);
+  gdcm::DataElement pixel_data(gdcm::Tag(0x7FE0, 0x0010));
+  pixel_data.SetVR(frame.bits_allocated == 16 ? gdcm::VR::OW : gdcm::VR::OB);
+  pixel_data.SetByteValue(reinterpret_cast<const char*>(pixels.data()),  // NOLINT: GDCM takes char*
+                          static_cast<std::uint32_t>(pixels.size()));
+  out->SetDataElement(pixel_data);
+  out->SetTransferSyntax(gdcm::TransferSyntax::ExplicitVRLittleEndian);
+  by_codecs_ = out;
+  return result<void>();
+}
+
 result<void> native_image::decode(const std::filesystem::path& file) {
   if (auto whole = check_not_truncated(reader_.GetFile(), file); !whole) return whole.error();
+  if (auto ours = decode_with_codecs()) return *ours;
   decode_.SetTransferSyntax(gdcm::TransferSyntax::ExplicitVRLittleEndian);
   decode_.SetInput(reader_.GetImage());
   if (!decode_.Change()) {

@@ -11,6 +11,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 
@@ -35,6 +36,11 @@ class gdcm_input {
 // A file's image read by GDCM and decoded to native pixels (Explicit VR Little Endian):
 // where the transcoder's reader and the display reader both start. GDCM's own warnings are
 // silenced; what matters comes back as a failure.
+//
+// Encapsulated pixels are decoded through one table: dcmflow's own decoders (codecs/, the
+// ones its fuzzers drive) for every syntax they cover -- RLE, JPEG-LS, JPEG 2000, HTJ2K,
+// JPEG baseline -- with one fragment per frame (or a single frame in fragments); GDCM's
+// codecs only for the rest (JPEG extended and lossless, other fragment layouts).
 class native_image {
  public:
   // false: GDCM reads no image from the file (no DICOM image, or damaged). A failure: the
@@ -45,12 +51,20 @@ class native_image {
   [[nodiscard]] result<void> decode(const std::filesystem::path& file);
 
   [[nodiscard]] const gdcm::ImageReader& reader() const { return reader_; }
-  [[nodiscard]] const gdcm::Image& decoded() const { return decode_.GetOutput(); }
+  [[nodiscard]] const gdcm::Image& decoded() const {
+    return by_codecs_ != nullptr ? *by_codecs_ : decode_.GetOutput();
+  }
 
  private:
+  // Empty when codecs/ does not cover the file (GDCM decodes it); else what they made of it.
+  std::optional<result<void>> decode_with_codecs();
+
   gdcm::ImageReader reader_;
   std::unique_ptr<gdcm_input> input_;  // the stream reader_ reads from lives as long as it
   gdcm::ImageChangeTransferSyntax decode_;
+  // The image as decoded by codecs/. Reference counted: GDCM's filters take references to
+  // their input and drop them when done (an image owned any other way is deleted under us).
+  gdcm::SmartPointer<gdcm::Image> by_codecs_;
 };
 
 }  // namespace dcmflow::dicom

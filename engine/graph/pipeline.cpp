@@ -6,14 +6,13 @@
 #include <tbb/info.h>
 #include <tbb/task_arena.h>
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <optional>
 #include <tuple>
 
 #include "convert/output_naming.hpp"
+#include "core/scratch.hpp"
 #include "graph/admission.hpp"
 #include "graph/blocking_pool.hpp"
 #include "graph/stages.hpp"
@@ -93,8 +92,8 @@ result<void> run_pipeline(std::span<const planned_item> items, const pipeline_op
   // By default, enough items to keep the workers and every sender busy.
   const std::size_t max_items =
       options.max_items_in_flight > 0 ? options.max_items_in_flight : std::max(4 * threads, 2 * sender_threads);
-  const std::filesystem::path scratch =
-      std::filesystem::temp_directory_path() / ("dcmflow-entries-" + std::to_string(getpid()));
+  remove_scratch_of_dead_runs();
+  const std::filesystem::path scratch = run_scratch_folder("entries");
   std::atomic<std::uint64_t> extracted{0};
   std::optional<failure> fatal;
   std::optional<failure> admission_fatal;  // the admission node's own: nodes run concurrently

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/program_location.hpp"
+#include "core/scratch.hpp"
 #include "office/rendering_environment.hpp"
 
 extern char** environ;
@@ -95,22 +96,6 @@ std::vector<std::string> with_variable(char** inherited, const std::string& name
   return out;
 }
 
-// Scratch folders of runs that were killed (SIGKILL leaves no time to clean up), found by
-// the process number in their name.
-void remove_scratch_of_dead_runs() {
-  std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::temp_directory_path(error), error)) {
-    const std::string name = entry.path().filename().string();
-    if (!name.starts_with("dcmflow-")) continue;
-    const std::string digits = name.substr(8);
-    if (digits.empty() || !std::all_of(digits.begin(), digits.end(), [](unsigned char c) { return std::isdigit(c); })) {
-      continue;
-    }
-    const auto pid = static_cast<pid_t>(std::stol(digits));
-    if (kill(pid, 0) != 0 && errno == ESRCH) std::filesystem::remove_all(entry.path(), error);
-  }
-}
-
 }  // namespace
 
 office_pool::office_pool(pool_options options) : options_(std::move(options)) {
@@ -118,7 +103,7 @@ office_pool::office_pool(pool_options options) : options_(std::move(options)) {
   if (options_.worker_program.empty()) options_.worker_program = default_worker_program();
   if (options_.profiles.empty()) options_.profiles = user_profiles();
   remove_scratch_of_dead_runs();
-  scratch_ = std::filesystem::temp_directory_path() / ("dcmflow-" + std::to_string(getpid()));
+  scratch_ = run_scratch_folder("");
   std::filesystem::create_directories(scratch_);
   // LibreOffice's own temporary folders (lu*.tmp) go into ours, removed with it.
   worker_environment_ = with_variable(environ, "TMPDIR", scratch_.string());

@@ -1,7 +1,5 @@
 #include "send/send_files.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -12,6 +10,7 @@
 #include <thread>
 
 #include "convert/output_naming.hpp"
+#include "core/scratch.hpp"
 #include "core/file_bytes.hpp"
 #include "store/part10_identity.hpp"
 
@@ -63,7 +62,7 @@ struct run_state {
       : inputs(list),
         names(convert::name_outputs(list)),
         options(given),
-        scratch(std::filesystem::temp_directory_path() / ("dcmflow-entries-" + std::to_string(getpid()))),
+        scratch(run_scratch_folder("entries")),
         records(list.size()),
         on_each(each),
         budget(given.max_bytes_in_flight),

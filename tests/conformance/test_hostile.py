@@ -123,7 +123,8 @@ def test_transcode_refuses_or_reads_every_hostile_dicom_file_and_converts_the_go
         assert results[f"good-{index}.dcm"]["status"] == "ok"
     # Every refusal says what happened; a crash says which signal and in which step.
     assert "killed by SIGABRT while reading the DICOM file" in results["preamble-dicm-only.dcm"]["error"]
-    assert "High-Throughput JPEG 2000" in results["htj2k-ht-decoder-assertion.dcm"]["error"]
+    assert "(High-Throughput JPEG 2000" in results["htj2k-ht-decoder-assertion.dcm"]["error"]
+    assert "JPEG 2000" in results["j2k-carrying-ht-codeblocks.dcm"]["error"]
     # A library's own words come only inside the line of the file they concern.
     for line in completed.stderr.splitlines():
         if "Assertion" in line:
@@ -205,8 +206,8 @@ def test_a_job_with_a_damaged_htj2k_file_stores_the_rest_on_its_first_run(hostil
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     failed = [item for item in report["items"] if item["status"] == "failed"]
     assert [item["input"] for item in failed] == ["inputs/damaged.dcm"]
-    assert "the decoder was killed by SIGABRT" in failed[0]["error"]
-    # OpenJPEG's assertion message comes with the item it concerns, not bare on the terminal.
-    assert "mel_init" in failed[0]["error"]
-    assert all("mel_init" not in line or "damaged.dcm" in line for line in completed.stderr.splitlines())
+    # Decoded by dcmflow's own HTJ2K decoder (the one its fuzzer drives), in a helper: the
+    # library's abort is a refusal of this frame.
+    assert failed[0]["error"].startswith("cannot decode frame 1 (High-Throughput JPEG 2000"), failed[0]["error"]
+    assert all("Assertion" not in line or "damaged.dcm" in line for line in completed.stderr.splitlines())
     assert (tmp_path / "out" / "report.html").exists()

@@ -487,3 +487,21 @@ def test_an_item_in_flight_when_the_run_died_twice_is_failed_and_the_rest_goes_o
     outcome = {item["input"]: item["status"] for item in report["items"]}
     assert outcome == {"pages/page-0000.png": "ok", "pages/page-0001.png": "ok", "pages/page-0002.png": "ok",
                        "pages/slow.png": "failed"}
+
+
+def test_scratch_folders_of_killed_runs_are_removed_by_the_next_run(tmp_path):
+    """SIGKILL leaves a run no time to remove its scratch folders (archive entries, the
+    LibreOffice PDFs): the next run removes those whose process is gone, and no other."""
+    scratch = tmp_path / "tmp"
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    left_behind = [scratch / f"dcmflow-entries-{dead.pid}", scratch / f"dcmflow-{dead.pid}"]
+    alive = scratch / f"dcmflow-entries-{os.getpid()}"
+    for folder in [*left_behind, alive]:
+        folder.mkdir(parents=True)
+        (folder / "page.png").write_bytes(b"left")
+    make_pages(tmp_path / "pages", 1)
+    subprocess.run([dcmflow_binary(), "convert", str(tmp_path / "pages"), "-o", str(tmp_path / "out"),
+                    "--set", "PatientID=P"], check=True, capture_output=True, env={**os.environ, "TMPDIR": str(scratch)})
+    assert not any(folder.exists() for folder in left_behind)
+    assert alive.exists()

@@ -82,8 +82,14 @@ def test_transcoded_file_keeps_pixels_attributes_and_validity(transcoded, source
         if keyword in original:
             assert result.get(keyword) == original.get(keyword), keyword
 
-    # Reference: GDCM's own decoding of the source; result: DCMTK's and GDCM's decoding of ours.
-    reference = decode_with_gdcm(source, tmp_path).astype(np.int64)
+    # Reference: an independent decoding of the source -- DCMTK's for RLE (GDCM 3.0.21 misorders
+    # the byte segments of 16-bit colour RLE: the first pixel of pydicom's SC_rgb_rle_16bit is
+    # red to DCMTK and pydicom, [0, 65280, 255] to GDCM), GDCM's for the rest; result: DCMTK's
+    # and GDCM's decoding of ours.
+    if original.file_meta.TransferSyntaxUID == "1.2.840.10008.1.2.5":
+        reference = decode_with_dcmtk(source, tmp_path).astype(np.int64)
+    else:
+        reference = decode_with_gdcm(source, tmp_path).astype(np.int64)
     was_ybr = original.PhotometricInterpretation.startswith("YBR")
     for decoded in (decode_with_dcmtk(path, tmp_path), decode_with_gdcm(path, tmp_path)):
         assert decoded.shape == reference.shape
