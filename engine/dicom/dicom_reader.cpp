@@ -16,6 +16,7 @@
 #include "dicom/element.hpp"
 #include "dicom/gdcm_input.hpp"
 #include "dicom/instance_impl.hpp"
+#include "dicom/pixel_checks.hpp"
 #include "dicom/reader_checks.hpp"
 
 namespace dcmflow::dicom {
@@ -203,6 +204,11 @@ result<instance> read_decoded(const std::filesystem::path& file) {
     state->notes.emplace_back("Icon Image Sequence dropped: its pixels were in the source's transfer syntax");
   }
   return instance(std::move(state));
+}
+
+std::uint64_t declared_pixel_bytes(const std::filesystem::path& file) {
+  auto geometry = check_pixel_header(file);
+  return geometry && geometry->has_value() ? (*geometry)->decoded_bytes() : 0;
 }
 
 result<std::string> read_uncompressed_part10(const std::filesystem::path& file) {

@@ -3,6 +3,7 @@
 // JPEG 2000, RLE, deflate, big endian, implicit VR) to an instance with native pixels,
 // ready to be compressed again. Every other attribute is kept as it was.
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -16,6 +17,10 @@ namespace dcmflow::dicom {
 // The same object with its pixels decoded, as Part 10 bytes in Explicit VR Little Endian:
 // what a peer that refuses the file's syntax is sent instead.
 [[nodiscard]] result<std::string> read_uncompressed_part10(const std::filesystem::path& file);
+
+// What a file's pixels decode to, by its header (every frame, native); 0 when the header
+// says nothing usable (the readers then say why).
+[[nodiscard]] std::uint64_t declared_pixel_bytes(const std::filesystem::path& file);
 
 // The Transfer Syntax UID a Part 10 file's meta header names (its first 16 KiB walked by
 // hand, no DICOM library); empty when there is none.

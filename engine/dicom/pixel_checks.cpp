@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "dicom/gdcm_input.hpp"
+#include "dicom/length_checks.hpp"
 
 namespace dcmflow::dicom {
 namespace {
@@ -255,6 +256,7 @@ std::uint64_t pixel_geometry::decoded_bytes() const {
 }
 
 result<std::optional<pixel_geometry>> check_pixel_header(const std::filesystem::path& file) {
+  if (auto lengths = check_value_lengths(file); !lengths) return lengths.error();
   gdcm::Reader reader;
   const gdcm_input input(file, reader, true);
   std::istream& stream = *input.stream();

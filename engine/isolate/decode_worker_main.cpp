@@ -6,17 +6,20 @@
 // Arguments: --memory BYTES (address space), --cpu SECONDS (per file), --document-bytes and
 // --document-xml-bytes (office/document_inspection.hpp), --parent PID.
 
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
-#include <csignal>
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include <dcmflow/codecs/registry.hpp>
@@ -34,8 +37,8 @@ namespace {
 using namespace dcmflow;
 using namespace dcmflow::isolate;
 
-int answers = -1;
-office::document_limits document_limits;  // the pipe to dcmflow; stdout itself goes to stderr (libraries print there)
+int answers = -1;  // the pipe to dcmflow; stdout itself goes to stderr (libraries print there)
+office::document_limits document_limits;  // --document-bytes, --document-xml-bytes
 
 bool write_all(std::span<const std::byte> bytes) {
   std::size_t written = 0;
@@ -88,6 +91,49 @@ void fail(const failure& why) {
   send(message_kind::result, out.bytes());
 }
 
+// The address space one file may use: what its header says it decodes to, and the file
+// itself, three times over (a library's buffer, ours, a conversion's), plus a working margin;
+// never more than the helper's limit. A damaged codestream that makes a decoder allocate
+// gigabytes for a 64x48 frame fails here, for lack of memory, instead of taking the machine's.
+std::uint64_t memory_ceiling = 0;
+
+std::uint64_t address_space_in_use() {
+  std::ifstream statm("/proc/self/statm");
+  std::uint64_t pages = 0;
+  statm >> pages;
+  return pages * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+void allow_memory(std::uint64_t expected_bytes) {
+#if defined(__SANITIZE_ADDRESS__)
+  (void)expected_bytes;  // AddressSanitizer reserves terabytes of address space for its shadow
+#else
+  constexpr std::uint64_t margin = 1ULL << 30;
+  const std::uint64_t wanted = address_space_in_use() + margin + 3 * std::min(expected_bytes, memory_ceiling);
+  const rlimit limit{std::min(wanted, memory_ceiling), memory_ceiling};
+  setrlimit(RLIMIT_AS, &limit);
+#endif
+}
+
+// What a request's file is expected to decode to, from its header (read here, in the helper).
+std::uint64_t expected_bytes(const decode_request& request) {
+  std::error_code error;
+  const std::uint64_t file = std::filesystem::file_size(request.file, error);
+  switch (request.what) {
+    case operation::read_decoded:
+    case operation::read_for_display:
+      return file + dicom::declared_pixel_bytes(request.file);
+    case operation::load_image: {
+      auto probed = raster::probe_image(request.file, request.options);
+      return file + (probed ? probed->decoded_bytes : 0);
+    }
+    case operation::inspect_document:
+      return document_limits.max_xml_bytes;
+    default:
+      return file;
+  }
+}
+
 void probe(const decode_request& request) {
   step(std::string("reading the image's header (libvips)"));
   auto probed = raster::probe_image(request.file, request.options);
@@ -102,6 +148,7 @@ void probe(const decode_request& request) {
 
 void load(const decode_request& request) {
   step(raster::is_pdf(request.file) ? "rendering the PDF's pages (libvips, poppler)" : "decoding the image (libvips)");
+  allow_memory(expected_bytes(request));
   auto images = raster::load_image(request.file, request.options);
   if (!images) return fail(images.error());
   wire_writer out;
@@ -134,6 +181,7 @@ void step_into_dicom(const decode_request& request, const std::string& doing) {
 
 void read_dicom(const decode_request& request) {
   step_into_dicom(request, "reading the DICOM file and decoding its pixels");
+  allow_memory(expected_bytes(request));
   auto object = dicom::read_decoded(request.file);
   if (!object) return fail(object.error());
   auto parts = dicom::take_apart(std::move(object).value());
@@ -151,6 +199,7 @@ void read_dicom(const decode_request& request) {
 
 void read_for_display(const decode_request& request) {
   step_into_dicom(request, "reading the DICOM file and decoding its pixels for display");
+  allow_memory(expected_bytes(request));
   auto source = dicom::read_for_display(request.file);
   if (!source) return fail(source.error());
   wire_writer out;
@@ -169,6 +218,7 @@ void read_for_display(const decode_request& request) {
 
 void validate(const decode_request& request) {
   step_into_dicom(request, "reading the DICOM file to validate it");
+  allow_memory(expected_bytes(request));
   const dicom::validation_report report = dicom::validate_file(request.file);
   wire_writer out;
   out.put<std::uint8_t>(1);
@@ -186,6 +236,7 @@ void validate(const decode_request& request) {
 
 void inspect_document(const decode_request& request) {
   step("inspecting the document's package and links (libarchive)");
+  allow_memory(expected_bytes(request));
   if (auto inspected = office::inspect_document(request.file, document_limits); !inspected) {
     return fail(inspected.error());
   }
@@ -207,15 +258,6 @@ void allow_cpu(std::uint64_t seconds) {
   setrlimit(RLIMIT_CPU, &limit);
 }
 
-void limit_memory(std::uint64_t bytes) {
-#if defined(__SANITIZE_ADDRESS__)
-  (void)bytes;  // AddressSanitizer reserves terabytes of address space for its shadow
-#else
-  const rlimit limit{bytes, bytes};
-  setrlimit(RLIMIT_AS, &limit);
-#endif
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -230,12 +272,18 @@ int main(int argc, char** argv) {
     if (name == "--document-xml-bytes") document_limits.max_xml_bytes = std::strtoull(argv[index + 1], nullptr, 10);
     if (name == "--parent") parent = std::strtol(argv[index + 1], nullptr, 10);
   }
-  // Dies with dcmflow, even when dcmflow is killed.
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // Dies with dcmflow, even when dcmflow is killed (and even in the middle of a file that
+  // hangs a decoder). Not PR_SET_PDEATHSIG: that fires when the *thread* that started us
+  // ends, and dcmflow starts helpers from whichever of its threads needs one first.
   if (parent == 0 || getppid() != parent) return 1;
+  std::thread([parent] {
+    while (getppid() == parent) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::_Exit(0);
+  }).detach();
   answers = dup(STDOUT_FILENO);
   dup2(STDERR_FILENO, STDOUT_FILENO);
-  limit_memory(memory);
+  memory_ceiling = memory;
+  allow_memory(0);
   const raster::vips_runtime vips(argv[0]);
   while (true) {
     std::uint64_t size = 0;
@@ -248,6 +296,7 @@ int main(int argc, char** argv) {
       continue;
     }
     allow_cpu(cpu_seconds);
+    allow_memory(0);  // headers are read within the margin; each operation then allows its file
     switch (request->what) {
       case operation::probe_image: probe(*request); break;
       case operation::load_image: load(*request); break;

@@ -9,11 +9,10 @@
 #include <LibreOfficeKit/LibreOfficeKit.hxx>
 
 #include <langinfo.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <clocale>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -23,6 +22,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 
 namespace {
 
@@ -119,9 +119,14 @@ int main(int argc, char** argv) {
     return 2;
   }
   // Dies with dcmflow, however dcmflow ends (SIGKILL included): an orphaned LibreOffice would
-  // keep its profile locked and its memory. Already orphaned: nothing to do.
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (getppid() == 1) return 1;
+  // keep its profile locked and its memory. Already orphaned: nothing to do. Watched, not
+  // PR_SET_PDEATHSIG: that fires when the dcmflow *thread* that started us ends.
+  const pid_t parent = getppid();
+  if (parent == 1) return 1;
+  std::thread([parent] {
+    while (getppid() == parent) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::_Exit(0);
+  }).detach();
   use_utf8_file_names();
   write_profile_settings(argv[1]);
   const std::string profile = file_url(std::filesystem::absolute(argv[1]).string());
