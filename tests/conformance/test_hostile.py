@@ -17,6 +17,7 @@ import pytest
 from PIL import Image
 
 from dcmflow_testing import SOURCE_DIR, dcmflow_binary, decode_with_dcmtk, run_dcmflow
+from peer_fixtures import storescp  # noqa: F401 (fixture)
 
 # Peak resident memory of any one process (dcmflow or a helper) over the whole module: the
 # floods declare gigabytes in a few bytes. AddressSanitizer's shadow and quarantine add their own.
@@ -256,3 +257,21 @@ def test_mutants_of_good_files_in_every_syntax_fail_or_convert_and_never_crash_t
         if item["status"] == "failed":
             assert item["error"], name
     assert_peak_memory_bounded()
+
+
+def test_store_decodes_for_a_peer_that_refuses_compression_in_a_helper(hostile, storescp, tmp_path):
+    """`dcmflow store` decodes a file only when a peer refuses its syntax: that decoding, too,
+    runs in a helper. The HTJ2K file OpenJPEG's HT decoder asserts on fails alone; the good
+    HTJ2K files are received uncompressed."""
+    folder, _ = hostile
+    inputs = tmp_path / "inputs"
+    good_images(tmp_path / "png")
+    subprocess.run([dcmflow_binary(), "convert", str(tmp_path / "png"), "-o", str(inputs), "--codec", "htj2k",
+                    "--set", "PatientID=GOOD"], check=True, capture_output=True)
+    (inputs / "report.json").unlink()
+    shutil.copy(folder / "htj2k-ht-decoder-assertion.dcm", inputs / "damaged.dcm")
+    completed = run_dcmflow("store", inputs, "--to", storescp.url, "--associations", "1")
+    assert_no_signal(completed, "store")
+    assert completed.returncode == 1
+    assert "damaged.dcm: " in completed.stderr and "(High-Throughput JPEG 2000" in completed.stderr, completed.stderr
+    assert len(storescp.files()) == 3
