@@ -12,9 +12,11 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <set>
 #include <thread>
 #include <vector>
@@ -112,10 +114,17 @@ namespace {
 // One request: a body to POST (or none: a GET), the response collected.
 
 // The SOP Instance UIDs a STOW-RS response names, in its Referenced and Failed sequences.
+struct stow_failure {
+  std::uint64_t reason = 0;  // Failure Reason (0008,1197); 0 when none was given
+  std::string text;
+};
 struct stow_verdicts {
   std::set<std::string> stored;
-  std::map<std::string, std::string> failed;  // UID -> reason
+  std::map<std::string, stow_failure> failed;  // by SOP Instance UID
 };
+
+// A7xx (Out of Resources) says "not now", like a DIMSE A7xx status: worth another try.
+bool transient_reason(std::uint64_t reason) { return (reason & 0xFF00U) == 0xA700U; }
 
 std::string first_string(const nlohmann::json& item, const char* tag) {
   const auto found = item.find(tag);
@@ -136,12 +145,13 @@ stow_verdicts read_verdicts(const std::string& body) {
   for (const auto& item : items("00081199")) verdicts.stored.insert(first_string(item, "00081155"));
   for (const auto& item : items("00081198")) {
     const auto reason = item.find("00081197");
-    std::string text = "no Failure Reason given";
+    stow_failure failed{0, "no Failure Reason given"};
     if (reason != item.end() && reason->contains("Value") && !(*reason)["Value"].empty() &&
         (*reason)["Value"][0].is_number_unsigned()) {
-      text = "Failure Reason " + hex_status((*reason)["Value"][0].get<std::uint64_t>());
+      failed.reason = (*reason)["Value"][0].get<std::uint64_t>();
+      failed.text = "Failure Reason " + hex_status(failed.reason);
     }
-    verdicts.failed[first_string(item, "00081155")] = text;
+    verdicts.failed[first_string(item, "00081155")] = failed;
   }
   return verdicts;
 }
@@ -154,64 +164,91 @@ stow_destination::stow_destination(stow_url where, std::string url)
 stow_destination::~stow_destination() = default;
 
 void stow_destination::send(batch& full) {
-  std::string boundary;
-  {
-    const std::lock_guard lock(state_->mutex);
-    boundary = "dcmflow-" + std::to_string(reinterpret_cast<std::uintptr_t>(&full)) + "-" +  // NOLINT: an id
-               std::to_string(++state_->sequence);
-  }
-  std::string body;
-  std::size_t size = 0;
-  for (const auto* object : full.objects) size += object->part10.size() + 128;
-  body.reserve(size);
-  for (const auto* object : full.objects) {
-    body += "--" + boundary + "\r\nContent-Type: application/dicom\r\n\r\n";
-    body += object->part10;
-    body += "\r\n";
-  }
-  body += "--" + boundary + "--\r\n";
-  const std::string type = "multipart/related; type=\"application/dicom\"; boundary=" + boundary;
-
   full.outcomes.assign(full.objects.size(), std::nullopt);
+  std::vector<std::size_t> all(full.objects.size());
+  for (std::size_t index = 0; index < all.size(); ++index) all[index] = index;
+  send_part(full, std::move(all));
+}
+
+// A store is what the server confirmed: an instance counts as stored only when the
+// response's Referenced SOP Sequence names it. One the response does not name, or refuses
+// with A7xx (Out of Resources), goes again with the next attempt; other Failure Reasons are
+// final. 413 (too large) halves the request, down to one instance.
+void stow_destination::send_part(batch& full, std::vector<std::size_t> pending) {
   std::string why;
-  for (int attempt = 1; attempt <= where_.max_attempts; ++attempt) {
+  thread_local std::minstd_rand jitter(std::random_device{}());
+  for (int attempt = 1; attempt <= where_.max_attempts && !pending.empty(); ++attempt) {
+    std::string boundary;
+    {
+      const std::lock_guard lock(state_->mutex);
+      boundary = "dcmflow-" + std::to_string(reinterpret_cast<std::uintptr_t>(&full)) + "-" +  // NOLINT: an id
+                 std::to_string(++state_->sequence);
+    }
+    std::string body;
+    std::size_t size = 0;
+    for (const std::size_t index : pending) size += full.objects[index]->part10.size() + 128;
+    body.reserve(size);
+    for (const std::size_t index : pending) {
+      body += "--" + boundary + "\r\nContent-Type: application/dicom\r\n\r\n";
+      body += full.objects[index]->part10;
+      body += "\r\n";
+    }
+    body += "--" + boundary + "--\r\n";
+    const std::string type = "multipart/related; type=\"application/dicom\"; boundary=" + boundary;
+
     const http_response got = http_exchange(where_, where_.root + "/studies", "application/dicom+json", &body, type);
-    std::chrono::milliseconds pause(std::min(10000, 200 << (attempt - 1)));
+    // Spaced exponentially, each pause drawn from half to all of its span: senders that
+    // failed together do not come back together.
+    const int span = std::min(10000, 200 << (attempt - 1));
+    std::chrono::milliseconds pause(std::uniform_int_distribution<int>(span / 2, span)(jitter));
     if (got.transport != CURLE_OK) {
       why = "STOW-RS to " + url_ + " broke off: " + got.transport_error;
+    } else if (got.status == 413 && pending.size() > 1) {
+      const auto half = pending.begin() + static_cast<std::ptrdiff_t>(pending.size() / 2);
+      send_part(full, std::vector<std::size_t>(pending.begin(), half));
+      send_part(full, std::vector<std::size_t>(half, pending.end()));
+      return;
     } else if (got.status == 429 || got.status == 503 || got.status >= 500) {
       why = "STOW-RS to " + url_ + ": HTTP " + std::to_string(got.status);
       if (got.retry_after_s) pause = std::chrono::seconds(*got.retry_after_s);
     } else if (got.status == 200 || got.status == 202 || got.status == 409) {
       const stow_verdicts verdicts = read_verdicts(got.body);
-      for (std::size_t i = 0; i < full.objects.size(); ++i) {
-        const std::string& uid = full.objects[i]->sop_instance_uid;
+      std::vector<std::size_t> again;
+      for (const std::size_t index : pending) {
+        const std::string& uid = full.objects[index]->sop_instance_uid;
         if (const auto failed = verdicts.failed.find(uid); failed != verdicts.failed.end()) {
-          full.outcomes[i] = failure{"STOW-RS to " + url_ + " refused the instance: " + failed->second};
-        } else if (verdicts.stored.contains(uid) || (got.status == 200 && verdicts.failed.empty())) {
+          if (transient_reason(failed->second.reason)) {
+            why = "STOW-RS to " + url_ + ": the server is out of resources (" + failed->second.text + ")";
+            again.push_back(index);
+          } else {
+            full.outcomes[index] = failure{"STOW-RS to " + url_ + " refused the instance: " + failed->second.text};
+          }
+        } else if (verdicts.stored.contains(uid)) {
           delivery done;
           if (attempt > 1) done.notes.push_back(url_ + ": stored at attempt " + std::to_string(attempt));
-          full.outcomes[i] = done;
+          full.outcomes[index] = done;
         } else {
-          full.outcomes[i] = failure{"STOW-RS to " + url_ + ": HTTP " + std::to_string(got.status) +
-                                     ", the response does not name the instance"};
+          why = "STOW-RS to " + url_ + ": HTTP " + std::to_string(got.status) +
+                ", but the response does not confirm the instance";
+          again.push_back(index);
         }
       }
-      return;
+      pending = std::move(again);
+      if (pending.empty()) return;
     } else {
       // Other 4xx: the request itself is wrong; sending it again would not help.
       std::string excerpt = got.body.substr(0, 200);
       std::replace(excerpt.begin(), excerpt.end(), '\n', ' ');
-      for (auto& outcome : full.outcomes) {
-        outcome = failure{"STOW-RS to " + url_ + ": HTTP " + std::to_string(got.status) +
-                          (excerpt.empty() ? "" : ": " + excerpt)};
+      for (const std::size_t index : pending) {
+        full.outcomes[index] = failure{"STOW-RS to " + url_ + ": HTTP " + std::to_string(got.status) +
+                                       (excerpt.empty() ? "" : ": " + excerpt)};
       }
       return;
     }
     if (attempt < where_.max_attempts) std::this_thread::sleep_for(pause);
   }
-  for (auto& outcome : full.outcomes) {
-    outcome = failure{why + " (after " + std::to_string(where_.max_attempts) + " attempts)"};
+  for (const std::size_t index : pending) {
+    full.outcomes[index] = failure{why + " (after " + std::to_string(where_.max_attempts) + " attempts)"};
   }
 }
 
@@ -225,7 +262,14 @@ result<delivery> stow_destination::store(const outgoing_instance& object) {
     mine->taken = true;
     if (state_->open == mine) state_->open.reset();
     lock.unlock();
-    send(*mine);
+    try {
+      send(*mine);
+    } catch (const std::exception& error) {
+      // Every caller of this batch is waiting for it: each gets the failure, none waits forever.
+      for (auto& outcome : mine->outcomes) {
+        if (!outcome) outcome = failure{std::string("STOW-RS: internal error: ") + error.what()};
+      }
+    }
     lock.lock();
     mine->done = true;
     state_->changed.notify_all();
@@ -238,6 +282,7 @@ result<delivery> stow_destination::store(const outgoing_instance& object) {
     }
     state_->changed.wait_for(lock, batch_wait / 4);
   }
+  if (index >= mine->outcomes.size() || !mine->outcomes[index]) return failure{"STOW-RS: the batch ended without a verdict"};
   return std::move(*mine->outcomes[index]);
 }
 

@@ -18,6 +18,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "store/destination.hpp"
 
@@ -60,6 +61,7 @@ class stow_destination final : public destination {
 
  private:
   void send(batch& full);
+  void send_part(batch& full, std::vector<std::size_t> pending);
 
   stow_url where_;
   std::string url_;

@@ -14,6 +14,7 @@ from PIL import Image
 
 from dcmflow_testing import dcmflow_binary, run_dcmflow
 from peer_fixtures import Orthanc, orthanc, storescp  # noqa: F401 (fixtures)
+from stow_proxy import StowProxy
 
 
 def make_instances(folder: pathlib.Path, count: int, codec: str, size=(24, 16)) -> pathlib.Path:
@@ -146,6 +147,49 @@ def test_stow_rs_errors_fail_the_batch_with_the_status_line(orthanc, tmp_path):
     completed = run_dcmflow("store", dicom, "--to", f"http://127.0.0.1:{orthanc.dicom_port}/dicom-web?max_attempts=2",
                             check=1)
     assert "broke off" in completed.stderr and "(after 2 attempts)" in completed.stderr
+
+
+@pytest.fixture
+def stow_proxy(orthanc):
+    proxies = []
+
+    def start(fault):
+        proxies.append(StowProxy(orthanc.http_port, fault))
+        return proxies[-1]
+    yield start
+    for proxy in proxies:
+        proxy.stop()
+
+
+def test_a_stow_answer_that_confirms_nothing_stores_nothing(orthanc, stow_proxy, tmp_path):
+    """200 with `{}`: the server named no instance. Nothing counts as stored; each is tried
+    again, then fails saying why (it used to print "3 of 3 files stored" and exit 0)."""
+    proxy = stow_proxy("confirm-nothing")
+    dicom = make_instances(tmp_path, 3, "rle")
+    completed = run_dcmflow("store", dicom, "--to", proxy.url + "?max_attempts=2", check=1)
+    assert "0 of 3 files stored" in completed.stdout, completed.stdout
+    assert "the response does not confirm the instance (after 2 attempts)" in completed.stderr
+    assert len(proxy.requests) == 2 and orthanc.count_instances() == 0
+
+
+def test_stow_out_of_resources_is_tried_again(orthanc, stow_proxy, tmp_path):
+    """A700 in the Failed SOP Sequence is "not now", as DIMSE's A7xx is: the instances go
+    again and are stored."""
+    proxy = stow_proxy("out-of-resources-once")
+    dicom = make_instances(tmp_path, 3, "rle")
+    completed = run_dcmflow("store", dicom, "--to", proxy.url + "?batch=3", check=0)
+    assert "3 of 3 files stored" in completed.stdout
+    assert len(proxy.requests) == 2 and orthanc.count_instances() == 3
+
+
+def test_a_stow_request_too_large_is_halved_down_to_one_instance(orthanc, stow_proxy, tmp_path):
+    proxy = stow_proxy("too-large-batches")
+    dicom = make_instances(tmp_path, 4, "rle")
+    completed = run_dcmflow("store", dicom, "--to", proxy.url + "?batch=4", check=0)
+    assert "4 of 4 files stored" in completed.stdout
+    assert orthanc.count_instances() == 4
+    sizes = [len(instances) for instances in proxy.requests]
+    assert max(sizes) >= 2 and sizes.count(1) == 4, sizes  # refused whole, then halved down to one each
 
 
 def job_to(tmp_path, destination, count=5):
