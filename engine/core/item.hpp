@@ -12,6 +12,13 @@ namespace dcmflow {
 enum class item_status { converted, failed, pending };
 
 // One DICOM object an input became.
+// What one destination made of one instance: the peer confirmed it, or why not.
+struct delivery_outcome {
+  std::string destination;  // the destination's label (credentials redacted)
+  bool stored = false;
+  std::string detail;       // why not stored
+};
+
 struct instance_record {
   std::string sop_instance_uid;
   std::string sop_class_uid;
@@ -22,6 +29,7 @@ struct instance_record {
   std::uint64_t native_bytes = 0;  // uncompressed pixel data
   std::uint64_t stored_bytes = 0;  // pixel data as written (compressed or not)
   std::filesystem::path output;    // relative to a file destination's folder
+  std::vector<delivery_outcome> deliveries;  // one per destination, whatever the others did
 };
 
 struct item_record {

@@ -4,6 +4,7 @@
 #include <exception>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <string>
 
 #include "convert/output_naming.hpp"
@@ -271,13 +272,21 @@ item_handle store_stage::operator()(item_handle item) const {
   return guarded(std::move(item), [this](work_item& each) { store(each); });
 }
 
-// Every destination gets the same bytes; an item is stored only when all of them took them.
-void store_stage::send(work_item& item, const store::outgoing_instance& object) const {
+// Every destination gets the same bytes, whatever the others answered, and each answer is
+// recorded on its own; an item is stored only when all of them took them.
+void store_stage::send(work_item& item, const store::outgoing_instance& object, instance_record& record) const {
+  std::optional<failure> first_failure;
   for (const auto& destination : options_.destinations) {
     auto delivered = destination->store(object);
-    if (!delivered) return item.fail(delivered.error());
+    if (!delivered) {
+      record.deliveries.push_back({destination->url(), false, delivered.error().message});
+      if (!first_failure) first_failure = delivered.error();
+      continue;
+    }
+    record.deliveries.push_back({destination->url(), true, {}});
     item.record.notes.insert(item.record.notes.end(), delivered->notes.begin(), delivered->notes.end());
   }
+  if (first_failure) item.fail(*first_failure);
 }
 
 void store_stage::store(work_item& item) const {
@@ -293,6 +302,7 @@ void store_stage::store(work_item& item) const {
         .native_bytes = object.native_pixel_data_bytes(),
         .stored_bytes = object.pixel_data_bytes(),
         .output = item.instance_names[index],
+        .deliveries = {},  // send() fills them
     };
     auto part10 = object.to_part10();
     if (!part10) return item.fail(part10.error());
@@ -302,9 +312,10 @@ void store_stage::store(work_item& item) const {
       if (auto plain = object.decompress(); !plain) return plain.error();
       return object.to_part10();
     };
-    send(item, outgoing);
+    send(item, outgoing, record);
+    const bool stored_everywhere = item.active();
     item.record.instances.push_back(std::move(record));
-    item.record.outputs.push_back(item.instance_names[index]);
+    if (stored_everywhere) item.record.outputs.push_back(item.instance_names[index]);
   }
   item.instances.clear();
 }

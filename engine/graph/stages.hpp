@@ -86,7 +86,7 @@ class store_stage {
 
  private:
   void store(work_item& item) const;
-  void send(work_item& item, const store::outgoing_instance& object) const;
+  void send(work_item& item, const store::outgoing_instance& object, instance_record& record) const;
   const pipeline_options& options_;
 };
 

@@ -259,7 +259,7 @@ result<std::unordered_map<std::string, finished_item>> journal::finished_items()
   return found;
 }
 
-result<void> journal::record(const item_record& item, std::span<const std::string> destinations, std::int64_t run) {
+result<void> journal::record(const item_record& item, std::int64_t run) {
   transaction batch(database_);
   if (!batch.began()) return database_failure(database_, "cannot begin");
   const bool stored = item.status == item_status::converted;
@@ -301,7 +301,7 @@ result<void> journal::record(const item_record& item, std::span<const std::strin
       series_instance_uid, transfer_syntax_uid, frames, native_bytes, stored_bytes, output)
     VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?))sql");
   statement insert_delivery(database_, R"sql(
-    INSERT OR REPLACE INTO deliveries(sop_instance_uid, destination, state) VALUES(?, ?, 'stored'))sql");
+    INSERT OR REPLACE INTO deliveries(sop_instance_uid, destination, state, detail) VALUES(?, ?, ?, ?))sql");
   if (!insert_instance.ok() || !insert_delivery.ok()) return database_failure(database_, "cannot prepare");
   for (const auto& instance : item.instances) {
     insert_instance.bind(1, instance.sop_instance_uid)
@@ -316,8 +316,11 @@ result<void> journal::record(const item_record& item, std::span<const std::strin
         .bind(10, instance.output.generic_string());
     if (insert_instance.step() != SQLITE_DONE) return database_failure(database_, "cannot record an instance");
     insert_instance.reset();
-    for (const auto& destination : destinations) {
-      insert_delivery.bind(1, instance.sop_instance_uid).bind(2, destination);
+    for (const auto& delivery : instance.deliveries) {
+      insert_delivery.bind(1, instance.sop_instance_uid)
+          .bind(2, delivery.destination)
+          .bind(3, delivery.stored ? "stored" : "failed")
+          .bind(4, delivery.detail);
       if (insert_delivery.step() != SQLITE_DONE) return database_failure(database_, "cannot record a delivery");
       insert_delivery.reset();
     }
@@ -370,8 +373,9 @@ result<void> journal::for_each_item(const std::function<void(item_record&&)>& vi
           .native_bytes = static_cast<std::uint64_t>(select_instances.integer(6)),
           .stored_bytes = static_cast<std::uint64_t>(select_instances.integer(7)),
           .output = select_instances.text(8),
+          .deliveries = {},  // per destination: deliveries()
       };
-      item.outputs.push_back(instance.output);
+      if (item.status == item_status::converted) item.outputs.push_back(instance.output);
       item.instances.push_back(std::move(instance));
     }
     if (inner != SQLITE_DONE) return database_failure(database_, "cannot read instances");

@@ -67,9 +67,9 @@ class journal {
   // Items with an outcome, by key.
   [[nodiscard]] result<std::unordered_map<std::string, finished_item>> finished_items() const;
 
-  // An item's outcome, its instances and their deliveries, in one transaction.
-  [[nodiscard]] result<void> record(const item_record& item, std::span<const std::string> destinations,
-                                    std::int64_t run);
+  // An item's outcome, its instances and each destination's answer for each, in one
+  // transaction.
+  [[nodiscard]] result<void> record(const item_record& item, std::int64_t run);
 
   // Every item (pending ones too), in key order, as the report shows them.
   [[nodiscard]] result<std::vector<item_record>> items() const;

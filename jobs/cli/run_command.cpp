@@ -69,7 +69,7 @@ void print_verification(const job::verification& checked) {
 // Asks the destinations for what they received; items with a missing instance are sent
 // once more, and fail if they are still missing after that.
 result<void> verify_and_resend(const job::job_plan& plan, journal::journal& journal,
-                               const std::vector<std::string>& destination_urls, std::int64_t run) {
+                               std::int64_t run) {
   auto checked = job::verify_deliveries(journal, plan.options.destinations);
   if (!checked) return checked.error();
   print_verification(*checked);
@@ -84,7 +84,7 @@ result<void> verify_and_resend(const job::job_plan& plan, journal::journal& jour
   }
   std::cout << "verify: sending " << again.size() << " items again\n";
   graph::pipeline_hooks hooks;
-  hooks.on_finished = [&](item_record& record, std::size_t, bool) { return journal.record(record, destination_urls, run); };
+  hooks.on_finished = [&](item_record& record, std::size_t, bool) { return journal.record(record, run); };
   if (auto resent = graph::run_pipeline(again, plan.options, hooks); !resent) return resent.error();
   auto rechecked = job::verify_deliveries(journal, plan.options.destinations);
   if (!rechecked) return rechecked.error();
@@ -194,7 +194,7 @@ int run_job(const run_arguments& args) {
     if (was_skipped) {
       ++skipped;
     } else {
-      if (auto recorded = journal->record(record, destination_urls, run.value()); !recorded) return recorded.error();
+      if (auto recorded = journal->record(record, run.value()); !recorded) return recorded.error();
       if (record.status == item_status::failed) {
         std::cerr << (live ? "\r\033[K" : "") << record.input << ": " << record.error << '\n';
       }
@@ -227,7 +227,7 @@ int run_job(const run_arguments& args) {
     return exit_fatal;
   }
   if (args.verify) {
-    if (auto verified = verify_and_resend(plan, *journal, destination_urls, run.value()); !verified) {
+    if (auto verified = verify_and_resend(plan, *journal, run.value()); !verified) {
       (void)journal->end_run(run.value());
       std::cerr << "dcmflow run: " << verified.error().message << '\n';
       return exit_fatal;

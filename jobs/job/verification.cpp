@@ -76,10 +76,11 @@ result<verification> verify_deliveries(journal::journal& journal,
 result<std::vector<std::filesystem::path>> write_delivery_lists(
     const journal::journal& journal, const std::vector<std::shared_ptr<store::destination>>& destinations,
     const std::filesystem::path& folder, const std::string& suffix) {
-  // Failed items fail at every destination: an item is stored only when all took it.
+  // An item that failed before any destination answered for it failed at every one; one
+  // that reached the destinations has each destination's answer per instance.
   std::vector<std::pair<std::string, std::string>> failed;
   auto visited = journal.for_each_item([&](item_record&& item) {
-    if (item.status == item_status::failed) failed.emplace_back(item.input, item.error);
+    if (item.status == item_status::failed && item.instances.empty()) failed.emplace_back(item.input, item.error);
   });
   if (!visited) return visited.error();
   std::vector<std::filesystem::path> written;
@@ -98,6 +99,9 @@ result<std::vector<std::filesystem::path>> write_delivery_lists(
         if (instance.state == "missing") {
           failure_list << csv_field(instance.item_key) << ',' << instance.sop_instance_uid << ','
                        << csv_field("missing at " + destination->url() + " when verified") << '\n';
+        } else if (instance.state == "failed") {
+          failure_list << csv_field(instance.item_key) << ',' << instance.sop_instance_uid << ','
+                       << csv_field(instance.detail) << '\n';
         } else if (instance.state == "commit-failed") {
           failure_list << csv_field(instance.item_key) << ',' << instance.sop_instance_uid << ','
                        << csv_field("storage commitment refused by " + destination->url() + ": " + instance.detail)

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from dcmflow_testing import dcmflow_binary, run_dcmflow
-from peer_fixtures import Orthanc, orthanc, storescp  # noqa: F401 (fixtures)
+from peer_fixtures import Orthanc, StoreSCP, orthanc, storescp  # noqa: F401 (fixtures)
 from stow_proxy import StowProxy
 
 
@@ -105,6 +105,43 @@ def test_transcode_never_fails_the_items_a_peer_refuses(storescp, tmp_path):
                             check=1)
     assert "does not accept transfer syntax 1.2.840.10008.1.2.4.80 and transcoding is off" in completed.stderr
     assert storescp.files() == []
+
+
+def test_each_destination_s_answer_is_journalled_whatever_the_others_did(tmp_path):
+    """A folder, a peer that takes everything and one that refuses the syntax: the first two
+    hold every instance and the journal, the lists and verify say so; the third's failures
+    are listed against it alone, with the instances' UIDs. (The journal used to record no
+    delivery at all once one destination failed.)"""
+    good = StoreSCP(tmp_path / "good", aet="GOOD", accept_all=True)
+    refusing = StoreSCP(tmp_path / "refusing", aet="REFUSING")
+    try:
+        images = tmp_path / "pages"
+        images.mkdir()
+        for index in range(3):
+            Image.fromarray(np.full((20, 30), index * 40, dtype=np.uint8), "L").save(images / f"p{index}.png")
+        job = tmp_path / "job.yaml"
+        job.write_text("inputs: [pages]\nattributes: {PatientID: DEST-1}\ncodec: jpegls\nreport: reports\n"
+                       f"destinations: ['file://out', '{good.url}', '{refusing.url}?transcode=never']\n")
+        completed = run_dcmflow("run", job, "--progress", "none", check=1)
+        assert "transcoding is off" in completed.stderr
+        assert len(list((tmp_path / "out").glob("*.dcm"))) == 3 and len(good.files()) == 3
+        assert refusing.files() == []
+        with sqlite3.connect(tmp_path / "job.journal.sqlite") as database:
+            rows = database.execute("SELECT destination, state, count(*) FROM deliveries GROUP BY destination, state")
+            by_destination = {(destination, state): count for destination, state, count in rows}
+        assert by_destination == {("file://out", "stored"): 3, (good.url, "stored"): 3,
+                                  (f"{refusing.url}?transcode=never", "failed"): 3}
+        lists = {path.name: path.read_text().splitlines()[1:] for path in (tmp_path / "reports").glob("*.csv")}
+        good_lists = [name for name in lists if "GOOD" in name]
+        refusing_lists = [name for name in lists if "REFUSING" in name]
+        for name in good_lists + [name for name in lists if name.endswith("file_out.csv")]:
+            expected = 3 if name.startswith("success.") else 0
+            assert len(lists[name]) == expected, (name, lists[name])
+        failures = [lists[name] for name in refusing_lists if name.startswith("failure.")][0]
+        assert len(failures) == 3 and all(row.split(",")[1].startswith("2.25.") for row in failures), failures
+    finally:
+        good.stop()
+        refusing.stop()
 
 
 def test_orthanc_killed_mid_transfer_and_restarted_still_gets_everything_once(tmp_path):

@@ -37,7 +37,8 @@ item_record stored_item(const std::string& key, const std::string& sha, std::vec
                               .frames = 1,
                               .native_bytes = 100,
                               .stored_bytes = 40,
-                              .output = key + "-" + std::to_string(i) + ".dcm"});
+                              .output = key + "-" + std::to_string(i) + ".dcm",
+                              .deliveries = {{"file://out", true, {}}}});
   }
   return item;
 }
@@ -51,13 +52,13 @@ TEST_F(journal_test, pending_items_become_stored_or_failed_and_survive_reopening
     auto run = opened->begin_run("test");
     ASSERT_TRUE(run);
     const std::vector<std::string> destinations = {"file://out"};
-    ASSERT_TRUE(opened->record(stored_item("a.png", "aa", {"1.1", "1.2"}), destinations, *run));
+    ASSERT_TRUE(opened->record(stored_item("a.png", "aa", {"1.1", "1.2"}), *run));
     item_record failed;
     failed.input = "b.png";
     failed.status = item_status::failed;
     failed.error = "cannot read image: truncated";
     failed.content_sha256 = "bb";
-    ASSERT_TRUE(opened->record(failed, destinations, *run));
+    ASSERT_TRUE(opened->record(failed, *run));
   }
   auto reopened = journal::open(file());
   ASSERT_TRUE(reopened) << reopened.error().message;
@@ -95,8 +96,8 @@ TEST_F(journal_test, recording_an_item_again_replaces_its_instances_and_counts_a
   auto run = opened->begin_run("test");
   ASSERT_TRUE(run);
   const std::vector<std::string> destinations = {"file://out", "file://mirror"};
-  ASSERT_TRUE(opened->record(stored_item("a.png", "old", {"1.1", "1.2", "1.3"}), destinations, *run));
-  ASSERT_TRUE(opened->record(stored_item("a.png", "new", {"2.1"}), destinations, *run));
+  ASSERT_TRUE(opened->record(stored_item("a.png", "old", {"1.1", "1.2", "1.3"}), *run));
+  ASSERT_TRUE(opened->record(stored_item("a.png", "new", {"2.1"}), *run));
   auto items = opened->items();
   ASSERT_TRUE(items);
   ASSERT_EQ(items->size(), 1U);
