@@ -2,6 +2,7 @@
 
 #include <langinfo.h>
 #include <malloc.h>
+#include <sys/stat.h>
 
 #include <clocale>
 #include <exception>
@@ -41,6 +42,11 @@ void keep_large_buffers_in_the_heap() {
 void read_names_as_utf8() {
   std::setlocale(LC_CTYPE, "");
   if (std::string_view(nl_langinfo(CODESET)) != "UTF-8") std::setlocale(LC_CTYPE, "C.UTF-8");
+}
+
+void keep_what_we_write_private() {
+  const mode_t inherited = umask(077);
+  umask(inherited | 077);
 }
 
 void configure_app(CLI::App& app) {

@@ -22,6 +22,11 @@ void keep_large_buffers_in_the_heap();
 // only (LC_CTYPE): messages, numbers and dates stay as they were.
 void read_names_as_utf8();
 
+// Everything dcmflow writes holds patient data or describes it (DICOM files, journals,
+// reports, hand-over lists, scratch copies): created for its owner alone, files 0600 and
+// folders 0700, whatever the caller's umask allowed.
+void keep_what_we_write_private();
+
 void configure_app(CLI::App& app);
 
 // Parses, then runs the one command parsed (each of `commands` returns -1 when it was not

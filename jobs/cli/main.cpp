@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   using namespace dcmflow::cli;
   keep_large_buffers_in_the_heap();
   read_names_as_utf8();
+  keep_what_we_write_private();
   CLI::App app{"dcmflow: turns archives of reports and images into DICOM and loads them into a PACS",
                "dcmflow"};
   configure_app(app);

@@ -52,3 +52,26 @@ def test_credentials_over_plain_http_are_refused(tmp_path):
     assert "credentials would travel unencrypted over http://: use https://, or add allow_insecure=1" \
         in completed.stderr
     assert SECRET not in completed.stdout + completed.stderr
+
+
+def test_what_dcmflow_writes_is_readable_by_its_owner_alone(tmp_path):
+    """Journal, reports, hand-over lists, DICOM files and the folders holding them carry
+    patient data: 0600 and 0700 whatever the umask (they were 0644 and 0755)."""
+    from PIL import Image
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    Image.new("L", (30, 20), 128).save(pages / "p.png")
+    (tmp_path / "job.yaml").write_text("inputs: [pages]\nattributes: {PatientID: MODES}\n"
+                                       "destinations: [file://out/dicom]\nreport: reports\n")
+    old = os.umask(0o022)
+    try:
+        run_dcmflow("run", tmp_path / "job.yaml", "--progress", "none", check=0)
+    finally:
+        os.umask(old)
+    written = [tmp_path / "job.journal.sqlite", *sorted((tmp_path / "reports").iterdir()),
+               *sorted((tmp_path / "out" / "dicom").iterdir())]
+    assert any(path.suffix == ".dcm" for path in written) and any(path.suffix == ".csv" for path in written)
+    for path in written:
+        assert path.stat().st_mode & 0o077 == 0, f"{path.name}: {oct(path.stat().st_mode)}"
+    for folder in (tmp_path / "out", tmp_path / "out" / "dicom", tmp_path / "reports"):
+        assert folder.stat().st_mode & 0o777 == 0o700, f"{folder}: {oct(folder.stat().st_mode)}"
