@@ -58,41 +58,28 @@ class contained_decoder::payload {
   std::uint64_t left_;
 };
 
-contained_decoder::contained_decoder(decode_limits limits) : limits_(std::move(limits)) {
-  if (limits_.helpers == 0) limits_.helpers = std::max(1U, std::thread::hardware_concurrency());
-  if (limits_.program.empty()) limits_.program = default_program();
+namespace {
+
+decode_limits completed(decode_limits limits) {
+  if (limits.helpers == 0) limits.helpers = std::max(1U, std::thread::hardware_concurrency());
+  if (limits.program.empty()) limits.program = default_program();
+  return limits;
+}
+
+}  // namespace
+
+contained_decoder::contained_decoder(decode_limits limits)
+    : limits_(completed(std::move(limits))), free_(limits_.helpers) {
   for (std::size_t index = 0; index < limits_.helpers; ++index) helpers_.push_back(std::make_unique<helper_process>());
-  busy_.assign(limits_.helpers, false);
 }
 
 contained_decoder::~contained_decoder() = default;
 
-std::size_t contained_decoder::acquire() {
-  std::unique_lock lock(mutex_);
-  freed_.wait(lock, [&] { return std::find(busy_.begin(), busy_.end(), false) != busy_.end(); });
-  const auto index = static_cast<std::size_t>(std::find(busy_.begin(), busy_.end(), false) - busy_.begin());
-  busy_[index] = true;
-  return index;
-}
-
-void contained_decoder::release(std::size_t index) {
-  {
-    const std::lock_guard lock(mutex_);
-    busy_[index] = false;
-  }
-  freed_.notify_one();
-}
-
 result<void> contained_decoder::exchange(const decode_request& request,
                                          const std::function<result<void>(wire_reader&, payload&)>& parse,
                                          std::vector<std::string>& messages) {
-  const std::size_t index = acquire();
-  helper_process& helper = *helpers_[index];
-  struct releaser {
-    contained_decoder& owner;
-    std::size_t index;
-    ~releaser() { owner.release(index); }
-  } const release_on_return{*this, index};
+  const slots::lease lent = free_.lend();
+  helper_process& helper = *helpers_[lent.index()];
 
   // An idle helper may have ended (killed from outside, or with the thread that started it).
   if (!helper.running()) {

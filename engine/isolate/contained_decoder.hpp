@@ -10,16 +10,15 @@
 // The helpers are kept warm (one per thread that decodes at once): a start costs ~30 ms.
 
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <vector>
 
 #include "core/result.hpp"
+#include "core/slots.hpp"
 #include "dicom/display.hpp"
 #include "dicom/instance.hpp"
 #include "dicom/validation.hpp"
@@ -70,14 +69,10 @@ class contained_decoder {
   result<void> exchange(const decode_request& request,
                         const std::function<result<void>(wire_reader& header, payload& pixels)>& parse,
                         std::vector<std::string>& messages);
-  std::size_t acquire();
-  void release(std::size_t index);
 
   decode_limits limits_;
   std::vector<std::unique_ptr<helper_process>> helpers_;
-  std::vector<bool> busy_;
-  std::mutex mutex_;
-  std::condition_variable freed_;
+  slots free_;  // which helper is free
 };
 
 }  // namespace dcmflow::isolate

@@ -108,7 +108,7 @@ office_pool::office_pool(pool_options options) : options_(std::move(options)) {
   // LibreOffice's own temporary folders (lu*.tmp) go into ours, removed with it.
   worker_environment_ = with_variable(environ, "TMPDIR", scratch_.string());
   workers_.resize(options_.workers);
-  busy_.assign(options_.workers, false);
+  free_ = std::make_unique<slots>(options_.workers);
   signal(SIGPIPE, SIG_IGN);  // a worker that died must not take us with it on the next write
 }
 
@@ -222,27 +222,11 @@ result<std::string> office_pool::read_line(worker& w, std::chrono::steady_clock:
   }
 }
 
-std::size_t office_pool::acquire() {
-  std::unique_lock lock(mutex_);
-  freed_.wait(lock, [&] { return std::find(busy_.begin(), busy_.end(), false) != busy_.end(); });
-  const auto index = static_cast<std::size_t>(std::find(busy_.begin(), busy_.end(), false) - busy_.begin());
-  busy_[index] = true;
-  return index;
-}
-
-void office_pool::release(std::size_t index) {
-  {
-    const std::lock_guard lock(mutex_);
-    busy_[index] = false;
-  }
-  freed_.notify_one();
-}
-
 result<void> office_pool::to_pdf(const std::filesystem::path& document, const std::filesystem::path& pdf) {
   const std::string input = std::filesystem::absolute(document).string();
   if (input.find_first_of("\t\n") != std::string::npos) return failure{"cannot convert: a tab or newline in the path"};
-  const std::size_t index = acquire();
-  worker& w = workers_[index];
+  const slots::lease lent = free_->lend();
+  worker& w = workers_[lent.index()];
   result<void> outcome;
   // A crash may be the worker's, not the document's (a profile left damaged by a run that
   // was killed): the document is tried once more in a fresh worker and profile before it
@@ -273,7 +257,6 @@ result<void> office_pool::to_pdf(const std::filesystem::path& document, const st
                                    : std::string("LibreOffice crashed on this document twice, in a fresh worker "
                                                  "and profile the second time")};
   }
-  release(index);
   return outcome;
 }
 

@@ -12,14 +12,15 @@
 // its LibreOffice crashed or hung.
 
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "core/result.hpp"
+#include "core/slots.hpp"
 
 namespace dcmflow::office {
 
@@ -74,15 +75,11 @@ class office_pool {
   void claim_profile(worker& w);
   void stop(worker& w);
   result<std::string> read_line(worker& w, std::chrono::steady_clock::time_point deadline);
-  std::size_t acquire();
-  void release(std::size_t index);
 
   pool_options options_;
   std::filesystem::path scratch_;
   std::vector<worker> workers_;
-  std::vector<bool> busy_;
-  std::mutex mutex_;
-  std::condition_variable freed_;
+  std::unique_ptr<slots> free_;  // which worker is free
   std::once_flag fonts_settled_;  // fontconfig's cache made before the first LibreOffice starts
   std::vector<std::string> worker_environment_;  // ours, with TMPDIR in the scratch folder
 };
