@@ -170,6 +170,8 @@ result<void> extract_entry(const input_file& wanted, const std::filesystem::path
   std::ofstream out(target, std::ios::binary | std::ios::trunc);
   std::array<char, 1 << 16> block{};
   std::uint64_t written = 0;
+  const auto read_before = static_cast<std::uint64_t>(archive_filter_bytes(handle->get(), -1));
+  constexpr std::uint64_t ratio_checked_from = 64ULL << 20;
   while (true) {
     const la_ssize_t n = archive_read_data(handle->get(), block.data(), block.size());
     if (n == 0) break;
@@ -179,6 +181,13 @@ result<void> extract_entry(const input_file& wanted, const std::filesystem::path
     if (written > limits.max_entry_bytes) {
       return failure{"the archive entry inflates past --max-entry-bytes (" + std::to_string(limits.max_entry_bytes) +
                      "): a decompression bomb?"};
+    }
+    if (written > ratio_checked_from) {
+      const auto read = static_cast<std::uint64_t>(archive_filter_bytes(handle->get(), -1)) - read_before;
+      if (written / std::max<std::uint64_t>(read, 1) > limits.max_expansion_ratio) {
+        return failure{"the archive entry expands more than " + std::to_string(limits.max_expansion_ratio) +
+                       " times (--max-expansion-ratio): a decompression bomb?"};
+      }
     }
     if (extracted.fetch_add(static_cast<std::uint64_t>(n)) + static_cast<std::uint64_t>(n) > limits.max_total_bytes) {
       return failure{"the run has extracted more than its total limit from archives"};

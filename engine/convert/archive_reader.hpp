@@ -22,6 +22,9 @@ inline constexpr std::size_t max_archive_entries = 1'000'000;
 struct archive_limits {
   std::uint64_t max_entry_bytes = 2ULL << 30;   // --max-entry-bytes
   std::uint64_t max_total_bytes = 64ULL << 30;  // everything extracted in one run
+  // Bytes out per byte of archive read, once an entry passes 64 MiB. Deflate cannot pass
+  // about 1032:1, so no zip of real files trips it; bzip2 and xz bombs of gigabytes do.
+  std::uint64_t max_expansion_ratio = 2000;    // --max-expansion-ratio
 };
 
 [[nodiscard]] bool is_archive(const std::filesystem::path& file);

@@ -8,6 +8,7 @@
 #include <gdcmTransferSyntax.h>
 #include <gdcmWriter.h>
 
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <mutex>
@@ -264,14 +265,19 @@ result<void> instance::write_file(const std::filesystem::path& path) {
   std::filesystem::path partial = path;
   partial += ".part";
   bool written = false;
+  errno = 0;
   {
     std::ofstream stream(partial, std::ios::binary | std::ios::trunc);
     written = stream && write_part10(*impl_, stream);
+    stream.close();  // a full disk may only show when the last buffer goes out
+    written = written && !stream.fail();
   }
+  const int why = errno;  // before anything else can change it
   std::error_code error;
   if (!written) {
     std::filesystem::remove(partial, error);
-    return failure{"cannot write " + path.string()};
+    return failure{"cannot write " + path.string() + ": " +
+                   (why != 0 ? std::strerror(why) : "the system gave no reason")};
   }
   std::filesystem::rename(partial, path, error);
   if (error) return failure{"cannot write " + path.string() + ": " + error.message()};

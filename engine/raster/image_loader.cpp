@@ -289,6 +289,14 @@ result<raster> decode_frames(std::span<image_ref> pages, std::span<const page_sh
 
   const std::uint64_t total = static_cast<std::uint64_t>(out.frame.bytes()) * out.frame_count;
   if (total == 0 || total > options.max_pixel_bytes) {
+    if (out.frame_count > 1) {
+      // A long document, not a large picture: say which, and what would fit.
+      return reason("too many pages for one object: " + std::to_string(out.frame_count) + " pages of " +
+                    std::to_string(out.frame.width) + "x" + std::to_string(out.frame.height) +
+                    (model.rgb ? " in colour" : "") + " make " + std::to_string(total) +
+                    " bytes of pixels, over the " + std::to_string(options.max_pixel_bytes) +
+                    " one object holds (a lower --dpi, or the document split, would fit)");
+    }
     return reason("image too large: " + std::to_string(total) + " bytes of pixels (limit " +
                   std::to_string(options.max_pixel_bytes) + ")");
   }

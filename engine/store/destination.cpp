@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <string_view>
 #include <system_error>
@@ -69,11 +71,15 @@ result<delivery> folder_destination::store(const outgoing_instance& object) {
       return failure{"cannot write " + target.string() + ": " + error.message()};
     }
   } else {
+    errno = 0;
     std::ofstream out(partial, std::ios::binary | std::ios::trunc);
     out.write(object.part10.data(), static_cast<std::streamsize>(object.part10.size()));
-    if (!out.flush()) {
+    out.close();  // a full disk may only show when the last buffer goes out
+    if (!out) {
+      const int why = errno;  // before anything else can change it
       std::filesystem::remove(partial, error);
-      return failure{"cannot write " + target.string()};
+      return failure{"cannot write " + target.string() + ": " +
+                     (why != 0 ? std::strerror(why) : "the system gave no reason")};
     }
   }
   std::filesystem::rename(partial, target, error);

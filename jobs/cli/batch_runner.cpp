@@ -36,6 +36,10 @@ void add_batch_options(CLI::App& command, batch_arguments& args, std::string_vie
   command.add_option("--max-entry-bytes", args.max_entry_bytes,
                      "Largest archive entry extracted (bytes; against decompression bombs)")
       ->capture_default_str();
+  command.add_option("--max-expansion-ratio", args.max_expansion_ratio,
+                     "Largest ratio of an archive entry's bytes to the archive bytes read for it, past 64 MiB")
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{10}, std::uint64_t{1} << 40));
   command.add_option("--decode-memory-mb", args.decode_memory_mb,
                      "Address space of each helper that parses and decodes input files (MiB); a file that "
                      "needs more fails alone")
@@ -69,6 +73,7 @@ int run_batch_command(std::string_view command_name, const batch_arguments& args
   options.destinations = {std::make_shared<store::folder_destination>(args.output)};
   options.uid_root = args.uid_root;
   options.archives.max_entry_bytes = args.max_entry_bytes;
+  options.archives.max_expansion_ratio = args.max_expansion_ratio;
   options.uid_namespace = args.uid_namespace;
   options.decoder = std::make_shared<isolate::contained_decoder>(
       isolate::decode_limits{.memory_bytes = args.decode_memory_mb << 20,

@@ -24,6 +24,7 @@ struct batch_arguments {
   std::string uid_namespace = "dcmflow";
   convert::input_filter filter;  // --include / --exclude, for folders
   std::uint64_t max_entry_bytes = 2ULL << 30;
+  std::uint64_t max_expansion_ratio = convert::archive_limits{}.max_expansion_ratio;
   std::uint64_t decode_memory_mb = isolate::decode_limits{}.memory_bytes >> 20;  // per decode helper
   int decode_timeout_s = static_cast<int>(isolate::decode_limits{}.time.count());
   std::uint64_t max_document_mb = office::document_limits{}.max_expanded_bytes >> 20;

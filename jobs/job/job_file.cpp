@@ -148,13 +148,16 @@ void read_rasterise(const YAML::Node& node, job_spec& job) {
 }
 
 void read_limits(const YAML::Node& node, job_spec& job) {
-  each_key(node, "limits", {"items_in_flight", "memory_mb", "max_entry_bytes", "decode_memory_mb", "decode_timeout",
+  each_key(node, "limits", {"items_in_flight", "memory_mb", "max_entry_bytes", "max_expansion_ratio", "decode_memory_mb", "decode_timeout",
                              "max_document_mb", "max_document_xml_mb"},
            [&](const std::string& key, const YAML::Node& value) {
              if (key == "items_in_flight") job.items_in_flight = number<std::size_t>(value, "limits.items_in_flight", 1, 100000);
              if (key == "memory_mb") job.memory_mb = number<std::uint64_t>(value, "limits.memory_mb", 16, 1ULL << 30);
              if (key == "max_entry_bytes") {
                job.max_entry_bytes = number<std::uint64_t>(value, "limits.max_entry_bytes", 1, ~0ULL);
+             }
+             if (key == "max_expansion_ratio") {
+               job.max_expansion_ratio = number<std::uint64_t>(value, "limits.max_expansion_ratio", 10, 1ULL << 40);
              }
              if (key == "decode_memory_mb") {
                job.decode_memory_mb = number<std::uint64_t>(value, "limits.decode_memory_mb", 256, 1ULL << 30);

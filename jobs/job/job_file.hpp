@@ -52,6 +52,7 @@ struct job_spec {
   std::size_t items_in_flight = 0;             // 0: four per thread
   std::uint64_t memory_mb = 1024;              // decoded pixels in flight
   std::uint64_t max_entry_bytes = 2ULL << 30;
+  std::uint64_t max_expansion_ratio = 2000;     // archive entries, past 64 MiB
   std::uint64_t decode_memory_mb = 12288;      // address space of each decode helper
   int decode_timeout_s = 600;                  // per input file, to parse and decode
   std::uint64_t max_document_mb = 1024;        // an Office package inflated

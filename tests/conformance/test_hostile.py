@@ -161,6 +161,7 @@ def test_convert_refuses_every_hostile_image_pdf_and_archive_and_converts_the_go
             assert "outside itself" in error or "inflates" in error, (name, error)
             assert "debian-logo" not in error and "pixmaps" not in error, error
     assert results["linked-but-only-by-hyperlink-and-template.docx"]["status"] == "ok"
+    assert "expands more than 2000 times" in results["tar-bz2-bomb.tar.bz2"]["error"]
     assert not list(tmp_path.rglob("escaped.png")) and not (tmp_path.parent / "escaped.png").exists()
     assert_peak_memory_bounded()
 

@@ -153,3 +153,18 @@ def test_workers_die_with_a_killed_run_and_leave_no_temporary_folders(tmp_path):
     subprocess.run([dcmflow_binary(), "run", str(job), "--progress", "none"], capture_output=True, check=True)
     assert not (pathlib.Path("/tmp") / f"dcmflow-{run.pid}").exists()
     assert set(pathlib.Path("/tmp").glob("lu*.tmp")) <= leftovers_before
+
+
+def test_a_text_too_long_for_one_object_fails_saying_so(tmp_path):
+    """A 2.8 MB .txt renders to a thousand colour pages, more than one Pixel Data holds. It
+    used to fail as "image too large", as if it were a picture."""
+    import random
+    generator = random.Random(1)
+    words = ["lung", "clear", "no", "acute", "findings", "chest"]
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "long.txt").write_text(
+        "\n".join(" ".join(generator.choice(words) for _ in range(12)) for _ in range(40000)))
+    completed = run_dcmflow("convert", tmp_path / "in", "-o", tmp_path / "out", "--set", "PatientID=LONG", check=1)
+    assert re.search(r"long\.txt: cannot render PDF: too many pages for one object: \d{3,} pages of \d+x\d+",
+                     completed.stderr), completed.stderr
+    assert "image too large" not in completed.stderr

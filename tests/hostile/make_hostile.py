@@ -16,6 +16,7 @@ import json
 import os
 import struct
 import sys
+import tarfile
 import zipfile
 import zlib
 from pathlib import Path
@@ -240,6 +241,14 @@ def other_cases():
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("bomb.png", bytes(64 << 20))
     cases["zip-bomb.zip"] = (bomb.getvalue(), "archive", "an entry of 64 MiB of zeros in 64 KiB (ratio 1000)")
+    bz2_bomb = io.BytesIO()
+    with tarfile.open(fileobj=bz2_bomb, mode="w:bz2") as archive:
+        page = bytes(100 << 20)
+        info = tarfile.TarInfo("page.tif")
+        info.size = len(page)
+        archive.addfile(info, io.BytesIO(page))
+    cases["tar-bz2-bomb.tar.bz2"] = (bz2_bomb.getvalue(), "archive",
+                                     "an entry of 100 MiB in 180 bytes of bzip2 (ratio 500,000)")
     cases.update(document_cases())
     return cases
 
