@@ -36,7 +36,7 @@ struct classified {
 
 // From the header of a plain file; from the name alone inside an archive (nothing is
 // extracted before the run).
-classified classify(const convert::input_file& input, const raster::load_options& rasterise) {
+classified classify(const convert::input_file& input, const graph::pipeline_options& options) {
   if (!input.problem.empty()) return {input_kind::unknown, 0, input.problem};
   if (!input.entry.empty()) {
     const std::filesystem::path entry(input.entry);
@@ -53,7 +53,9 @@ classified classify(const convert::input_file& input, const raster::load_options
   if (!std::filesystem::is_regular_file(input.path, error)) return {input_kind::missing, 0, "not found"};
   if (is_part10_file(input.path)) return {input_kind::dicom, 1, {}};
   if (graph::goes_through_office(input.path)) return {input_kind::office, 1, {}};
-  auto probe = raster::probe_image(input.path, rasterise);
+  // Headers of files from outside are read in a decode helper, as in the run itself.
+  auto probe = options.decoder ? options.decoder->probe_image(input.path, options.rasterise)
+                               : raster::probe_image(input.path, options.rasterise);
   if (!probe) return {input_kind::unknown, 0, probe.error().message};
   return {probe->document ? input_kind::pdf : input_kind::image, probe->pages, {}};
 }
@@ -73,7 +75,7 @@ int run_preflight(const job::job_plan& plan, const std::unordered_map<std::strin
   const graph::input_mode mode = plan.options.mode;
   for (const auto& item : plan.items) {
     const convert::input_file& input = item.input;
-    classified kind = classify(input, plan.options.rasterise);
+    classified kind = classify(input, plan.options);
     if (mode == graph::input_mode::transcode && kind.kind != input_kind::dicom && kind.kind != input_kind::missing &&
         kind.problem.empty()) {
       kind.problem = "not a DICOM file (mode: transcode recompresses DICOM only)";
