@@ -14,8 +14,10 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <exception>
 #include <filesystem>
 #include <fstream>
+#include <new>
 #include <span>
 #include <string>
 #include <string_view>
@@ -297,14 +299,21 @@ int main(int argc, char** argv) {
     }
     allow_cpu(cpu_seconds);
     allow_memory(0);  // headers are read within the margin; each operation then allows its file
-    switch (request->what) {
-      case operation::probe_image: probe(*request); break;
-      case operation::load_image: load(*request); break;
-      case operation::read_decoded: read_dicom(*request); break;
-      case operation::read_for_display: read_for_display(*request); break;
-      case operation::validate: validate(*request); break;
-      case operation::inspect_document: inspect_document(*request); break;
-      default: fail(failure{"unknown request"}); break;
+    try {
+      switch (request->what) {
+        case operation::probe_image: probe(*request); break;
+        case operation::load_image: load(*request); break;
+        case operation::read_decoded: read_dicom(*request); break;
+        case operation::read_for_display: read_for_display(*request); break;
+        case operation::validate: validate(*request); break;
+        case operation::inspect_document: inspect_document(*request); break;
+        default: fail(failure{"unknown request"}); break;
+      }
+    } catch (const std::bad_alloc&) {
+      // The file's allowance (allow_memory) is spent: what it declares is not what it holds.
+      fail(failure{"decoding needs more memory than this file's header accounts for (a damaged file?)"});
+    } catch (const std::exception& error) {
+      fail(failure{std::string("the decoder failed: ") + error.what()});
     }
   }
 }
