@@ -34,7 +34,10 @@ std::string tag_text(std::uint16_t group, std::uint16_t element) {
 result<void> check_value_lengths(const std::filesystem::path& file) {
   const std::string syntax = declared_transfer_syntax(file);
   const bool implicit = syntax == "1.2.840.10008.1.2";
-  if (syntax.empty() || syntax == "1.2.840.10008.1.2.2" || syntax == "1.2.840.10008.1.2.1.99") return {};
+  if (syntax.empty() || syntax == "1.2.840.10008.1.2.2" || syntax == "1.2.840.10008.1.2.1.99" ||
+      syntax == "1.2.840.10008.1.2.4.95") {
+    return {};  // big endian, or a deflated dataset
+  }
   std::ifstream in(file, std::ios::binary);
   std::error_code error;
   const std::uint64_t size = std::filesystem::file_size(file, error);

@@ -48,12 +48,10 @@ class finish_stage {
     each.record.status = each.record.error.empty() ? item_status::converted : item_status::failed;
     if (each.record.status == item_status::failed) {
       each.record.outputs.clear();  // a failed item's partial outputs are not its outputs
-      // Instances a destination confirmed stay, with every destination's answer: what a PACS
-      // holds is journalled whatever became of the item.
-      std::erase_if(each.record.instances, [](const instance_record& instance) {
-        return std::none_of(instance.deliveries.begin(), instance.deliveries.end(),
-                            [](const delivery_outcome& delivery) { return delivery.stored; });
-      });
+      // Instances that reached the destinations stay, with every destination's answer: what a
+      // PACS holds, and what it refused, is journalled whatever became of the item.
+      std::erase_if(each.record.instances,
+                    [](const instance_record& instance) { return instance.deliveries.empty(); });
     }
     each.record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - each.started).count();
     std::error_code ignored;

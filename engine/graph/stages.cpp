@@ -1,5 +1,6 @@
 #include "graph/stages.hpp"
 
+#include <algorithm>
 #include <array>
 #include <exception>
 #include <fstream>
@@ -290,7 +291,9 @@ void store_stage::send(work_item& item, const store::outgoing_instance& object, 
 }
 
 void store_stage::store(work_item& item) const {
-  for (std::size_t index = 0; index < item.instances.size() && item.active(); ++index) {
+  // Every instance goes to every destination even after one refused something: each
+  // destination's answer for each instance is what the journal and the lists record.
+  for (std::size_t index = 0; index < item.instances.size(); ++index) {
     dicom::instance& object = item.instances[index];
     instance_record record{
         .sop_instance_uid = object.sop_instance_uid(),
@@ -313,7 +316,8 @@ void store_stage::store(work_item& item) const {
       return object.to_part10();
     };
     send(item, outgoing, record);
-    const bool stored_everywhere = item.active();
+    const bool stored_everywhere = std::all_of(record.deliveries.begin(), record.deliveries.end(),
+                                               [](const delivery_outcome& delivery) { return delivery.stored; });
     item.record.instances.push_back(std::move(record));
     if (stored_everywhere) item.record.outputs.push_back(item.instance_names[index]);
   }

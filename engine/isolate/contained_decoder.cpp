@@ -13,7 +13,8 @@ namespace dcmflow::isolate {
 namespace {
 
 // A result's header: a few numbers, or a dataset without its pixels.
-constexpr std::uint64_t max_header_bytes = 1ULL << 30;
+constexpr std::uint64_t max_header_bytes = 256ULL << 20;
+constexpr std::size_t max_reason_bytes = 2000;
 constexpr std::size_t max_messages_kept = 5;
 
 std::filesystem::path default_program() {
@@ -47,15 +48,19 @@ class contained_decoder::payload {
       : helper_(helper), until_(until), left_(size) {}
   [[nodiscard]] std::uint64_t left() const { return left_; }
   [[nodiscard]] helper_process::read_outcome read(std::span<std::byte> into) {
-    if (into.size() > left_) return helper_process::read_outcome::ended;
-    left_ -= into.size();
-    return helper_.read(into, until_);
+    if (into.size() > left_) return outcome_ = helper_process::read_outcome::ended;
+    outcome_ = helper_.read(into, until_);
+    if (outcome_ == helper_process::read_outcome::ok) left_ -= into.size();
+    return outcome_;
   }
+  // How the last read ended: anything but ok leaves the helper out of step.
+  [[nodiscard]] helper_process::read_outcome outcome() const { return outcome_; }
 
  private:
   helper_process& helper_;
   helper_process::deadline until_;
   std::uint64_t left_;
+  helper_process::read_outcome outcome_ = helper_process::read_outcome::ok;
 };
 
 namespace {
@@ -80,6 +85,16 @@ result<void> contained_decoder::exchange(const decode_request& request,
                                          std::vector<std::string>& messages) {
   const slots::lease lent = free_.lend();
   helper_process& helper = *helpers_[lent.index()];
+  // Whatever way this ends (an exception included), a helper whose answer was not read to its
+  // last byte is stopped: its next answer would start in the middle of this one.
+  bool in_step = false;
+  struct stop_unless_in_step {
+    helper_process& helper;
+    const bool& in_step;
+    ~stop_unless_in_step() {
+      if (!in_step) helper.stop();
+    }
+  } const guard{helper, in_step};
 
   // An idle helper may have ended (killed from outside, or with the thread that started it).
   if (!helper.running()) {
@@ -94,8 +109,7 @@ result<void> contained_decoder::exchange(const decode_request& request,
   const std::string header = encode_request(request);
   const std::uint64_t header_size = header.size();
   if (!helper.write(std::as_bytes(std::span(&header_size, 1))) || !helper.write(std::as_bytes(std::span(header)))) {
-    const std::string how = helper.stop();
-    return failure{"the decoder " + how + " before it was given this file"};
+    return failure{"the decoder " + helper.stop() + " before it was given this file"};
   }
 
   const auto until = std::chrono::steady_clock::now() + limits_.time;
@@ -125,23 +139,28 @@ result<void> contained_decoder::exchange(const decode_request& request,
     if (outcome != helper_process::read_outcome::ok) return broke_off(outcome);
     wire_reader reader(text);
     if (kind == message_kind::step) {
-      step = reader.get_text();
+      step = reader.get_text().substr(0, max_reason_bytes);
       if (payload_size != 0) return broke_off(helper_process::read_outcome::ended);
       continue;
     }
+    // No honest answer holds more than the helper could: its whole address space.
+    if (kind != message_kind::result || payload_size > limits_.memory_bytes) {
+      return broke_off(helper_process::read_outcome::ended);
+    }
     if (reader.get<std::uint8_t>() != 1) {
+      std::string reason = reader.get_text().substr(0, max_reason_bytes);
       messages = helper.take_messages();
-      return failure{reader.get_text()};
+      in_step = payload_size == 0 && reader.ok();
+      return failure{std::move(reason)};
     }
     payload pixels(helper, until, payload_size);
     auto parsed = parse(reader, pixels);
+    if (pixels.outcome() != helper_process::read_outcome::ok) return broke_off(pixels.outcome());
+    messages = helper.take_messages();
     if (pixels.left() != 0 || !reader.ok()) {
-      // A short read or an answer out of step: the helper cannot be trusted with the next file.
-      helper.stop();
-      messages = helper.take_messages();
       return parsed ? failure{"the decoder's answer was malformed"} : parsed;
     }
-    messages = helper.take_messages();
+    in_step = true;
     return parsed;
   }
 }
@@ -183,17 +202,16 @@ result<std::vector<raster::raster>> contained_decoder::load_image(const std::fil
           if (spaced) image.pixel_spacing_mm = spacing;
           total += bytes;
           // Checked before anything is allocated: the helper is trusted no further than its input.
-          if (bytes != image.frame.bytes() * std::uint64_t{image.frame_count} || bytes > options.max_pixel_bytes ||
-              total > pixels.left()) {
+          if (pixel_bytes(image.frame, image.frame_count) != bytes || bytes > options.max_pixel_bytes ||
+              total > pixels.left() || header.failed()) {
             return failure{"the decoder's answer was malformed"};
           }
-          images.push_back(std::move(image));
-          images.back().pixels.resize(bytes);
-        }
-        for (auto& image : images) {
+          // Each image's pixels are read as soon as they have room: nothing waits allocated.
+          image.pixels.resize(bytes);
           if (pixels.read(image.pixels) != helper_process::read_outcome::ok) {
             return failure{"the decoder ended while sending the pixels"};
           }
+          images.push_back(std::move(image));
         }
         return {};
       },
@@ -218,7 +236,8 @@ result<dicom::instance> contained_decoder::read_decoded(const std::filesystem::p
         parts.frame_count = header.get<std::uint32_t>();
         const auto bytes = header.get<std::uint64_t>();
         parts.notes = get_texts(header);
-        if (header.failed() || bytes != pixels.left() || bytes > parts.frame.bytes() * std::uint64_t{parts.frame_count}) {
+        const auto expected = parts.has_pixels ? pixel_bytes(parts.frame, parts.frame_count) : std::uint64_t{0};
+        if (header.failed() || bytes != pixels.left() || expected != bytes) {
           return failure{"the decoder's answer was malformed"};
         }
         parts.native_pixels.resize(bytes);
@@ -247,7 +266,7 @@ result<dicom::display_source> contained_decoder::read_for_display(const std::fil
         source.rescale_intercept = header.get<double>();
         if (header.get<bool>()) source.window_center = header.get<double>(); else (void)header.get<double>();
         if (header.get<bool>()) source.window_width = header.get<double>(); else (void)header.get<double>();
-        if (header.failed() || bytes != pixels.left() || bytes != source.frame.bytes() * std::uint64_t{source.frame_count}) {
+        if (header.failed() || bytes != pixels.left() || pixel_bytes(source.frame, source.frame_count) != bytes) {
           return failure{"the decoder's answer was malformed"};
         }
         source.pixels.resize(bytes);

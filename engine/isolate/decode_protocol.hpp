@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -42,6 +43,11 @@ enum class message_kind : std::uint8_t { step = 'S', result = 'R' };
 
 void put_frame_info(wire_writer& out, const codecs::frame_info& frame);
 [[nodiscard]] codecs::frame_info get_frame_info(wire_reader& in);
+
+// The bytes `frames` frames of `frame` take, when the description is one dcmflow makes
+// (8 or 16 bits, 1 or 3 samples, known enums, sizes that do not overflow); else nothing.
+// The main process believes no size from a helper without it.
+[[nodiscard]] std::optional<std::uint64_t> pixel_bytes(const codecs::frame_info& frame, std::uint32_t frames);
 
 void put_texts(wire_writer& out, const std::vector<std::string>& texts);
 [[nodiscard]] std::vector<std::string> get_texts(wire_reader& in);

@@ -6,6 +6,7 @@
 // Arguments: --memory BYTES (address space), --cpu SECONDS (per file), --document-bytes and
 // --document-xml-bytes (office/document_inspection.hpp), --parent PID.
 
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -278,6 +279,10 @@ int main(int argc, char** argv) {
   // hangs a decoder). Not PR_SET_PDEATHSIG: that fires when the *thread* that started us
   // ends, and dcmflow starts helpers from whichever of its threads needs one first.
   if (parent == 0 || getppid() != parent) return 1;
+  // A crash leaves no core file: it would hold a patient's dataset and pixels.
+  const rlimit no_core{0, 0};
+  setrlimit(RLIMIT_CORE, &no_core);
+  prctl(PR_SET_DUMPABLE, 0);
   std::thread([parent] {
     while (getppid() == parent) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     std::_Exit(0);
@@ -311,9 +316,12 @@ int main(int argc, char** argv) {
       }
     } catch (const std::bad_alloc&) {
       // The file's allowance (allow_memory) is spent: what it declares is not what it holds.
+      // A library unwound half-way is not trusted with the next file: this helper ends.
       fail(failure{"decoding needs more memory than this file's header accounts for (a damaged file?)"});
+      return 0;
     } catch (const std::exception& error) {
       fail(failure{std::string("the decoder failed: ") + error.what()});
+      return 0;
     }
   }
 }

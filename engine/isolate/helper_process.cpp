@@ -52,9 +52,13 @@ result<void> helper_process::start(const std::filesystem::path& program, const s
   std::array<int, 2> from_child{};
   std::array<int, 2> errors{};
   if (pipe2(to_child.data(), O_CLOEXEC) != 0) return failure{"cannot start " + program.string() + ": no pipes"};
-  if (pipe2(from_child.data(), O_CLOEXEC) != 0 || pipe2(errors.data(), O_CLOEXEC) != 0) {
+  if (pipe2(from_child.data(), O_CLOEXEC) != 0) {
     close(to_child[0]);
     close(to_child[1]);
+    return failure{"cannot start " + program.string() + ": no pipes"};
+  }
+  if (pipe2(errors.data(), O_CLOEXEC) != 0) {
+    for (const int fd : {to_child[0], to_child[1], from_child[0], from_child[1]}) close(fd);
     return failure{"cannot start " + program.string() + ": no pipes"};
   }
   posix_spawn_file_actions_t actions;
@@ -62,6 +66,8 @@ result<void> helper_process::start(const std::filesystem::path& program, const s
   posix_spawn_file_actions_adddup2(&actions, to_child[0], STDIN_FILENO);
   posix_spawn_file_actions_adddup2(&actions, from_child[1], STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, errors[1], STDERR_FILENO);
+  // Nothing else of ours: files other threads are writing (other patients' outputs) stay here.
+  posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
   const std::string name = program.string();
   std::vector<std::string> words{name};
   words.insert(words.end(), arguments.begin(), arguments.end());
@@ -116,7 +122,9 @@ bool helper_process::write(std::span<const std::byte> bytes) {
 
 void helper_process::collect_stderr() {
   std::array<char, 4096> buffer{};
-  while (helper_stderr_ >= 0) {
+  // A bounded number of reads per call: a helper that never stops talking cannot keep us
+  // from our deadline.
+  for (int reads = 0; helper_stderr_ >= 0 && reads < 64; ++reads) {
     const ssize_t n = ::read(helper_stderr_, buffer.data(), buffer.size());
     if (n < 0 && errno == EINTR) continue;
     if (n == 0) close_fd(helper_stderr_);

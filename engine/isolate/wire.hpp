@@ -39,6 +39,9 @@ class wire_reader {
   template <class T>
     requires std::is_arithmetic_v<T> || std::is_enum_v<T>
   T get() {
+    if constexpr (std::is_same_v<T, bool>) {
+      return get<std::uint8_t>() != 0;  // any other byte in a bool is undefined behaviour
+    }
     T value{};
     if (bytes_.size() - at_ < sizeof value) {
       failed_ = true;

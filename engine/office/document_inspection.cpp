@@ -23,25 +23,32 @@ std::string lower(std::string_view text) {
 
 std::string mib(std::uint64_t bytes) { return std::to_string(bytes >> 20) + " MiB"; }
 
-// Word field codes that load a file or URL when the document is laid out.
+// Word field codes that load a file or URL when the document is laid out: INCLUDETEXT, and
+// INCLUDEPICTURE with \d (the picture is not stored in the document; without \d it is, and
+// that stored picture is what is shown -- Word does so for everything pasted from a browser
+// or Outlook). The switch is looked for in the instruction's next few hundred characters,
+// markup and all (an instruction may be split over runs).
 std::optional<std::string> linking_field(std::string_view text) {
-  for (const std::string_view field : {"INCLUDEPICTURE", "INCLUDETEXT"}) {
-    if (text.find(field) != std::string_view::npos) return "an " + std::string(field) + " field";
+  if (text.find("INCLUDETEXT") != std::string_view::npos) return "an INCLUDETEXT field";
+  for (std::size_t at = text.find("INCLUDEPICTURE"); at != std::string_view::npos;
+       at = text.find("INCLUDEPICTURE", at + 1)) {
+    const std::string_view instruction = text.substr(at, 600);
+    for (std::size_t d = instruction.find("\\d"); d != std::string_view::npos; d = instruction.find("\\d", d + 1)) {
+      const bool ends = d + 2 >= instruction.size() || std::isalnum(static_cast<unsigned char>(instruction[d + 2])) == 0;
+      if (ends) return "an INCLUDEPICTURE field whose picture is not stored (\\d)";
+    }
   }
   return std::nullopt;
 }
 
-// The same in UTF-16LE, as a binary .doc stores most text.
+// The same in UTF-16LE, as a binary .doc stores most text: its zero bytes dropped.
 std::optional<std::string> linking_field_utf16(std::string_view bytes) {
-  for (const std::string_view field : {"INCLUDEPICTURE", "INCLUDETEXT"}) {
-    std::string wide;
-    for (const char c : field) {
-      wide += c;
-      wide += '\0';
-    }
-    if (bytes.find(wide) != std::string_view::npos) return "an " + std::string(field) + " field";
+  std::string narrow;
+  narrow.reserve(bytes.size() / 2);
+  for (std::size_t at = 0; at + 1 < bytes.size(); at += 2) {
+    if (bytes[at + 1] == '\0') narrow += bytes[at];
   }
-  return std::nullopt;
+  return linking_field(narrow);
 }
 
 // Every `attribute`="value" in `text`, with the name of the element that holds it: a linear
@@ -113,6 +120,7 @@ std::optional<std::string> external_html_reference(const std::string& html) {
   for (const std::string_view attribute : {"src", "data", "poster", "background", "href"}) {
     for_each_attribute(text, attribute, [&](const std::string& element, const std::string& target, std::string_view tag) {
       if (target.empty() || target.starts_with("data:") || target.starts_with("#")) return false;
+      if (element == "script") return false;  // LibreOffice runs no script
       if (attribute == "href" && !(element == "link" && tag.find("stylesheet") != std::string_view::npos)) {
         return false;  // a hyperlink, not loaded
       }
@@ -121,12 +129,23 @@ std::optional<std::string> external_html_reference(const std::string& html) {
     });
     if (found) return found;
   }
-  for (std::size_t at = text.find("url("); at != std::string::npos; at = text.find("url(", at + 4)) {
-    std::size_t value = at + 4;
-    while (value < text.size() && (text[value] == ' ' || text[value] == '"' || text[value] == '\'')) ++value;
-    if (text.compare(value, 5, "data:") != 0) return "a stylesheet url()";
+  // Stylesheets: <style> blocks and style="" attributes, not the text of the page.
+  std::string styles;
+  for (std::size_t open = text.find("<style"); open != std::string::npos; open = text.find("<style", open + 6)) {
+    const std::size_t close = text.find("</style", open);
+    styles += text.substr(open, close == std::string::npos ? std::string::npos : close - open);
+    styles += '\n';
   }
-  if (text.find("@import") != std::string::npos) return "a stylesheet @import";
+  for_each_attribute(text, "style", [&](const std::string&, const std::string& value, std::string_view) {
+    styles += value + '\n';
+    return false;
+  });
+  for (std::size_t at = styles.find("url("); at != std::string::npos; at = styles.find("url(", at + 4)) {
+    std::size_t value = at + 4;
+    while (value < styles.size() && (styles[value] == ' ' || styles[value] == '"' || styles[value] == '\'')) ++value;
+    if (styles.compare(value, 5, "data:") != 0) return "a stylesheet url()";
+  }
+  if (styles.find("@import") != std::string::npos) return "a stylesheet @import";
   return std::nullopt;
 }
 
@@ -190,7 +209,9 @@ result<void> inspect_package(const std::filesystem::path& file, const document_l
     if (!scanned) continue;
     std::optional<std::string> link;
     if (name.ends_with(".rels")) {
-      link = external_relationship(part);
+      // A chart's link to its Excel data is not followed: the chart is drawn from the values
+      // cached in the document (Word's default paste links them).
+      if (name.find("charts/_rels/") == std::string::npos) link = external_relationship(part);
     } else if (name.starts_with("word/")) {
       link = linking_field(part);
     } else if (name == "content.xml" || name == "styles.xml") {
@@ -213,12 +234,15 @@ result<void> inspect_document(const std::filesystem::path& file, const document_
   head.resize(static_cast<std::size_t>(in.gcount()));
   if (head.starts_with("PK\x03\x04")) return inspect_package(file, limits);
 
-  // Other documents are one stream, read whole against the XML budget.
+  // Other documents are one stream, read whole: a binary .doc or an .rtf (pictures inside)
+  // against the package budget, text (.html, .txt) against the XML one.
   std::error_code error;
   const auto size = std::filesystem::file_size(file, error);
   if (error) return failure{"cannot read: " + error.message()};
-  if (size > limits.max_xml_bytes) {
-    return failure{"the document is larger than " + mib(limits.max_xml_bytes) + "; it is not given to LibreOffice"};
+  const bool binary_or_rtf = head.starts_with("{\\rtf") || head.starts_with("\xD0\xCF\x11\xE0");
+  const std::uint64_t budget = binary_or_rtf ? limits.max_expanded_bytes : limits.max_xml_bytes;
+  if (size > budget) {
+    return failure{"the document is larger than " + mib(budget) + "; it is not given to LibreOffice"};
   }
   std::string text(size, '\0');
   in.seekg(0);

@@ -135,9 +135,12 @@ result<void> office_pool::start(worker& w) {
   posix_spawn_file_actions_adddup2(&actions, to_child[0], STDIN_FILENO);
   posix_spawn_file_actions_adddup2(&actions, from_child[1], STDOUT_FILENO);
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);  // LibreOffice chatter
+  posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);  // none of our other files
   const std::string program = options_.worker_program.string();
   const std::string profile = w.profile.string();
-  std::array<char*, 3> argv = {const_cast<char*>(program.c_str()), const_cast<char*>(profile.c_str()), nullptr};
+  std::string parent = std::to_string(getpid());
+  std::array<char*, 4> argv = {const_cast<char*>(program.c_str()), const_cast<char*>(profile.c_str()), parent.data(),
+                               nullptr};
   pid_t pid = -1;
   std::vector<char*> environment;
   for (auto& variable : worker_environment_) environment.push_back(variable.data());

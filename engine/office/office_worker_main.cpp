@@ -4,11 +4,14 @@
 // that hangs or crashes LibreOffice must take only its own worker down.
 //
 // Protocol, one line each way: "INPUT\tOUTPUT.pdf\n" -> "ok\n" or "error REASON\n".
-// Argument: the user profile folder this worker owns (profiles cannot be shared).
+// Arguments: the user profile folder this worker owns (profiles cannot be shared), and the
+// process number of the dcmflow that started it (the worker ends with it).
 
 #include <LibreOfficeKit/LibreOfficeKit.hxx>
 
 #include <langinfo.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -114,15 +117,19 @@ void use_utf8_file_names() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::cerr << "usage: dcmflow-office-worker PROFILE_DIR\n";
+  if (argc != 3) {
+    std::cerr << "usage: dcmflow-office-worker PROFILE_DIR PARENT_PID\n";
     return 2;
   }
   // Dies with dcmflow, however dcmflow ends (SIGKILL included): an orphaned LibreOffice would
   // keep its profile locked and its memory. Already orphaned: nothing to do. Watched, not
   // PR_SET_PDEATHSIG: that fires when the dcmflow *thread* that started us ends.
-  const pid_t parent = getppid();
-  if (parent == 1) return 1;
+  const pid_t parent = static_cast<pid_t>(std::strtol(argv[2], nullptr, 10));
+  if (parent <= 1 || getppid() != parent) return 1;
+  // A crash leaves no core file: it would hold a patient's report.
+  const rlimit no_core{0, 0};
+  setrlimit(RLIMIT_CORE, &no_core);
+  prctl(PR_SET_DUMPABLE, 0);
   std::thread([parent] {
     while (getppid() == parent) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     std::_Exit(0);

@@ -411,7 +411,7 @@ result<delivery> dimse_destination::store(const outgoing_instance& object) {
     if (outcome == attempt_result::failed) return failure{why};
     if (attempt < attempts) {
       // Exponential backoff: 0.2 s, 0.4 s... up to 10 s, for a peer that is restarting or busy.
-      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(10000, 200 << (attempt - 1))));
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(10000, 200 << std::min(attempt - 1, 6))));
     }
   }
   return failure{why + " (after " + std::to_string(attempts) + " attempts)"};
@@ -437,7 +437,7 @@ result<std::set<std::string>> dimse_destination::held_instances(const std::strin
       query_ = std::make_unique<association>();
       if (auto connected = connect(*query_, {{UID_FINDStudyRootQueryRetrieveInformationModel, ""}}); !connected) {
         why = connected.error().message;
-        std::this_thread::sleep_for(std::chrono::milliseconds(std::min(10000, 200 << (attempt - 1))));
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::min(10000, 200 << std::min(attempt - 1, 6))));
         continue;
       }
     }

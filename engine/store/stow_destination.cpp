@@ -199,7 +199,7 @@ void stow_destination::send_part(batch& full, std::vector<std::size_t> pending) 
     const http_response got = http_exchange(where_, where_.root + "/studies", "application/dicom+json", &body, type);
     // Spaced exponentially, each pause drawn from half to all of its span: senders that
     // failed together do not come back together.
-    const int span = std::min(10000, 200 << (attempt - 1));
+    const int span = std::min(10000, 200 << std::min(attempt - 1, 6));
     std::chrono::milliseconds pause(std::uniform_int_distribution<int>(span / 2, span)(jitter));
     if (got.transport != CURLE_OK) {
       why = "STOW-RS to " + url_ + " broke off: " + got.transport_error;
@@ -268,6 +268,10 @@ result<delivery> stow_destination::store(const outgoing_instance& object) {
       // Every caller of this batch is waiting for it: each gets the failure, none waits forever.
       for (auto& outcome : mine->outcomes) {
         if (!outcome) outcome = failure{std::string("STOW-RS: internal error: ") + error.what()};
+      }
+    } catch (...) {
+      for (auto& outcome : mine->outcomes) {
+        if (!outcome) outcome = failure{"STOW-RS: internal error"};
       }
     }
     lock.lock();

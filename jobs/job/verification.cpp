@@ -56,6 +56,7 @@ result<verification> verify_deliveries(journal::journal& journal,
         continue;
       }
       for (const auto& instance : series.instances) {
+        if (instance.state == "failed") continue;  // refused when sent: the refusal stays on record
         if (held->contains(instance.sop_instance_uid)) {
           verified.push_back(instance.sop_instance_uid);
         } else {

@@ -142,6 +142,10 @@ def test_convert_refuses_every_hostile_image_pdf_and_archive_and_converts_the_go
             shutil.copy(folder / name, inputs / name)
     good_images(inputs)
     word_document_with_harmless_links(inputs / "linked-but-only-by-hyperlink-and-template.docx")
+    # A script LibreOffice never runs, and text that only looks like stylesheet syntax.
+    (inputs / "report-with-script.html").write_text(
+        '<html><head><script src="app.js"></script></head><body><p>Chest CT: no acute findings. '
+        "Questions: radiology@imports.example, or see url(notes) in the archive.</p></body></html>")
     completed = run_dcmflow("convert", inputs, "-o", tmp_path / "out", "--set", "PatientID=HOSTILE")
     assert_no_signal(completed, "convert")
     assert completed.returncode == 1
@@ -161,6 +165,7 @@ def test_convert_refuses_every_hostile_image_pdf_and_archive_and_converts_the_go
             assert "outside itself" in error or "inflates" in error, (name, error)
             assert "debian-logo" not in error and "pixmaps" not in error, error
     assert results["linked-but-only-by-hyperlink-and-template.docx"]["status"] == "ok"
+    assert results["report-with-script.html"]["status"] == "ok", results["report-with-script.html"]
     assert "expands more than 2000 times" in results["tar-bz2-bomb.tar.bz2"]["error"]
     assert not list(tmp_path.rglob("escaped.png")) and not (tmp_path.parent / "escaped.png").exists()
     assert_peak_memory_bounded()
