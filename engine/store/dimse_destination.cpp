@@ -10,6 +10,8 @@
 #include <dcmtk/dcmnet/scu.h>
 #include <dcmtk/dcmtls/tlslayer.h>
 #include <dcmtk/oflog/oflog.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <charconv>
@@ -190,6 +192,10 @@ result<dicom_url> parse_dicom_url(const std::string& url, const network_options&
       file = std::string(value);
       std::error_code missing;
       if (!std::filesystem::is_regular_file(file, missing)) return bad(std::string(key) + ": no such file " + file);
+    } else if (key == "verify_name") {
+      if (!parsed.tls) return bad("option 'verify_name' is for dicoms:// (TLS) only");
+      if (value.empty()) return bad("verify_name: a host name or address");
+      parsed.verify_name = std::string(value);
     } else if (key == "transcode") {
       if (value == "lossless") o.transcode = transcode_policy::lossless;
       else if (value == "never") o.transcode = transcode_policy::never;
@@ -198,7 +204,7 @@ result<dicom_url> parse_dicom_url(const std::string& url, const network_options&
     } else {
       return bad("unknown option '" + std::string(key) +
                  "' (calling, associations, max_per_association, connect_timeout_s, dimse_timeout_s, "
-                 "max_attempts, transcode; for dicoms:// ca, cert, key)");
+                 "max_attempts, transcode; for dicoms:// ca, cert, key, verify_name)");
     }
     if (!ok) return bad("option '" + std::string(key) + "' is out of range");
   }
@@ -230,6 +236,15 @@ dimse_destination::dimse_destination(dicom_url where, std::string url)
     }
     if (layer.setTLSProfile(TSP_Profile_BCP195).bad() || layer.activateCipherSuites().bad()) {
       tls_error_ = url_ + ": cannot set up TLS (BCP 195 profile)";
+    }
+    // The certificate must name the peer (as https:// checks it): a certificate the CA
+    // signed for another host is refused.
+    X509_VERIFY_PARAM* check = SSL_CTX_get0_param(layer.getNativeHandle());
+    X509_VERIFY_PARAM_set_hostflags(check, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    const std::string& name = where_.verify_name.empty() ? where_.host : where_.verify_name;
+    const bool address = X509_VERIFY_PARAM_set1_ip_asc(check, name.c_str()) == 1;
+    if (!address && X509_VERIFY_PARAM_set1_host(check, name.c_str(), 0) != 1) {
+      tls_error_ = url_ + ": cannot check the peer's certificate for the name " + name;
     }
   }
 }

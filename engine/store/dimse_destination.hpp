@@ -40,6 +40,8 @@ struct dicom_url {
   std::string ca_file;
   std::string certificate_file;
   std::string key_file;
+  // The name the peer's certificate must carry (DNS name or IP address); empty: `host`.
+  std::string verify_name;
 };
 
 // dcmnet quiet (dcmflow reports itself) and Nagle off for every DIMSE connection; once.

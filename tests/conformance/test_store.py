@@ -302,11 +302,15 @@ def make_certificates(folder: pathlib.Path):
 
     openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
             "-subj", "/CN=dcmflow test CA")
-    for name in ("server", "client"):
+    # The server's certificate names the address the tests connect to; "wrong" is as valid,
+    # signed by the same CA, for another host.
+    names = {"server": "IP:127.0.0.1,DNS:localhost", "client": "DNS:dcmflow-client", "wrong": "DNS:wrong.example"}
+    for name, subject_names in names.items():
         openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.csr",
                 "-subj", f"/CN=dcmflow test {name}")
+        (folder / f"{name}.ext").write_text(f"subjectAltName={subject_names}\n")
         openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-                "-out", f"{name}.pem", "-days", "2")
+                "-out", f"{name}.pem", "-days", "2", "-extfile", f"{name}.ext")
     return folder
 
 
@@ -329,6 +333,28 @@ def test_dicoms_stores_over_tls_with_certificates_both_ways(tmp_path):
         assert run_dcmflow("store", dicom, "--to", anonymous).returncode == 1
         plain = f"dicom://{peer.aet}@127.0.0.1:{peer.dicom_port}?max_attempts=1&connect_timeout_s=3"
         assert run_dcmflow("store", dicom, "--to", plain).returncode == 1
+    finally:
+        peer.stop()
+
+
+def test_dicoms_refuses_a_certificate_for_another_host(tmp_path):
+    """A certificate the trusted CA signed for wrong.example, presented at 127.0.0.1: refused,
+    as https:// refuses it (it used to be accepted). ?verify_name= names the host to expect
+    when the address is not in the certificate."""
+    certificates = make_certificates(tmp_path / "tls")
+    peer = Orthanc(tmp_path / "orthanc", extra_config={
+        "DicomTlsEnabled": True, "DicomTlsCertificate": str(certificates / "wrong.pem"),
+        "DicomTlsPrivateKey": str(certificates / "wrong.key"),
+        "DicomTlsTrustedCertificates": str(certificates / "ca.pem"), "DicomTlsRemoteCertificateRequired": True})
+    try:
+        dicom = make_instances(tmp_path, 2, "rle")
+        base = (f"dicoms://{peer.aet}@127.0.0.1:{peer.dicom_port}?ca={certificates / 'ca.pem'}"
+                f"&cert={certificates / 'client.pem'}&key={certificates / 'client.key'}&max_attempts=1")
+        completed = run_dcmflow("store", dicom, "--to", base)
+        assert completed.returncode == 1 and "0 of 2 files stored" in completed.stdout, completed
+        assert peer.count_instances() == 0
+        named = run_dcmflow("store", dicom, "--to", base + "&verify_name=wrong.example", check=0)
+        assert "2 of 2 files stored" in named.stdout
     finally:
         peer.stop()
 
