@@ -436,6 +436,13 @@ result<journal::stopped_items> journal::settle_items_in_flight(const std::string
     fail.reset();
     found.failed.push_back(key);
   }
+  // The run that died worked on its suspects too: attempts count runs, finished or not.
+  statement worked(database_, "UPDATE items SET attempts = attempts + 1 WHERE key = ?");
+  if (!worked.ok()) return failure{"journal: " + worked.error()};
+  for (const auto& key : found.suspects) {
+    if (worked.bind(1, key).step() != SQLITE_DONE) return database_failure(database_, "cannot count an attempt");
+    worked.reset();
+  }
   if (auto cleared = execute(database_, "DELETE FROM in_flight"); !cleared) return cleared.error();
   if (auto done = batch.commit(); !done) return done.error();
   return found;

@@ -487,6 +487,8 @@ def test_an_item_in_flight_when_the_run_died_twice_is_failed_and_the_rest_goes_o
     outcome = {item["input"]: item["status"] for item in report["items"]}
     assert outcome == {"pages/page-0000.png": "ok", "pages/page-0001.png": "ok", "pages/page-0002.png": "ok",
                        "pages/slow.png": "failed"}
+    # Two runs worked on it (and died): its attempts say so.
+    assert {item["input"]: item["attempts"] for item in report["items"]}["pages/slow.png"] == 2
 
 
 def test_scratch_folders_of_killed_runs_are_removed_by_the_next_run(tmp_path):
