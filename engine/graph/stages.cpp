@@ -275,12 +275,21 @@ item_handle store_stage::operator()(item_handle item) const {
 
 // Every destination gets the same bytes, whatever the others answered, and each answer is
 // recorded on its own; an item is stored only when all of them took them.
-void store_stage::send(work_item& item, const store::outgoing_instance& object, instance_record& record) const {
+void store_stage::send(work_item& item, const store::outgoing_instance& object, instance_record& record,
+                       refusals& refused) const {
   std::optional<failure> first_failure;
   for (const auto& destination : options_.destinations) {
+    // A destination that failed an instance of this item is not asked again for the rest
+    // (each ask would spend its retries): they are recorded as not sent, and why.
+    if (const auto earlier = refused.find(destination.get()); earlier != refused.end()) {
+      record.deliveries.push_back({destination->url(), false, "not sent: an earlier instance of this item failed: " +
+                                                                  earlier->second});
+      continue;
+    }
     auto delivered = destination->store(object);
     if (!delivered) {
       record.deliveries.push_back({destination->url(), false, delivered.error().message});
+      refused.emplace(destination.get(), delivered.error().message);
       if (!first_failure) first_failure = delivered.error();
       continue;
     }
@@ -291,8 +300,9 @@ void store_stage::send(work_item& item, const store::outgoing_instance& object, 
 }
 
 void store_stage::store(work_item& item) const {
-  // Every instance goes to every destination even after one refused something: each
+  // Every instance goes to every destination that has not failed one of them: each
   // destination's answer for each instance is what the journal and the lists record.
+  refusals refused;
   for (std::size_t index = 0; index < item.instances.size(); ++index) {
     dicom::instance& object = item.instances[index];
     instance_record record{
@@ -315,7 +325,7 @@ void store_stage::store(work_item& item) const {
       if (auto plain = object.decompress(); !plain) return plain.error();
       return object.to_part10();
     };
-    send(item, outgoing, record);
+    send(item, outgoing, record, refused);
     const bool stored_everywhere = std::all_of(record.deliveries.begin(), record.deliveries.end(),
                                                [](const delivery_outcome& delivery) { return delivery.stored; });
     item.record.instances.push_back(std::move(record));

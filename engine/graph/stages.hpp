@@ -7,6 +7,8 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <map>
+#include <string>
 
 #include "graph/pipeline.hpp"
 #include "graph/work_item.hpp"
@@ -86,7 +88,10 @@ class store_stage {
 
  private:
   void store(work_item& item) const;
-  void send(work_item& item, const store::outgoing_instance& object, instance_record& record) const;
+  // Destinations that failed an instance of this item, and why.
+  using refusals = std::map<const store::destination*, std::string>;
+  void send(work_item& item, const store::outgoing_instance& object, instance_record& record,
+            refusals& refused) const;
   const pipeline_options& options_;
 };
 
