@@ -6,13 +6,11 @@
 // Arguments: --memory BYTES (address space), --cpu SECONDS (per file), --document-bytes and
 // --document-xml-bytes (office/document_inspection.hpp), --parent PID.
 
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <exception>
@@ -22,11 +20,11 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include <dcmflow/codecs/registry.hpp>
 
+#include "core/helper_lifetime.hpp"
 #include "dicom/dicom_reader.hpp"
 #include "dicom/display.hpp"
 #include "dicom/instance_parts.hpp"
@@ -275,18 +273,7 @@ int main(int argc, char** argv) {
     if (name == "--document-xml-bytes") document_limits.max_xml_bytes = std::strtoull(argv[index + 1], nullptr, 10);
     if (name == "--parent") parent = std::strtol(argv[index + 1], nullptr, 10);
   }
-  // Dies with dcmflow, even when dcmflow is killed (and even in the middle of a file that
-  // hangs a decoder). Not PR_SET_PDEATHSIG: that fires when the *thread* that started us
-  // ends, and dcmflow starts helpers from whichever of its threads needs one first.
-  if (parent == 0 || getppid() != parent) return 1;
-  // A crash leaves no core file: it would hold a patient's dataset and pixels.
-  const rlimit no_core{0, 0};
-  setrlimit(RLIMIT_CORE, &no_core);
-  prctl(PR_SET_DUMPABLE, 0);
-  std::thread([parent] {
-    while (getppid() == parent) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    std::_Exit(0);
-  }).detach();
+  if (!live_and_die_with(static_cast<pid_t>(parent))) return 1;
   answers = dup(STDOUT_FILENO);
   dup2(STDERR_FILENO, STDOUT_FILENO);
   memory_ceiling = memory;

@@ -10,11 +10,8 @@
 #include <LibreOfficeKit/LibreOfficeKit.hxx>
 
 #include <langinfo.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <clocale>
 #include <cstdio>
 #include <cstdlib>
@@ -25,7 +22,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <thread>
+
+#include "core/helper_lifetime.hpp"
 
 namespace {
 
@@ -121,19 +119,9 @@ int main(int argc, char** argv) {
     std::cerr << "usage: dcmflow-office-worker PROFILE_DIR PARENT_PID\n";
     return 2;
   }
-  // Dies with dcmflow, however dcmflow ends (SIGKILL included): an orphaned LibreOffice would
-  // keep its profile locked and its memory. Already orphaned: nothing to do. Watched, not
-  // PR_SET_PDEATHSIG: that fires when the dcmflow *thread* that started us ends.
-  const pid_t parent = static_cast<pid_t>(std::strtol(argv[2], nullptr, 10));
-  if (parent <= 1 || getppid() != parent) return 1;
-  // A crash leaves no core file: it would hold a patient's report.
-  const rlimit no_core{0, 0};
-  setrlimit(RLIMIT_CORE, &no_core);
-  prctl(PR_SET_DUMPABLE, 0);
-  std::thread([parent] {
-    while (getppid() == parent) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    std::_Exit(0);
-  }).detach();
+  // Dies with dcmflow, however dcmflow ends: an orphaned LibreOffice would keep its profile
+  // locked and its memory. Already orphaned: nothing to do.
+  if (!dcmflow::live_and_die_with(static_cast<pid_t>(std::strtol(argv[2], nullptr, 10)))) return 1;
   use_utf8_file_names();
   write_profile_settings(argv[1]);
   const std::string profile = file_url(std::filesystem::absolute(argv[1]).string());
