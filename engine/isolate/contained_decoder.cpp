@@ -189,7 +189,6 @@ result<std::vector<raster::raster>> contained_decoder::load_image(const std::fil
       {operation::load_image, file, options},
       [&](wire_reader& header, payload& pixels) -> result<void> {
         const auto count = header.get<std::uint64_t>();
-        std::uint64_t total = 0;
         for (std::uint64_t index = 0; index < count && !header.failed(); ++index) {
           raster::raster image;
           image.frame = get_frame_info(header);
@@ -200,10 +199,9 @@ result<std::vector<raster::raster>> contained_decoder::load_image(const std::fil
           const bool spaced = header.get<bool>();
           const auto spacing = header.get<double>();
           if (spaced) image.pixel_spacing_mm = spacing;
-          total += bytes;
           // Checked before anything is allocated: the helper is trusted no further than its input.
           if (pixel_bytes(image.frame, image.frame_count) != bytes || bytes > options.max_pixel_bytes ||
-              total > pixels.left() || header.failed()) {
+              bytes > pixels.left() || header.failed()) {
             return failure{"the decoder's answer was malformed"};
           }
           // Each image's pixels are read as soon as they have room: nothing waits allocated.
