@@ -33,6 +33,16 @@
 #include "office/document_inspection.hpp"
 #include "raster/image_loader.hpp"
 
+#if defined(__SANITIZE_ADDRESS__)
+// Under AddressSanitizer no address-space limit can be set (its shadow takes terabytes of
+// it): its own ceilings stand in for allow_memory(). One allocation past 2 GiB returns null,
+// as it would under the limit, and a helper past 3.5 GiB resident ends. The environment's
+// ASAN_OPTIONS still override these.
+extern "C" __attribute__((visibility("default"))) const char* __asan_default_options() {
+  return "allocator_may_return_null=1:max_allocation_size_mb=2048:hard_rss_limit_mb=3584";
+}
+#endif
+
 namespace {
 
 using namespace dcmflow;
