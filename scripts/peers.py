@@ -109,9 +109,9 @@ class Orthanc:
 
 class StoreSCP:
     """DCMTK's storescp. By default it accepts only uncompressed syntaxes: the natural
-    'PACS that refuses JPEG-LS'."""
+    'PACS that refuses JPEG-LS'. `options`: more of its own (--refuse, --abort-after...)."""
 
-    def __init__(self, folder: pathlib.Path, aet="STORESCP", accept_all=False, fork=False):
+    def __init__(self, folder: pathlib.Path, aet="STORESCP", accept_all=False, fork=False, options=()):
         if not shutil.which("storescp"):
             raise PeerMissing("storescp (dcmtk) is not installed")
         self.folder = folder
@@ -119,7 +119,7 @@ class StoreSCP:
         self.port = free_port()
         folder.mkdir(parents=True, exist_ok=True)
         command = (["storescp", "-od", str(folder), "-aet", aet] + (["+xa"] if accept_all else []) +
-                   (["--fork"] if fork else []) + [str(self.port)])
+                   (["--fork"] if fork else []) + list(options) + [str(self.port)])
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                         env=peer_environment())
         deadline = time.monotonic() + 10

@@ -3,6 +3,7 @@
 // `failure` that travels with the item to the report, never an exception crossing stages.
 
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <variant>
 
@@ -12,11 +13,16 @@ struct failure {
   std::string message;  // a sentence a user can act on; never patient data
 };
 
-template <class T>
+// `Why` is `failure` but where the caller acts on the kind of failure (store::refusal).
+template <class T, class Why = failure>
 class [[nodiscard]] result {
  public:
   result(T value) : state_(std::in_place_index<0>, std::move(value)) {}      // NOLINT(google-explicit-constructor): reads like a return value
-  result(failure why) : state_(std::in_place_index<1>, std::move(why)) {}    // NOLINT(google-explicit-constructor)
+  result(Why why) : state_(std::in_place_index<1>, std::move(why)) {}        // NOLINT(google-explicit-constructor)
+  // A plain failure, where the caller tells kinds of failure apart: Why's default kind.
+  result(failure why)  // NOLINT(google-explicit-constructor)
+    requires(!std::is_same_v<Why, failure>)
+      : state_(std::in_place_index<1>, Why(std::move(why))) {}
 
   [[nodiscard]] bool ok() const noexcept { return state_.index() == 0; }
   explicit operator bool() const noexcept { return ok(); }
@@ -29,24 +35,27 @@ class [[nodiscard]] result {
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
-  [[nodiscard]] const failure& error() const { return std::get<1>(state_); }
+  [[nodiscard]] const Why& error() const { return std::get<1>(state_); }
 
  private:
-  std::variant<T, failure> state_;
+  std::variant<T, Why> state_;
 };
 
-template <>
-class [[nodiscard]] result<void> {
+template <class Why>
+class [[nodiscard]] result<void, Why> {
  public:
   result() = default;
-  result(failure why) : error_(std::move(why)), ok_(false) {}  // NOLINT(google-explicit-constructor)
+  result(Why why) : error_(std::move(why)), ok_(false) {}  // NOLINT(google-explicit-constructor)
+  result(failure why)  // NOLINT(google-explicit-constructor)
+    requires(!std::is_same_v<Why, failure>)
+      : error_(std::move(why)), ok_(false) {}
 
   [[nodiscard]] bool ok() const noexcept { return ok_; }
   explicit operator bool() const noexcept { return ok_; }
-  [[nodiscard]] const failure& error() const { return error_; }
+  [[nodiscard]] const Why& error() const { return error_; }
 
  private:
-  failure error_;
+  Why error_;
   bool ok_ = true;
 };
 

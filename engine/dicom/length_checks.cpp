@@ -145,8 +145,10 @@ result<void> check_value_lengths(const std::filesystem::path& file) {
       continue;
     }
     if (length > size - at - header) {
-      return failure{overrun + tag_text(group, element) + " declares " + std::to_string(length) +
-                     " bytes, the file holds " + std::to_string(size - at - header) + " after it"};
+      const bool pixels = group == 0x7FE0 && element == 0x0010;
+      return failure{overrun + (pixels ? std::string("Pixel Data") : tag_text(group, element)) + " declares " +
+                     std::to_string(length) + " bytes, the file holds " + std::to_string(size - at - header) +
+                     " after it"};
     }
     at += header + length;
   }

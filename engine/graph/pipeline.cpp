@@ -45,8 +45,10 @@ class finish_stage {
 
   void operator()(const item_handle& item, finish_node::output_ports_type& ports) const {
     work_item& each = *item;
-    each.record.status = each.record.error.empty() ? item_status::converted : item_status::failed;
-    if (each.record.status == item_status::failed) {
+    each.record.status = each.record.error.empty() ? item_status::converted
+                         : each.waits_for_destination ? item_status::pending
+                                                      : item_status::failed;
+    if (each.record.status != item_status::converted) {
       each.record.outputs.clear();  // a failed item's partial outputs are not its outputs
       // Instances that reached the destinations stay, with every destination's answer: what a
       // PACS holds, and what it refused, is journalled whatever became of the item.
@@ -65,6 +67,8 @@ class finish_stage {
       }
       if (fatal_) stopping_ = true;  // the items already in flight still finish; no new ones start
     }
+    // A destination was given up: the items not started stay pending, for the next run.
+    if (each.waits_for_destination) stopping_ = true;
     if (each.admitted_bytes > 0) std::get<1>(ports).try_put(each.admitted_bytes);
     std::get<0>(ports).try_put(flow::continue_msg());
   }
@@ -163,7 +167,11 @@ result<void> run_pipeline(std::span<const planned_item> items, const pipeline_op
   // Senders (blocking I/O, off TBB's workers): as many as worker threads, or as a
   // destination's associations when that is more.
   blocking_pool senders(sender_threads);
-  const store_stage send(options);
+  std::vector<std::unique_ptr<store::outage_gate>> gates;
+  for (const auto& destination : options.destinations) {
+    gates.push_back(std::make_unique<store::outage_gate>(destination, options.outage_limit));
+  }
+  const store_stage send(options, gates);
   async_stage store(g, flow::unlimited, [&](const item_handle& item, async_stage::gateway_type& gateway) {
     gateway.reserve_wait();
     senders.submit([item, &gateway, &send] {
@@ -198,6 +206,11 @@ result<void> run_pipeline(std::span<const planned_item> items, const pipeline_op
 std::vector<item_record> run_to_records(std::span<const planned_item> items, const pipeline_options& options,
                                         const std::function<void(const item_record&)>& on_each) {
   std::vector<item_record> records(items.size());
+  for (std::size_t index = 0; index < items.size(); ++index) {
+    records[index].input = items[index].input.name;
+    records[index].status = item_status::pending;  // until it finishes: the run may stop first
+    records[index].error = "not started: the run stopped (a destination was given up)";
+  }
   pipeline_hooks hooks;
   hooks.on_finished = [&](item_record& record, std::size_t index, bool) -> result<void> {
     if (on_each) on_each(record);

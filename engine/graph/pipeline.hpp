@@ -6,6 +6,7 @@
 // node) and so are their decoded bytes (an admission node), so memory stays flat however
 // long the list. See graph/README.md for the design.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -27,6 +28,7 @@
 #include "office/office_pool.hpp"
 #include "raster/image_loader.hpp"
 #include "store/destination.hpp"
+#include "store/outage_gate.hpp"
 
 namespace dcmflow::graph {
 
@@ -69,6 +71,8 @@ struct pipeline_options {
   // runs, alone.
   std::uint64_t max_bytes_in_flight = 1ULL << 30;
   std::size_t thumbnails = 0;  // items, spread over the run, whose first page gets a thumbnail
+  // How long a destination may stay unreachable before the run gives it up (outage_gate.hpp).
+  std::chrono::milliseconds outage_limit = store::default_outage_limit;
 };
 
 // One input as the run plans it: what to read and the name its outputs take.

@@ -277,26 +277,34 @@ item_handle store_stage::operator()(item_handle item) const {
 // recorded on its own; an item is stored only when all of them took them.
 void store_stage::send(work_item& item, const store::outgoing_instance& object, instance_record& record,
                        refusals& refused) const {
-  std::optional<failure> first_failure;
-  for (const auto& destination : options_.destinations) {
-    // A destination that failed an instance of this item is not asked again for the rest
-    // (each ask would spend its retries): they are recorded as not sent, and why.
-    if (const auto earlier = refused.find(destination.get()); earlier != refused.end()) {
-      record.deliveries.push_back({destination->url(), false, "not sent: an earlier instance of this item failed: " +
-                                                                  earlier->second});
+  for (const auto& gate : gates_) {
+    const store::destination& destination = gate->target();
+    // A destination that did not take an instance of this item is not asked again for the
+    // rest (each ask would spend its retries): they are recorded as not sent, and why.
+    if (const auto earlier = refused.find(gate.get()); earlier != refused.end()) {
+      record.deliveries.push_back({destination.url(), false, "not sent: an earlier instance of this item was not stored: " +
+                                                                 earlier->second});
       continue;
     }
-    auto delivered = destination->store(object);
+    auto delivered = gate->store(object);
     if (!delivered) {
-      record.deliveries.push_back({destination->url(), false, delivered.error().message});
-      refused.emplace(destination.get(), delivered.error().message);
-      if (!first_failure) first_failure = delivered.error();
+      const store::refusal& why = delivered.error();
+      record.deliveries.push_back({destination.url(), false, why.message});
+      refused.emplace(gate.get(), why.message);
+      if (why.kind == store::refusal_kind::instance) {
+        // Refused for what it is: the item fails, whatever else waits.
+        if (item.waits_for_destination) item.record.error.clear();
+        item.waits_for_destination = false;
+        item.fail(failure{why.message});
+      } else if (item.record.error.empty()) {
+        item.waits_for_destination = true;  // the destination was given up: pending, for the next run
+        item.fail(failure{why.message});
+      }
       continue;
     }
-    record.deliveries.push_back({destination->url(), true, {}});
+    record.deliveries.push_back({destination.url(), true, {}});
     item.record.notes.insert(item.record.notes.end(), delivered->notes.begin(), delivered->notes.end());
   }
-  if (first_failure) item.fail(*first_failure);
 }
 
 void store_stage::store(work_item& item) const {

@@ -83,16 +83,19 @@ class compress_stage {
 // pixels: what reaches the serial finish node is small.
 class store_stage {
  public:
-  explicit store_stage(const pipeline_options& options) : options_(options) {}
+  // `gates`: one per destination of `options`, in the same order.
+  store_stage(const pipeline_options& options, const std::vector<std::unique_ptr<store::outage_gate>>& gates)
+      : options_(options), gates_(gates) {}
   item_handle operator()(item_handle item) const;
 
  private:
   void store(work_item& item) const;
-  // Destinations that failed an instance of this item, and why.
-  using refusals = std::map<const store::destination*, std::string>;
+  // Destinations that did not take an instance of this item, and why.
+  using refusals = std::map<const store::outage_gate*, std::string>;
   void send(work_item& item, const store::outgoing_instance& object, instance_record& record,
             refusals& refused) const;
   const pipeline_options& options_;
+  const std::vector<std::unique_ptr<store::outage_gate>>& gates_;
 };
 
 }  // namespace dcmflow::graph

@@ -34,6 +34,9 @@ struct work_item {
   std::vector<std::filesystem::path> instance_names;  // relative output name of each instance
   item_record record;
   std::chrono::steady_clock::time_point started;
+  // A destination it needs was given up for this run (outage_gate.hpp): the item ends
+  // pending, not failed, unless a destination also refused one of its instances.
+  bool waits_for_destination = false;
 
   [[nodiscard]] bool active() const { return !skipped && record.error.empty(); }
   void fail(const failure& why) {

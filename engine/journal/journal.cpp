@@ -262,7 +262,10 @@ result<std::unordered_map<std::string, finished_item>> journal::finished_items()
 result<void> journal::record(const item_record& item, std::int64_t run) {
   transaction batch(database_);
   if (!batch.began()) return database_failure(database_, "cannot begin");
-  const bool stored = item.status == item_status::converted;
+  // Pending: a destination it needs was given up for the run; the next run does it again.
+  const item_state state = item.status == item_status::converted ? item_state::stored
+                           : item.status == item_status::pending ? item_state::pending
+                                                                 : item_state::failed;
   statement upsert(database_, R"sql(
     INSERT INTO items(key, size, content_sha256, state, error, attempts, notes, seconds, finished, run, thumbnail_png)
     VALUES(?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?8, ?9, ?10)
@@ -273,7 +276,7 @@ result<void> journal::record(const item_record& item, std::int64_t run) {
   upsert.bind(1, item.input)
       .bind(2, static_cast<std::int64_t>(item.input_bytes))
       .bind(3, item.content_sha256)
-      .bind(4, state_name(stored ? item_state::stored : item_state::failed))
+      .bind(4, state_name(state))
       .bind(5, item.error)
       .bind(6, join_notes(item.notes))
       .bind(7, item.seconds)

@@ -66,7 +66,11 @@ struct run_state {
         records(list.size()),
         on_each(each),
         budget(given.max_bytes_in_flight),
-        bytes_needed(std::ranges::any_of(given.destinations, [](const auto& to) { return !to->reads_files(); })) {}
+        bytes_needed(std::ranges::any_of(given.destinations, [](const auto& to) { return !to->reads_files(); })) {
+    for (const auto& destination : given.destinations) {
+      gates.push_back(std::make_unique<store::outage_gate>(destination, given.outage_limit));
+    }
+  }
 
   std::span<const convert::input_file> inputs;
   std::vector<std::filesystem::path> names;  // relative: a file's path under a folder destination
@@ -79,6 +83,7 @@ struct run_state {
   const std::function<void(const item_record&)>& on_each;
   byte_budget budget;
   const bool bytes_needed;  // a destination takes bytes, not files: each file is read whole
+  std::vector<std::unique_ptr<store::outage_gate>> gates;  // one per destination
 };
 
 // The bytes to read: the input, or its archive entry extracted into `entry_folder`.
@@ -116,6 +121,13 @@ void fail(item_record& record, const failure& why) {
   record.error = why.message.empty() ? "failed" : why.message;
 }
 
+// What a destination did not take: the item fails, or stays pending when the destination
+// was given up for the run (outage_gate.hpp).
+void refused(item_record& record, const store::refusal& why) {
+  fail(record, failure{why.message});
+  if (why.kind != store::refusal_kind::instance) record.status = item_status::pending;
+}
+
 // Reads one file and sends it to every destination; what became of it, in `record`.
 void send_one(std::size_t index, run_state& run, item_record& record) {
   const std::filesystem::path entry_folder = run.scratch / std::to_string(index);
@@ -131,9 +143,9 @@ void send_one(std::size_t index, run_state& run, item_record& record) {
     object->uncompressed = [&decode = run.options.decode_uncompressed, path = *file] { return decode(path); };
   }
   // Every destination gets the same bytes; the item is stored only when all of them took them.
-  for (const auto& destination : run.options.destinations) {
-    auto delivered = destination->store(*object);
-    if (!delivered) return fail(record, delivered.error());
+  for (const auto& gate : run.gates) {
+    auto delivered = gate->store(*object);
+    if (!delivered) return refused(record, delivered.error());
     record.notes.insert(record.notes.end(), delivered->notes.begin(), delivered->notes.end());
   }
   instance_record sent;
@@ -158,8 +170,12 @@ void sender(run_state& run) {
     } catch (...) {
       record.error = "internal error";
     }
-    record.status = record.error.empty() ? item_status::converted : item_status::failed;
-    if (record.status == item_status::failed) {
+    if (record.error.empty()) {
+      record.status = item_status::converted;
+    } else if (record.status != item_status::pending) {
+      record.status = item_status::failed;
+    }
+    if (record.status != item_status::converted) {
       record.outputs.clear();
       record.instances.clear();
     }

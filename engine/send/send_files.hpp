@@ -13,6 +13,7 @@
 // flight are bounded by the senders, and their bytes by a budget taken before a file is read
 // (one file larger than the budget still goes, alone).
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -27,6 +28,7 @@
 #include "core/item.hpp"
 #include "core/result.hpp"
 #include "store/destination.hpp"
+#include "store/outage_gate.hpp"
 
 namespace dcmflow::send {
 
@@ -42,6 +44,8 @@ struct send_options {
   // DIMSE peer: its associations; STOW-RS: its batch times the requests in flight).
   std::size_t senders = 1;
   std::uint64_t max_bytes_in_flight = 1ULL << 30;  // of the files being sent
+  // How long a destination may stay unreachable before it is given up (outage_gate.hpp).
+  std::chrono::milliseconds outage_limit = store::default_outage_limit;
 };
 
 // Sends every input to every destination; one record per input, in input order (an item is

@@ -1,6 +1,12 @@
 #include "store/dcmtk_scu.hpp"
 
+#include <dcmtk/dcmdata/dcerror.h>
 #include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmnet/assoc.h>
+
+#include <algorithm>
+#include <optional>
+#include <string>
 
 namespace dcmflow::store {
 
@@ -24,15 +30,91 @@ OFList<OFString> uncompressed_syntaxes() {
   return plain;
 }
 
-result<void> open_association(DcmSCU& scu, const dicom_url& peer, const std::function<OFCondition()>& before_negotiating) {
+namespace {
+
+std::string one_line(OFString text) {
+  std::string line(text.c_str());
+  std::replace(line.begin(), line.end(), '\n', ' ');
+  while (line.ends_with(' ')) line.pop_back();
+  return line;
+}
+
+// What to change, by the peer's reason (PS3.8 9.3.4).
+std::string advice(const T_ASC_RejectParameters& rejection, const dicom_url& peer) {
+  if (rejection.source == ASC_SOURCE_SERVICEUSER) {
+    if (rejection.reason == ASC_REASON_SU_CALLINGAETITLENOTRECOGNIZED) {
+      return "the peer does not know our AE title " + peer.options.calling_ae +
+             ": add it to the peer's configuration, or give the one it knows (calling=AE)";
+    }
+    if (rejection.reason == ASC_REASON_SU_CALLEDAETITLENOTRECOGNIZED) {
+      return "the peer is not " + peer.called_ae + ": give its own AE title in the URL (dicom://AE@host:port)";
+    }
+  }
+  if (rejection.source == ASC_SOURCE_SERVICEPROVIDER_PRESENTATION_RELATED) {
+    return "the peer is busy (too many associations): lower associations=N";
+  }
+  return "check the peer's configuration for our AE title " + peer.options.calling_ae;
+}
+
+// DcmSCU keeps the A-ASSOCIATE-RJ's parameters to itself: a second request through dcmnet's
+// ASC_ functions, proposing only Verification, reads them.
+std::optional<T_ASC_RejectParameters> ask_why_rejected(const dicom_url& peer, DcmTransportLayer* tls) {
+  T_ASC_Network* network = nullptr;
+  if (ASC_initializeNetwork(NET_REQUESTOR, 0, peer.options.connect_timeout_s, &network).bad()) return std::nullopt;
+  std::optional<T_ASC_RejectParameters> answer;
+  T_ASC_Parameters* parameters = nullptr;
+  if ((tls == nullptr || ASC_setTransportLayer(network, tls, 0).good()) &&
+      ASC_createAssociationParameters(&parameters, ASC_DEFAULTMAXPDU).good()) {
+    const std::string address = peer.host + ":" + std::to_string(peer.port);
+    const char* syntaxes[] = {UID_LittleEndianImplicitTransferSyntax};
+    (void)ASC_setAPTitles(parameters, peer.options.calling_ae.c_str(), peer.called_ae.c_str(), nullptr);
+    (void)ASC_setTransportLayerType(parameters, tls != nullptr ? OFTrue : OFFalse);
+    (void)ASC_setPresentationAddresses(parameters, OFStandard::getHostName().c_str(), address.c_str());
+    (void)ASC_addPresentationContext(parameters, 1, UID_VerificationSOPClass, syntaxes, 1);
+    T_ASC_Association* association = nullptr;
+    const OFCondition asked = ASC_requestAssociation(network, parameters, &association);
+    T_ASC_RejectParameters rejection{};
+    if (asked == DUL_ASSOCIATIONREJECTED && ASC_getRejectParameters(parameters, &rejection).good()) answer = rejection;
+    if (asked.good()) (void)ASC_releaseAssociation(association);
+    if (association != nullptr) {
+      (void)ASC_destroyAssociation(&association);  // its parameters with it
+    } else {
+      (void)ASC_destroyAssociationParameters(&parameters);
+    }
+  }
+  (void)ASC_dropNetwork(&network);
+  return answer;
+}
+
+}  // namespace
+
+result<void> open_association(DcmSCU& scu, const dicom_url& peer, const std::function<OFCondition()>& before_negotiating,
+                              bool* permanent, DcmTransportLayer* tls) {
   OFCondition status = scu.initNetwork();
   if (status.good() && before_negotiating) status = before_negotiating();
   if (status.good()) status = scu.negotiateAssociation();
-  if (status.bad()) {
-    return failure{"cannot open an association with " + peer.called_ae + "@" + peer.host + ":" +
-                   std::to_string(peer.port) + ": " + status.text()};
+  if (permanent != nullptr) *permanent = false;
+  if (status.good()) return {};
+  const std::string whom = peer.called_ae + "@" + peer.host + ":" + std::to_string(peer.port);
+  if (status == DUL_ASSOCIATIONREJECTED) {
+    if (const auto rejection = ask_why_rejected(peer, tls)) {
+      OFString words;
+      ASC_printRejectParameters(words, &*rejection);
+      if (permanent != nullptr) *permanent = rejection->result == ASC_RESULT_REJECTEDPERMANENT;
+      return failure{whom + " rejected the association from " + peer.options.calling_ae + " (" + one_line(words) +
+                     "): " + advice(*rejection, peer)};
+    }
   }
-  return {};
+  // TLS refused: a certificate, a host name or a protocol version waiting will not change.
+  const bool tls_refused = status.module() == OFM_dcmtls || (status.module() == OFM_dcmnet && status.code() == DULC_TLSERROR);
+  if (tls_refused && permanent != nullptr) *permanent = true;
+  // Under TLS 1.3 a peer that wants our certificate says so after the handshake: dcmnet
+  // only sees the connection end.
+  const std::string hint = tls != nullptr && peer.certificate_file.empty() && status == DUL_PEERABORTEDASSOCIATION
+                               ? " (a TLS peer that requires a client certificate ends the connection so: "
+                                 "give ours with cert=FILE&key=FILE)"
+                               : "";
+  return failure{"cannot open an association with " + whom + ": " + status.text() + hint};
 }
 
 }  // namespace dcmflow::store

@@ -17,8 +17,12 @@ void configure_scu(DcmSCU& scu, const dicom_url& peer);
 // Explicit and Implicit VR Little Endian.
 [[nodiscard]] OFList<OFString> uncompressed_syntaxes();
 
-// initNetwork, then `before_negotiating` (TLS goes there), then negotiateAssociation.
+// initNetwork, then `before_negotiating` (TLS goes there), then negotiateAssociation. A
+// rejection is explained with the peer's result, source and reason and what to change;
+// `permanent` (when given) says whether trying again cannot help: rejected permanently, or
+// TLS refused (certificate, host name, protocol version).
 [[nodiscard]] result<void> open_association(DcmSCU& scu, const dicom_url& peer,
-                                            const std::function<OFCondition()>& before_negotiating = {});
+                                            const std::function<OFCondition()>& before_negotiating = {},
+                                            bool* permanent = nullptr, DcmTransportLayer* tls = nullptr);
 
 }  // namespace dcmflow::store

@@ -49,7 +49,7 @@ std::string redacted_url(std::string_view url) {
 folder_destination::folder_destination(std::filesystem::path folder, std::string url)
     : folder_(std::move(folder)), url_(url.empty() ? "file://" + folder_.string() : std::move(url)) {}
 
-result<delivery> folder_destination::store(const outgoing_instance& object) {
+store_result folder_destination::store(const outgoing_instance& object) {
   const std::filesystem::path target = folder_ / object.name;
   std::error_code error;
   std::filesystem::create_directories(target.parent_path(), error);

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -35,6 +36,24 @@ struct delivery {
   std::vector<std::string> notes;
 };
 
+// Why a destination did not take an instance. The kind decides what happens next.
+enum class refusal_kind {
+  instance,   // this object was refused (DIMSE A9xx/Cxxx, a STOW Failure Reason...): the item fails
+  transient,  // the peer is unreachable, busy or restarting (its own retries spent): wait for it
+  permanent,  // the peer refuses us whatever we send (association rejected permanently,
+              // 401/403, certificate or host name): stop sending to it
+};
+
+struct refusal {
+  refusal_kind kind = refusal_kind::instance;
+  std::string message;  // the peer's own words where it gave any; never a secret
+  refusal() = default;
+  refusal(refusal_kind how, std::string why) : kind(how), message(std::move(why)) {}
+  refusal(failure why) : message(std::move(why.message)) {}  // NOLINT(google-explicit-constructor): a failure refuses the instance
+};
+
+using store_result = result<delivery, refusal>;
+
 // A URL as it may be shown and stored: a password in it ("http://alice:SECRET@host/...")
 // replaced by "***". Secrets never reach logs, reports, file names or the journal.
 [[nodiscard]] std::string redacted_url(std::string_view url);
@@ -46,7 +65,10 @@ class destination {
   // the hand-over lists' name for this destination, and what messages show.
   [[nodiscard]] virtual const std::string& url() const = 0;
   // Thread-safe: the store stage runs many items at once.
-  [[nodiscard]] virtual result<delivery> store(const outgoing_instance& object) = 0;
+  [[nodiscard]] virtual store_result store(const outgoing_instance& object) = 0;
+  // Is it there, and does it take us (C-ECHO, a QIDO-RS request)? Asked while an outage
+  // pauses it (outage_gate.hpp); nothing when it answers.
+  [[nodiscard]] virtual std::optional<refusal> probe() { return std::nullopt; }
   // How many stores it can usefully run at once (a network destination: its associations).
   [[nodiscard]] virtual std::size_t concurrency() const { return 1; }
   // Can it send an instance from its `file` alone (no bytes in memory)? Then the bytes are
@@ -70,7 +92,7 @@ class folder_destination final : public destination {
   explicit folder_destination(std::filesystem::path folder, std::string url = {});
   [[nodiscard]] const std::string& url() const override { return url_; }
   [[nodiscard]] const std::filesystem::path& folder() const { return folder_; }
-  [[nodiscard]] result<delivery> store(const outgoing_instance& object) override;
+  [[nodiscard]] store_result store(const outgoing_instance& object) override;
   [[nodiscard]] bool reads_files() const override { return true; }
 
  private:

@@ -289,13 +289,13 @@ void dimse_destination::release(association& slot) {
   freed_.notify_one();
 }
 
-result<void> dimse_destination::connect(association& slot,
-                                        const std::set<std::pair<std::string, std::string>>& wanted) {
+result<void, refusal> dimse_destination::connect(association& slot,
+                                                 const std::set<std::pair<std::string, std::string>>& wanted) {
   if (slot.scu->isConnected()) slot.scu->releaseAssociation();
   slot.scu = std::make_unique<store_scu>();
   DcmSCU& scu = *slot.scu;
   configure_scu(scu, where_);
-  if (!tls_error_.empty()) return failure{tls_error_};
+  if (!tls_error_.empty()) return refusal{refusal_kind::permanent, tls_error_};
   std::map<std::string, OFList<OFString>> compressed;
   for (const auto& [sop_class, syntax] : wanted) {
     if (!syntax.empty() && !uncompressed(syntax)) compressed[sop_class].push_back(syntax.c_str());
@@ -313,8 +313,10 @@ result<void> dimse_destination::connect(association& slot,
   }
   if (wanted.empty()) scu.addPresentationContext(UID_VerificationSOPClass, plain);
   // TLS goes on the network initNetwork() made, before negotiating.
-  auto opened = open_association(scu, where_, [&] { return tls_ ? slot.scu->secure(&tls_->layer) : EC_Normal; });
-  if (!opened) return opened.error();
+  bool permanent = false;
+  auto opened = open_association(scu, where_, [&] { return tls_ ? slot.scu->secure(&tls_->layer) : EC_Normal; },
+                                 &permanent, tls_ ? &tls_->layer : nullptr);
+  if (!opened) return refusal{permanent ? refusal_kind::permanent : refusal_kind::transient, opened.error().message};
   slot.proposed = wanted;
   slot.sent = 0;
   return {};
@@ -333,7 +335,7 @@ dimse_destination::attempt_result dimse_destination::try_store(association& slot
     }
     if (auto connected = connect(slot, wanted); !connected) {
       why = connected.error().message;
-      if (!tls_error_.empty()) return attempt_result::failed;
+      if (connected.error().kind == refusal_kind::permanent) return attempt_result::refused_us;
       const std::lock_guard lock(mutex_);
       slot.resting_until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
       const bool others_live = std::any_of(slots_.begin(), slots_.end(), [&](const auto& other) {
@@ -394,7 +396,7 @@ dimse_destination::attempt_result dimse_destination::try_store(association& slot
   return (status & 0xFF00) == 0xA700 ? attempt_result::retry : attempt_result::failed;
 }
 
-result<delivery> dimse_destination::store(const outgoing_instance& object) {
+store_result dimse_destination::store(const outgoing_instance& object) {
   // Parsed before an association is taken: with more senders than associations, parsing
   // one instance overlaps sending another.
   auto parsed = object.part10.empty() && !object.file.empty() ? load_part10(object.file) : parse_part10(object.part10);
@@ -424,22 +426,28 @@ result<delivery> dimse_destination::store(const outgoing_instance& object) {
       return done;
     }
     if (outcome == attempt_result::failed) return failure{why};
+    if (outcome == attempt_result::refused_us) return refusal{refusal_kind::permanent, why};
     if (attempt < attempts) {
       // Exponential backoff: 0.2 s, 0.4 s... up to 10 s, for a peer that is restarting or busy.
       std::this_thread::sleep_for(std::chrono::milliseconds(std::min(10000, 200 << std::min(attempt - 1, 6))));
     }
   }
-  return failure{why + " (after " + std::to_string(attempts) + " attempts)"};
+  return refusal{refusal_kind::transient, why + " (after " + std::to_string(attempts) + " attempts)"};
 }
 
-result<void> dimse_destination::echo() {
+std::optional<refusal> dimse_destination::probe() {
   association& slot = acquire();
   auto connected = connect(slot, {});
   OFCondition status = connected ? slot.scu->sendECHORequest(0) : OFCondition();
   if (connected) slot.scu->releaseAssociation();
   release(slot);
   if (!connected) return connected.error();
-  if (status.bad()) return failure{"C-ECHO to " + url_ + " failed: " + status.text()};
+  if (status.bad()) return refusal{refusal_kind::transient, "C-ECHO to " + url_ + " failed: " + status.text()};
+  return std::nullopt;
+}
+
+result<void> dimse_destination::echo() {
+  if (auto refused = probe()) return failure{refused->message};
   return {};
 }
 
@@ -452,6 +460,7 @@ result<std::set<std::string>> dimse_destination::held_instances(const std::strin
       query_ = std::make_unique<association>();
       if (auto connected = connect(*query_, {{UID_FINDStudyRootQueryRetrieveInformationModel, ""}}); !connected) {
         why = connected.error().message;
+        if (connected.error().kind == refusal_kind::permanent) return failure{why};
         std::this_thread::sleep_for(std::chrono::milliseconds(std::min(10000, 200 << std::min(attempt - 1, 6))));
         continue;
       }

@@ -10,14 +10,17 @@
 // Status handling (PS3.4 Annex B): success and the warnings B000, B007, B006 count as
 // stored (warnings reported); A7xx (out of resources) and transport failures (connection
 // refused or reset, A-ABORT, timeouts) are retried with exponential backoff up to
-// max_attempts, on a fresh association; every other status (A9xx, Cxxx...) fails the item
-// with the status and the peer's Error Comment. The transport error and the DIMSE status
+// max_attempts, on a fresh association, then reported as transient (outage_gate.hpp waits
+// for the peer); an association rejected permanently or a TLS failure is permanent; every
+// other status (A9xx, Cxxx...) refuses the instance with the status and the peer's Error
+// Comment. The transport error and the DIMSE status
 // are kept apart, as dcmnet's own SCU does.
 
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -58,7 +61,9 @@ class dimse_destination final : public destination {
 
   [[nodiscard]] const std::string& url() const override { return url_; }
   [[nodiscard]] const dicom_url& where() const { return where_; }
-  [[nodiscard]] result<delivery> store(const outgoing_instance& object) override;
+  [[nodiscard]] store_result store(const outgoing_instance& object) override;
+  // C-ECHO on a fresh association; a rejection or TLS failure is permanent.
+  [[nodiscard]] std::optional<refusal> probe() override;
   [[nodiscard]] std::size_t concurrency() const override { return slots_.size(); }
   [[nodiscard]] bool reads_files() const override { return true; }
 
@@ -73,11 +78,12 @@ class dimse_destination final : public destination {
   struct association;  // one DCMTK SCU and what it proposed
 
  private:
-  enum class attempt_result { stored, retry, failed, elsewhere };  // elsewhere: another association can take it
+  // elsewhere: another association can take it; refused_us: the peer refuses the association
+  enum class attempt_result { stored, retry, failed, elsewhere, refused_us };
   // `as_is`: the object's dataset, parsed before an association was taken.
   attempt_result try_store(association& slot, const outgoing_instance& object, DcmDataset& as_is, delivery& done,
                            std::string& why);
-  result<void> connect(association& slot, const std::set<std::pair<std::string, std::string>>& wanted);
+  result<void, refusal> connect(association& slot, const std::set<std::pair<std::string, std::string>>& wanted);
   association& acquire();
   void release(association& slot);
 

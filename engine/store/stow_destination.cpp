@@ -50,7 +50,7 @@ std::string hex_status(std::uint64_t status) {
 
 struct stow_destination::batch {
   std::vector<const outgoing_instance*> objects;  // valid while their callers wait
-  std::vector<std::optional<result<delivery>>> outcomes;
+  std::vector<std::optional<store_result>> outcomes;
   std::chrono::steady_clock::time_point opened = std::chrono::steady_clock::now();
   bool taken = false;  // a sender has it
   bool done = false;
@@ -221,7 +221,8 @@ void stow_destination::send_part(batch& full, std::vector<std::size_t> pending) 
             why = "STOW-RS to " + url_ + ": the server is out of resources (" + failed->second.text + ")";
             again.push_back(index);
           } else {
-            full.outcomes[index] = failure{"STOW-RS to " + url_ + " refused the instance: " + failed->second.text};
+            full.outcomes[index] = refusal{refusal_kind::instance,
+                                           "STOW-RS to " + url_ + " refused the instance: " + failed->second.text};
           }
         } else if (verdicts.stored.contains(uid)) {
           delivery done;
@@ -236,23 +237,31 @@ void stow_destination::send_part(batch& full, std::vector<std::size_t> pending) 
       pending = std::move(again);
       if (pending.empty()) return;
     } else {
-      // Other 4xx: the request itself is wrong; sending it again would not help.
+      // Other 4xx: sending it again would not help. 401/403 (who we are), 404 (no STOW-RS
+      // at this URL) and 415 (no application/dicom) hold for every instance: the server
+      // refuses us. The rest refuse this request.
       std::string excerpt = got.body.substr(0, 200);
       std::replace(excerpt.begin(), excerpt.end(), '\n', ' ');
+      const bool refuses_us = got.status == 401 || got.status == 403 || got.status == 404 || got.status == 415;
+      const std::string hint = got.status == 401 || got.status == 403 ? " (check the credentials or token)"
+                               : got.status == 404                    ? " (no STOW-RS service at this URL)"
+                                                                      : "";
       for (const std::size_t index : pending) {
-        full.outcomes[index] = failure{"STOW-RS to " + url_ + ": HTTP " + std::to_string(got.status) +
-                                       (excerpt.empty() ? "" : ": " + excerpt)};
+        full.outcomes[index] = refusal{refuses_us ? refusal_kind::permanent : refusal_kind::instance,
+                                       "STOW-RS to " + url_ + ": HTTP " + std::to_string(got.status) + hint +
+                                           (excerpt.empty() ? "" : ": " + excerpt)};
       }
       return;
     }
     if (attempt < where_.max_attempts) std::this_thread::sleep_for(pause);
   }
   for (const std::size_t index : pending) {
-    full.outcomes[index] = failure{why + " (after " + std::to_string(where_.max_attempts) + " attempts)"};
+    full.outcomes[index] =
+        refusal{refusal_kind::transient, why + " (after " + std::to_string(where_.max_attempts) + " attempts)"};
   }
 }
 
-result<delivery> stow_destination::store(const outgoing_instance& object) {
+store_result stow_destination::store(const outgoing_instance& object) {
   std::unique_lock lock(state_->mutex);
   if (!state_->open) state_->open = std::make_shared<batch>();
   const std::shared_ptr<batch> mine = state_->open;
@@ -267,11 +276,11 @@ result<delivery> stow_destination::store(const outgoing_instance& object) {
     } catch (const std::exception& error) {
       // Every caller of this batch is waiting for it: each gets the failure, none waits forever.
       for (auto& outcome : mine->outcomes) {
-        if (!outcome) outcome = failure{std::string("STOW-RS: internal error: ") + error.what()};
+        if (!outcome) outcome = refusal{refusal_kind::instance, std::string("STOW-RS: internal error: ") + error.what()};
       }
     } catch (...) {
       for (auto& outcome : mine->outcomes) {
-        if (!outcome) outcome = failure{"STOW-RS: internal error"};
+        if (!outcome) outcome = refusal{refusal_kind::instance, "STOW-RS: internal error"};
       }
     }
     lock.lock();
@@ -290,12 +299,22 @@ result<delivery> stow_destination::store(const outgoing_instance& object) {
   return std::move(*mine->outcomes[index]);
 }
 
-result<void> stow_destination::echo() {
+std::optional<refusal> stow_destination::probe() {
   const http_response got = http_exchange(where_, where_.root + "/studies?limit=1", "application/dicom+json", nullptr, {});
-  if (got.transport != CURLE_OK) return failure{"QIDO-RS to " + url_ + " failed: " + got.transport_error};
-  if (got.status != 200 && got.status != 204) {
-    return failure{"QIDO-RS to " + url_ + ": HTTP " + std::to_string(got.status)};
+  if (got.transport != CURLE_OK) {
+    // A certificate or host name the CA does not vouch for will not change by waiting.
+    const bool certificate = got.transport == CURLE_PEER_FAILED_VERIFICATION || got.transport == CURLE_SSL_CACERT_BADFILE;
+    return refusal{certificate ? refusal_kind::permanent : refusal_kind::transient,
+                   "QIDO-RS to " + url_ + " failed: " + got.transport_error};
   }
+  if (got.status == 200 || got.status == 204) return std::nullopt;
+  const bool refuses_us = got.status == 401 || got.status == 403;
+  return refusal{refuses_us ? refusal_kind::permanent : refusal_kind::transient,
+                 "QIDO-RS to " + url_ + ": HTTP " + std::to_string(got.status)};
+}
+
+result<void> stow_destination::echo() {
+  if (auto refused = probe()) return failure{refused->message};
   return {};
 }
 

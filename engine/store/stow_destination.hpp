@@ -8,8 +8,9 @@
 // wait by whoever waited longest, so a trickle is not held back. The DICOM JSON response
 // decides each instance: an item of the Failed SOP Sequence fails with its Failure Reason, an
 // item of the Referenced SOP Sequence is stored. 429 and 503 are retried after Retry-After,
-// transport failures and other 5xx with exponential backoff; other 4xx fail the batch's
-// instances with the status line.
+// transport failures and other 5xx with exponential backoff, then reported as transient
+// (outage_gate.hpp waits for the server); 401, 403, 404 and 415 refuse us (permanent);
+// other 4xx refuse the batch's instances with the status line.
 //
 // Options, in the URL's query: batch=N (10), in_flight=N (4), timeout_s=S (120),
 // max_attempts=N (5), ca=FILE (TLS CA bundle), bearer_token_env=NAME (an environment
@@ -17,6 +18,7 @@
 // authentication: https://user:password@host/...
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,7 +47,9 @@ class stow_destination final : public destination {
   stow_destination& operator=(const stow_destination&) = delete;
 
   [[nodiscard]] const std::string& url() const override { return url_; }
-  [[nodiscard]] result<delivery> store(const outgoing_instance& object) override;
+  [[nodiscard]] store_result store(const outgoing_instance& object) override;
+  // A QIDO-RS request; 401/403 and certificate failures are permanent.
+  [[nodiscard]] std::optional<refusal> probe() override;
   // Enough callers to fill every batch of every request in flight.
   [[nodiscard]] std::size_t concurrency() const override { return where_.batch * where_.in_flight; }
 

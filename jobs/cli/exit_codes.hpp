@@ -8,6 +8,8 @@ enum exit_code : int {
   exit_items_failed = 1,  // some items failed; the others were done
   exit_usage = 2,         // bad command line or job file
   exit_fatal = 3,         // the run could not go on (output folder not writable...)
+  exit_destination_unavailable = 4,  // a destination was given up (outage limit, refused us):
+                                     // what needs it is pending; run again
 };
 
 }  // namespace dcmflow::cli

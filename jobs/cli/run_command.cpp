@@ -29,6 +29,7 @@ namespace {
 struct run_arguments {
   std::filesystem::path job_file;
   int threads = 0;
+  int outage_limit_s = 0;  // 0: the job's limits.outage_limit
   std::string shard = "0/1";
   bool retry_failed = false;
   bool accept_environment = false;
@@ -158,6 +159,7 @@ int run_job(const run_arguments& args) {
   if (const auto refused = keep_rendering_environment(*journal, args); refused) return *refused;
   if (args.preflight) return run_preflight(plan, finished.value(), std::cout);
 
+  if (args.outage_limit_s > 0) plan.options.outage_limit = std::chrono::seconds(args.outage_limit_s);
   const int threads = args.threads > 0 ? args.threads : plan.spec.threads;
   std::optional<tbb::global_control> thread_limit;
   if (threads > 0) {
@@ -190,6 +192,7 @@ int run_job(const run_arguments& args) {
            (found->second.state == journal::item_state::failed && !args.retry_failed);
   };
   std::size_t skipped = 0;
+  std::string given_up;  // why a destination was given up: said once, not per item
   hooks.on_finished = [&](item_record& record, std::size_t, bool was_skipped) -> result<void> {
     if (was_skipped) {
       ++skipped;
@@ -197,6 +200,9 @@ int run_job(const run_arguments& args) {
       if (auto recorded = journal->record(record, run.value()); !recorded) return recorded.error();
       if (record.status == item_status::failed) {
         std::cerr << (live ? "\r\033[K" : "") << record.input << ": " << record.error << '\n';
+      } else if (record.status == item_status::pending && given_up.empty()) {
+        given_up = record.error;
+        std::cerr << (live ? "\r\033[K" : "") << "dcmflow run: " << given_up << '\n';
       }
     }
     if (progress) progress->item_finished(record, was_skipped);
@@ -300,6 +306,7 @@ int run_job(const run_arguments& args) {
             << static_cast<long long>(elapsed.count() * 10) / 10.0 << " s\n"
             << "journal: " << std::filesystem::weakly_canonical(std::filesystem::absolute(plan.journal_file)).string() << "\nreport: "
             << std::filesystem::weakly_canonical(std::filesystem::absolute(plan.report_html)).string() << '\n';
+  if (!given_up.empty()) return exit_destination_unavailable;
   return failed + pending > 0 || commit_problems ? exit_items_failed : exit_ok;
 }
 
@@ -344,6 +351,10 @@ std::function<int()> add_run_command(CLI::App& app) {
   command->add_option("job", args->job_file, "The job file (YAML; see jobs/examples/)")->required();
   command->add_option("--threads", args->threads, "Worker threads (overrides the job's threads:)")
       ->check(CLI::Range(1, 1024));
+  command->add_option("--outage-limit", args->outage_limit_s,
+                      "Seconds a destination may stay unreachable before the run leaves what needs it pending "
+                      "and exits with 4 (overrides the job's limits.outage_limit; default 3600)")
+      ->check(CLI::Range(1, 7 * 86400));
   command->add_option("--shard", args->shard,
                       "Take only the items whose key hashes to I mod N (N machines, one journal each)")
       ->default_str("0/1");

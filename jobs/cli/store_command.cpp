@@ -1,5 +1,6 @@
 #include "cli/store_command.hpp"
 
+#include <chrono>
 #include <iostream>
 #include <thread>
 
@@ -8,6 +9,7 @@
 #include "core/file_bytes.hpp"
 #include "store/destination.hpp"
 #include "store/dimse_destination.hpp"
+#include "store/outage_gate.hpp"
 #include "store/stow_destination.hpp"
 
 namespace dcmflow::cli {
@@ -20,6 +22,7 @@ struct store_arguments {
   store::network_options network;
   std::string transcode = "lossless";
   int threads = 0;
+  int outage_limit_s = static_cast<int>(store::default_outage_limit.count());
 };
 
 void add_network_options(CLI::App& command, store::network_options& network, std::string& transcode) {
@@ -56,6 +59,7 @@ int run_store(store_arguments& args, const send::uncompressed_decoder& decoder) 
   args.network.transcode = policy_of(args.transcode);
   send::send_options options;
   options.decode_uncompressed = decoder;
+  options.outage_limit = std::chrono::seconds(args.outage_limit_s);
   for (const auto& url : args.destinations) {
     auto destination = store::open_destination(url, std::filesystem::current_path(), args.network);
     if (!destination) {
@@ -77,15 +81,27 @@ int run_store(store_arguments& args, const send::uncompressed_decoder& decoder) 
     }
   }
   if (not_dicom > 0) std::cerr << "store: skipped " << not_dicom << " files in folders that are not DICOM Part 10\n";
-  const auto records = send::send_files(inputs, options, [](const item_record& record) {
-    if (!record.error.empty()) std::cerr << record.input << ": " << record.error << '\n';
+  std::string given_up;  // why a destination was given up: said once, not per file
+  const auto records = send::send_files(inputs, options, [&given_up](const item_record& record) {
+    if (record.status == item_status::pending) {
+      if (given_up.empty()) std::cerr << "dcmflow store: " << record.error << '\n';
+      given_up = record.error;
+    } else if (!record.error.empty()) {
+      std::cerr << record.input << ": " << record.error << '\n';
+    }
     for (const auto& note : record.notes) std::cerr << record.input << ": " << note << '\n';
   });
   std::size_t failed = 0;
-  for (const auto& record : records) failed += record.status == item_status::failed ? 1 : 0;
-  std::cout << "store: " << records.size() - failed << " of " << records.size() << " files stored";
+  std::size_t unsent = 0;
+  for (const auto& record : records) {
+    failed += record.status == item_status::failed ? 1 : 0;
+    unsent += record.status == item_status::pending ? 1 : 0;
+  }
+  std::cout << "store: " << records.size() - failed - unsent << " of " << records.size() << " files stored";
   if (failed > 0) std::cout << " (" << failed << " failed)";
+  if (unsent > 0) std::cout << " (" << unsent << " not sent: a destination was given up)";
   std::cout << '\n';
+  if (unsent > 0) return exit_destination_unavailable;
   return failed > 0 ? exit_items_failed : exit_ok;
 }
 
@@ -101,6 +117,11 @@ std::function<int()> add_store_command(CLI::App& app, send::uncompressed_decoder
   command->add_option("--exclude", args->filter.exclude, "In folders, skip files matching (glob, repeatable)");
   command->add_option("--threads", args->threads, "Files sent at once (default: one per core, or a destination's associations when more)")->check(CLI::Range(1, 1024));
   add_network_options(*command, args->network, args->transcode);
+  command->add_option("--outage-limit", args->outage_limit_s,
+                      "Seconds a destination may stay unreachable before the files it still needs are left "
+                      "unsent (exit 4)")
+      ->check(CLI::Range(1, 7 * 86400))
+      ->capture_default_str();
   return [command, args, decoder = std::move(decoder)] { return command->parsed() ? run_store(*args, decoder) : -1; };
 }
 

@@ -149,7 +149,7 @@ void read_rasterise(const YAML::Node& node, job_spec& job) {
 
 void read_limits(const YAML::Node& node, job_spec& job) {
   each_key(node, "limits", {"items_in_flight", "memory_mb", "max_entry_bytes", "max_expansion_ratio", "decode_memory_mb", "decode_timeout",
-                             "max_document_mb", "max_document_xml_mb"},
+                             "max_document_mb", "max_document_xml_mb", "outage_limit"},
            [&](const std::string& key, const YAML::Node& value) {
              if (key == "items_in_flight") job.items_in_flight = number<std::size_t>(value, "limits.items_in_flight", 1, 100000);
              if (key == "memory_mb") job.memory_mb = number<std::uint64_t>(value, "limits.memory_mb", 16, 1ULL << 30);
@@ -163,6 +163,7 @@ void read_limits(const YAML::Node& node, job_spec& job) {
                job.decode_memory_mb = number<std::uint64_t>(value, "limits.decode_memory_mb", 256, 1ULL << 30);
              }
              if (key == "decode_timeout") job.decode_timeout_s = number<int>(value, "limits.decode_timeout", 1, 86400);
+             if (key == "outage_limit") job.outage_limit_s = number<int>(value, "limits.outage_limit", 1, 7 * 86400);
              if (key == "max_document_mb") {
                job.max_document_mb = number<std::uint64_t>(value, "limits.max_document_mb", 1, 1ULL << 20);
              }

@@ -55,6 +55,7 @@ struct job_spec {
   std::uint64_t max_expansion_ratio = 2000;     // archive entries, past 64 MiB
   std::uint64_t decode_memory_mb = 12288;      // address space of each decode helper
   int decode_timeout_s = 600;                  // per input file, to parse and decode
+  int outage_limit_s = 3600;                   // a destination unreachable this long is given up
   std::uint64_t max_document_mb = 1024;        // an Office package inflated
   std::uint64_t max_document_xml_mb = 256;     // its XML (or an .rtf, .html, .doc)
   std::string uid_root = "2.25";

@@ -158,6 +158,7 @@ result<job_plan> plan_job(job_spec spec, const shard& part) {
                            .worker_program = {},
                            .profiles = {}});
   options.archives.max_entry_bytes = spec.max_entry_bytes;
+  options.outage_limit = std::chrono::seconds(spec.outage_limit_s);
   options.archives.max_expansion_ratio = spec.max_expansion_ratio;
   options.decoder = std::make_shared<isolate::contained_decoder>(
       isolate::decode_limits{.memory_bytes = spec.decode_memory_mb << 20,

@@ -30,15 +30,16 @@ def everything_written(folder, but):
 def test_a_password_in_a_url_is_never_printed_or_written(tmp_path):
     (tmp_path / "pages").mkdir()
     shutil.copy(IMAGES / "grey8.png", tmp_path / "pages" / "scan.png")
-    # Nobody listens there: every store fails, and the failure is reported everywhere.
+    # Nobody listens there: the destination is given up at the outage limit, and why is
+    # reported everywhere.
     url = f"http://alice:{SECRET}@127.0.0.1:{unused_port()}/dicom-web?allow_insecure=1&max_attempts=1"
     (tmp_path / "job.yaml").write_text(f"inputs: [pages]\nattributes: {{PatientID: P1}}\n"
-                                       f"destinations: ['file://out', '{url}']\n")
-    outputs = [run_dcmflow("run", tmp_path / "job.yaml", "--progress", "log", check=1),
+                                       f"destinations: ['file://out', '{url}']\nlimits: {{outage_limit: 2}}\n")
+    outputs = [run_dcmflow("run", tmp_path / "job.yaml", "--progress", "log", check=4),
                run_dcmflow("run", tmp_path / "job.yaml", "--preflight"),
                run_dcmflow("status", tmp_path / "job.yaml"),
                run_dcmflow("echo", url, check=1),
-               run_dcmflow("store", tmp_path / "out", "--to", url)]
+               run_dcmflow("store", tmp_path / "out", "--to", url, "--outage-limit", "2", check=4)]
     printed = "".join(completed.stdout + completed.stderr for completed in outputs)
     assert "alice:***@127.0.0.1" in printed  # the destination is still named, less its password
     assert SECRET not in printed

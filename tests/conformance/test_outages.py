@@ -1,0 +1,110 @@
+"""A migration rides through PACS outages: a real Orthanc SIGKILLed mid-transfer and started
+again, a real storescp that refuses every association. Transient faults wait (one probe,
+every sender paused), past --outage-limit what needs the destination stays pending (exit 4)
+for the next run, and a permanent refusal stops the destination with the peer's words."""
+
+import sqlite3
+import subprocess
+import time
+
+import pytest
+
+from dcmflow_testing import dcmflow_binary, run_dcmflow
+from peer_fixtures import Orthanc, StoreSCP
+from test_store import make_instances
+
+DESTINATION_UNAVAILABLE = 4
+
+
+def wait_for_count(peer, count: int, seconds=120):
+    deadline = time.monotonic() + seconds
+    while peer.count_instances() < count:
+        assert time.monotonic() < deadline, f"the PACS never reached {count} instances"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("outage_s", [3, 20])
+def test_one_thousand_instances_ride_through_a_pacs_killed_at_150_and_started_again(tmp_path, outage_s):
+    # With the default retries alone (5 attempts over ~3 s) a 3 s restart failed items for good.
+    peer = Orthanc(tmp_path / "orthanc")
+    try:
+        dicom = make_instances(tmp_path, 1000, "jpegls")
+        process = subprocess.Popen([dcmflow_binary(), "store", str(dicom), "--to", peer.url, "--associations", "4"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_for_count(peer, 150)
+        peer.kill()
+        time.sleep(outage_s)
+        peer.start()
+        out, err = process.communicate(timeout=600)
+        assert process.returncode == 0, err
+        assert "1000 of 1000 files stored" in out
+        assert peer.count_instances() == 1000
+        assert "stored after waiting" in err  # the items that met the outage say so
+    finally:
+        peer.stop()
+
+
+def test_past_the_outage_limit_a_run_leaves_the_rest_pending_and_the_next_run_carries_on(tmp_path):
+    peer = Orthanc(tmp_path / "orthanc")
+    try:
+        dicom = make_instances(tmp_path, 300, "rle")
+        job = tmp_path / "job.yaml"
+        job.write_text(f"inputs: [{{path: '{dicom}', include: ['*.dcm']}}]\nmode: transcode\n"
+                       f"destinations: ['{peer.url}']\nlimits: {{outage_limit: 3}}\nthreads: 2\n", encoding="utf-8")
+        process = subprocess.Popen([dcmflow_binary(), "run", str(job), "--progress", "none"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_for_count(peer, 50)
+        peer.kill()
+        out, err = process.communicate(timeout=300)
+        assert process.returncode == DESTINATION_UNAVAILABLE, out + err
+        # One message for the destination, not one per item; nothing is failed.
+        assert err.count("did not come back within the outage limit (3 s") == 1, err
+        assert "0 failed" in out, out
+        with sqlite3.connect(tmp_path / "job.journal.sqlite") as database:
+            states = dict(database.execute("SELECT state, count(*) FROM items GROUP BY state").fetchall())
+        assert states.get("failed", 0) == 0
+        assert states.get("pending", 0) > 0
+        assert states.get("stored", 0) + states["pending"] == 300
+
+        peer.start()
+        again = run_dcmflow("run", job, "--progress", "none", check=0)
+        assert "300 stored, 0 failed, 0 pending of 300 items" in again.stdout
+        assert peer.count_instances() == 300
+    finally:
+        peer.stop()
+
+
+def test_a_permanent_rejection_stops_the_destination_at_once_with_the_peers_words(tmp_path):
+    peer = StoreSCP(tmp_path / "storescp", options=["--refuse"])
+    try:
+        dicom = make_instances(tmp_path, 20, "rle")
+        started = time.monotonic()
+        completed = run_dcmflow("store", dicom, "--to", peer.url, "--associations", "4", "--calling-ae", "MIGRATE1",
+                                check=DESTINATION_UNAVAILABLE)
+        assert time.monotonic() - started < 30  # not 20 items x 5 attempts with backoff
+        message = [line for line in completed.stderr.splitlines() if "rejected the association" in line]
+        assert len(message) == 1, completed.stderr  # said once
+        assert "Rejected Permanent" in message[0], message[0]
+        assert "MIGRATE1" in message[0] and "STORESCP" in message[0], message[0]  # calling and called AE
+        assert "0 of 20 files stored" in completed.stdout
+        assert "20 not sent" in completed.stdout
+        assert peer.files() == []
+    finally:
+        peer.stop()
+
+
+@pytest.mark.parametrize("fault", [["--abort-after"], ["--abort-during"], ["--sleep-during", "5"]])
+def test_a_peer_that_never_confirms_a_store_gets_nothing_counted_as_stored(tmp_path, fault):
+    """storescp's fault options: it receives each C-STORE and aborts (after or during), or
+    sleeps past our DIMSE timeout. Nothing it did not confirm counts as stored: past the
+    outage limit the files are left unsent (exit 4), never reported stored or failed."""
+    peer = StoreSCP(tmp_path / "storescp", options=fault)
+    try:
+        dicom = make_instances(tmp_path, 4, "rle")
+        completed = run_dcmflow("store", dicom, "--to", peer.url, "--associations", "2", "--max-attempts", "2",
+                                "--dimse-timeout", "2", "--outage-limit", "4", check=DESTINATION_UNAVAILABLE)
+        assert "0 of 4 files stored" in completed.stdout, completed.stdout
+        assert "4 not sent" in completed.stdout, completed.stdout
+        assert completed.stderr.count("did not come back within the outage limit (4 s") == 1, completed.stderr
+    finally:
+        peer.stop()
