@@ -3,15 +3,37 @@
 #include <dcmtk/dcmdata/dcerror.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmnet/assoc.h>
+#include <dcmtk/dcmnet/dcmtrans.h>
+#include <dcmtk/dcmtls/tlscond.h>
 
 #include <algorithm>
+#include <mutex>
 #include <optional>
 #include <string>
 
 namespace dcmflow::store {
 
+namespace {
+
+// dcmnet bounds each blocking read by a process-wide receive timeout (60 s by default), and
+// the TLS handshake is such a read: a peer that accepts TCP and never answers cost a minute
+// per attempt whatever connect_timeout_s said. It is lowered to the longest connect timeout
+// any peer of this process asks for. DIMSE waits for a message with its own timeout
+// (non-blocking mode) before reading it, so only a peer that falls silent in the middle of
+// a message meets this one.
+void bound_blocking_reads(int seconds) {
+  static std::mutex guard;
+  static int longest = 0;
+  const std::lock_guard lock(guard);
+  longest = std::max(longest, seconds);
+  dcmSocketReceiveTimeout.set(longest);
+}
+
+}  // namespace
+
 void configure_scu(DcmSCU& scu, const dicom_url& peer) {
   quiet_dcmtk();
+  bound_blocking_reads(peer.options.connect_timeout_s);
   scu.setAETitle(peer.options.calling_ae.c_str());
   scu.setPeerAETitle(peer.called_ae.c_str());
   scu.setPeerHostName(peer.host.c_str());
@@ -105,8 +127,10 @@ result<void> open_association(DcmSCU& scu, const dicom_url& peer, const std::fun
                      "): " + advice(*rejection, peer)};
     }
   }
-  // TLS refused: a certificate, a host name or a protocol version waiting will not change.
-  const bool tls_refused = status.module() == OFM_dcmtls || (status.module() == OFM_dcmnet && status.code() == DULC_TLSERROR);
+  // TLS refused: a certificate, a host name or a protocol version (dcmtls' X.509 and TLS
+  // alert codes) will not change by waiting; its I/O conditions (a read that timed out, a
+  // connection closed) may.
+  const bool tls_refused = status.module() == OFM_dcmtls && status.code() >= DCMTLS_EC_X509Verify_Offset;
   if (tls_refused && permanent != nullptr) *permanent = true;
   // Under TLS 1.3 a peer that wants our certificate says so after the handshake: dcmnet
   // only sees the connection end.

@@ -80,7 +80,10 @@ result<nlohmann::json> find_dimse(const dicom_url& peer, const query_request& re
     }
     delete response;
   }
-  if (status.bad()) return failure{std::string("C-FIND broke off: ") + status.text()};
+  if (status.bad()) {
+    return failure{std::string("C-FIND broke off: ") + status.text() + " (a PACS that does not know our AE title " +
+                   peer.options.calling_ae + " may refuse queries: add it to the PACS's configuration)"};
+  }
   if (final_status != STATUS_Success) {
     char hex[8];
     std::snprintf(hex, sizeof hex, "%04X", final_status);

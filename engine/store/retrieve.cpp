@@ -101,7 +101,10 @@ result<std::vector<std::filesystem::path>> retrieve_cget(const dicom_url& peer, 
     written.push_back(std::move(named).value());
   }
   std::filesystem::remove_all(incoming, error);
-  if (status.bad()) return failure{std::string("C-GET broke off: ") + status.text()};
+  if (status.bad()) {
+    return failure{std::string("C-GET broke off: ") + status.text() + " (a PACS that does not know our AE title " +
+                   peer.options.calling_ae + " may refuse retrievals: add it to the PACS's configuration)"};
+  }
   if (final_status != STATUS_Success) {
     char hex[8];
     std::snprintf(hex, sizeof hex, "%04X", final_status);

@@ -3,6 +3,7 @@ again, a real storescp that refuses every association. Transient faults wait (on
 every sender paused), past --outage-limit what needs the destination stays pending (exit 4)
 for the next run, and a permanent refusal stops the destination with the peer's words."""
 
+import socket
 import sqlite3
 import subprocess
 import time
@@ -108,3 +109,23 @@ def test_a_peer_that_never_confirms_a_store_gets_nothing_counted_as_stored(tmp_p
         assert completed.stderr.count("did not come back within the outage limit (4 s") == 1, completed.stderr
     finally:
         peer.stop()
+
+
+def test_a_silent_tls_peer_costs_the_connect_timeout_not_a_minute(tmp_path):
+    """A peer that accepts TCP and never answers the TLS handshake: each attempt ends at
+    connect_timeout_s (it took ~61 s, dcmnet's receive timeout), and the destination is
+    waited for like any unreachable one."""
+    from test_store import make_certificates
+    certificates = make_certificates(tmp_path / "tls")
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        port = silent.getsockname()[1]
+        dicom = make_instances(tmp_path, 2, "rle")
+        url = (f"dicoms://SILENT@127.0.0.1:{port}?ca={certificates / 'ca.pem'}&connect_timeout_s=2"
+               "&max_attempts=1&associations=1")
+        started = time.monotonic()
+        completed = run_dcmflow("store", dicom, "--to", url, "--outage-limit", "4", check=DESTINATION_UNAVAILABLE)
+        elapsed = time.monotonic() - started
+    assert elapsed < 30, f"{elapsed:.0f} s"
+    assert "did not come back within the outage limit (4 s" in completed.stderr, completed.stderr
