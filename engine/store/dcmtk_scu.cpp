@@ -31,6 +31,44 @@ void bound_blocking_reads(int seconds) {
 
 }  // namespace
 
+namespace {
+
+// What this thread's last TLS handshake met: why OpenSSL refused the peer's certificate
+// ("certificate has expired", "hostname mismatch"), or the fatal alert the peer sent
+// ("protocol version", "certificate required": TLS 1.3 sends that one after the handshake).
+thread_local std::string certificate_refusal;
+thread_local std::string peer_alert;
+
+int note_certificate_refusal(int verified, X509_STORE_CTX* store) {
+  if (verified == 0) certificate_refusal = X509_verify_cert_error_string(X509_STORE_CTX_get_error(store));
+  return verified;
+}
+
+void note_peer_alert(const SSL* /*connection*/, int where, int alert) {
+  if ((where & SSL_CB_READ_ALERT) == 0 || (alert >> 8) != SSL3_AL_FATAL) return;
+  // OpenSSL 3.0 has no words for TLS 1.3's certificate_required (116).
+  const int code = alert & 0xFF;
+  peer_alert = code == 116 ? "certificate required" : SSL_alert_desc_string_long(alert);
+  if (peer_alert == "unknown") peer_alert = "number " + std::to_string(code);
+}
+
+// What to change, by the alert.
+std::string alert_advice(const std::string& alert) {
+  if (alert == "protocol version") return ": it speaks no TLS version the BCP 195 profile allows (1.2, 1.3)";
+  if (alert == "certificate required") return ": give our certificate with cert=FILE&key=FILE";
+  if (alert == "unknown CA" || alert == "bad certificate" || alert == "certificate unknown") {
+    return ": it does not trust our certificate";
+  }
+  return "";
+}
+
+}  // namespace
+
+void remember_tls_refusals(SSL_CTX* context) {
+  SSL_CTX_set_verify(context, SSL_CTX_get_verify_mode(context), note_certificate_refusal);
+  SSL_CTX_set_info_callback(context, note_peer_alert);
+}
+
 void configure_scu(DcmSCU& scu, const dicom_url& peer) {
   quiet_dcmtk();
   bound_blocking_reads(peer.options.connect_timeout_s);
@@ -112,6 +150,8 @@ std::optional<T_ASC_RejectParameters> ask_why_rejected(const dicom_url& peer, Dc
 
 result<void> open_association(DcmSCU& scu, const dicom_url& peer, const std::function<OFCondition()>& before_negotiating,
                               bool* permanent, DcmTransportLayer* tls) {
+  certificate_refusal.clear();
+  peer_alert.clear();
   OFCondition status = scu.initNetwork();
   if (status.good() && before_negotiating) status = before_negotiating();
   if (status.good()) status = scu.negotiateAssociation();
@@ -132,13 +172,16 @@ result<void> open_association(DcmSCU& scu, const dicom_url& peer, const std::fun
   // connection closed) may.
   const bool tls_refused = status.module() == OFM_dcmtls && status.code() >= DCMTLS_EC_X509Verify_Offset;
   if (tls_refused && permanent != nullptr) *permanent = true;
-  // Under TLS 1.3 a peer that wants our certificate says so after the handshake: dcmnet
-  // only sees the connection end.
-  const std::string hint = tls != nullptr && peer.certificate_file.empty() && status == DUL_PEERABORTEDASSOCIATION
-                               ? " (a TLS peer that requires a client certificate ends the connection so: "
-                                 "give ours with cert=FILE&key=FILE)"
-                               : "";
-  return failure{"cannot open an association with " + whom + ": " + status.text() + hint};
+  if (tls_refused && !certificate_refusal.empty()) {
+    return failure{"cannot open an association with " + whom + ": " + status.text() + " (the peer's certificate: " +
+                   certificate_refusal + ")"};
+  }
+  if (!peer_alert.empty()) {
+    if (permanent != nullptr) *permanent = true;  // the peer refuses our TLS
+    return failure{"cannot open an association with " + whom + ": the peer ended TLS with the alert \"" + peer_alert +
+                   "\"" + alert_advice(peer_alert)};
+  }
+  return failure{"cannot open an association with " + whom + ": " + status.text()};
 }
 
 }  // namespace dcmflow::store

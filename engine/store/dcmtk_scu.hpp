@@ -5,6 +5,7 @@
 
 #include <dcmtk/config/osconfig.h>  // first, as DCMTK asks
 #include <dcmtk/dcmnet/scu.h>
+#include <openssl/ssl.h>
 
 #include "core/result.hpp"
 #include "store/dimse_destination.hpp"
@@ -16,6 +17,11 @@ void configure_scu(DcmSCU& scu, const dicom_url& peer);
 
 // Explicit and Implicit VR Little Endian.
 [[nodiscard]] OFList<OFString> uncompressed_syntaxes();
+
+// TLS: why the peer's certificate was refused, or the alert the peer ended the handshake
+// with, is kept for the thread that negotiated, for open_association to say (dcmtls only
+// says "certificate verify failed" or "Peer aborted Association").
+void remember_tls_refusals(SSL_CTX* context);
 
 // initNetwork, then `before_negotiating` (TLS goes there), then negotiateAssociation. A
 // rejection is explained with the peer's result, source and reason and what to change;

@@ -223,6 +223,7 @@ dimse_destination::dimse_destination(dicom_url where, std::string url)
     tls_ = std::make_unique<tls_layer>();
     DcmTLSTransportLayer& layer = tls_->layer;
     layer.setCertificateVerification(DCV_requireCertificate);
+    remember_tls_refusals(layer.getNativeHandle());
     if (!where_.certificate_file.empty()) {
       if (layer.setPrivateKeyFile(where_.key_file.c_str(), DCF_Filetype_PEM).bad() ||
           layer.setCertificateFile(where_.certificate_file.c_str(), DCF_Filetype_PEM).bad() ||

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from dcmflow_testing import dcmflow_binary, run_dcmflow
-from peer_fixtures import Orthanc, StoreSCP
+from peer_fixtures import Orthanc, StoreSCP, free_port
 from test_store import make_instances
 
 DESTINATION_UNAVAILABLE = 4
@@ -129,3 +129,61 @@ def test_a_silent_tls_peer_costs_the_connect_timeout_not_a_minute(tmp_path):
         elapsed = time.monotonic() - started
     assert elapsed < 30, f"{elapsed:.0f} s"
     assert "did not come back within the outage limit (4 s" in completed.stderr, completed.stderr
+
+
+def bad_tls_peers(folder):
+    """Certificates a dicoms:// client must refuse, each served by `openssl s_server`: expired,
+    signed by another CA, self-signed. (A TLS-1.0-only peer is not among them: Debian's
+    OpenSSL 3 s_server still negotiates TLS 1.2 when asked for TLS 1.0 alone.)"""
+    from test_store import make_certificates
+    certificates = make_certificates(folder)
+
+    def openssl(*args):
+        subprocess.run(["openssl", *args], cwd=certificates, check=True, capture_output=True)
+
+    # Expired: the test CA signs the server's request for a month of 2020.
+    (certificates / "index.txt").write_text("")
+    (certificates / "serial").write_text("01\n")
+    (certificates / "ca.cnf").write_text("[ca]\ndefault_ca = test\n[test]\ndatabase = index.txt\nnew_certs_dir = .\n"
+                                         "serial = serial\ndefault_md = sha256\npolicy = any\n[any]\n"
+                                         "commonName = supplied\n")
+    openssl("ca", "-batch", "-config", "ca.cnf", "-cert", "ca.pem", "-keyfile", "ca.key", "-in", "server.csr",
+            "-out", "expired.pem", "-startdate", "20200101000000Z", "-enddate", "20200201000000Z",
+            "-extfile", "server.ext")
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "other-ca.key", "-out", "other-ca.pem",
+            "-days", "2", "-subj", "/CN=another CA")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "other-ca.pem", "-CAkey", "other-ca.key",
+            "-CAcreateserial", "-out", "other.pem", "-days", "2", "-extfile", "server.ext")
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "self.key", "-out", "self.pem", "-days", "2",
+            "-subj", "/CN=self", "-addext", "subjectAltName=IP:127.0.0.1")
+    return certificates, {
+        "expired": (["-cert", "expired.pem", "-key", "server.key"], "the peer's certificate: certificate has expired"),
+        "other CA": (["-cert", "other.pem", "-key", "server.key"],
+                     "the peer's certificate: unable to get local issuer certificate"),
+        "self-signed": (["-cert", "self.pem", "-key", "self.key"], "the peer's certificate: self-signed certificate"),
+    }
+
+
+def test_every_bad_tls_peer_is_refused_at_once_with_what_failed(tmp_path):
+    certificates, peers = bad_tls_peers(tmp_path / "tls")
+    dicom = make_instances(tmp_path, 3, "rle")
+    for name, (options, words) in peers.items():
+        port = free_port()
+        server = subprocess.Popen(["openssl", "s_server", "-quiet", "-accept", f"127.0.0.1:{port}", *options],
+                                  cwd=certificates, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 10
+            while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
+                assert time.monotonic() < deadline, f"openssl s_server ({name}) did not start"
+                time.sleep(0.05)
+            url = f"dicoms://PEER@127.0.0.1:{port}?ca={certificates / 'ca.pem'}&max_attempts=1"
+            started = time.monotonic()
+            completed = run_dcmflow("store", dicom, "--to", url, check=DESTINATION_UNAVAILABLE)
+            assert time.monotonic() - started < 20, name
+            assert completed.stderr.count("stopped sending to") == 1, (name, completed.stderr)
+            assert words in completed.stderr, (name, completed.stderr)
+            assert "0 of 3 files stored" in completed.stdout, (name, completed.stdout)
+        finally:
+            server.kill()
+            server.wait()

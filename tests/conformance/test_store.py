@@ -334,12 +334,13 @@ def test_dicoms_stores_over_tls_with_certificates_both_ways(tmp_path):
         completed = run_dcmflow("store", dicom, "--to", secure, check=0)
         assert "3 of 3 files stored" in completed.stdout
         assert peer.count_instances() == 3
-        # Without our certificate the peer ends the connection (TLS 1.3 says why only after
-        # the handshake, which dcmnet does not read): waited for up to the outage limit, then
-        # given up, with the likely cause. Plain DICOM does not reach a TLS port either.
+        # Without our certificate the peer refuses us with a TLS alert (TLS 1.3 sends it after
+        # the handshake): the destination stops at once, saying so. Plain DICOM does not
+        # reach a TLS port: waited for, then given up.
         anonymous = f"dicoms://{peer.aet}@127.0.0.1:{peer.dicom_port}?ca={certificates / 'ca.pem'}&max_attempts=1"
-        refused = run_dcmflow("store", dicom, "--to", anonymous, "--outage-limit", "2", check=4)
-        assert refused.stderr.count("requires a client certificate") == 1, refused.stderr
+        refused = run_dcmflow("store", dicom, "--to", anonymous, check=4)
+        assert refused.stderr.count("stopped sending to") == 1, refused.stderr
+        assert 'the alert "certificate required": give our certificate with cert=FILE&key=FILE' in refused.stderr
         plain = f"dicom://{peer.aet}@127.0.0.1:{peer.dicom_port}?max_attempts=1&connect_timeout_s=3"
         unreachable = run_dcmflow("store", dicom, "--to", plain, "--outage-limit", "2", check=4)
         assert "did not come back within the outage limit" in unreachable.stderr
