@@ -29,10 +29,6 @@ void bound_blocking_reads(int seconds) {
   dcmSocketReceiveTimeout.set(longest);
 }
 
-}  // namespace
-
-namespace {
-
 // What this thread's last TLS handshake met: why OpenSSL refused the peer's certificate
 // ("certificate has expired", "hostname mismatch"), or the fatal alert the peer sent
 // ("protocol version", "certificate required": TLS 1.3 sends that one after the handshake).

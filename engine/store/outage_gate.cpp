@@ -67,7 +67,11 @@ std::optional<refusal> outage_gate::wait_until_usable(bool& waited) {
     if (!probing_) {
       probing_ = true;
       lock.unlock();
-      probe_until_back();
+      try {
+        probe_until_back();
+      } catch (const std::exception& error) {  // the waiting senders must not wait for ever
+        give_up(refusal{refusal_kind::transient, "probing " + target_->url() + " failed: " + error.what()});
+      }
       lock.lock();
       probing_ = false;
       changed_.notify_all();

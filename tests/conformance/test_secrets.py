@@ -1,6 +1,7 @@
-"""Credentials in a destination's URL never reach what dcmflow prints or writes besides the
-DICOM files (stdout, stderr, report.json, report.html, the hand-over lists and their names,
-the journal), and are refused over plain http:// unless the URL allows it."""
+"""Credentials in a destination's URL, and patient data, never reach what dcmflow prints or
+writes besides the DICOM files (stdout, stderr, report.json, report.html, the hand-over
+lists and their names, the journal); credentials are refused over plain http:// unless the
+URL allows it."""
 
 import os
 import pathlib
@@ -76,3 +77,35 @@ def test_what_dcmflow_writes_is_readable_by_its_owner_alone(tmp_path):
         assert path.stat().st_mode & 0o077 == 0, f"{path.name}: {oct(path.stat().st_mode)}"
     for folder in (tmp_path / "out", tmp_path / "out" / "dicom", tmp_path / "reports"):
         assert folder.stat().st_mode & 0o777 == 0o700, f"{folder}: {oct(folder.stat().st_mode)}"
+
+
+def test_patient_data_never_reaches_what_dcmflow_prints_or_writes_besides_the_dicom_files(tmp_path):
+    """A PHI canary in the manifest (names, IDs, birth dates), with rows that fail on those very
+    values: messages point at the manifest's row and column, never at the value, and the
+    journal, the reports and the lists hold none of it (the DICOM files alone do)."""
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for name in ("a", "b", "c", "d"):
+        shutil.copy(IMAGES / "grey8.png", pages / f"{name}.png")
+    too_long = "CANARY^PHI" + "X" * 70
+    (tmp_path / "manifest.csv").write_text(
+        "file,PatientID,PatientName,PatientBirthDate,PatientSex\n"
+        "pages/a.png,PHI-CANARY-1,CANARY^PHI,19700101,F\n"
+        f"pages/b.png,PHI-CANARY-2,{too_long},19700101,F\n"
+        "pages/c.png,PHI-CANARY-3,CANARY^PHI,20990101,F\n"
+        "pages/d.png,PHI-CANARY-4,CANARY^PHI,19700101,Q\n", encoding="utf-8")
+    (tmp_path / "job.yaml").write_text("inputs: [pages]\nmanifest: manifest.csv\ndestinations: [file://out]\n"
+                                       "report: reports\n")
+    outputs = [run_dcmflow("run", tmp_path / "job.yaml", "--progress", "log", check=1),
+               run_dcmflow("run", tmp_path / "job.yaml", "--preflight"),
+               run_dcmflow("status", tmp_path / "job.yaml")]
+    printed = "".join(completed.stdout + completed.stderr for completed in outputs)
+    assert "1 stored, 3 failed" in outputs[0].stdout, outputs[0].stdout
+    assert "manifest.csv:3:3" in printed  # where, not what
+    canaries = [b"CANARY", b"PHI-CANARY", b"20990101"]
+    for canary in canaries:
+        assert canary.decode() not in printed
+    for written in everything_written(tmp_path, but=tmp_path / "manifest.csv"):
+        for canary in canaries:
+            assert canary not in written
+    assert any(b"PHI-CANARY-1" in path.read_bytes() for path in (tmp_path / "out").rglob("*.dcm"))
