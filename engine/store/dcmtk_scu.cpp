@@ -50,7 +50,11 @@ void note_peer_alert(const SSL* /*connection*/, int where, int alert) {
 
 // What to change, by the alert.
 std::string alert_advice(const std::string& alert) {
-  if (alert == "protocol version") return ": it speaks no TLS version the BCP 195 profile allows (1.2, 1.3)";
+  if (alert == "protocol version" || alert == "handshake failure" || alert == "insufficient security" ||
+      alert == "decode error") {
+    // A TLS-1.0-only peer (OpenSSL 3) answers the BCP 195 ClientHello with "decode error".
+    return ": it may speak no TLS version or cipher suite the BCP 195 profile allows (TLS 1.2 or 1.3)";
+  }
   if (alert == "certificate required") return ": give our certificate with cert=FILE&key=FILE";
   if (alert == "unknown CA" || alert == "bad certificate" || alert == "certificate unknown") {
     return ": it does not trust our certificate";

@@ -7,6 +7,11 @@ Faults, each a function of the request's number (1, 2, ...) and its instances:
 - "out-of-resources-once": the first request gets 202 with every instance in the Failed SOP
   Sequence, Failure Reason A700; later ones pass.
 - "too-large-batches": 413 for any request of more than one instance; single ones pass.
+- "refuse-c000": 202 with every instance in the Failed SOP Sequence, Failure Reason C000
+  (cannot understand): a refusal of the instances, final.
+- "three-in-ten": requests 1, 4, 7 of every ten meet a fault, in turn: 503 with Retry-After,
+  429 with Retry-After, 500, the connection closed without an answer, 202 with A700 for
+  every instance, 200 confirming nothing; the others pass.
 """
 
 import http.server
@@ -41,6 +46,7 @@ class StowProxy:
         self.target = f"http://127.0.0.1:{orthanc_http_port}"
         self.fault = fault
         self.requests = []  # instances per POST, in order
+        self.faults = 0  # answers "three-in-ten" made faulty
         proxy = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -81,7 +87,28 @@ class StowProxy:
                     return self.reply(202, json.dumps(failed_response(instances, 0xA700)).encode())
                 if proxy.fault == "too-large-batches" and len(instances) > 1:
                     return self.reply(413, b"")
+                if proxy.fault == "refuse-c000":
+                    return self.reply(202, json.dumps(failed_response(instances, 0xC000)).encode())
+                if proxy.fault == "three-in-ten" and number % 10 in (1, 4, 7):
+                    return self.fault_in_turn(number // 10 * 3 + (1, 4, 7).index(number % 10), instances)
                 self.forward(body)
+
+            def fault_in_turn(self, turn, instances):
+                kind = turn % 6
+                if kind in (0, 1):
+                    self.send_response(503 if kind == 0 else 429)
+                    self.send_header("Retry-After", "1")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                elif kind == 2:
+                    self.reply(500, b"")
+                elif kind == 3:
+                    self.close_connection = True  # no answer at all
+                elif kind == 4:
+                    self.reply(202, json.dumps(failed_response(instances, 0xA700)).encode())
+                else:
+                    self.reply(200, b"{}")
+                proxy.faults += 1
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]

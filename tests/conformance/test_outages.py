@@ -133,8 +133,8 @@ def test_a_silent_tls_peer_costs_the_connect_timeout_not_a_minute(tmp_path):
 
 def bad_tls_peers(folder):
     """Certificates a dicoms:// client must refuse, each served by `openssl s_server`: expired,
-    signed by another CA, self-signed. (A TLS-1.0-only peer is not among them: Debian's
-    OpenSSL 3 s_server still negotiates TLS 1.2 when asked for TLS 1.0 alone.)"""
+    signed by another CA, self-signed. (A TLS-1.0-only peer is Python's: Debian's OpenSSL 3
+    s_server still negotiates TLS 1.2 when asked for TLS 1.0 alone.)"""
     from test_store import make_certificates
     certificates = make_certificates(folder)
 
@@ -162,6 +162,50 @@ def bad_tls_peers(folder):
                      "the peer's certificate: unable to get local issuer certificate"),
         "self-signed": (["-cert", "self.pem", "-key", "self.key"], "the peer's certificate: self-signed certificate"),
     }
+
+
+TLS10_PEER = """
+import socket, ssl, sys
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+context.set_ciphers("DEFAULT@SECLEVEL=0")
+context.minimum_version = context.maximum_version = ssl.TLSVersion.TLSv1
+context.load_cert_chain(sys.argv[1], sys.argv[2])
+with socket.socket() as server:
+    server.bind(("127.0.0.1", int(sys.argv[3])))
+    server.listen(8)
+    while True:
+        connection, _ = server.accept()
+        try:
+            with context.wrap_socket(connection, server_side=True) as tls:
+                tls.recv(16)
+        except (OSError, ssl.SSLError):
+            pass
+"""
+
+
+def test_a_tls_1_0_peer_is_refused_at_once_with_what_it_said(tmp_path):
+    """A peer that speaks only TLS 1.0 (Python's ssl, Debian's system-wide floor lifted for it
+    alone): the BCP 195 profile refuses it, and the message says which alert ended TLS."""
+    certificates, _ = bad_tls_peers(tmp_path / "tls")
+    dicom = make_instances(tmp_path, 2, "rle")
+    port = free_port()
+    script = tmp_path / "tls10_peer.py"
+    script.write_text(TLS10_PEER)
+    server = subprocess.Popen(["/usr/bin/python3", "-W", "ignore", str(script), "server.pem", "server.key", str(port)],
+                              cwd=certificates, env={"OPENSSL_CONF": "/dev/null"})
+    try:
+        deadline = time.monotonic() + 10
+        while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
+            assert time.monotonic() < deadline, "the TLS 1.0 peer did not start"
+            time.sleep(0.05)
+        url = f"dicoms://PEER@127.0.0.1:{port}?ca={certificates / 'ca.pem'}&max_attempts=1"
+        completed = run_dcmflow("store", dicom, "--to", url, check=DESTINATION_UNAVAILABLE)
+        assert completed.stderr.count("stopped sending to") == 1, completed.stderr
+        assert "the peer ended TLS with the alert" in completed.stderr, completed.stderr
+        assert "TLS 1.2 or 1.3" in completed.stderr, completed.stderr
+    finally:
+        server.kill()
+        server.wait()
 
 
 def test_every_bad_tls_peer_is_refused_at_once_with_what_failed(tmp_path):

@@ -225,6 +225,26 @@ def test_stow_out_of_resources_is_tried_again(orthanc, stow_proxy, tmp_path):
     assert len(proxy.requests) == 2 and orthanc.count_instances() == 3
 
 
+def test_stow_with_three_faults_in_ten_answers_stores_everything_once(orthanc, stow_proxy, tmp_path):
+    """503 and 429 with Retry-After, 500, a connection closed unanswered, A700 for every
+    instance, a 200 that confirms nothing: 30% of the answers, and every instance is stored."""
+    proxy = stow_proxy("three-in-ten")
+    dicom = make_instances(tmp_path, 200, "rle")
+    completed = run_dcmflow("store", dicom, "--to", proxy.url + "?batch=5&in_flight=4", check=0)
+    assert "200 of 200 files stored" in completed.stdout
+    assert orthanc.count_instances() == 200
+    assert proxy.faults >= 0.25 * len(proxy.requests) and proxy.faults >= 12, (proxy.faults, len(proxy.requests))
+
+
+def test_a_stow_refusal_of_the_instances_fails_them_with_the_reason(orthanc, stow_proxy, tmp_path):
+    proxy = stow_proxy("refuse-c000")
+    dicom = make_instances(tmp_path, 3, "rle")
+    completed = run_dcmflow("store", dicom, "--to", proxy.url, check=1)
+    assert "0 of 3 files stored (3 failed)" in completed.stdout, completed.stdout
+    assert completed.stderr.count("refused the instance: Failure Reason C000") == 3, completed.stderr
+    assert len(proxy.requests) == 1 and orthanc.count_instances() == 0
+
+
 def test_a_stow_request_too_large_is_halved_down_to_one_instance(orthanc, stow_proxy, tmp_path):
     proxy = stow_proxy("too-large-batches")
     dicom = make_instances(tmp_path, 4, "rle")
