@@ -186,9 +186,10 @@ result<std::vector<std::filesystem::path>> retrieve(const std::string& url, cons
     return retrieve_wado(*root, request, folder);
   }
   if (request.rendered) return failure{"--rendered asks a DICOMweb server (http(s)://)"};
-  if (url.starts_with("dicom://")) {
+  if (url.starts_with("dicom://") || url.starts_with("dicoms://")) {
     auto peer = parse_dicom_url(url, options);
     if (!peer) return peer.error();
+    if (peer->tls) return failure{"fetching over dicoms:// is not supported yet"};
     return retrieve_cget(*peer, request, folder);
   }
   return failure{redacted_url(url) + ": fetch from dicom://AE@host:port or http(s)://host/dicom-web"};

@@ -231,3 +231,33 @@ def test_every_bad_tls_peer_is_refused_at_once_with_what_failed(tmp_path):
         finally:
             server.kill()
             server.wait()
+
+
+def test_a_run_survives_pacs_and_client_kills_with_nothing_lost_repeated_or_failed(tmp_path):
+    """Twice: Orthanc SIGKILLed and started again 2 s later, then dcmflow SIGKILLed and run
+    again. The last run ends with every item stored, none failed (no --retry-failed), and
+    Orthanc holding each instance exactly once."""
+    peer = Orthanc(tmp_path / "orthanc")
+    try:
+        dicom = make_instances(tmp_path, 600, "rle")
+        job = tmp_path / "job.yaml"
+        job.write_text(f"inputs: [{{path: '{dicom}', include: ['*.dcm']}}]\nmode: transcode\n"
+                       f"destinations: ['{peer.url}']\nthreads: 2\n", encoding="utf-8")
+        for round_number in range(2):
+            process = subprocess.Popen([dcmflow_binary(), "run", str(job), "--progress", "none"],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            wait_for_count(peer, 100 + 200 * round_number)
+            peer.kill()
+            time.sleep(2)
+            peer.start()
+            wait_for_count(peer, 200 + 200 * round_number)
+            process.kill()
+            process.wait()
+        last = run_dcmflow("run", job, "--progress", "none", check=0)
+        assert "600 stored, 0 failed, 0 pending of 600 items" in last.stdout, last.stdout
+        assert peer.count_instances() == 600
+        with sqlite3.connect(tmp_path / "job.journal.sqlite") as database:
+            states = dict(database.execute("SELECT state, count(*) FROM deliveries GROUP BY state").fetchall())
+        assert states == {"stored": 600}, states
+    finally:
+        peer.stop()

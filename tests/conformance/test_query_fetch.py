@@ -98,3 +98,15 @@ def test_fetching_an_unknown_study_fails_clearly(loaded, tmp_path):
     peer, _ = loaded
     completed = run_dcmflow("fetch", dicomweb(peer), "--study", "1.2.3.4", "-o", tmp_path, check=1)
     assert "WADO-RS: HTTP 404" in completed.stderr
+
+
+def test_query_and_fetch_over_dicoms_say_they_are_not_supported(tmp_path):
+    """Not silently sent in clear, nor mistaken for a bad URL (fetch said "fetch from
+    dicom://AE@host:port")."""
+    ca = tmp_path / "ca.pem"
+    ca.write_text("not read before refusing\n")
+    url = f"dicoms://AE@127.0.0.1:1?ca={ca}"
+    completed = run_dcmflow("fetch", url, "--study", "1.2.3", "-o", tmp_path / "out", check=1)
+    assert "fetching over dicoms:// is not supported yet" in completed.stderr
+    completed = run_dcmflow("query", url, check=1)
+    assert "queries over dicoms:// are not supported yet" in completed.stderr
