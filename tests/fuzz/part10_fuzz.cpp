@@ -8,8 +8,9 @@
 // What the worker's own limits contain is contained here too, as the worker does it:
 // - an assertion inside a library (Debian builds GDCM, OpenJPEG and OpenJPH with them on)
 //   fails the input: __assert_fail jumps back here, as the worker's death fails the item.
-//   Memory the jump skips is not freed, so this target runs without leak detection (the
-//   ASan ctest run of the whole suite watches leaks on the same path);
+//   Memory (and the open files) the jump skips are not freed, so this target runs without
+//   leak detection (the ASan ctest run of the whole suite watches leaks on the same path),
+//   and very long runs want a high `ulimit -n`;
 // - pixels declared beyond 64 MiB and deflated datasets (whose inflated lengths GDCM
 //   allocates) are left to the worker's address-space limit.
 
