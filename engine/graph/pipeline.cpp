@@ -167,11 +167,8 @@ result<void> run_pipeline(std::span<const planned_item> items, const pipeline_op
   // Senders (blocking I/O, off TBB's workers): as many as worker threads, or as a
   // destination's associations when that is more.
   blocking_pool senders(sender_threads);
-  std::vector<std::unique_ptr<store::outage_gate>> gates;
-  for (const auto& destination : options.destinations) {
-    gates.push_back(std::make_unique<store::outage_gate>(destination, options.outage_limit));
-  }
-  const store_stage send(options, gates);
+  const auto gates = store::gates_for(options.destinations, options.outage_limit);
+  const store_stage send(gates);
   async_stage store(g, flow::unlimited, [&](const item_handle& item, async_stage::gateway_type& gateway) {
     gateway.reserve_wait();
     senders.submit([item, &gateway, &send] {

@@ -83,9 +83,8 @@ class compress_stage {
 // pixels: what reaches the serial finish node is small.
 class store_stage {
  public:
-  // `gates`: one per destination of `options`, in the same order.
-  store_stage(const pipeline_options& options, const std::vector<std::unique_ptr<store::outage_gate>>& gates)
-      : options_(options), gates_(gates) {}
+  // `gates`: one per destination of the run (store::gates_for).
+  explicit store_stage(const std::vector<std::unique_ptr<store::outage_gate>>& gates) : gates_(gates) {}
   item_handle operator()(item_handle item) const;
 
  private:
@@ -94,7 +93,6 @@ class store_stage {
   using refusals = std::map<const store::outage_gate*, std::string>;
   void send(work_item& item, const store::outgoing_instance& object, instance_record& record,
             refusals& refused) const;
-  const pipeline_options& options_;
   const std::vector<std::unique_ptr<store::outage_gate>>& gates_;
 };
 

@@ -66,11 +66,8 @@ struct run_state {
         records(list.size()),
         on_each(each),
         budget(given.max_bytes_in_flight),
-        bytes_needed(std::ranges::any_of(given.destinations, [](const auto& to) { return !to->reads_files(); })) {
-    for (const auto& destination : given.destinations) {
-      gates.push_back(std::make_unique<store::outage_gate>(destination, given.outage_limit));
-    }
-  }
+        bytes_needed(std::ranges::any_of(given.destinations, [](const auto& to) { return !to->reads_files(); })),
+        gates(store::gates_for(given.destinations, given.outage_limit)) {}
 
   std::span<const convert::input_file> inputs;
   std::vector<std::filesystem::path> names;  // relative: a file's path under a folder destination

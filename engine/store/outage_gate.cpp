@@ -139,4 +139,11 @@ refusal outage_gate::unavailable(const std::string& last_reason) const {
                      ", --outage-limit): " + last_reason + ". What needs it stays pending: run the job again"};
 }
 
+std::vector<std::unique_ptr<outage_gate>> gates_for(const std::vector<std::shared_ptr<destination>>& destinations,
+                                                    std::chrono::milliseconds limit) {
+  std::vector<std::unique_ptr<outage_gate>> gates;
+  for (const auto& each : destinations) gates.push_back(std::make_unique<outage_gate>(each, limit));
+  return gates;
+}
+
 }  // namespace dcmflow::store

@@ -17,6 +17,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "store/destination.hpp"
 
@@ -56,5 +57,9 @@ class outage_gate {
   std::string last_reason_;
   std::optional<refusal> verdict_;
 };
+
+// One gate per destination, in the same order.
+[[nodiscard]] std::vector<std::unique_ptr<outage_gate>> gates_for(
+    const std::vector<std::shared_ptr<destination>>& destinations, std::chrono::milliseconds limit);
 
 }  // namespace dcmflow::store

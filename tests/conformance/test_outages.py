@@ -24,6 +24,14 @@ def wait_for_count(peer, count: int, seconds=120):
         time.sleep(0.05)
 
 
+def transcode_job(folder, dicom, peer, more=""):
+    """A job sending the DICOM files of `dicom` to `peer` as they are."""
+    job = folder / "job.yaml"
+    job.write_text(f"inputs: [{{path: '{dicom}', include: ['*.dcm']}}]\nmode: transcode\n"
+                   f"destinations: ['{peer.url}']\nthreads: 2\n{more}", encoding="utf-8")
+    return job
+
+
 @pytest.mark.parametrize("outage_s", [3, 20])
 def test_one_thousand_instances_ride_through_a_pacs_killed_at_150_and_started_again(tmp_path, outage_s):
     # With the default retries alone (5 attempts over ~3 s) a 3 s restart failed items for good.
@@ -49,9 +57,7 @@ def test_past_the_outage_limit_a_run_leaves_the_rest_pending_and_the_next_run_ca
     peer = Orthanc(tmp_path / "orthanc")
     try:
         dicom = make_instances(tmp_path, 300, "rle")
-        job = tmp_path / "job.yaml"
-        job.write_text(f"inputs: [{{path: '{dicom}', include: ['*.dcm']}}]\nmode: transcode\n"
-                       f"destinations: ['{peer.url}']\nlimits: {{outage_limit: 3}}\nthreads: 2\n", encoding="utf-8")
+        job = transcode_job(tmp_path, dicom, peer, "limits: {outage_limit: 3}\n")
         process = subprocess.Popen([dcmflow_binary(), "run", str(job), "--progress", "none"],
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         wait_for_count(peer, 50)
@@ -240,9 +246,7 @@ def test_a_run_survives_pacs_and_client_kills_with_nothing_lost_repeated_or_fail
     peer = Orthanc(tmp_path / "orthanc")
     try:
         dicom = make_instances(tmp_path, 600, "rle")
-        job = tmp_path / "job.yaml"
-        job.write_text(f"inputs: [{{path: '{dicom}', include: ['*.dcm']}}]\nmode: transcode\n"
-                       f"destinations: ['{peer.url}']\nthreads: 2\n", encoding="utf-8")
+        job = transcode_job(tmp_path, dicom, peer)
         for round_number in range(2):
             process = subprocess.Popen([dcmflow_binary(), "run", str(job), "--progress", "none"],
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -340,12 +340,17 @@ def make_certificates(folder: pathlib.Path):
     return folder
 
 
+def tls_orthanc(tmp_path, certificates, name):
+    """Orthanc over DICOM TLS presenting `name`.pem, requiring a client certificate of our CA."""
+    return Orthanc(tmp_path / "orthanc", extra_config={
+        "DicomTlsEnabled": True, "DicomTlsCertificate": str(certificates / f"{name}.pem"),
+        "DicomTlsPrivateKey": str(certificates / f"{name}.key"),
+        "DicomTlsTrustedCertificates": str(certificates / "ca.pem"), "DicomTlsRemoteCertificateRequired": True})
+
+
 def test_dicoms_stores_over_tls_with_certificates_both_ways(tmp_path):
     certificates = make_certificates(tmp_path / "tls")
-    peer = Orthanc(tmp_path / "orthanc", extra_config={
-        "DicomTlsEnabled": True, "DicomTlsCertificate": str(certificates / "server.pem"),
-        "DicomTlsPrivateKey": str(certificates / "server.key"),
-        "DicomTlsTrustedCertificates": str(certificates / "ca.pem"), "DicomTlsRemoteCertificateRequired": True})
+    peer = tls_orthanc(tmp_path, certificates, "server")
     try:
         dicom = make_instances(tmp_path, 3, "jpegls")
         secure = (f"dicoms://{peer.aet}@127.0.0.1:{peer.dicom_port}?ca={certificates / 'ca.pem'}"
@@ -373,17 +378,15 @@ def test_dicoms_refuses_a_certificate_for_another_host(tmp_path):
     as https:// refuses it (it used to be accepted). ?verify_name= names the host to expect
     when the address is not in the certificate."""
     certificates = make_certificates(tmp_path / "tls")
-    peer = Orthanc(tmp_path / "orthanc", extra_config={
-        "DicomTlsEnabled": True, "DicomTlsCertificate": str(certificates / "wrong.pem"),
-        "DicomTlsPrivateKey": str(certificates / "wrong.key"),
-        "DicomTlsTrustedCertificates": str(certificates / "ca.pem"), "DicomTlsRemoteCertificateRequired": True})
+    peer = tls_orthanc(tmp_path, certificates, "wrong")
     try:
         dicom = make_instances(tmp_path, 2, "rle")
         base = (f"dicoms://{peer.aet}@127.0.0.1:{peer.dicom_port}?ca={certificates / 'ca.pem'}"
                 f"&cert={certificates / 'client.pem'}&key={certificates / 'client.key'}&max_attempts=1")
         completed = run_dcmflow("store", dicom, "--to", base, check=4)
         assert "0 of 2 files stored" in completed.stdout, completed
-        assert "stopped sending to" in completed.stderr and "certificate verify failed" in completed.stderr
+        assert "stopped sending to" in completed.stderr
+        assert "(the peer's certificate: IP address mismatch)" in completed.stderr, completed.stderr
         assert peer.count_instances() == 0
         named = run_dcmflow("store", dicom, "--to", base + "&verify_name=wrong.example", check=0)
         assert "2 of 2 files stored" in named.stdout
