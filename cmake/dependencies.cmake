@@ -17,6 +17,7 @@ set(DCMFLOW_LIBREOFFICE_PROGRAM /usr/lib/libreoffice/program CACHE PATH
 find_library(CSV_LIBRARY csv REQUIRED)
 
 pkg_check_modules(VIPS REQUIRED IMPORTED_TARGET vips)   # libvips-dev
+pkg_check_modules(POPPLER_GLIB REQUIRED IMPORTED_TARGET poppler-glib)  # libpoppler-glib-dev (PDF page sizes)
 pkg_check_modules(LIBARCHIVE REQUIRED IMPORTED_TARGET libarchive)  # libarchive-dev
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)        # libsqlite3-dev (journal)
 pkg_check_modules(YAML_CPP REQUIRED IMPORTED_TARGET yaml-cpp)      # libyaml-cpp-dev (job files)

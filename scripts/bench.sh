@@ -2,7 +2,8 @@
 # Benchmarks on this machine: `dcmflow bench` over the four generated image classes (table
 # on the terminal, HTML report with charts in out/bench/), the A/B codec micro-benchmarks as
 # ratios (dcmflow vs each library alone, dcmflow RLE vs GDCM's), and documents/s against
-# LibreOffice's own command line, and the engine's scaling and memory.
+# LibreOffice's own command line, and the engine's scaling and memory (with many items, and
+# with one document of many pages).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,3 +22,5 @@ echo
 /usr/bin/python3 bench/engine_scaling.py
 echo
 /usr/bin/python3 bench/engine_memory.py
+echo
+/usr/bin/python3 bench/long_document.py

@@ -12,7 +12,7 @@ set -euo pipefail
 # installs only this list).
 runtime_and_build=(
   cmake ninja-build g++ pkg-config
-  libtbb-dev libgdcm-dev libvips-dev libcli11-dev nlohmann-json3-dev libssl-dev libcsv-dev libarchive-dev libsqlite3-dev libyaml-cpp-dev libdcmtk-dev libcurl4-openssl-dev
+  libtbb-dev libgdcm-dev libvips-dev libpoppler-glib-dev libcli11-dev nlohmann-json3-dev libssl-dev libcsv-dev libarchive-dev libsqlite3-dev libyaml-cpp-dev libdcmtk-dev libcurl4-openssl-dev
   libcharls-dev libopenjp2-7-dev libopenjph-dev libturbojpeg0-dev zlib1g-dev
   libreoffice-writer-nogui libreofficekit-dev   # Office documents (warm LibreOfficeKit workers)
   libjemalloc-dev                      # the LibreOffice workers' allocator (18% less CPU than glibc's)

@@ -42,8 +42,8 @@ std::vector<std::filesystem::path> name_outputs(std::span<const input_file> inpu
 }
 
 std::filesystem::path instance_output(const std::filesystem::path& item_name, std::size_t index,
-                                      std::size_t count) {
-  if (count == 1) return item_name;
+                                      bool only_instance) {
+  if (only_instance) return item_name;
   const std::string stem = item_name.stem().string();
   std::string number = std::to_string(index + 1);
   if (number.size() < 4) number.insert(0, 4 - number.size(), '0');

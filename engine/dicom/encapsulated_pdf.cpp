@@ -37,6 +37,8 @@ result<instance> build_encapsulated_pdf(std::vector<char> pdf, const encapsulate
   set_text(ds, {0x0020, 0x0011}, "IS", "1");  // SeriesNumber
   // SC Equipment
   set_text(ds, {0x0008, 0x0064}, "CS", "WSD");  // ConversionType
+  set_text(ds, {0x0018, 0x1016}, "LO", "dcmflow");        // SecondaryCaptureDeviceManufacturer
+  set_text(ds, {0x0018, 0x1019}, "LO", DCMFLOW_VERSION);  // SecondaryCaptureDeviceSoftwareVersions
   // Encapsulated Document
   set_text(ds, {0x0020, 0x0013}, "IS", "1");        // InstanceNumber
   set_text(ds, {0x0008, 0x0023}, "DA", date);       // ContentDate

@@ -29,7 +29,8 @@ struct source_identity {
   std::string_view input_key;       // the item's name in its run: "pages/a.png", "x.zip!in/b.docx"
   std::string_view content_sha256;  // of the input's bytes
   std::span<const attribute_assignment> attributes;  // as resolved: the manifest's, then the job's (last wins)
-  std::string_view rendering;       // what shapes the pixels, e.g. "dpi=200 colour=auto per_page=0"
+  std::string_view rendering;       // what shapes the pixels, e.g. "per_page=0 dpi=200 colour=0"
+                                    // (and frames_per_instance=N when the source has more pages)
 };
 
 class derived_uids {

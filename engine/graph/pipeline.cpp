@@ -28,6 +28,7 @@ using admission_input = flow::indexer_node<item_handle, std::uint64_t>;
 using admission_node = flow::multifunction_node<admission_input::output_type, std::tuple<item_handle>>;
 using finish_node = flow::multifunction_node<item_handle, std::tuple<flow::continue_msg, std::uint64_t>>;
 using async_stage = flow::async_node<item_handle, item_handle>;  // blocking work on threads of its own
+using next_part_node = flow::multifunction_node<item_handle, std::tuple<item_handle, item_handle>>;
 
 // Which items get a report thumbnail: `wanted` of them, spread evenly over the list.
 bool wants_thumbnail(std::size_t index, std::size_t total, std::size_t wanted) {
@@ -176,6 +177,14 @@ result<void> run_pipeline(std::span<const planned_item> items, const pipeline_op
       gateway.release_wait();
     });
   });
+  // A source with pages left goes back to produce for its next part; the rest finish.
+  next_part_node next_part(g, flow::unlimited, [](const item_handle& item, next_part_node::output_ports_type& ports) {
+    if (item->more_pages()) {
+      std::get<0>(ports).try_put(item);
+    } else {
+      std::get<1>(ports).try_put(item);
+    }
+  });
   finish_node finish(g, flow::serial, finish_stage(hooks, fatal, stopping));
 
   flow::make_edge(enumerate, in_flight);
@@ -187,7 +196,9 @@ result<void> run_pipeline(std::span<const planned_item> items, const pipeline_op
   flow::make_edge(produce, tag);
   flow::make_edge(tag, compress);
   flow::make_edge(compress, store);
-  flow::make_edge(store, finish);
+  flow::make_edge(store, next_part);
+  flow::make_edge(flow::output_port<0>(next_part), produce);
+  flow::make_edge(flow::output_port<1>(next_part), finish);
   flow::make_edge(flow::output_port<0>(finish), in_flight.decrementer());
   flow::make_edge(flow::output_port<1>(finish), flow::input_port<1>(to_admission));
 

@@ -1,6 +1,7 @@
 #pragma once
 // The engine: one oneTBB flow graph that takes a list of inputs through
 //   enumerate -> identify -> admit -> produce (rasterise / read) -> tag -> compress -> store -> finish
+// (a long document goes from store back to produce for each further part of its pages).
 // Every input reaches `finish` exactly once, converted, skipped or failed; a bad input is a
 // failed item, never an exception. Items in flight are capped at the entrance (a limiter
 // node) and so are their decoded bytes (an admission node), so memory stays flat however
@@ -38,6 +39,9 @@ enum class input_mode {
   automatic,  // by content: DICOM files are transcoded, everything else converted
 };
 
+// A4 at 200 dpi: 64 grey frames are 250 MB of pixels, 64 colour ones 740 MB.
+inline constexpr std::uint32_t default_frames_per_instance = 64;
+
 // An input's own attributes (a manifest row), or why it has none it can use.
 using attribute_lookup = std::function<result<std::vector<dicom::attribute_assignment>>(const convert::input_file&)>;
 
@@ -50,6 +54,9 @@ struct pipeline_options {
   std::string codec_spec;                               // as given ("jpeg:80"): a lossy one is part of UIDs
   dicom::character_set character_set = dicom::character_set::utf8;  // convert: of the text written
   bool per_page = false;  // convert: one instance per page instead of one multi-frame instance
+  // convert: a source of more pages becomes several instances of at most this many frames
+  // (one series), made and sent one after another: memory holds one of them at a time.
+  std::uint32_t frames_per_instance = default_frames_per_instance;
   bool also_pdf = false;  // convert: a PDF input also becomes an Encapsulated PDF in the same study
   raster::load_options rasterise;               // PDF resolution and colour
   std::shared_ptr<office::office_pool> office;  // Office documents to PDF; null: refused

@@ -45,8 +45,12 @@ item_handle guarded(item_handle item, Work&& work) {
 
 // What shapes the pixels of an input besides its bytes: pages as frames or as instances, a
 // lossy codec, and for documents the resolution and colour they are rendered at.
-std::string rendering_recipe(const pipeline_options& options, bool document) {
+std::string rendering_recipe(const pipeline_options& options, bool document, std::uint32_t source_pages) {
   std::string recipe = options.per_page ? "per_page=1" : "per_page=0";
+  // Where a long source is cut into instances decides what each instance holds.
+  if (source_pages > options.frames_per_instance) {
+    recipe += " frames_per_instance=" + std::to_string(options.frames_per_instance);
+  }
   // A lossless codec keeps the pixels, so the object; a lossy one makes other pixels.
   if (options.codec && options.codec->description().lossy) {
     recipe += " lossy=" + options.codec_spec;
@@ -58,9 +62,23 @@ std::string rendering_recipe(const pipeline_options& options, bool document) {
   return recipe;
 }
 
-// Before decoding, what it will take: Office documents are counted as two A4 pages in
-// colour at the resolution (their page count is known only after LibreOffice).
-std::uint64_t estimate_decoded_bytes(const work_item& item, const pipeline_options& options) {
+// The pages one part of a source holds (work_item.hpp), from `first`.
+raster::load_options part_options(const pipeline_options& options, std::uint32_t first) {
+  raster::load_options part = options.rasterise;
+  part.first_page = first;
+  part.page_limit = options.frames_per_instance;
+  return part;
+}
+
+result<raster::image_probe> probe(const pipeline_options& options, const std::filesystem::path& file) {
+  const raster::load_options first_part = part_options(options, 0);
+  return options.decoder ? options.decoder->probe_image(file, first_part) : raster::probe_image(file, first_part);
+}
+
+// Before decoding, what it will take: one part of a paged source; Office documents are
+// counted as two A4 pages in colour at the resolution (their page count is known only
+// after LibreOffice). Notes the source's pages on the way.
+std::uint64_t estimate_decoded_bytes(work_item& item, const pipeline_options& options) {
   std::error_code error;
   const std::uint64_t file_bytes = std::filesystem::file_size(item.local_file, error);
   if (item.dicom_input) return file_bytes * 4;  // compressed legacy pixels expand a few times
@@ -68,9 +86,10 @@ std::uint64_t estimate_decoded_bytes(const work_item& item, const pipeline_optio
     const double inches = 8.27 * 11.69;
     return static_cast<std::uint64_t>(2 * 3 * inches * options.rasterise.dpi * options.rasterise.dpi);
   }
-  auto probe = options.decoder ? options.decoder->probe_image(item.local_file, options.rasterise)
-                               : raster::probe_image(item.local_file, options.rasterise);
-  return probe ? probe->decoded_bytes : file_bytes;
+  auto probed = probe(options, item.local_file);
+  if (!probed) return file_bytes;  // produce says why
+  item.source_pages = probed->pages;
+  return probed->decoded_bytes;
 }
 
 }  // namespace
@@ -144,9 +163,24 @@ void produce_stage::produce(work_item& item) const {
   }
   // An Office document arrives here as the PDF the office stage made of it.
   const std::filesystem::path source = item.converted_pdf.empty() ? item.local_file : item.converted_pdf;
-  auto images = options_.decoder ? options_.decoder->load_image(source, options_.rasterise)
-                                 : raster::load_image(source, options_.rasterise);
+  if (item.source_pages == 0) {
+    auto probed = probe(options_, source);
+    if (!probed) return item.fail(probed.error());
+    item.source_pages = probed->pages;
+  }
+  const raster::load_options part = part_options(options_, item.next_page);
+  auto images = options_.decoder ? options_.decoder->load_image(source, part) : raster::load_image(source, part);
   if (!images) return item.fail(images.error());
+  // Every page of this part arrives, or the item fails (the decoder is trusted no further).
+  const std::uint32_t expected = std::min(options_.frames_per_instance, item.source_pages - item.next_page);
+  std::uint64_t frames = 0;
+  for (const raster::raster& image : *images) frames += image.frame_count;
+  if (frames != expected) {
+    return item.fail(failure{"the source has " + std::to_string(item.source_pages) + " pages; pages " +
+                             std::to_string(item.next_page + 1) + "-" + std::to_string(item.next_page + expected) +
+                             " gave " + std::to_string(frames) + " frames"});
+  }
+  item.next_page += expected;
   item.pages = options_.per_page ? raster::split_pages(std::move(images).value()) : std::move(images).value();
 }
 
@@ -185,9 +219,10 @@ void tag_stage::tag(work_item& item) const {
   const std::string& content = item.record.content_sha256;
   const std::filesystem::path source = item.converted_pdf.empty() ? item.local_file : item.converted_pdf;
   const bool rendered = raster::is_pdf(source);  // a PDF, or an Office document's
-  const bool with_pdf = options_.also_pdf && rendered;
-  const std::size_t count = item.pages.size() + (with_pdf ? 1 : 0);
-  if (item.wants_thumbnail && !item.pages.empty()) {
+  const bool last_part = !item.more_pages();
+  const bool with_pdf = options_.also_pdf && rendered && last_part;  // after the last page's instance
+  const bool only_instance = item.instances_made == 0 && last_part && item.pages.size() + (with_pdf ? 1 : 0) == 1;
+  if (item.wants_thumbnail && item.instances_made == 0 && !item.pages.empty()) {
     // A thumbnail is a sample for the report; not having one never fails the item.
     if (auto png = render::thumbnail_png(item.pages.front(), 0, 160)) item.record.thumbnail_png = std::move(png).value();
   }
@@ -199,11 +234,11 @@ void tag_stage::tag(work_item& item) const {
                                                                             : item.plan->input.identity,
                              .content_sha256 = content,
                              .attributes = item.attributes,
-                             .rendering = rendering_recipe(options_, rendered)},
+                             .rendering = rendering_recipe(options_, rendered, item.source_pages)},
       {options_.uid_root, options_.uid_namespace});
   const auto created = std::chrono::system_clock::now();
-  for (std::size_t index = 0; index < item.pages.size(); ++index) {
-    raster::raster& image = item.pages[index];
+  for (raster::raster& image : item.pages) {
+    const std::size_t index = item.instances_made++;
     item.record.notes.insert(item.record.notes.end(), image.notes.begin(), image.notes.end());
     const dicom::secondary_capture_request request{
         .study_instance_uid = uids.study(),
@@ -217,7 +252,7 @@ void tag_stage::tag(work_item& item) const {
     auto object = dicom::build_secondary_capture(std::move(image), request);
     if (!object) return item.fail(object.error());
     item.instances.push_back(std::move(object).value());
-    item.instance_names.push_back(convert::instance_output(item.plan->output_name, index, count));
+    item.instance_names.push_back(convert::instance_output(item.plan->output_name, index, only_instance));
   }
   item.pages.clear();
   if (with_pdf) {
@@ -235,7 +270,7 @@ void tag_stage::tag(work_item& item) const {
     auto document = dicom::build_encapsulated_pdf(std::move(pdf), request);
     if (!document) return item.fail(document.error());
     item.instances.push_back(std::move(document).value());
-    item.instance_names.push_back(convert::instance_output(item.plan->output_name, count - 1, count));
+    item.instance_names.push_back(convert::instance_output(item.plan->output_name, item.instances_made++, false));
   }
 }
 
@@ -339,7 +374,8 @@ void store_stage::store(work_item& item) const {
     item.record.instances.push_back(std::move(record));
     if (stored_everywhere) item.record.outputs.push_back(item.instance_names[index]);
   }
-  item.instances.clear();
+  item.instances.clear();  // this part is sent: its memory goes before the next part is made
+  item.instance_names.clear();
 }
 
 }  // namespace dcmflow::graph

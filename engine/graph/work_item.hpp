@@ -32,6 +32,12 @@ struct work_item {
   std::vector<raster::raster> pages;
   std::vector<dicom::instance> instances;
   std::vector<std::filesystem::path> instance_names;  // relative output name of each instance
+  // A source of many pages goes through produce, tag, compress and store a part at a time
+  // (pipeline_options::frames_per_instance pages) and back to produce for the next part, so
+  // memory holds one part however long the document.
+  std::uint32_t source_pages = 0;  // every page of the source, once probed; 0 for DICOM inputs
+  std::uint32_t next_page = 0;     // the first page the next part starts at
+  std::size_t instances_made = 0;  // by earlier parts: numbers the next part's instances
   item_record record;
   std::chrono::steady_clock::time_point started;
   // A destination it needs was given up for this run (outage_gate.hpp): the item ends
@@ -39,6 +45,7 @@ struct work_item {
   bool waits_for_destination = false;
 
   [[nodiscard]] bool active() const { return !skipped && record.error.empty(); }
+  [[nodiscard]] bool more_pages() const { return active() && next_page < source_pages; }
   void fail(const failure& why) {
     if (record.error.empty()) record.error = why.message.empty() ? "failed" : why.message;
   }

@@ -9,6 +9,8 @@ std::string encode_request(const decode_request& request) {
   out.put(request.options.max_pixel_bytes);
   out.put(request.options.dpi);
   out.put(request.options.colour);
+  out.put(request.options.first_page);
+  out.put(request.options.page_limit);
   return out.bytes();
 }
 
@@ -20,6 +22,8 @@ result<decode_request> decode_request_header(std::string_view header) {
   request.options.max_pixel_bytes = in.get<std::uint64_t>();
   request.options.dpi = in.get<double>();
   request.options.colour = in.get<raster::colour_mode>();
+  request.options.first_page = in.get<std::uint32_t>();
+  request.options.page_limit = in.get<std::uint32_t>();
   if (!in.ok()) return failure{"malformed request"};
   return request;
 }

@@ -461,6 +461,29 @@ result<std::string> journal::setting(const std::string& key) const {
   return std::string();
 }
 
+result<std::string> journal::setting_of(const std::filesystem::path& file, const std::string& key) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(file, error)) return std::string();
+  sqlite3* database = nullptr;
+  // Read-write without create: a reader of a WAL database needs its shared-memory file.
+  if (sqlite3_open_v2(file.c_str(), &database, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+    std::string message = database ? sqlite3_errmsg(database) : "out of memory";
+    sqlite3_close(database);
+    return failure{"cannot open journal " + file.string() + ": " + message};
+  }
+  sqlite3_busy_timeout(database, 10000);
+  std::string value;
+  {
+    statement select(database, "SELECT value FROM settings WHERE key = ?");
+    if (select.ok()) {
+      select.bind(1, key);
+      if (select.step() == SQLITE_ROW) value = select.text(0);
+    }
+  }
+  sqlite3_close(database);
+  return value;
+}
+
 result<void> journal::set_setting(const std::string& key, const std::string& value) {
   statement upsert(database_, "INSERT INTO settings(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
   if (!upsert.ok()) return failure{"journal: " + upsert.error()};

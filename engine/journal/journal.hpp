@@ -95,6 +95,9 @@ class journal {
   // Facts about the job kept across runs (the rendering environment...); empty when unset.
   [[nodiscard]] result<std::string> setting(const std::string& key) const;
   [[nodiscard]] result<void> set_setting(const std::string& key, const std::string& value);
+  // A setting of another journal (another shard's, which may be running), read without
+  // creating or changing anything; empty when the file or the setting is not there.
+  [[nodiscard]] static result<std::string> setting_of(const std::filesystem::path& file, const std::string& key);
 
   // Verification: what a destination should hold, grouped by series (a PACS answers one
   // query per series); and what it was found to hold.

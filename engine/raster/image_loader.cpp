@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "raster/alpha.hpp"
+#include "raster/pdf_page_sizes.hpp"
 
 namespace dcmflow::raster {
 namespace {
@@ -113,6 +114,22 @@ int page_count_of(VipsImage* image) {
     return 1;
   }
   return std::max(1, pages);
+}
+
+// The pages a load covers, from 0: the options' range within the source's pages.
+struct page_range {
+  std::uint32_t first = 0;
+  std::uint32_t count = 0;
+};
+
+result<page_range> range_of(int page_count, const load_options& options) {
+  const auto pages = static_cast<std::uint32_t>(page_count);
+  if (options.first_page >= pages) {
+    return reason("page " + std::to_string(std::uint64_t{options.first_page} + 1) + " asked of a source of " +
+                  std::to_string(pages) + " pages");
+  }
+  const std::uint32_t left = pages - options.first_page;
+  return page_range{options.first_page, options.page_limit == 0 ? left : std::min(left, options.page_limit)};
 }
 
 // A vips operation producing one image, turned into a result.
@@ -295,7 +312,7 @@ result<raster> decode_frames(std::span<image_ref> pages, std::span<const page_sh
                     std::to_string(out.frame.width) + "x" + std::to_string(out.frame.height) +
                     (model.rgb ? " in colour" : "") + " make " + std::to_string(total) +
                     " bytes of pixels, over the " + std::to_string(options.max_pixel_bytes) +
-                    " one object holds (a lower --dpi, or the document split, would fit)");
+                    " one object holds (a lower --dpi or --frames-per-instance would fit)");
     }
     return reason("image too large: " + std::to_string(total) + " bytes of pixels (limit " +
                   std::to_string(options.max_pixel_bytes) + ")");
@@ -316,6 +333,40 @@ result<raster> decode_frames(std::span<image_ref> pages, std::span<const page_sh
   return out;
 }
 
+// The pages of a PDF range, each a lazy image: the pages of one size are one document
+// opened once (libvips lays them out top to bottom, each at its own offset), cut into pages.
+result<std::vector<image_ref>> open_pdf_pages(const std::filesystem::path& file, page_range range, double dpi) {
+  auto sizes = pdf_page_sizes(file, range.first, range.count);
+  if (!sizes) return sizes.error();
+  std::vector<image_ref> pages;
+  pages.reserve(range.count);
+  for (std::uint32_t start = 0; start < range.count;) {
+    std::uint32_t end = start + 1;
+    while (end < range.count && (*sizes)[end] == (*sizes)[start]) ++end;
+    const int count = static_cast<int>(end - start);
+    VipsImage* run = vips_image_new_from_file(file.c_str(), "page", static_cast<int>(range.first + start), "n", count,
+                                              "dpi", dpi, "fail_on", VIPS_FAIL_ON_TRUNCATED, nullptr);
+    if (run == nullptr) return reason(take_vips_error());
+    const image_ref pages_of_one_size(run);
+    const int width = vips_image_get_width(run);
+    const int height = vips_image_get_height(run);
+    if (height % count != 0) {
+      return reason("pages " + std::to_string(range.first + start + 1) + "-" + std::to_string(range.first + end) +
+                    " have one size but render to " + std::to_string(height) + " rows");
+    }
+    const int page_height = height / count;
+    for (int index = 0; index < count; ++index) {
+      auto page = apply([&](VipsImage** out) {
+        return vips_extract_area(run, out, 0, index * page_height, width, page_height, nullptr);
+      });
+      if (!page) return page.error();
+      pages.push_back(std::move(page).value());
+    }
+    start = end;
+  }
+  return pages;
+}
+
 result<std::vector<raster>> decode_all_pages(const std::filesystem::path& file, const load_options& options) {
   auto loader = find_image_loader(file);
   if (!loader) return loader.error();
@@ -326,24 +377,38 @@ result<std::vector<raster>> decode_all_pages(const std::filesystem::path& file, 
   if (!first) return first.error();
   const int page_count = page_count_of(first->get());
   const bool paged = page_count > 1;
-  // From the first page's header, before any other page is opened: a document far beyond
+  auto range = range_of(page_count, options);
+  if (!range) return range.error();
+  // From the first page's header, before any other page is opened: a range far beyond
   // what one object may hold fails now, not after thousands of pages were opened.
   const std::uint64_t first_page_bytes = std::uint64_t{static_cast<std::uint32_t>(vips_image_get_width(first->get()))} *
                                          static_cast<std::uint32_t>(vips_image_get_height(first->get()));
-  if (first_page_bytes * static_cast<std::uint64_t>(page_count) > options.max_pixel_bytes) {
-    return reason("image too large: " + std::to_string(page_count) + " pages of " + std::to_string(vips_image_get_width(first->get())) + "x" +
+  if (first_page_bytes * range->count > options.max_pixel_bytes) {
+    return reason("image too large: " + std::to_string(range->count) + " pages of " + std::to_string(vips_image_get_width(first->get())) + "x" +
                   std::to_string(vips_image_get_height(first->get())) + " need more than the " +
                   std::to_string(options.max_pixel_bytes) + " bytes of pixels one object may hold");
   }
 
   // Headers first: every page's shape decides the common model before any pixel is decoded.
+  std::vector<image_ref> opened;
+  if (document && paged) {
+    auto pdf_pages = open_pdf_pages(file, *range, dpi);
+    if (!pdf_pages) return pdf_pages.error();
+    opened = std::move(pdf_pages).value();
+  } else {
+    for (std::uint32_t index = range->first; index < range->first + range->count; ++index) {
+      auto page = index == 0 ? std::move(first) : open_page(file, static_cast<int>(index), paged, dpi);
+      if (!page) return page.error();
+      opened.push_back(std::move(page).value());
+    }
+  }
+  first = image_ref();  // the range's own pages are open: the header's document is not needed
   std::vector<image_ref> pages;
   std::vector<page_shape> shapes;
-  pages.reserve(static_cast<std::size_t>(page_count));
-  for (int index = 0; index < page_count; ++index) {
-    auto page = index == 0 ? std::move(first) : open_page(file, index, paged, dpi);
-    if (!page) return page.error();
-    auto oriented = apply([&](VipsImage** out) { return vips_autorot(page->get(), out, nullptr); });
+  pages.reserve(opened.size());
+  for (std::size_t at = 0; at < opened.size(); ++at) {
+    const std::size_t index = range->first + at;
+    auto oriented = apply([&](VipsImage** out) { return vips_autorot(opened[at].get(), out, nullptr); });
     if (!oriented) return oriented.error();
     auto shape = describe(oriented->get());
     if (!shape) return reason("page " + std::to_string(index + 1) + ": " + shape.error().message);
@@ -356,7 +421,7 @@ result<std::vector<raster>> decode_all_pages(const std::filesystem::path& file, 
 
   std::vector<raster> rasters;
   if (pages_share_size(pages)) {
-    auto all = decode_frames(pages, shapes, model, options, paged ? 1 : 0, document);
+    auto all = decode_frames(pages, shapes, model, options, paged ? range->first + 1 : 0, document);
     if (!all) return all.error();
     rasters.push_back(std::move(all).value());
   } else {
@@ -364,7 +429,7 @@ result<std::vector<raster>> decode_all_pages(const std::filesystem::path& file, 
     // rather than crop or pad it.
     for (std::size_t index = 0; index < pages.size(); ++index) {
       auto one = decode_frames(std::span(pages).subspan(index, 1), std::span(shapes).subspan(index, 1),
-                               model, options, index + 1, document);
+                               model, options, range->first + index + 1, document);
       if (!one) return one.error();
       rasters.push_back(std::move(one).value());
     }
@@ -373,9 +438,9 @@ result<std::vector<raster>> decode_all_pages(const std::filesystem::path& file, 
   // Every page arrives, or the item fails: never fewer frames than the source has pages.
   std::size_t frames = 0;
   for (const raster& each : rasters) frames += each.frame_count;
-  if (frames != static_cast<std::size_t>(page_count)) {
-    return reason("the source has " + std::to_string(page_count) + " pages, " + std::to_string(frames) +
-                  " were decoded");
+  if (frames != range->count) {
+    return reason("the source has " + std::to_string(page_count) + " pages, " + std::to_string(frames) + " of " +
+                  std::to_string(range->count) + " were decoded");
   }
   for (std::string& note : model_notes(shapes, model)) rasters.front().notes.push_back(std::move(note));
   if (loader.value() == "VipsForeignLoadJpegFile") {
@@ -447,18 +512,20 @@ bool is_pdf(const std::filesystem::path& file) {
 
 result<image_probe> probe_image(const std::filesystem::path& file, const load_options& options) {
   auto loader = find_image_loader(file);
-  if (!loader) return loader.error();
+  if (!loader) return failure{"cannot read image: " + loader.error().message};  // as load_image says it
   const bool document = loader.value() == pdf_loader;
   auto first = open_page(file, 0, false, document ? options.dpi : 0);
   if (!first) return failure{(document ? "cannot render PDF: " : "cannot read image: ") + first.error().message};
   VipsImage* image = first->get();
   const auto pages = static_cast<std::uint32_t>(page_count_of(image));
+  auto range = range_of(static_cast<int>(pages), options);
+  if (!range) return failure{(document ? "cannot render PDF: " : "cannot read image: ") + range.error().message};
   const int bands = std::min(3, vips_image_get_bands(image) - (vips_image_hasalpha(image) != 0 ? 1 : 0));
   const std::uint64_t page_bytes = std::uint64_t{static_cast<std::uint32_t>(vips_image_get_width(image))} *
                                    static_cast<std::uint32_t>(vips_image_get_height(image)) *
                                    static_cast<std::uint32_t>(std::max(1, bands)) *
                                    (vips_image_get_format(image) == VIPS_FORMAT_USHORT ? 2 : 1);
-  return image_probe{pages, page_bytes * pages, document};
+  return image_probe{pages, page_bytes * range->count, document};
 }
 
 result<std::vector<raster>> load_image(const std::filesystem::path& file, const load_options& options) {

@@ -34,18 +34,23 @@ struct load_options {
   std::uint64_t max_pixel_bytes = 0xFFFFFFFEULL;
   double dpi = 200;                        // PDF pages are rendered at this resolution
   colour_mode colour = colour_mode::automatic;  // for rendered documents
+  // Which pages: from `first_page` (from 0), at most `page_limit` of them (0: to the end).
+  // A long document is loaded a part at a time, so that memory holds a few pages of it.
+  std::uint32_t first_page = 0;
+  std::uint32_t page_limit = 0;
 };
 
 // Grey stays grey (8 or 16 bits), colour becomes 8-bit RGB, alpha is flattened onto white,
-// palettes are expanded, EXIF orientation is applied, every page becomes a frame.
-// Usually one raster; one per page when the pages differ in size (no page is cropped or padded).
+// palettes are expanded, EXIF orientation is applied, every page (of the options' range)
+// becomes a frame. Usually one raster; one per page when the pages differ in size (no page
+// is cropped or padded). A document is grey when every page loaded is.
 [[nodiscard]] result<std::vector<raster>> load_image(const std::filesystem::path& file,
                                                      const load_options& options = {});
 
 // What loading a file would give, from its header alone (for admission and preflight).
 struct image_probe {
-  std::uint32_t pages = 0;
-  std::uint64_t decoded_bytes = 0;  // an estimate: the first page's size times the pages
+  std::uint32_t pages = 0;          // every page of the source, whatever the options' range
+  std::uint64_t decoded_bytes = 0;  // an estimate: the first page's size times the range's pages
   bool document = false;            // a PDF, rendered at `dpi`
 };
 [[nodiscard]] result<image_probe> probe_image(const std::filesystem::path& file, const load_options& options = {});

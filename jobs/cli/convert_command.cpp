@@ -26,6 +26,7 @@ struct convert_arguments {
   std::string charset = "utf8";
   bool allow_missing_patient_id = false;
   bool per_page = false;
+  std::uint32_t frames_per_instance = graph::default_frames_per_instance;
   bool also_pdf = false;
   double dpi = 200;
   std::string colour = "auto";
@@ -42,6 +43,7 @@ int run_convert(const convert_arguments& args) {
   }
   options.character_set = charset.value();
   options.per_page = args.per_page;
+  options.frames_per_instance = args.frames_per_instance;
   options.also_pdf = args.also_pdf;
   options.rasterise.dpi = args.dpi;
   options.office = std::make_shared<office::office_pool>(
@@ -108,6 +110,11 @@ std::function<int()> add_convert_command(CLI::App& app) {
   command->add_flag("--multiframe", [args](std::int64_t) { args->per_page = false; },
                     "One multi-frame instance per multi-page input (the default)")
       ->excludes(per_page);
+  command->add_option("--frames-per-instance", args->frames_per_instance,
+                      "A source of more pages becomes several instances of at most this many frames, made and "
+                      "sent one after another (memory holds one of them)")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
   command->add_flag("--also-pdf", args->also_pdf,
                     "A PDF input also becomes an Encapsulated PDF instance in the same study");
   command->add_option("--office-workers", args->office_workers,

@@ -12,6 +12,7 @@
 #include "core/file_bytes.hpp"
 #include "graph/pipeline.hpp"
 #include "office/office_pool.hpp"
+#include "office/rendering_environment.hpp"
 #include "raster/image_loader.hpp"
 
 namespace dcmflow::cli {
@@ -106,6 +107,8 @@ int run_preflight(const job::job_plan& plan, const std::unordered_map<std::strin
   }
 
   out << "preflight: " << plan.spec.file.string() << '\n';
+  // What documents render with here: a job's shards can be held to it (rasterise.environment).
+  out << "rendering environment: " << office::current_rendering_environment().text() << '\n';
   out << "inputs: " << plan.items.size() << " items";
   if (plan.items.size() != plan.listed.size()) out << " (this shard; " << plan.listed.size() << " in the job)";
   out << '\n';

@@ -93,25 +93,58 @@ result<void> verify_and_resend(const job::job_plan& plan, journal::journal& jour
   return journal.fail_items(rechecked->missing_items, "missing at a destination after storing twice");
 }
 
+constexpr const char* environment_setting = "rendering environment";
+
+// The rendering environment a job's runs must have, and who said so.
+struct job_environment {
+  std::string text;    // empty: none yet (the first run of the whole job)
+  std::string source;  // "this job's first run"...
+};
+
+// The job file's `rasterise.environment`; else the first run's, in this journal; else, for a
+// shard, the first run of any other shard whose journal is beside this one (shards on one
+// shared folder render alike, or not at all).
+result<job_environment> expected_environment(const job::job_plan& plan, const journal::journal* journal,
+                                             const job::shard& part) {
+  if (!plan.spec.environment.empty()) return job_environment{plan.spec.environment, "the job file (rasterise.environment)"};
+  if (journal != nullptr) {
+    auto first = journal->setting(environment_setting);
+    if (!first) return first.error();
+    if (!first->empty()) return job_environment{*first, "this job's first run"};
+  }
+  for (std::size_t other = 0; other < part.count; ++other) {
+    if (other == part.index) continue;
+    const job::shard sibling{other, part.count};
+    auto recorded = journal::journal::setting_of(job::journal_of(plan.spec, sibling), environment_setting);
+    if (!recorded) return recorded.error();
+    if (!recorded->empty()) {
+      return job_environment{*recorded, "the first run of shard " + std::to_string(other) + "/" + std::to_string(part.count)};
+    }
+  }
+  return job_environment{};
+}
+
 // Documents render to the same pages only with the same LibreOffice and fonts: a job goes on
 // only where it started (UIDs are derived, so other pages would take the same ones). The
 // first run records the environment; an exit code when this one must not go on.
-std::optional<int> keep_rendering_environment(journal::journal& journal, const run_arguments& args) {
+std::optional<int> keep_rendering_environment(const job::job_plan& plan, journal::journal* journal,
+                                              const run_arguments& args) {
   const std::string environment = office::current_rendering_environment().text();
-  auto first = journal.setting("rendering environment");
-  if (!first) {
-    std::cerr << "dcmflow run: " << first.error().message << '\n';
+  auto part = job::parse_shard(args.shard);
+  auto expected = part ? expected_environment(plan, journal, *part) : result<job_environment>(part.error());
+  if (!expected) {
+    std::cerr << "dcmflow run: " << expected.error().message << '\n';
     return exit_fatal;
   }
-  if (!first->empty() && *first != environment && !args.accept_environment) {
-    std::cerr << "dcmflow run: the rendering environment differs from this job's first run\n  then: " << *first
+  if (!expected->text.empty() && expected->text != environment && !args.accept_environment) {
+    std::cerr << "dcmflow run: the rendering environment differs from " << expected->source << "\n  then: " << expected->text
               << "\n  now:  " << environment
               << "\n  documents would render into other pages under the same UIDs; run where the job started, "
                  "use a new journal, or pass --accept-environment\n";
     return args.preflight ? exit_items_failed : exit_usage;
   }
-  if (args.preflight) return std::nullopt;  // a preflight records nothing
-  if (auto kept = journal.set_setting("rendering environment", environment); !kept) {
+  if (args.preflight || journal == nullptr) return std::nullopt;  // a preflight records nothing
+  if (auto kept = journal->set_setting(environment_setting, environment); !kept) {
     std::cerr << "dcmflow run: " << kept.error().message << '\n';
     return exit_fatal;
   }
@@ -128,6 +161,7 @@ int run_job(const run_arguments& args) {
   job::job_plan& plan = opened.value();
   std::error_code missing;
   if (args.preflight && !std::filesystem::exists(plan.journal_file, missing)) {
+    if (const auto refused = keep_rendering_environment(plan, nullptr, args); refused) return *refused;
     return run_preflight(plan, {}, std::cout);  // a preflight leaves no journal behind
   }
   auto journal = journal::journal::open(plan.journal_file);
@@ -156,7 +190,7 @@ int run_job(const run_arguments& args) {
     std::cerr << "dcmflow run: " << finished.error().message << '\n';
     return exit_fatal;
   }
-  if (const auto refused = keep_rendering_environment(*journal, args); refused) return *refused;
+  if (const auto refused = keep_rendering_environment(plan, &*journal, args); refused) return *refused;
   if (args.preflight) return run_preflight(plan, finished.value(), std::cout);
 
   if (args.outage_limit_s > 0) plan.options.outage_limit = std::chrono::seconds(args.outage_limit_s);

@@ -136,12 +136,16 @@ manifest_spec read_manifest(const YAML::Node& node) {
 }
 
 void read_rasterise(const YAML::Node& node, job_spec& job) {
-  each_key(node, "rasterise", {"dpi", "color", "per_page", "also_pdf", "office_workers", "office_timeout"},
+  each_key(node, "rasterise", {"dpi", "color", "per_page", "frames_per_instance", "also_pdf", "office_workers", "office_timeout", "environment"},
            [&](const std::string& key, const YAML::Node& value) {
              if (key == "dpi") job.dpi = number<double>(value, "rasterise.dpi", 25, 1200);
              if (key == "color") job.colour = one_of(value, "rasterise.color", {"auto", "gray", "rgb"});
              if (key == "per_page") job.per_page = boolean(value, "rasterise.per_page");
+             if (key == "frames_per_instance") {
+               job.frames_per_instance = number<std::uint32_t>(value, "rasterise.frames_per_instance", 1, 100000);
+             }
              if (key == "also_pdf") job.also_pdf = boolean(value, "rasterise.also_pdf");
+             if (key == "environment") job.environment = scalar(value, "rasterise.environment");
              if (key == "office_workers") job.office_workers = number<std::size_t>(value, "rasterise.office_workers", 1, 64);
              if (key == "office_timeout") job.office_timeout_s = number<int>(value, "rasterise.office_timeout", 1, 3600);
            });

@@ -42,6 +42,10 @@ struct job_spec {
   double dpi = 200;
   std::string colour = "auto";
   bool per_page = false;
+  std::optional<std::uint32_t> frames_per_instance;  // unset: the engine's default
+  // The rendering environment every run and shard must have (as `--preflight` prints it);
+  // empty: the one the job's first run recorded.
+  std::string environment;
   bool also_pdf = false;
   std::size_t office_workers = 0;
   int office_timeout_s = 60;

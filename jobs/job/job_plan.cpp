@@ -12,14 +12,16 @@
 #include "store/destination.hpp"
 
 namespace dcmflow::job {
-namespace {
 
-std::filesystem::path with_suffix(const std::filesystem::path& file, const std::string& suffix) {
-  if (suffix.empty()) return file;
-  std::filesystem::path named = file;
-  named.replace_filename(file.stem().string() + suffix + file.extension().string());
+std::filesystem::path journal_of(const job_spec& spec, const shard& part) {
+  const std::string suffix = part.suffix();
+  if (suffix.empty()) return spec.journal;
+  std::filesystem::path named = spec.journal;
+  named.replace_filename(spec.journal.stem().string() + suffix + spec.journal.extension().string());
   return named;
 }
+
+namespace {
 
 result<std::shared_ptr<const manifest::manifest>> load_manifest(const job_spec& spec, bool patient_id_set) {
   if (!spec.manifest) return std::shared_ptr<const manifest::manifest>();
@@ -147,6 +149,7 @@ result<job_plan> plan_job(job_spec spec, const shard& part) {
     options.destinations.push_back(std::move(destination).value());
   }
   options.per_page = spec.per_page;
+  if (spec.frames_per_instance) options.frames_per_instance = *spec.frames_per_instance;
   options.also_pdf = spec.also_pdf;
   options.rasterise.dpi = spec.dpi;
   options.rasterise.colour = spec.colour == "gray"  ? raster::colour_mode::grey
@@ -174,7 +177,7 @@ result<job_plan> plan_job(job_spec spec, const shard& part) {
   options.thumbnails = spec.thumbnails;
 
   plan.suffix = part.suffix();
-  plan.journal_file = with_suffix(spec.journal, plan.suffix);
+  plan.journal_file = journal_of(spec, part);
   // Reports go where the user asked, else beside the output (as `convert` does), else
   // beside the journal.
   std::filesystem::path reports = spec.report_folder;

@@ -28,6 +28,9 @@ struct job_plan {
   std::filesystem::path report_html;
 };
 
+// The journal of one shard of a job (`job.journal.shard-0-of-3.sqlite`), or of the whole job.
+[[nodiscard]] std::filesystem::path journal_of(const job_spec& spec, const shard& part);
+
 // Paths in `spec` are taken relative to the current folder (the caller moves there first).
 [[nodiscard]] result<job_plan> plan_job(job_spec spec, const shard& part);
 

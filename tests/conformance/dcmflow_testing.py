@@ -32,9 +32,17 @@ def run_dcmflow(*args, check=None):
     return completed
 
 
+def crafted(dataset: pydicom.Dataset) -> pydicom.Dataset:
+    """Marks a dataset a test made faulty on purpose out of dcmflow's output: it is an input,
+    not something dcmflow wrote (conftest.py checks everything dcmflow wrote)."""
+    dataset.file_meta.ImplementationVersionName = "TEST_CRAFTED"
+    return dataset
+
+
 def dciodvfy_errors(path) -> list:
     """The Error lines dicom3tools' dciodvfy reports for a file (warnings are allowed)."""
-    completed = subprocess.run(["dciodvfy", str(path)], capture_output=True, text=True, timeout=120)
+    completed = subprocess.run(["dciodvfy", str(path)], capture_output=True, text=True, errors="replace",
+                               timeout=120)
     lines = (completed.stdout + completed.stderr).splitlines()
     return [line for line in lines if line.startswith("Error")]
 
@@ -108,7 +116,8 @@ def stored_frames(dataset: pydicom.Dataset) -> np.ndarray:
 # --- Independent decoders -------------------------------------------------------------
 
 def _run(command):
-    completed = subprocess.run([str(part) for part in command], capture_output=True, text=True, timeout=300)
+    completed = subprocess.run([str(part) for part in command], capture_output=True, text=True, errors="replace",
+                               timeout=300)
     assert completed.returncode == 0, f"{command[0]} failed:\n{completed.stdout}\n{completed.stderr}"
 
 

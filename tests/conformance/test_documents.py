@@ -12,7 +12,7 @@ import pydicom
 import pytest
 from PIL import Image
 
-from dcmflow_testing import CORPUS, dciodvfy_errors, run_dcmflow
+from dcmflow_testing import CORPUS, dcmflow_binary, dciodvfy_errors, run_dcmflow
 
 PDFS = sorted((CORPUS / "pdf").glob("*.pdf")) if CORPUS.is_dir() else []
 
@@ -111,16 +111,79 @@ def blank_pdf(path, pages, width_pt=612, height_pt=792):
     path.write_bytes(bytes(out))
 
 
-def test_a_pdf_of_10000_pages_never_becomes_one_frame(tmp_path):
+def peak_rss_kib(*args):
+    """dcmflow's peak resident memory, or its decode helpers' when larger (wait4 reports the
+    largest of a process and the children it waited for)."""
+    completed = subprocess.run(["/usr/bin/time", "-v", dcmflow_binary(), *map(str, args)], capture_output=True,
+                               text=True)
+    assert completed.returncode == 0, completed.stderr
+    return int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", completed.stderr).group(1))
+
+
+def instances_in_order(folder):
+    """The instances made of one input, in the order of their names (-0001, -0002...)."""
+    return [pydicom.dcmread(path) for path in sorted(folder.rglob("*.dcm"))]
+
+
+def test_a_pdf_of_10000_pages_arrives_whole_in_bounded_memory(tmp_path):
     """libvips' page count answers 1 for 10,000 pages or more: the document became one frame
-    with status ok. Now every page is counted: this one is too big for one object and says so."""
+    with status ok. Then every page was opened at once, each open parsing the whole document:
+    memory grew with the square of the pages. Now the pages come a part at a time, 64 frames
+    an instance, and memory is what a part takes."""
     blank_pdf(tmp_path / "long.pdf", 10000)
+    blank_pdf(tmp_path / "short.pdf", 64)
     assert page_count(tmp_path / "long.pdf") == 10000
-    completed = run_dcmflow("convert", tmp_path / "long.pdf", "-o", tmp_path / "out", "--set", "PatientID=LONG",
-                            check=1)
-    assert "image too large: 10000 pages of 1700x2200 need more than the 4294967294 bytes of pixels one object may hold" \
-        in completed.stderr
-    assert not list((tmp_path / "out").rglob("*.dcm"))
+    common = ["--set", "PatientID=LONG", "--dpi", "25", "--codec", "rle"]
+    short_kib = peak_rss_kib("convert", tmp_path / "short.pdf", "-o", tmp_path / "short", *common)
+    long_kib = peak_rss_kib("convert", tmp_path / "long.pdf", "-o", tmp_path / "long", *common)
+    datasets = instances_in_order(tmp_path / "long")
+    assert [int(d.NumberOfFrames) for d in datasets] == [64] * 156 + [16]
+    assert [int(d.InstanceNumber) for d in datasets] == list(range(1, 158))
+    assert len({d.SOPInstanceUID for d in datasets}) == 157
+    assert len({(d.StudyInstanceUID, d.SeriesInstanceUID) for d in datasets}) == 1
+    # One part of 64 pages at a time: as much as the 64-page document, whatever the length.
+    assert long_kib < 2 * short_kib, (long_kib, short_kib)
+
+
+def distinct_pages_pdf(path, sizes):
+    """A PDF whose page `i` is an image of size `sizes[i]` at 100 dpi, its pattern its own."""
+    pages = [Image.fromarray(((np.indices(size).sum(axis=0) * (i + 3) + 17 * i) % 256).astype(np.uint8), "L")
+             for i, size in enumerate(sizes)]
+    pages[0].save(path, save_all=True, append_images=pages[1:], resolution=100)
+
+
+def test_a_long_document_is_cut_into_instances_holding_every_page_in_order(tmp_path):
+    """--frames-per-instance 4 over ten pages (the sixth of another size): parts of four
+    pages, each an instance (or one per page where sizes differ), numbered on across the
+    parts, in one series, each frame the page rendered alone; --also-pdf comes last."""
+    sizes = [(300, 200)] * 5 + [(200, 300)] + [(300, 200)] * 4
+    distinct_pages_pdf(tmp_path / "ten.pdf", sizes)
+    common = ["--set", "PatientID=PARTS", "--dpi", "100"]
+    run_dcmflow("convert", tmp_path / "ten.pdf", "-o", tmp_path / "parts", "--frames-per-instance", "4",
+                "--also-pdf", *common, check=0)
+    run_dcmflow("convert", tmp_path / "ten.pdf", "-o", tmp_path / "alone", "--frames-per-instance", "1", *common,
+                check=0)
+    parts = instances_in_order(tmp_path / "parts")
+    images, document = parts[:-1], parts[-1]
+    # Pages 1-4 | 5, 6, 7, 8 (sizes differ within the part) | 9-10.
+    assert [int(getattr(d, "NumberOfFrames", 1)) for d in images] == [4, 1, 1, 1, 1, 2]
+    assert [int(d.InstanceNumber) for d in images] == list(range(1, 7))
+    assert sorted(path.name for path in (tmp_path / "parts").rglob("*.dcm")) == \
+        [f"ten-{n:04d}.dcm" for n in range(1, 8)]
+    assert document.SOPClassUID == "1.2.840.10008.5.1.4.1.1.104.1"
+    assert len({d.SeriesInstanceUID for d in images}) == 1
+    assert len({d.StudyInstanceUID for d in parts}) == 1
+    assert len({d.SOPInstanceUID for d in parts}) == 7
+
+    frames = [frame for d in images for frame in (d.pixel_array if "NumberOfFrames" in d and int(d.NumberOfFrames) > 1
+                                                  else [d.pixel_array])]
+    alone = [d.pixel_array for d in instances_in_order(tmp_path / "alone")]
+    assert len(frames) == len(alone) == 10
+    for page, (frame, single) in enumerate(zip(frames, alone), start=1):
+        assert frame.shape == sizes[page - 1], page
+        assert np.array_equal(frame, single), f"page {page} differs from the page rendered alone"
+    for path in (tmp_path / "parts").rglob("*.dcm"):
+        assert dciodvfy_errors(path) == [], path
 
 
 def test_every_page_of_a_blank_pdf_arrives(tmp_path):

@@ -11,7 +11,7 @@ import pydicom
 import pytest
 from PIL import Image
 
-from dcmflow_testing import dciodvfy_errors, run_dcmflow
+from dcmflow_testing import crafted, dciodvfy_errors, run_dcmflow
 
 IMAGES = pathlib.Path(os.environ.get("DCMFLOW_TEST_IMAGES", ""))
 
@@ -69,14 +69,14 @@ def compressed(tmp_path, codec, image):
 def with_header(dataset, **changes):
     for keyword, value in changes.items():
         setattr(dataset, keyword, value)
-    return dataset
+    return crafted(dataset)
 
 
 def rle_fragment(dataset, replace):
     from pydicom.encaps import encapsulate, generate_pixel_data_frame
     (fragment,) = list(generate_pixel_data_frame(dataset.PixelData))
     dataset.PixelData = encapsulate([replace(fragment)])
-    return dataset
+    return crafted(dataset)
 
 
 def hostile_sources(tmp_path):

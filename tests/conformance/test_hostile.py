@@ -220,6 +220,7 @@ def test_a_job_with_a_damaged_htj2k_file_stores_the_rest_on_its_first_run(hostil
     assert (tmp_path / "out" / "report.html").exists()
 
 
+@pytest.mark.feeds_faulty_objects
 def test_mutants_of_good_files_in_every_syntax_fail_or_convert_and_never_crash_the_run(tmp_path):
     """Part 10 bytes -> dataset -> pixels, the path real files take, driven by a seeded
     mutation sweep: good files in every syntax dcmflow writes, each damaged a few hundred

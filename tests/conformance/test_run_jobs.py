@@ -6,6 +6,7 @@ import json
 import os
 import pathlib
 import random
+import re
 import sqlite3
 import subprocess
 import time
@@ -285,7 +286,7 @@ def test_preflight_lists_problems_and_encodes_nothing(tmp_path):
     assert "columns ignored (neither mapped nor DICOM keywords): 'Ward'" in out
     assert "pages/page-0002.png: no row of legacy.csv names this file" in out
     assert "legacy.csv:4: names no input of the job" in out
-    assert "pages/readme.dat: not an image format dcmflow reads" in out
+    assert "pages/readme.dat: cannot read image: not an image format dcmflow reads" in out
     assert "file://output" in out
     assert not (tmp_path / "output").exists() and not (tmp_path / "job.journal.sqlite").exists()
 
@@ -430,6 +431,47 @@ def test_a_job_goes_on_only_with_the_fonts_and_libreoffice_it_started_with(tmp_p
     assert run("--preflight").returncode == 1
     assert run("--accept-environment").returncode == 0
     assert run().returncode == 0  # the new environment is the job's from now on
+
+
+def test_a_shard_goes_on_only_with_the_environment_of_the_job(tmp_path):
+    """Shards keep journals of their own, so a shard on a machine with other fonts used to
+    record its own environment and render other pages under the job's UIDs. A shard now
+    compares itself with the other shards' journals beside its own, and with the job file's
+    `rasterise.environment` when the job pins one (as `--preflight` prints it)."""
+    make_pages(tmp_path / "pages", 4)
+    job = write_job(tmp_path, BASIC_JOB)
+    home = tmp_path / "home"
+    home.mkdir()
+    environment = dict(os.environ, HOME=str(home))
+
+    def run(job_file, *extra):
+        return subprocess.run([dcmflow_binary(), "run", str(job_file), "--progress", "none", *extra],
+                              capture_output=True, text=True, env=environment, timeout=300)
+
+    preflight = run(job, "--preflight", "--shard", "0/2")
+    (printed,) = re.findall(r"^rendering environment: (.+)$", preflight.stdout, re.MULTILINE)
+    assert printed.startswith("LibreOffice build ")
+    assert run(job, "--shard", "0/2").returncode == 0
+    # Shard 1 runs where a font was added since: refused, naming shard 0's first run.
+    (home / ".fonts").mkdir()
+    (home / ".fonts" / "extra.ttf").write_bytes(b"\0" * 1024)
+    refused = run(job, "--shard", "1/2")
+    assert refused.returncode == 2, refused.stderr
+    assert "differs from the first run of shard 0/2" in refused.stderr
+    assert run(job, "--shard", "1/2", "--preflight").returncode == 1
+    assert not (tmp_path / "job.journal.shard-1-of-2.sqlite").exists() or \
+        not journal_rows(tmp_path / "job.journal.shard-1-of-2.sqlite", "SELECT key FROM items WHERE state = 'stored'")
+
+    # A job that pins the environment it was prepared under holds every run to it, even
+    # the first of a journal of its own.
+    pinned = write_job(tmp_path, BASIC_JOB.replace("codec: rle", "codec: rle\nrasterise:\n  environment: \"" +
+                                                   printed + "\"\njournal: pinned.sqlite"), name="pinned.yaml")
+    refused = run(pinned)
+    assert refused.returncode == 2
+    assert "differs from the job file (rasterise.environment)" in refused.stderr
+    assert run(pinned, "--preflight").returncode == 1
+    (home / ".fonts" / "extra.ttf").unlink()
+    assert run(pinned).returncode == 0
 
 
 def test_an_input_that_crashes_gdcm_fails_alone_on_the_first_run(tmp_path):

@@ -8,7 +8,7 @@ import pathlib
 import pydicom
 import pytest
 
-from dcmflow_testing import CORPUS, run_dcmflow
+from dcmflow_testing import CORPUS, crafted, run_dcmflow
 
 IMAGES = pathlib.Path(os.environ.get("DCMFLOW_TEST_IMAGES", ""))
 
@@ -34,7 +34,7 @@ def test_every_problem_is_printed_with_tag_and_keyword(converted, tmp_path):
     dataset.StudyDate = "2020-01-01"           # DA is YYYYMMDD
     dataset.PatientName = "a^b^c^d^e^f"        # at most 5 components
     broken = tmp_path / "broken.dcm"
-    dataset.save_as(broken)
+    crafted(dataset).save_as(broken)
     completed = run_dcmflow("validate", broken, check=1)
     lines = completed.stdout.splitlines()
     for expected in ("(0010,0020) PatientID: type 2 attribute missing",

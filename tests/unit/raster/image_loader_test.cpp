@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
@@ -77,6 +78,32 @@ TEST_F(image_loader, palette_is_expanded_to_rgb) {
 
 TEST_F(image_loader, multipage_tiff_gives_one_frame_per_page) {
   expect_shape(only(load_image(sample("pages.tif"))), 250, 350, 1, 8, 3);
+}
+
+// A long source is loaded a part at a time: each part's frames are those pages of the whole.
+TEST_F(image_loader, a_page_range_gives_exactly_those_pages) {
+  const raster whole = only(load_image(sample("pages.tif")));
+  const raster middle = only(load_image(sample("pages.tif"), load_options{.first_page = 1, .page_limit = 1}));
+  expect_shape(middle, 250, 350, 1, 8, 1);
+  EXPECT_TRUE(std::ranges::equal(middle.frame_pixels(0), whole.frame_pixels(1)));
+  const raster tail = only(load_image(sample("pages.tif"), load_options{.first_page = 1, .page_limit = 64}));
+  expect_shape(tail, 250, 350, 1, 8, 2);
+  EXPECT_TRUE(std::ranges::equal(tail.frame_pixels(1), whole.frame_pixels(2)));
+
+  auto beyond = load_image(sample("pages.tif"), load_options{.first_page = 3});
+  ASSERT_FALSE(beyond);
+  EXPECT_NE(beyond.error().message.find("page 4 asked of a source of 3 pages"), std::string::npos)
+      << beyond.error().message;
+}
+
+TEST_F(image_loader, a_probe_counts_every_page_and_estimates_the_range) {
+  auto whole = probe_image(sample("pages.tif"));
+  auto part = probe_image(sample("pages.tif"), load_options{.first_page = 2, .page_limit = 64});
+  ASSERT_TRUE(whole && part);
+  EXPECT_EQ(whole->pages, 3U);
+  EXPECT_EQ(part->pages, 3U);
+  EXPECT_EQ(whole->decoded_bytes, 3U * 250 * 350);
+  EXPECT_EQ(part->decoded_bytes, 250U * 350);
 }
 
 TEST_F(image_loader, jpeg_source_is_marked_lossy) {
