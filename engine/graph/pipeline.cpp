@@ -169,7 +169,7 @@ result<void> run_pipeline(std::span<const planned_item> items, const pipeline_op
   // destination's associations when that is more.
   blocking_pool senders(sender_threads);
   const auto gates = store::gates_for(options.destinations, options.outage_limit);
-  const store_stage send(gates);
+  const store_stage send(gates, options.destination_codecs);
   async_stage store(g, flow::unlimited, [&](const item_handle& item, async_stage::gateway_type& gateway) {
     gateway.reserve_wait();
     senders.submit([item, &gateway, &send] {

@@ -308,11 +308,50 @@ item_handle store_stage::operator()(item_handle item) const {
   return guarded(std::move(item), [this](work_item& each) { store(each); });
 }
 
-// Every destination gets the same bytes, whatever the others answered, and each answer is
-// recorded on its own; an item is stored only when all of them took them.
-void store_stage::send(work_item& item, const store::outgoing_instance& object, instance_record& record,
-                       refusals& refused) const {
-  for (const auto& gate : gates_) {
+// The object's bytes as made, with a way to send it uncompressed to a peer that refuses them.
+result<store::outgoing_instance> outgoing_of(dicom::instance& object, const std::filesystem::path& name) {
+  auto part10 = object.to_part10();
+  if (!part10) return part10.error();
+  store::outgoing_instance outgoing{object.sop_class_uid(), object.sop_instance_uid(), object.transfer_syntax_uid(),
+                                    name, std::move(part10).value(), {}, {}};
+  outgoing.uncompressed = [&object]() -> result<std::string> {
+    if (auto plain = object.decompress(); !plain) return plain.error();
+    return object.to_part10();
+  };
+  return outgoing;
+}
+
+const result<store::outgoing_instance>& store_stage::as_destination_takes(
+    std::size_t index, dicom::instance& object, const result<store::outgoing_instance>& primary,
+    recodings& recoded) const {
+  const codecs::codec* own = index < codecs_.size() ? codecs_[index].get() : nullptr;
+  if (own == nullptr || !primary || own->description().transfer_syntax_uid == primary->transfer_syntax_uid) {
+    return primary;
+  }
+  auto found = recoded.find(own);
+  if (found == recoded.end()) {
+    // Lossless both ways (codec: auto chooses only lossless codecs): the same pixels.
+    result<store::outgoing_instance> made = failure{"not recoded"};
+    if (auto plain = object.decompress(); !plain) {
+      made = plain.error();
+    } else if (auto compressed = object.compress(*own); !compressed) {
+      made = compressed.error();
+    } else {
+      made = outgoing_of(object, primary->name);
+    }
+    found = recoded.emplace(own, std::move(made)).first;
+  }
+  return found->second;
+}
+
+// Every destination gets the same object (in its own codec under codec: auto), whatever the
+// others answered, and each answer is recorded on its own; an item is stored only when all
+// of them took it.
+void store_stage::send(work_item& item, dicom::instance& object, const result<store::outgoing_instance>& primary,
+                       instance_record& record, refusals& refused) const {
+  recodings recoded;
+  for (std::size_t index = 0; index < gates_.size(); ++index) {
+    const auto& gate = gates_[index];
     const store::destination& destination = gate->target();
     // A destination that did not take an instance of this item is not asked again for the
     // rest (each ask would spend its retries): they are recorded as not sent, and why.
@@ -321,7 +360,14 @@ void store_stage::send(work_item& item, const store::outgoing_instance& object, 
                                                                  earlier->second});
       continue;
     }
-    auto delivered = gate->store(object);
+    const result<store::outgoing_instance>& outgoing = as_destination_takes(index, object, primary, recoded);
+    if (!outgoing) {
+      record.deliveries.push_back({destination.url(), false, "not sent: " + outgoing.error().message});
+      refused.emplace(gate.get(), outgoing.error().message);
+      item.fail(outgoing.error());
+      continue;
+    }
+    auto delivered = gate->store(*outgoing);
     if (!delivered) {
       const store::refusal& why = delivered.error();
       record.deliveries.push_back({destination.url(), false, why.message});
@@ -360,15 +406,9 @@ void store_stage::store(work_item& item) const {
         .output = item.instance_names[index],
         .deliveries = {},  // send() fills them
     };
-    auto part10 = object.to_part10();
-    if (!part10) return item.fail(part10.error());
-    store::outgoing_instance outgoing{record.sop_class_uid, record.sop_instance_uid, record.transfer_syntax_uid,
-                                      record.output, std::move(part10).value(), {}, {}};
-    outgoing.uncompressed = [&object]() -> result<std::string> {
-      if (auto plain = object.decompress(); !plain) return plain.error();
-      return object.to_part10();
-    };
-    send(item, outgoing, record, refused);
+    const auto primary = outgoing_of(object, record.output);
+    if (!primary) return item.fail(primary.error());
+    send(item, object, primary, record, refused);
     const bool stored_everywhere = std::all_of(record.deliveries.begin(), record.deliveries.end(),
                                                [](const delivery_outcome& delivery) { return delivery.stored; });
     item.record.instances.push_back(std::move(record));

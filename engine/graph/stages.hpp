@@ -83,17 +83,28 @@ class compress_stage {
 // pixels: what reaches the serial finish node is small.
 class store_stage {
  public:
-  // `gates`: one per destination of the run (store::gates_for).
-  explicit store_stage(const std::vector<std::unique_ptr<store::outage_gate>>& gates) : gates_(gates) {}
+  // `gates`: one per destination of the run (store::gates_for). `codecs`: empty, or one
+  // per destination (codec: auto): a destination whose codec is not the one the instances
+  // were compressed with gets them in its own, losslessly recoded.
+  store_stage(const std::vector<std::unique_ptr<store::outage_gate>>& gates,
+              const std::vector<std::shared_ptr<const codecs::codec>>& codecs)
+      : gates_(gates), codecs_(codecs) {}
   item_handle operator()(item_handle item) const;
 
  private:
   void store(work_item& item) const;
   // Destinations that did not take an instance of this item, and why.
   using refusals = std::map<const store::outage_gate*, std::string>;
-  void send(work_item& item, const store::outgoing_instance& object, instance_record& record,
-            refusals& refused) const;
+  // The object as destination `index` takes it: `primary`, or recoded into its codec (made
+  // once per codec and instance, in `recoded`).
+  using recodings = std::map<const codecs::codec*, result<store::outgoing_instance>>;
+  const result<store::outgoing_instance>& as_destination_takes(std::size_t index, dicom::instance& object,
+                                                               const result<store::outgoing_instance>& primary,
+                                                               recodings& recoded) const;
+  void send(work_item& item, dicom::instance& object, const result<store::outgoing_instance>& primary,
+            instance_record& record, refusals& refused) const;
   const std::vector<std::unique_ptr<store::outage_gate>>& gates_;
+  const std::vector<std::shared_ptr<const codecs::codec>>& codecs_;
 };
 
 }  // namespace dcmflow::graph

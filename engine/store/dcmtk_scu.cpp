@@ -5,6 +5,7 @@
 #include <dcmtk/dcmnet/assoc.h>
 #include <dcmtk/dcmnet/dcmtrans.h>
 #include <dcmtk/dcmtls/tlscond.h>
+#include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <mutex>
@@ -148,24 +149,48 @@ std::optional<T_ASC_RejectParameters> ask_why_rejected(const dicom_url& peer, Dc
 
 }  // namespace
 
-result<void> open_association(DcmSCU& scu, const dicom_url& peer, const std::function<OFCondition()>& before_negotiating,
-                              bool* permanent, DcmTransportLayer* tls) {
-  certificate_refusal.clear();
-  peer_alert.clear();
-  OFCondition status = scu.initNetwork();
-  if (status.good() && before_negotiating) status = before_negotiating();
-  if (status.good()) status = scu.negotiateAssociation();
-  if (permanent != nullptr) *permanent = false;
-  if (status.good()) return {};
-  const std::string whom = peer.called_ae + "@" + peer.host + ":" + std::to_string(peer.port);
-  if (status == DUL_ASSOCIATIONREJECTED) {
-    if (const auto rejection = ask_why_rejected(peer, tls)) {
-      OFString words;
-      ASC_printRejectParameters(words, &*rejection);
-      if (permanent != nullptr) *permanent = rejection->result == ASC_RESULT_REJECTEDPERMANENT;
-      return failure{whom + " rejected the association from " + peer.options.calling_ae + " (" + one_line(words) +
-                     "): " + advice(*rejection, peer)};
+result<std::unique_ptr<DcmTLSTransportLayer>> make_tls_layer(const dicom_url& peer) {
+  auto layer = std::make_unique<DcmTLSTransportLayer>(NET_REQUESTOR, nullptr, OFTrue);
+  layer->setCertificateVerification(DCV_requireCertificate);
+  remember_tls_refusals(layer->getNativeHandle());
+  if (!peer.certificate_file.empty()) {
+    if (layer->setPrivateKeyFile(peer.key_file.c_str(), DCF_Filetype_PEM).bad() ||
+        layer->setCertificateFile(peer.certificate_file.c_str(), DCF_Filetype_PEM).bad() ||
+        !layer->checkPrivateKeyMatchesCertificate()) {
+      return failure{"cannot use the certificate " + peer.certificate_file + " with the key " + peer.key_file};
     }
+  }
+  if (layer->addTrustedCertificateFile(peer.ca_file.c_str(), DCF_Filetype_PEM).bad()) {
+    return failure{"cannot read the CA certificate " + peer.ca_file};
+  }
+  if (layer->setTLSProfile(TSP_Profile_BCP195).bad() || layer->activateCipherSuites().bad()) {
+    return failure{"cannot set up TLS (BCP 195 profile)"};
+  }
+  // A certificate the CA signed for another host is refused.
+  X509_VERIFY_PARAM* check = SSL_CTX_get0_param(layer->getNativeHandle());
+  X509_VERIFY_PARAM_set_hostflags(check, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+  const std::string& name = peer.verify_name.empty() ? peer.host : peer.verify_name;
+  const bool address = X509_VERIFY_PARAM_set1_ip_asc(check, name.c_str()) == 1;
+  if (!address && X509_VERIFY_PARAM_set1_host(check, name.c_str(), 0) != 1) {
+    return failure{"cannot check the peer's certificate for the name " + name};
+  }
+  return layer;
+}
+
+namespace {
+
+// Why an association was not opened, in words the user can act on: the peer's rejection
+// (when known) with what to change, or what TLS met. `permanent`: whether trying again
+// cannot help.
+failure association_failure(const OFCondition& status, const dicom_url& peer, const T_ASC_RejectParameters* rejection,
+                            bool* permanent) {
+  const std::string whom = peer.called_ae + "@" + peer.host + ":" + std::to_string(peer.port);
+  if (rejection != nullptr) {
+    OFString words;
+    ASC_printRejectParameters(words, rejection);
+    if (permanent != nullptr) *permanent = rejection->result == ASC_RESULT_REJECTEDPERMANENT;
+    return failure{whom + " rejected the association from " + peer.options.calling_ae + " (" + one_line(words) +
+                   "): " + advice(*rejection, peer)};
   }
   // TLS refused: a certificate, a host name or a protocol version (dcmtls' X.509 and TLS
   // alert codes) will not change by waiting; its I/O conditions (a read that timed out, a
@@ -182,6 +207,62 @@ result<void> open_association(DcmSCU& scu, const dicom_url& peer, const std::fun
                    "\"" + alert_advice(peer_alert)};
   }
   return failure{"cannot open an association with " + whom + ": " + status.text()};
+}
+
+}  // namespace
+
+result<void> open_association(DcmSCU& scu, const dicom_url& peer, const std::function<OFCondition()>& before_negotiating,
+                              bool* permanent, DcmTransportLayer* tls) {
+  certificate_refusal.clear();
+  peer_alert.clear();
+  OFCondition status = scu.initNetwork();
+  if (status.good() && before_negotiating) status = before_negotiating();
+  if (status.good()) status = scu.negotiateAssociation();
+  if (permanent != nullptr) *permanent = false;
+  if (status.good()) return {};
+  std::optional<T_ASC_RejectParameters> rejection;
+  if (status == DUL_ASSOCIATIONREJECTED) rejection = ask_why_rejected(peer, tls);
+  return association_failure(status, peer, rejection ? &*rejection : nullptr, permanent);
+}
+
+result<void> with_raw_association(const dicom_url& peer, DcmTransportLayer* tls,
+                                  const std::function<void(T_ASC_Parameters*)>& propose,
+                                  const std::function<void(T_ASC_Parameters*)>& answered) {
+  quiet_dcmtk();
+  bound_blocking_reads(peer.options.connect_timeout_s);
+  certificate_refusal.clear();
+  peer_alert.clear();
+  T_ASC_Network* network = nullptr;
+  OFCondition status = ASC_initializeNetwork(NET_REQUESTOR, 0, peer.options.connect_timeout_s, &network);
+  if (status.good() && tls != nullptr) status = ASC_setTransportLayer(network, tls, 0);
+  T_ASC_Parameters* parameters = nullptr;
+  if (status.good()) status = ASC_createAssociationParameters(&parameters, ASC_MAXIMUMPDUSIZE);
+  T_ASC_Association* association = nullptr;
+  std::optional<T_ASC_RejectParameters> rejection;
+  if (status.good()) {
+    const std::string address = peer.host + ":" + std::to_string(peer.port);
+    (void)ASC_setAPTitles(parameters, peer.options.calling_ae.c_str(), peer.called_ae.c_str(), nullptr);
+    (void)ASC_setTransportLayerType(parameters, tls != nullptr ? OFTrue : OFFalse);
+    (void)ASC_setPresentationAddresses(parameters, OFStandard::getHostName().c_str(), address.c_str());
+    propose(parameters);
+    status = ASC_requestAssociation(network, parameters, &association);
+    T_ASC_RejectParameters rejected{};
+    if (status == DUL_ASSOCIATIONREJECTED && ASC_getRejectParameters(parameters, &rejected).good()) {
+      rejection = rejected;
+    }
+    if (status.good()) {
+      answered(parameters);
+      (void)ASC_releaseAssociation(association);
+    }
+  }
+  if (association != nullptr) {
+    (void)ASC_destroyAssociation(&association);  // its parameters with it
+  } else if (parameters != nullptr) {
+    (void)ASC_destroyAssociationParameters(&parameters);
+  }
+  (void)ASC_dropNetwork(&network);
+  if (status.good()) return {};
+  return association_failure(status, peer, rejection ? &*rejection : nullptr, nullptr);
 }
 
 }  // namespace dcmflow::store

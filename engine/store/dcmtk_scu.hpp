@@ -5,7 +5,10 @@
 
 #include <dcmtk/config/osconfig.h>  // first, as DCMTK asks
 #include <dcmtk/dcmnet/scu.h>
+#include <dcmtk/dcmtls/tlslayer.h>
 #include <openssl/ssl.h>
+
+#include <memory>
 
 #include "core/result.hpp"
 #include "store/dimse_destination.hpp"
@@ -17,6 +20,11 @@ void configure_scu(DcmSCU& scu, const dicom_url& peer);
 
 // Explicit and Implicit VR Little Endian.
 [[nodiscard]] OFList<OFString> uncompressed_syntaxes();
+
+// dicoms://: a TLS layer for one peer (BCP 195 profile), its certificate checked against the
+// URL's CA and required to name the peer (as https:// checks it); our certificate and key
+// when the URL gives them.
+[[nodiscard]] result<std::unique_ptr<DcmTLSTransportLayer>> make_tls_layer(const dicom_url& peer);
 
 // TLS: why the peer's certificate was refused, or the alert the peer ended the handshake
 // with, is kept for the thread that negotiated, for open_association to say (dcmtls only
@@ -30,5 +38,13 @@ void remember_tls_refusals(SSL_CTX* context);
 [[nodiscard]] result<void> open_association(DcmSCU& scu, const dicom_url& peer,
                                             const std::function<OFCondition()>& before_negotiating = {},
                                             bool* permanent = nullptr, DcmTransportLayer* tls = nullptr);
+
+// An association through dcmnet's ASC_ functions, for a caller that needs every
+// presentation context's answer (DcmSCU keeps them to itself): `propose` adds the contexts
+// to the request, `answered` reads the peer's answers from it before the association is
+// released. A rejection or TLS failure is explained as open_association explains it.
+[[nodiscard]] result<void> with_raw_association(const dicom_url& peer, DcmTransportLayer* tls,
+                                                const std::function<void(T_ASC_Parameters*)>& propose,
+                                                const std::function<void(T_ASC_Parameters*)>& answered);
 
 }  // namespace dcmflow::store

@@ -127,10 +127,6 @@ int parse_number(std::string_view text, int low, int high, bool& ok) {
 
 }  // namespace
 
-struct dimse_destination::tls_layer {
-  DcmTLSTransportLayer layer{NET_REQUESTOR, nullptr, OFTrue};
-};
-
 struct dimse_destination::association {
   // A DcmSCU negotiates once: a new set of presentation contexts takes a new one.
   std::unique_ptr<store_scu> scu = std::make_unique<store_scu>();
@@ -220,32 +216,11 @@ dimse_destination::dimse_destination(dicom_url where, std::string url)
   for (std::size_t i = 0; i < count; ++i) slots_.push_back(std::make_unique<association>());
   busy_.assign(count, false);
   if (where_.tls) {
-    tls_ = std::make_unique<tls_layer>();
-    DcmTLSTransportLayer& layer = tls_->layer;
-    layer.setCertificateVerification(DCV_requireCertificate);
-    remember_tls_refusals(layer.getNativeHandle());
-    if (!where_.certificate_file.empty()) {
-      if (layer.setPrivateKeyFile(where_.key_file.c_str(), DCF_Filetype_PEM).bad() ||
-          layer.setCertificateFile(where_.certificate_file.c_str(), DCF_Filetype_PEM).bad() ||
-          !layer.checkPrivateKeyMatchesCertificate()) {
-        tls_error_ = url_ + ": cannot use the certificate " + where_.certificate_file + " with the key " +
-                     where_.key_file;
-      }
-    }
-    if (layer.addTrustedCertificateFile(where_.ca_file.c_str(), DCF_Filetype_PEM).bad()) {
-      tls_error_ = url_ + ": cannot read the CA certificate " + where_.ca_file;
-    }
-    if (layer.setTLSProfile(TSP_Profile_BCP195).bad() || layer.activateCipherSuites().bad()) {
-      tls_error_ = url_ + ": cannot set up TLS (BCP 195 profile)";
-    }
-    // The certificate must name the peer (as https:// checks it): a certificate the CA
-    // signed for another host is refused.
-    X509_VERIFY_PARAM* check = SSL_CTX_get0_param(layer.getNativeHandle());
-    X509_VERIFY_PARAM_set_hostflags(check, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-    const std::string& name = where_.verify_name.empty() ? where_.host : where_.verify_name;
-    const bool address = X509_VERIFY_PARAM_set1_ip_asc(check, name.c_str()) == 1;
-    if (!address && X509_VERIFY_PARAM_set1_host(check, name.c_str(), 0) != 1) {
-      tls_error_ = url_ + ": cannot check the peer's certificate for the name " + name;
+    auto layer = make_tls_layer(where_);
+    if (layer) {
+      tls_ = std::move(layer).value();
+    } else {
+      tls_error_ = url_ + ": " + layer.error().message;
     }
   }
 }
@@ -315,8 +290,8 @@ result<void, refusal> dimse_destination::connect(association& slot,
   if (wanted.empty()) scu.addPresentationContext(UID_VerificationSOPClass, plain);
   // TLS goes on the network initNetwork() made, before negotiating.
   bool permanent = false;
-  auto opened = open_association(scu, where_, [&] { return tls_ ? slot.scu->secure(&tls_->layer) : EC_Normal; },
-                                 &permanent, tls_ ? &tls_->layer : nullptr);
+  auto opened = open_association(scu, where_, [&] { return tls_ ? slot.scu->secure(tls_.get()) : EC_Normal; },
+                                 &permanent, tls_.get());
   if (!opened) return refusal{permanent ? refusal_kind::permanent : refusal_kind::transient, opened.error().message};
   slot.proposed = wanted;
   slot.sent = 0;

@@ -28,7 +28,8 @@
 
 #include "store/destination.hpp"
 
-class DcmDataset;  // DCMTK's, seen only by the implementation
+class DcmDataset;            // DCMTK's, seen only by the implementation
+class DcmTLSTransportLayer;
 
 namespace dcmflow::store {
 
@@ -97,8 +98,7 @@ class dimse_destination final : public destination {
   std::set<std::pair<std::string, std::string>> known_;
   std::mutex query_mutex_;
   std::unique_ptr<association> query_;  // for C-FIND
-  struct tls_layer;
-  std::unique_ptr<tls_layer> tls_;      // shared by every association of a dicoms:// peer
+  std::unique_ptr<DcmTLSTransportLayer> tls_;  // shared by every association of a dicoms:// peer
   std::string tls_error_;               // why TLS could not be set up: every store fails with it
 };
 

@@ -10,6 +10,7 @@
 
 #include "cli/exit_codes.hpp"
 #include "convert/archive_reader.hpp"
+#include "job/automatic_codec.hpp"
 #include "report/report_json.hpp"
 
 namespace dcmflow::cli {
@@ -19,7 +20,8 @@ void add_batch_options(CLI::App& command, batch_arguments& args, std::string_vie
   command.add_option("-o,--output", args.output, "Output folder (created if missing)")->required();
   command.add_option("--codec", args.codec,
                      "Pixel compression: none, deflate, rle, jpegls, jpegls-near:N, j2k, j2k:RATIO, "
-                     "htj2k, htj2k:RATIO, jpeg:Q (see dcmflow codecs)")
+                     "htj2k, htj2k:RATIO, jpeg:Q (see dcmflow codecs); auto: the best lossless one the "
+                     "destination accepts (a folder: jpegls)")
       ->default_str("none");
   command.add_option("--threads", args.threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
   command.add_option("--include", args.filter.include,
@@ -64,13 +66,20 @@ void add_batch_options(CLI::App& command, batch_arguments& args, std::string_vie
 
 int run_batch_command(std::string_view command_name, const batch_arguments& args, graph::pipeline_options options) {
   std::error_code error;
-  options.codec = codecs::make_codec(args.codec, error);
-  options.codec_spec = args.codec;
-  if (!options.codec) {
-    std::cerr << "dcmflow " << command_name << ": --codec " << args.codec << ": " << error.message() << '\n';
-    return exit_usage;
-  }
   options.destinations = {std::make_shared<store::folder_destination>(args.output)};
+  if (args.codec == job::automatic_codec_spec) {
+    if (auto chosen = job::choose_automatic_codecs(options); !chosen) {
+      std::cerr << "dcmflow " << command_name << ": " << chosen.error().message << '\n';
+      return exit_usage;
+    }
+  } else {
+    options.codec = codecs::make_codec(args.codec, error);
+    options.codec_spec = args.codec;
+    if (!options.codec) {
+      std::cerr << "dcmflow " << command_name << ": --codec " << args.codec << ": " << error.message() << '\n';
+      return exit_usage;
+    }
+  }
   options.uid_root = args.uid_root;
   options.archives.max_entry_bytes = args.max_entry_bytes;
   options.archives.max_expansion_ratio = args.max_expansion_ratio;

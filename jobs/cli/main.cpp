@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/bench_command.hpp"
+#include "cli/capabilities_command.hpp"
 #include "cli/codecs_command.hpp"
 #include "cli/command_line.hpp"
 #include "cli/convert_command.hpp"
@@ -35,13 +36,13 @@ int main(int argc, char** argv) {
       add_store_command(app, dcmflow::dicom::read_uncompressed_part10),
       add_echo_command(app),    add_query_command(app),   add_fetch_command(app),
       add_preview_command(app), add_codecs_command(app),  add_bench_command(app),
-      add_validate_command(app)};
+      add_validate_command(app), add_capabilities_command(app)};
 
   // Commands that only move or look up DICOM skip libvips' start (~20 ms: modules, timers).
   std::optional<dcmflow::raster::vips_runtime> vips;
   return parse_and_run(app, argc, argv, commands, [&](CLI::App& parsed) {
     const bool without_pixels_to_load = std::ranges::any_of(
-        std::array{"store", "echo", "query", "status", "verify", "codecs"},
+        std::array{"store", "echo", "query", "status", "verify", "codecs", "capabilities"},
         [&](const char* name) { return parsed.got_subcommand(name); });
     if (!without_pixels_to_load) vips.emplace(argv[0]);
   });

@@ -16,6 +16,7 @@
 #include "cli/exit_codes.hpp"
 #include "cli/preflight.hpp"
 #include "cli/progress.hpp"
+#include "job/automatic_codec.hpp"
 #include "job/job_plan.hpp"
 #include "job/verification.hpp"
 #include "journal/journal.hpp"
@@ -160,6 +161,14 @@ int run_job(const run_arguments& args) {
   }
   job::job_plan& plan = opened.value();
   std::error_code missing;
+  if (plan.spec.codec == job::automatic_codec_spec) {
+    auto chosen = job::choose_automatic_codecs(plan.options);
+    if (!chosen) {
+      std::cerr << "dcmflow run: " << chosen.error().message << '\n';
+      return exit_usage;
+    }
+    for (const auto& line : *chosen) std::cout << line << '\n';
+  }
   if (args.preflight && !std::filesystem::exists(plan.journal_file, missing)) {
     if (const auto refused = keep_rendering_environment(plan, nullptr, args); refused) return *refused;
     return run_preflight(plan, {}, std::cout);  // a preflight leaves no journal behind

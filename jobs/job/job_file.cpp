@@ -221,7 +221,9 @@ void read_job(const YAML::Node& root, job_spec& job) {
              if (key == "codec") {
                job.codec = scalar(value, "codec");
                std::error_code error;
-               if (!codecs::make_codec(job.codec, error)) fail_at(value, "codec: " + job.codec + ": " + error.message());
+               if (job.codec != "auto" && !codecs::make_codec(job.codec, error)) {  // auto: job/automatic_codec.hpp
+                 fail_at(value, "codec: " + job.codec + ": " + error.message());
+               }
              }
              if (key == "charset") {
                job.charset = scalar(value, "charset");

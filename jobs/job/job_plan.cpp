@@ -9,6 +9,7 @@
 
 #include "dicom/attribute.hpp"
 #include "dicom/character_set.hpp"
+#include "job/automatic_codec.hpp"
 #include "store/destination.hpp"
 
 namespace dcmflow::job {
@@ -119,9 +120,11 @@ result<job_plan> plan_job(job_spec spec, const shard& part) {
                  : spec.mode == "transcode" ? graph::input_mode::transcode
                                             : graph::input_mode::automatic;
   std::error_code error;
-  options.codec = codecs::make_codec(spec.codec, error);
   options.codec_spec = spec.codec;
-  if (!options.codec) return failure{where + "codec: " + spec.codec + ": " + error.message()};
+  if (spec.codec != automatic_codec_spec) {  // auto: chosen when the destinations are asked (automatic_codec.hpp)
+    options.codec = codecs::make_codec(spec.codec, error);
+    if (!options.codec) return failure{where + "codec: " + spec.codec + ": " + error.message()};
+  }
   auto charset = dicom::parse_character_set(spec.charset);
   if (!charset) return failure{where + "charset: " + charset.error().message};
   options.character_set = charset.value();

@@ -1,0 +1,169 @@
+#include "cli/capabilities_command.hpp"
+
+#include <dcmflow/codecs/registry.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cli/exit_codes.hpp"
+#include "store/capabilities.hpp"
+#include "store/dimse_destination.hpp"
+#include "store/part10_identity.hpp"
+
+namespace dcmflow::cli {
+namespace {
+
+struct capabilities_arguments {
+  std::string url;
+  store::network_options network;
+  std::vector<std::filesystem::path> also_for;  // folders or files whose SOP classes are asked about too
+  bool json = false;
+};
+
+// The SOP classes of the Part 10 files under `paths` (files that are not are passed over).
+std::set<std::string> classes_of(const std::vector<std::filesystem::path>& paths) {
+  std::set<std::string> found;
+  const auto add = [&](const std::filesystem::path& file) {
+    if (auto identity = store::read_part10_file_identity(file)) found.insert(identity->sop_class_uid);
+  };
+  for (const auto& path : paths) {
+    std::error_code error;
+    if (std::filesystem::is_directory(path, error)) {
+      for (const auto& entry : std::filesystem::recursive_directory_iterator(path, error)) {
+        if (entry.is_regular_file(error)) add(entry.path());
+      }
+    } else {
+      add(path);
+    }
+  }
+  return found;
+}
+
+std::string name_of(const std::string& uid) { return store::uid_keyword(uid); }
+
+// The codec that writes a syntax, as `--codec` and `dcmflow codecs` name it ("j2k:RATIO").
+std::string codec_label(const std::string& uid) {
+  for (const auto& codec : codecs::all_codecs()) {
+    if (codec.transfer_syntax_uid != uid) continue;
+    std::string label(codec.name);
+    if (!codec.options.empty()) label += codec.options.substr(0, codec.options.find(' '));
+    return label;
+  }
+  return uid;
+}
+
+std::string syntax_name(const std::string& uid) {
+  const std::string_view name = codecs::transfer_syntax_name(uid);
+  return name.empty() ? uid : std::string(name);
+}
+
+void print_table(const std::string& url, const store::peer_capabilities& found,
+                 const std::vector<std::string>& storage_classes, std::string_view best) {
+  const std::vector<std::string> syntaxes = store::written_transfer_syntaxes();
+  std::cout << "capabilities: " << url << "\n\nstorage, by the codec that writes each transfer syntax (yes: accepted; "
+               "no: refused, reasons below)\n";
+  std::cout << std::left << std::setw(56) << "SOP class";
+  for (const auto& syntax : syntaxes) std::cout << std::setw(14) << codec_label(syntax);
+  std::cout << '\n';
+  for (const auto& sop_class : storage_classes) {
+    std::cout << std::setw(56) << name_of(sop_class).substr(0, 55);
+    for (const auto& syntax : syntaxes) std::cout << std::setw(14) << (found.accepts(sop_class, syntax) ? "yes" : "no");
+    std::cout << '\n';
+  }
+  std::cout << "\nservices\n";
+  for (const auto& answer : found.contexts) {
+    if (std::find(storage_classes.begin(), storage_classes.end(), answer.abstract_syntax) != storage_classes.end()) {
+      continue;
+    }
+    std::cout << "  " << std::setw(54) << name_of(answer.abstract_syntax) << answer.reason << '\n';
+  }
+  std::cout << "\nrefused\n";
+  for (const auto& answer : found.contexts) {
+    if (answer.accepted) continue;
+    if (std::find(storage_classes.begin(), storage_classes.end(), answer.abstract_syntax) == storage_classes.end()) {
+      continue;
+    }
+    std::cout << "  " << name_of(answer.abstract_syntax) << " in " << syntax_name(answer.transfer_syntax) << ": "
+              << answer.reason << '\n';
+  }
+  std::cout << "\ncodec: auto would send " << best << '\n';
+}
+
+void print_json(const std::string& url, const store::peer_capabilities& found, std::string_view best) {
+  nlohmann::json contexts = nlohmann::json::array();
+  for (const auto& answer : found.contexts) {
+    contexts.push_back({{"sop_class", answer.abstract_syntax},
+                        {"transfer_syntax", answer.transfer_syntax},
+                        {"accepted", answer.accepted},
+                        {"reason", answer.reason}});
+  }
+  const nlohmann::json out = {{"url", url}, {"echo", true}, {"presentation_contexts", contexts},
+                              {"auto_codec", std::string(best)}};
+  std::cout << out.dump(2) << '\n';
+}
+
+int run_capabilities(const capabilities_arguments& args) {
+  if (args.url.starts_with("http://") || args.url.starts_with("https://")) {
+    std::cerr << "dcmflow capabilities: DICOMweb servers are not probed yet: give a dicom:// or dicoms:// URL\n";
+    return exit_usage;
+  }
+  if (!args.url.starts_with("dicom://") && !args.url.starts_with("dicoms://")) {
+    std::cerr << "dcmflow capabilities: " << args.url << ": expected dicom://AE@host:port or dicoms://AE@host:port\n";
+    return exit_usage;
+  }
+  auto peer = store::parse_dicom_url(args.url, args.network);
+  if (!peer) {
+    std::cerr << "dcmflow capabilities: " << peer.error().message << '\n';
+    return exit_usage;
+  }
+  // A peer that does not answer C-ECHO is not asked the rest.
+  store::dimse_destination echo_peer(*peer, args.url);
+  if (auto answered = echo_peer.echo(); !answered) {
+    std::cerr << "dcmflow capabilities: " << answered.error().message << '\n';
+    return exit_items_failed;
+  }
+  std::vector<std::string> storage_classes;
+  for (const auto uid : store::written_storage_classes()) storage_classes.emplace_back(uid);
+  for (const auto& uid : classes_of(args.also_for)) {
+    if (std::find(storage_classes.begin(), storage_classes.end(), uid) == storage_classes.end()) {
+      storage_classes.push_back(uid);
+    }
+  }
+  auto found = store::probe_capabilities(*peer, storage_classes);
+  if (!found) {
+    std::cerr << "dcmflow capabilities: " << found.error().message << '\n';
+    return exit_items_failed;
+  }
+  const std::string_view best = store::best_lossless_codec(*found);
+  if (args.json) {
+    print_json(args.url, *found, best);
+  } else {
+    print_table(args.url, *found, storage_classes, best);
+  }
+  return exit_ok;
+}
+
+}  // namespace
+
+std::function<int()> add_capabilities_command(CLI::App& app) {
+  auto args = std::make_shared<capabilities_arguments>();
+  CLI::App* command = app.add_subcommand(
+      "capabilities", "What a DICOM peer accepts: each SOP class dcmflow writes in each transfer syntax, and services");
+  command->add_option("url", args->url, "dicom://CALLED_AE@host:port (dicoms:// with ca=FILE for TLS)")->required();
+  command->add_option("--for", args->also_for, "Files or folders whose SOP classes are asked about too");
+  command->add_flag("--json", args->json, "One JSON object: presentation_contexts, auto_codec");
+  command->add_option("--calling-ae", args->network.calling_ae, "Our AE title")->capture_default_str();
+  command->add_option("--connect-timeout", args->network.connect_timeout_s, "Seconds to connect and negotiate")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  return [command, args] { return command->parsed() ? run_capabilities(*args) : -1; };
+}
+
+}  // namespace dcmflow::cli
