@@ -2,6 +2,7 @@
 peers.py starts them on free loopback ports). What arrives is counted by the peer itself and
 decoded by pydicom."""
 
+import json
 import pathlib
 import sqlite3
 import subprocess
@@ -356,6 +357,8 @@ def test_dicoms_stores_over_tls_with_certificates_both_ways(tmp_path):
         secure = (f"dicoms://{peer.aet}@127.0.0.1:{peer.dicom_port}?ca={certificates / 'ca.pem'}"
                   f"&cert={certificates / 'client.pem'}&key={certificates / 'client.key'}")
         assert "answered" in run_dcmflow("echo", secure, check=0).stdout
+        # What it accepts is asked over the same TLS (dcmflow capabilities).
+        assert json.loads(run_dcmflow("capabilities", secure, "--json", check=0).stdout)["auto_codec"] == "jpegls"
         completed = run_dcmflow("store", dicom, "--to", secure, check=0)
         assert "3 of 3 files stored" in completed.stdout
         assert peer.count_instances() == 3
