@@ -12,6 +12,8 @@
 #include <dcmflow/codecs/registry.hpp>
 
 #include "store/dcmtk_scu.hpp"
+#include "store/stow_destination.hpp"
+#include "store/web_capabilities.hpp"
 
 namespace dcmflow::store {
 namespace {
@@ -120,10 +122,27 @@ result<automatic_codec> automatic_codec_for(const destination& target) {
   if (dynamic_cast<const folder_destination*>(&target) != nullptr) {
     return automatic_codec{std::string(lossless_preference.front()), {}};
   }
-  const auto* peer = dynamic_cast<const dimse_destination*>(&target);
-  if (peer == nullptr) {
-    return failure{target.url() + ": codec: auto cannot ask a DICOMweb server what it accepts yet: give a codec"};
+  if (const auto* server = dynamic_cast<const stow_destination*>(&target)) {
+    // A DICOMweb server says which syntaxes it takes only through a vendor's endpoint.
+    auto found = probe_web_capabilities(server->where());
+    if (!found) return failure{"codec: auto could not ask " + target.url() + ": " + found.error().message};
+    const auto& syntaxes = found->transfer_syntaxes;
+    if (syntaxes.empty()) {
+      return failure{target.url() + ": codec: auto cannot tell which transfer syntaxes this DICOMweb server accepts "
+                                    "(no known vendor endpoint answered): give a codec"};
+    }
+    for (const std::string_view name : lossless_preference) {
+      const auto codec = std::find_if(codecs::all_codecs().begin(), codecs::all_codecs().end(),
+                                      [&](const codecs::codec_description& each) { return each.name == name; });
+      if (codec != codecs::all_codecs().end() &&
+          std::find(syntaxes.begin(), syntaxes.end(), codec->transfer_syntax_uid) != syntaxes.end()) {
+        return automatic_codec{std::string(name), {}};
+      }
+    }
+    return automatic_codec{"none", {}};
   }
+  const auto* peer = dynamic_cast<const dimse_destination*>(&target);
+  if (peer == nullptr) return failure{target.url() + ": codec: auto does not know this kind of destination"};
   std::vector<std::string> classes(storage_classes_written.begin(), storage_classes_written.end());
   auto found = probe_capabilities(peer->where(), classes);
   if (!found) return failure{target.url() + ": codec: auto could not ask what it accepts: " + found.error().message};

@@ -52,7 +52,8 @@ struct peer_capabilities {
 // What `codec: auto` gives one destination: a folder takes anything (JPEG-LS); a DIMSE peer
 // is asked (probe_capabilities) and gets the best lossless codec it accepts for every image
 // class, and `refused` names the classes dcmflow writes that it does not take at all; a
-// DICOMweb server cannot be asked yet, which fails.
+// DICOMweb server gets the best one its vendor endpoint lists (web_capabilities.hpp), and
+// fails when it has none dcmflow knows.
 struct automatic_codec {
   std::string codec;                 // a codec name: "jpegls", "none"...
   std::vector<std::string> refused;  // SOP classes dcmflow writes that the peer refuses

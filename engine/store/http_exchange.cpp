@@ -35,7 +35,7 @@ std::size_t read_header(char* data, std::size_t size, std::size_t count, void* i
 }  // namespace
 
 http_response http_exchange(const stow_url& where, const std::string& target, const std::string& accept,
-                            const std::string* body, const std::string& content_type) {
+                            const std::string* body, const std::string& content_type, const char* method) {
   static std::once_flag started;
   std::call_once(started, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   http_response got;
@@ -72,6 +72,7 @@ http_response http_exchange(const stow_url& where, const std::string& target, co
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body->data());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size()));
   }
+  if (method != nullptr) curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
   got.transport = curl_easy_perform(curl);
   if (got.transport != CURLE_OK) {
     got.transport_error = error[0] != '\0' ? error : curl_easy_strerror(got.transport);

@@ -21,8 +21,10 @@ struct http_response {
   std::optional<int> retry_after_s;  // Retry-After, in seconds, capped at 120
 };
 
-// GET `target`, or POST `body` (with `content_type`) when it is given.
+// GET `target`, or POST `body` (with `content_type`) when it is given; `method` instead
+// when given ("OPTIONS").
 [[nodiscard]] http_response http_exchange(const stow_url& where, const std::string& target, const std::string& accept,
-                                          const std::string* body, const std::string& content_type);
+                                          const std::string* body, const std::string& content_type,
+                                          const char* method = nullptr);
 
 }  // namespace dcmflow::store

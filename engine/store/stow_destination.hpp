@@ -47,6 +47,7 @@ class stow_destination final : public destination {
   stow_destination& operator=(const stow_destination&) = delete;
 
   [[nodiscard]] const std::string& url() const override { return url_; }
+  [[nodiscard]] const stow_url& where() const { return where_; }
   [[nodiscard]] store_result store(const outgoing_instance& object) override;
   // A QIDO-RS request; 401/403 and certificate failures are permanent.
   [[nodiscard]] std::optional<refusal> probe() override;

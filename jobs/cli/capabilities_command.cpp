@@ -16,6 +16,8 @@
 #include "store/capabilities.hpp"
 #include "store/dimse_destination.hpp"
 #include "store/part10_identity.hpp"
+#include "store/stow_destination.hpp"
+#include "store/web_capabilities.hpp"
 
 namespace dcmflow::cli {
 namespace {
@@ -109,11 +111,54 @@ void print_json(const std::string& url, const store::peer_capabilities& found, s
   std::cout << out.dump(2) << '\n';
 }
 
-int run_capabilities(const capabilities_arguments& args) {
-  if (args.url.starts_with("http://") || args.url.starts_with("https://")) {
-    std::cerr << "dcmflow capabilities: DICOMweb servers are not probed yet: give a dicom:// or dicoms:// URL\n";
+int run_web_capabilities(const capabilities_arguments& args) {
+  auto root = store::parse_stow_url(args.url);
+  if (!root) {
+    std::cerr << "dcmflow capabilities: " << root.error().message << '\n';
     return exit_usage;
   }
+  auto found = store::probe_web_capabilities(*root);
+  if (!found) {
+    std::cerr << "dcmflow capabilities: " << found.error().message << '\n';
+    return exit_items_failed;
+  }
+  const std::string shown = store::redacted_url(args.url);
+  if (args.json) {
+    nlohmann::json services = nlohmann::json::array();
+    for (const auto& answer : found->services) {
+      services.push_back({{"service", answer.service},
+                          {"support", std::string(store::words_of(answer.offered))},
+                          {"evidence", answer.evidence}});
+    }
+    const nlohmann::json out = {{"url", shown},
+                                {"services", services},
+                                {"wadl_resources", found->wadl_resources},
+                                {"transfer_syntaxes", found->transfer_syntaxes},
+                                {"transfer_syntaxes_evidence", found->transfer_syntaxes_evidence}};
+    std::cout << out.dump(2) << '\n';
+    return exit_ok;
+  }
+  std::cout << "capabilities: " << shown << "\n\n";
+  for (const auto& answer : found->services) {
+    std::cout << "  " << std::left << std::setw(30) << answer.service << std::setw(15)
+              << store::words_of(answer.offered) << answer.evidence << '\n';
+  }
+  if (!found->wadl_resources.empty()) {
+    std::cout << "\nthe WADL lists:";
+    for (const auto& path : found->wadl_resources) std::cout << ' ' << path;
+    std::cout << '\n';
+  }
+  if (found->transfer_syntaxes.empty()) {
+    std::cout << "\ntransfer syntaxes accepted: not said (no known vendor endpoint answered)\n";
+  } else {
+    std::cout << "\ntransfer syntaxes accepted (" << found->transfer_syntaxes_evidence << "):\n";
+    for (const auto& syntax : found->transfer_syntaxes) std::cout << "  " << syntax << "  " << syntax_name(syntax) << '\n';
+  }
+  return exit_ok;
+}
+
+int run_capabilities(const capabilities_arguments& args) {
+  if (args.url.starts_with("http://") || args.url.starts_with("https://")) return run_web_capabilities(args);
   if (!args.url.starts_with("dicom://") && !args.url.starts_with("dicoms://")) {
     std::cerr << "dcmflow capabilities: " << args.url << ": expected dicom://AE@host:port or dicoms://AE@host:port\n";
     return exit_usage;
@@ -156,7 +201,10 @@ std::function<int()> add_capabilities_command(CLI::App& app) {
   auto args = std::make_shared<capabilities_arguments>();
   CLI::App* command = app.add_subcommand(
       "capabilities", "What a DICOM peer accepts: each SOP class dcmflow writes in each transfer syntax, and services");
-  command->add_option("url", args->url, "dicom://CALLED_AE@host:port (dicoms:// with ca=FILE for TLS)")->required();
+  command->add_option("url", args->url,
+                      "dicom://CALLED_AE@host:port (dicoms:// with ca=FILE for TLS), or a DICOMweb root "
+                      "http(s)://host:port/dicom-web")
+      ->required();
   command->add_option("--for", args->also_for, "Files or folders whose SOP classes are asked about too");
   command->add_flag("--json", args->json, "One JSON object: presentation_contexts, auto_codec");
   command->add_option("--calling-ae", args->network.calling_ae, "Our AE title")->capture_default_str();

@@ -132,9 +132,96 @@ def test_a_peer_that_is_not_there_is_named_with_the_reason(tmp_path):
     assert "NOBODY@127.0.0.1:1" in completed.stderr
 
 
-def test_dicomweb_roots_are_not_probed_yet():
-    completed = run_dcmflow("capabilities", "http://127.0.0.1:1/dicom-web", check=2)
-    assert "DICOMweb servers are not probed yet" in completed.stderr
+def web_services(url):
+    found = json.loads(run_dcmflow("capabilities", url, "--json", check=0).stdout)
+    return found, {s["service"]: s for s in found["services"]}
+
+
+def test_orthanc_dicomweb_offers_qido_wado_stow_but_no_capabilities_or_ups(orthanc, tmp_path):  # noqa: F811
+    root = f"http://127.0.0.1:{orthanc.http_port}/dicom-web"
+    found, services = web_services(root)
+    assert services["Capabilities (OPTIONS, WADL)"]["support"] == "not supported"
+    assert services["Capabilities (OPTIONS, WADL)"]["evidence"] == "OPTIONS /: 404"
+    assert services["QIDO-RS"]["support"] == "supported"
+    assert services["WADO-RS"]["support"] == "unknown"  # nothing to retrieve yet
+    assert services["STOW-RS"]["support"] == "supported"
+    assert services["UPS-RS"]["support"] == "not supported"
+    assert JPEG_LS in found["transfer_syntaxes"] and HTJ2K not in found["transfer_syntaxes"]
+    assert orthanc.count_instances() == 0  # the STOW probe stored nothing
+
+    import numpy as np
+    from PIL import Image
+    Image.fromarray(np.zeros((8, 8), dtype=np.uint8)).save(tmp_path / "one.png")
+    run_dcmflow("convert", tmp_path / "one.png", "-o", tmp_path / "out", "--set", "PatientID=W", check=0)
+    run_dcmflow("store", tmp_path / "out" / "one.dcm", "--to", orthanc.url, check=0)
+    found, services = web_services(root)
+    assert services["WADO-RS"]["support"] == "supported"
+    assert services["WADO-RS rendered"]["support"] == "supported"
+    assert orthanc.count_instances() == 1
+
+
+def test_codec_auto_for_orthanc_over_stow_reads_its_accepted_syntaxes(orthanc, tmp_path):  # noqa: F811
+    (tmp_path / "pages").mkdir()
+    job = tmp_path / "job.yaml"
+    job.write_text(f"inputs: [pages]\nattributes: {{PatientID: P}}\ncodec: auto\n"
+                   f"destinations: ['http://127.0.0.1:{orthanc.http_port}/dicom-web']\n")
+    assert "gets jpegls" in run_dcmflow("run", job, "--preflight", check=0).stdout
+
+
+WADL = """<?xml version="1.0"?>
+<application xmlns="http://wadl.dev.java.net/2009/02">
+  <resources base="{base}">
+    <resource path="studies"><method name="GET"/><method name="POST"/></resource>
+    <resource path="workitems"><method name="GET"/></resource>
+  </resources>
+</application>"""
+
+
+def test_a_served_wadl_is_read_and_each_status_classified(tmp_path):
+    """No server installed here serves PS3.18's WADL: a strict stand-in that serves one
+    and answers each probe with a status of its own kind."""
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def reply(self, status, body=b"", content_type="application/dicom+json"):
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_OPTIONS(self):  # noqa: N802
+            assert self.path == "/dicom-web", self.path
+            self.reply(200, WADL.format(base=self.path).encode(), "application/vnd.sun.wadl+xml")
+
+        def do_GET(self):  # noqa: N802
+            if self.path == "/dicom-web/studies?limit=1":
+                return self.reply(204)
+            if self.path == "/dicom-web/workitems?limit=1":
+                return self.reply(401)
+            return self.reply(404)
+
+        def do_POST(self):  # noqa: N802
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.reply(409 if self.path == "/dicom-web/studies" else 404)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        found, services = web_services(f"http://127.0.0.1:{server.server_port}/dicom-web")
+    finally:
+        server.shutdown()
+    assert found["wadl_resources"] == ["studies", "workitems"]
+    assert services["Capabilities (OPTIONS, WADL)"]["support"] == "supported"
+    assert services["QIDO-RS"]["support"] == "supported"            # 204: no match, but answered
+    assert services["STOW-RS"]["support"] == "supported"            # 409 to an empty request: it is there
+    assert services["UPS-RS"]["support"] == "unknown"               # 401: needs credentials
+    assert services["UPS-RS"]["evidence"] == "GET /workitems?limit=1: 401 application/dicom+json"
+    assert found["transfer_syntaxes"] == []
 
 
 def test_codec_auto_sends_each_peer_what_it_accepts_with_no_fallback(orthanc, storescp, tmp_path):  # noqa: F811
