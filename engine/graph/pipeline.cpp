@@ -6,6 +6,8 @@
 #include <tbb/info.h>
 #include <tbb/task_arena.h>
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <atomic>
 #include <optional>
@@ -180,6 +182,10 @@ result<void> run_pipeline(std::span<const planned_item> items, const pipeline_op
   // A source with pages left goes back to produce for its next part; the rest finish.
   next_part_node next_part(g, flow::unlimited, [](const item_handle& item, next_part_node::output_ports_type& ports) {
     if (item->more_pages()) {
+      // The part just sent is freed, but the heap keeps up to 1 GiB (M_TRIM_THRESHOLD, set
+      // for throughput in main): given back here, a long document holds one part at a time
+      // (bench/long_document.py), for one trim per part.
+      malloc_trim(0);
       std::get<0>(ports).try_put(item);
     } else {
       std::get<1>(ports).try_put(item);

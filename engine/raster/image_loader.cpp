@@ -317,7 +317,18 @@ result<raster> decode_frames(std::span<image_ref> pages, std::span<const page_sh
     return reason("image too large: " + std::to_string(total) + " bytes of pixels (limit " +
                   std::to_string(options.max_pixel_bytes) + ")");
   }
-  out.pixels.resize(static_cast<std::size_t>(total));
+  // Rendered pages come in colour whatever they show. Unless --color rgb, each is made grey
+  // as it is decoded while every page so far is grey (or always, --color gray), so a grey
+  // document never holds its pages in colour; the first colour page turns the frames so far
+  // back into RGB, exactly.
+  const bool greying = rendered && model.rgb && !model.sixteen_bit && options.colour != colour_mode::rgb;
+  std::vector<std::byte> page_rgb;
+  if (greying) {
+    page_rgb.resize(out.frame.bytes());
+    out.frame.samples_per_pixel = 1;
+    out.frame.photometric = codecs::photometric::monochrome2;
+  }
+  out.pixels.resize(static_cast<std::size_t>(out.frame.bytes()) * out.frame_count);
 
   for (std::size_t index = 0; index < pages.size(); ++index) {
     const std::string where =
@@ -325,10 +336,32 @@ result<raster> decode_frames(std::span<image_ref> pages, std::span<const page_sh
     auto common = to_common_model(std::move(pages[index]), shapes[index], model.rgb, model.sixteen_bit);
     if (!common) return reason(where + common.error().message);
     const bool alpha = vips_image_hasalpha(common->get()) != 0;
-    auto frame = std::span(out.pixels).subspan(index * out.frame.bytes(), out.frame.bytes());
-    auto decoded = alpha && rendered ? decode_rendered_into(common->get(), frame, out.frame)
-                                     : decode_into(common->get(), frame, alpha, out.frame);
+    const bool grey_so_far = out.frame.samples_per_pixel == 1 && greying;
+    codecs::frame_info decoded_as = out.frame;
+    decoded_as.samples_per_pixel = grey_so_far ? 3 : out.frame.samples_per_pixel;
+    decoded_as.photometric = grey_so_far ? codecs::photometric::rgb : out.frame.photometric;
+    auto frame = grey_so_far ? std::span(page_rgb)
+                             : std::span(out.pixels).subspan(index * out.frame.bytes(), out.frame.bytes());
+    auto decoded = alpha && rendered ? decode_rendered_into(common->get(), frame, decoded_as)
+                                     : decode_into(common->get(), frame, alpha, decoded_as);
     if (!decoded) return reason(where + decoded.error().message);
+    if (!grey_so_far) continue;
+    const bool grey_page = is_grey_rgb(page_rgb);
+    if (grey_page || options.colour == colour_mode::grey) {
+      const std::string note = "colour page rendered in grey (--color gray)";
+      if (!grey_page && std::find(out.notes.begin(), out.notes.end(), note) == out.notes.end()) out.notes.push_back(note);
+      grey_of(page_rgb, std::span(out.pixels).subspan(index * out.frame.bytes(), out.frame.bytes()));
+      continue;
+    }
+    // A colour page: this raster is RGB after all.
+    std::vector<std::byte> rgb(static_cast<std::size_t>(decoded_as.bytes()) * out.frame_count);
+    for (std::size_t done = 0; done < index; ++done) {
+      rgb_of(std::span(out.pixels).subspan(done * out.frame.bytes(), out.frame.bytes()),
+             std::span(rgb).subspan(done * decoded_as.bytes(), decoded_as.bytes()));
+    }
+    std::copy(page_rgb.begin(), page_rgb.end(), rgb.begin() + static_cast<std::ptrdiff_t>(index * decoded_as.bytes()));
+    out.pixels = std::move(rgb);
+    out.frame = decoded_as;
   }
   return out;
 }
@@ -446,15 +479,10 @@ result<std::vector<raster>> decode_all_pages(const std::filesystem::path& file, 
   if (loader.value() == "VipsForeignLoadJpegFile") {
     for (raster& each : rasters) each.lossy_source_method = "ISO_10918_1";
   }
+  // Rendered pages were made grey as they were decoded (decode_frames): a raster is RGB
+  // only when one of its pages is in colour, or with --color rgb.
   if (document) {
-    const bool all_grey = std::all_of(rasters.begin(), rasters.end(), [](const raster& r) { return is_grey(r); });
-    for (raster& each : rasters) {
-      each.pixel_spacing_mm = 25.4 / options.dpi;
-      if (options.colour == colour_mode::grey || (options.colour == colour_mode::automatic && all_grey)) {
-        if (!is_grey(each)) each.notes.emplace_back("colour page rendered in grey (--color gray)");
-        to_grey(each);
-      }
-    }
+    for (raster& each : rasters) each.pixel_spacing_mm = 25.4 / options.dpi;
   }
   return rasters;
 }

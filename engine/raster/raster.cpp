@@ -1,28 +1,44 @@
 #include "raster/raster.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace dcmflow::raster {
 
-bool is_grey(const raster& image) {
-  if (image.frame.samples_per_pixel == 1) return true;
-  if (image.frame.bits_allocated != 8 || image.frame.planar != codecs::planar_configuration::interleaved) return false;
-  const auto* pixels = reinterpret_cast<const std::uint8_t*>(image.pixels.data());  // NOLINT: byte view
-  const std::size_t count = image.pixels.size() / 3;
+bool is_grey_rgb(std::span<const std::byte> rgb) {
+  const auto* pixels = reinterpret_cast<const std::uint8_t*>(rgb.data());  // NOLINT: byte view
+  const std::size_t count = rgb.size() / 3;
   for (std::size_t p = 0; p < count; ++p) {
     if (pixels[3 * p] != pixels[3 * p + 1] || pixels[3 * p] != pixels[3 * p + 2]) return false;
   }
   return true;
 }
 
+bool is_grey(const raster& image) {
+  if (image.frame.samples_per_pixel == 1) return true;
+  if (image.frame.bits_allocated != 8 || image.frame.planar != codecs::planar_configuration::interleaved) return false;
+  return is_grey_rgb(image.pixels);
+}
+
+void grey_of(std::span<const std::byte> rgb, std::span<std::byte> grey) {
+  const auto* in = reinterpret_cast<const std::uint8_t*>(rgb.data());  // NOLINT: byte view
+  auto* out = reinterpret_cast<std::uint8_t*>(grey.data());          // NOLINT: byte view
+  const std::size_t count = std::min(rgb.size() / 3, grey.size());
+  for (std::size_t p = 0; p < count; ++p) {
+    const unsigned luma = (299U * in[3 * p] + 587U * in[3 * p + 1] + 114U * in[3 * p + 2] + 500U) / 1000U;
+    out[p] = static_cast<std::uint8_t>(luma);  // in place (out == in) too: p <= 3p, writes never overtake reads
+  }
+}
+
+void rgb_of(std::span<const std::byte> grey, std::span<std::byte> rgb) {
+  const std::size_t count = std::min(grey.size(), rgb.size() / 3);
+  for (std::size_t p = 0; p < count; ++p) rgb[3 * p] = rgb[3 * p + 1] = rgb[3 * p + 2] = grey[p];
+}
+
 void to_grey(raster& image) {
   if (image.frame.samples_per_pixel == 1 || image.frame.bits_allocated != 8) return;
-  auto* pixels = reinterpret_cast<std::uint8_t*>(image.pixels.data());  // NOLINT: byte view
   const std::size_t count = image.pixels.size() / 3;
-  for (std::size_t p = 0; p < count; ++p) {
-    const unsigned luma = (299U * pixels[3 * p] + 587U * pixels[3 * p + 1] + 114U * pixels[3 * p + 2] + 500U) / 1000U;
-    pixels[p] = static_cast<std::uint8_t>(luma);  // p <= 3p: writes never overtake reads
-  }
+  grey_of(image.pixels, std::span(image.pixels).first(count));
   image.pixels.resize(count);
   image.pixels.shrink_to_fit();
   image.frame.samples_per_pixel = 1;

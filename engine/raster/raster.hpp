@@ -35,6 +35,12 @@ struct raster {
 // RGB to grey in place: exact where R == G == B, else BT.601 luma, rounded.
 void to_grey(raster& image);
 
+// One 8-bit frame: interleaved RGB to grey (as to_grey), and grey to RGB (exact). The
+// destination holds a third of (or three times) the source's bytes.
+void grey_of(std::span<const std::byte> rgb, std::span<std::byte> grey);
+void rgb_of(std::span<const std::byte> grey, std::span<std::byte> rgb);
+[[nodiscard]] bool is_grey_rgb(std::span<const std::byte> rgb);
+
 // One single-frame raster per page (for one instance per page); notes stay with the first.
 [[nodiscard]] std::vector<raster> split_pages(std::vector<raster> rasters);
 
