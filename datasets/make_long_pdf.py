@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """A PDF of N text pages (US Letter, each with its own number and lines of text in
-Helvetica), written directly: 5,000 pages in a few MB, with no PDF library.
+Helvetica), written directly: 5,000 pages in a few MB, with no PDF library. `--blank`: empty
+pages (10,000 in a few MB), `--size W H` in points.
 
-usage: datasets/make_long_pdf.py OUT.pdf --pages N
+usage: datasets/make_long_pdf.py OUT.pdf --pages N [--blank] [--size 612 792]
 """
 
 import argparse
@@ -17,16 +18,16 @@ def page_text(number: int) -> bytes:
     return b"\n".join(lines)
 
 
-def write_pdf(path: pathlib.Path, pages: int) -> None:
+def write_pdf(path: pathlib.Path, pages: int, blank=False, size=(612, 792)) -> None:
     # Objects: 1 catalog, 2 page tree, 3 font, then per page a page and its content stream.
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
                b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % (4 + 2 * i) for i in range(pages)) +
                b"] /Count %d >>" % pages,
                b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
     for index in range(pages):
-        content = page_text(index + 1)
-        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
-                       b"/Resources << /Font << /F1 3 0 R >> >> >>" % (5 + 2 * index))
+        content = b"" if blank else page_text(index + 1)
+        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Contents %d 0 R "
+                       b"/Resources << /Font << /F1 3 0 R >> >> >>" % (size[0], size[1], 5 + 2 * index))
         objects.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
     out, offsets = bytearray(b"%PDF-1.4\n"), []
     for number, body in enumerate(objects, start=1):
@@ -43,8 +44,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out", type=pathlib.Path)
     parser.add_argument("--pages", type=int, required=True)
+    parser.add_argument("--blank", action="store_true")
+    parser.add_argument("--size", type=int, nargs=2, default=(612, 792), metavar=("WIDTH", "HEIGHT"))
     args = parser.parse_args()
-    write_pdf(args.out, args.pages)
+    write_pdf(args.out, args.pages, args.blank, tuple(args.size))
 
 
 if __name__ == "__main__":

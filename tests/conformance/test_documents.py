@@ -12,7 +12,7 @@ import pydicom
 import pytest
 from PIL import Image
 
-from dcmflow_testing import CORPUS, dcmflow_binary, dciodvfy_errors, run_dcmflow
+from dcmflow_testing import CORPUS, SOURCE_DIR, dcmflow_binary, dciodvfy_errors, run_dcmflow
 
 PDFS = sorted((CORPUS / "pdf").glob("*.pdf")) if CORPUS.is_dir() else []
 
@@ -96,19 +96,8 @@ def test_encrypted_and_broken_pdfs_fail_alone(tmp_path, grey_pdf):
 
 def blank_pdf(path, pages, width_pt=612, height_pt=792):
     """A PDF of `pages` empty pages, written directly (a 10,000-page PDF in a few MB)."""
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
-               b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % (3 + i) for i in range(pages)) +
-               b"] /Count %d >>" % pages]
-    objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] >>" % (width_pt, height_pt)] * pages
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    path.write_bytes(bytes(out))
+    subprocess.run(["/usr/bin/python3", SOURCE_DIR / "datasets" / "make_long_pdf.py", path, "--pages", str(pages),
+                    "--blank", "--size", str(width_pt), str(height_pt)], check=True)
 
 
 def peak_rss_kib(*args):
