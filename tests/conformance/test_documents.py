@@ -3,9 +3,11 @@ instance whose frame count is the page count poppler's pdfinfo gives, grey when 
 is grey, with its Pixel Spacing; --also-pdf adds the document itself as an Encapsulated PDF in
 the same study, byte for byte; dciodvfy is clean on all of it; broken PDFs fail alone."""
 
+import os
 import pathlib
 import re
 import subprocess
+import tempfile
 
 import numpy as np
 import pydicom
@@ -102,11 +104,14 @@ def blank_pdf(path, pages, width_pt=612, height_pt=792):
 
 def peak_rss_kib(*args):
     """dcmflow's peak resident memory, or its decode helpers' when larger (wait4 reports the
-    largest of a process and the children it waited for)."""
-    completed = subprocess.run(["/usr/bin/time", "-v", dcmflow_binary(), *map(str, args)], capture_output=True,
-                               text=True)
-    assert completed.returncode == 0, completed.stderr
-    return int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", completed.stderr).group(1))
+    largest of a process and the children it waited for, as /usr/bin/time does)."""
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen([dcmflow_binary(), *map(str, args)], stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        errors.seek(0)
+        assert process.returncode == 0, errors.read().decode(errors="replace")
+    return usage.ru_maxrss  # KiB on Linux
 
 
 def instances_in_order(folder):
