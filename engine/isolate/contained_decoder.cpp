@@ -150,7 +150,10 @@ result<void> contained_decoder::exchange(const decode_request& request,
     if (reader.get<std::uint8_t>() != 1) {
       std::string reason = reader.get_text().substr(0, max_reason_bytes);
       messages = helper.take_messages();
-      in_step = payload_size == 0 && reader.ok();
+      // Not reused either: a library that refused a damaged file may have left state behind
+      // (GDCM 3.0.21 leaks an OpenJPEG decoder, ~45 KB, per damaged JPEG 2000 codestream,
+      // which added up in a warm helper); a start costs ~30 ms, on failures only.
+      in_step = false;
       return failure{std::move(reason)};
     }
     payload pixels(helper, until, payload_size);

@@ -8,6 +8,8 @@
 // printed while it decoded comes back with the item, never on our terminal.
 //
 // The helpers are kept warm (one per thread that decodes at once): a start costs ~30 ms.
+// A helper that failed a file, even cleanly, is not reused: the library that refused it
+// may have left state behind (GDCM leaks a JPEG 2000 decoder per damaged codestream).
 
 #include <chrono>
 #include <cstddef>
