@@ -113,7 +113,7 @@ result<void> run_pipeline(std::span<const planned_item> items, const pipeline_op
   flow::graph g;
   std::size_t next = 0;
   flow::input_node<item_handle> enumerate(g, [&](tbb::flow_control& control) -> item_handle {
-    if (next == items.size() || stopping) {
+    if (next == items.size() || stopping || (hooks.stop_requested && hooks.stop_requested())) {
       control.stop();
       return {};
     }

@@ -101,6 +101,9 @@ struct pipeline_hooks {
   // Called in the serial admission node as an item is let in to be decoded (its key and
   // content hash known): the journal marks it in flight. A failure stops the run.
   std::function<result<void>(const item_record& record)> on_admitted;
+  // Polled before each new item starts: true stops the run cleanly (items in flight
+  // finish and are recorded; the rest are not started).
+  std::function<bool()> stop_requested;
 };
 
 // Does an input go through LibreOffice? Decided by its bytes: a Word, OpenDocument, RTF or

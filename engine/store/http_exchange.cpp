@@ -14,20 +14,33 @@ std::size_t append_body(char* data, std::size_t size, std::size_t count, void* i
   return size * count;
 }
 
+// The value of header `name` ("retry-after:", lower case) in `line`, when it is that header.
+std::optional<std::string_view> header_value(std::string_view line, std::string_view name) {
+  if (line.size() <= name.size()) return std::nullopt;
+  std::string lower(line.substr(0, name.size()));
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (lower != name) return std::nullopt;
+  std::string_view value = line.substr(name.size());
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
+  return value;
+}
+
 std::size_t read_header(char* data, std::size_t size, std::size_t count, void* into) {
-  std::string_view line(data, size * count);
-  auto& found = *static_cast<std::optional<int>*>(into);
-  constexpr std::string_view name = "retry-after:";
-  if (line.size() > name.size()) {
-    std::string lower(line.substr(0, name.size()));
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-    if (lower == name) {
-      std::string_view value = line.substr(name.size());
-      while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-      int seconds = 0;
-      const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-      if (error == std::errc() && end != value.data()) found = std::clamp(seconds, 0, 120);
-    }
+  const std::string_view line(data, size * count);
+  auto& got = *static_cast<http_response*>(into);
+  if (const auto value = header_value(line, "retry-after:")) {
+    int seconds = 0;
+    const auto [end, error] = std::from_chars(value->data(), value->data() + value->size(), seconds);
+    if (error == std::errc() && end != value->data()) got.retry_after_s = std::clamp(seconds, 0, 120);
+  } else if (const auto location = header_value(line, "location:")) {
+    got.location = std::string(*location);
+  } else if (const auto warning = header_value(line, "warning:")) {
+    // "299 host: text" or "299 host \"text\"" (RFC 7234): the text is what a user needs.
+    std::string text(*warning);
+    if (text.size() > 4 && text.compare(0, 4, "299 ") == 0) text.erase(0, 4);
+    if (!got.warning.empty()) got.warning += "; ";
+    got.warning += text.substr(0, 1000);
   }
   return size * count;
 }
@@ -65,7 +78,7 @@ http_response http_exchange(const stow_url& where, const std::string& target, co
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append_body);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &got.body);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, read_header);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &got.retry_after_s);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &got);
   if (!where.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, where.ca_file.c_str());
   if (body != nullptr) {
     curl_easy_setopt(curl, CURLOPT_POST, 1L);

@@ -1,6 +1,6 @@
 #pragma once
-// Private to store/: one HTTP request to a DICOMweb server through libcurl (STOW-RS, QIDO-RS,
-// WADO-RS share it): the root's CA and bearer token, no Nagle, and no "Expect:
+// One HTTP request to a DICOMweb server through libcurl (STOW-RS, QIDO-RS, WADO-RS, and
+// worklist/'s UPS-RS share it): the root's CA and bearer token, no Nagle, and no "Expect:
 // 100-continue" (Orthanc never answers it: every large request would stall a second).
 
 #include <curl/curl.h>
@@ -19,10 +19,12 @@ struct http_response {
   std::string content_type;
   std::string body;
   std::optional<int> retry_after_s;  // Retry-After, in seconds, capped at 120
+  std::string location;              // Location (a created resource)
+  std::string warning;               // Warning's text (PS3.18 8.1.3: the server's reason)
 };
 
 // GET `target`, or POST `body` (with `content_type`) when it is given; `method` instead
-// when given ("OPTIONS").
+// when given ("OPTIONS", "PUT", "DELETE").
 [[nodiscard]] http_response http_exchange(const stow_url& where, const std::string& target, const std::string& accept,
                                           const std::string* body, const std::string& content_type,
                                           const char* method = nullptr);

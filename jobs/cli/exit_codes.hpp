@@ -10,6 +10,8 @@ enum exit_code : int {
   exit_fatal = 3,         // the run could not go on (output folder not writable...)
   exit_destination_unavailable = 4,  // a destination was given up (outage limit, refused us):
                                      // what needs it is pending; run again
+  exit_stopped = 5,       // `run` stopped on SIGTERM or Ctrl-C: items in flight finished, the
+                          // rest are pending; run again to go on
 };
 
 }  // namespace dcmflow::cli

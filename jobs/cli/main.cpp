@@ -18,6 +18,8 @@
 #include "cli/query_command.hpp"
 #include "cli/run_command.hpp"
 #include "cli/store_command.hpp"
+#include "cli/ups_command.hpp"
+#include "cli/work_command.hpp"
 #include "cli/validate_command.hpp"
 #include "dicom/dicom_reader.hpp"
 #include "raster/image_loader.hpp"
@@ -36,13 +38,14 @@ int main(int argc, char** argv) {
       add_store_command(app, dcmflow::dicom::read_uncompressed_part10),
       add_echo_command(app),    add_query_command(app),   add_fetch_command(app),
       add_preview_command(app), add_codecs_command(app),  add_bench_command(app),
-      add_validate_command(app), add_capabilities_command(app)};
+      add_validate_command(app), add_capabilities_command(app), add_ups_command(app),
+      add_work_command(app)};
 
   // Commands that only move or look up DICOM skip libvips' start (~20 ms: modules, timers).
   std::optional<dcmflow::raster::vips_runtime> vips;
   return parse_and_run(app, argc, argv, commands, [&](CLI::App& parsed) {
     const bool without_pixels_to_load = std::ranges::any_of(
-        std::array{"store", "echo", "query", "status", "verify", "codecs", "capabilities"},
+        std::array{"store", "echo", "query", "status", "verify", "codecs", "capabilities", "ups", "work"},
         [&](const char* name) { return parsed.got_subcommand(name); });
     if (!without_pixels_to_load) vips.emplace(argv[0]);
   });

@@ -6,7 +6,9 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
@@ -95,6 +97,19 @@ result<void> verify_and_resend(const job::job_plan& plan, journal::journal& jour
 }
 
 constexpr const char* environment_setting = "rendering environment";
+
+// SIGTERM or Ctrl-C: no new item starts, the ones in flight finish and are journalled (a
+// second signal is not caught: it stops the process where it is, as before).
+std::atomic<bool> stop_signalled{false};
+
+void stop_cleanly_on_signals() {
+  const auto stop = [](int signal) {
+    stop_signalled = true;
+    std::signal(signal, SIG_DFL);
+  };
+  std::signal(SIGINT, stop);
+  std::signal(SIGTERM, stop);
+}
 
 // The rendering environment a job's runs must have, and who said so.
 struct job_environment {
@@ -227,7 +242,9 @@ int run_job(const run_arguments& args) {
   std::vector<std::string> destination_urls;
   for (const auto& destination : plan.options.destinations) destination_urls.push_back(destination->url());
 
+  stop_cleanly_on_signals();
   graph::pipeline_hooks hooks;
+  hooks.stop_requested = [] { return stop_signalled.load(); };
   hooks.already_done = [&, done = finished.value()](const std::string& key, const std::string& sha256) {
     const auto found = done.find(key);
     if (found == done.end() || found->second.content_sha256 != sha256) return false;  // new, or changed since
@@ -275,14 +292,14 @@ int run_job(const run_arguments& args) {
     std::cerr << "dcmflow run: stopped: " << ran.error().message << '\n';
     return exit_fatal;
   }
-  if (args.verify) {
+  if (args.verify && !stop_signalled) {
     if (auto verified = verify_and_resend(plan, *journal, run.value()); !verified) {
       (void)journal->end_run(run.value());
       std::cerr << "dcmflow run: " << verified.error().message << '\n';
       return exit_fatal;
     }
   }
-  if (args.commit) {
+  if (args.commit && !stop_signalled) {
     auto committed = job::commit_deliveries(*journal, plan.options.destinations, args.commit_port,
                                             std::chrono::seconds(args.commit_wait_s));
     if (!committed) {
@@ -350,6 +367,10 @@ int run_job(const run_arguments& args) {
             << "journal: " << std::filesystem::weakly_canonical(std::filesystem::absolute(plan.journal_file)).string() << "\nreport: "
             << std::filesystem::weakly_canonical(std::filesystem::absolute(plan.report_html)).string() << '\n';
   if (!given_up.empty()) return exit_destination_unavailable;
+  if (stop_signalled) {
+    std::cerr << "dcmflow run: stopped on request; " << pending << " items are pending: run again to go on\n";
+    return exit_stopped;
+  }
   return failed + pending > 0 || commit_problems ? exit_items_failed : exit_ok;
 }
 

@@ -7,6 +7,7 @@ import os
 import pathlib
 import random
 import re
+import signal
 import sqlite3
 import subprocess
 import time
@@ -372,6 +373,33 @@ def test_a_run_killed_with_sigkill_resumes_without_losing_or_repeating_anything(
     assert files == sorted(expected), "a partial or extra file was left behind"
     for name, uid in list(instances.items())[::7]:
         assert pydicom.dcmread(work / "out" / name).SOPInstanceUID == uid
+
+
+def test_sigterm_stops_a_run_cleanly_and_the_next_run_goes_on(tmp_path):
+    make_pages(tmp_path / "pages", 60, size=(900, 700), seed=8)
+    job = write_job(tmp_path, BASIC_JOB.replace("codec: rle", "codec: j2k"))
+    journal = tmp_path / "job.journal.sqlite"
+    process = subprocess.Popen([dcmflow_binary(), "run", str(job), "--progress", "none"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if journal_rows(journal, "SELECT count(*) FROM items WHERE state = 'stored'")[0][0] >= 3:
+                break
+        except sqlite3.Error:
+            pass
+        time.sleep(0.02)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 5, err
+    assert "stopped on request" in err
+    states = dict(journal_rows(journal, "SELECT state, count(*) FROM items GROUP BY state"))
+    # Items in flight finished and were journalled; none failed, none was left "in flight".
+    assert states.get("failed", 0) == 0
+    assert states.get("stored", 0) >= 3 and states.get("pending", 0) > 0, states
+    assert journal_rows(journal, "SELECT count(*) FROM in_flight")[0][0] == 0
+    again = run_dcmflow("run", job, "--progress", "none", check=0)
+    assert "60 stored, 0 failed, 0 pending of 60 items" in again.stdout
 
 
 def test_preflight_of_a_transcode_job_flags_files_that_are_not_dicom(tmp_path):

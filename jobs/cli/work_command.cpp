@@ -1,0 +1,101 @@
+#include "cli/work_command.hpp"
+
+#include <csignal>
+
+#include <atomic>
+#include <iostream>
+#include <memory>
+
+#include "cli/exit_codes.hpp"
+#include "core/program_location.hpp"
+#include "job/performer.hpp"
+
+namespace dcmflow::cli {
+namespace {
+
+struct work_arguments {
+  std::string url;
+  job::performer_options options;
+  std::vector<std::string> peers;
+  int poll_s = 30;
+  int progress_s = 5;
+  int retry_s = 60;
+};
+
+std::atomic<bool> stop_requested{false};
+
+int run_work(work_arguments& args) {
+  auto service = worklist::parse_ups_url(args.url);
+  if (!service) {
+    std::cerr << "dcmflow work: " << service.error().message << '\n';
+    return exit_usage;
+  }
+  for (const auto& peer : args.peers) {
+    const auto equals = peer.find('=');
+    const std::string url = equals == std::string::npos ? std::string() : peer.substr(equals + 1);
+    if (equals == 0 || !(url.starts_with("dicom://") || url.starts_with("dicoms://"))) {
+      std::cerr << "dcmflow work: --peer expects AE=dicom://AE@host:port\n";
+      return exit_usage;
+    }
+    args.options.settings.peers[peer.substr(0, equals)] = url;
+  }
+  auto program = beside_this_program("dcmflow-all");
+  if (!program) {
+    std::cerr << "dcmflow work: " << program.error().message << '\n';
+    return exit_fatal;
+  }
+  args.options.program = *program;
+  args.options.poll = std::chrono::seconds(args.poll_s);
+  args.options.progress_every = std::chrono::seconds(args.progress_s);
+  args.options.retry_after = std::chrono::seconds(args.retry_s);
+  // A first Ctrl-C or SIGTERM stops cleanly (the job's items in flight finish; the workitem
+  // stays IN PROGRESS and is resumed by the next start); a second one is not caught.
+  const auto stop = [](int signal) {
+    stop_requested = true;
+    std::signal(signal, SIG_DFL);
+  };
+  std::signal(SIGINT, stop);
+  std::signal(SIGTERM, stop);
+  worklist::ups_client client(std::move(service).value());
+  auto summary = job::perform_workitems(client, args.options, stop_requested,
+                                        [](const std::string& line) { std::cout << line << std::endl; });
+  if (!summary) {
+    std::cerr << "dcmflow work: " << summary.error().message << '\n';
+    return exit_fatal;
+  }
+  std::cout << "work: " << summary->completed << " completed, " << summary->canceled << " canceled, "
+            << summary->left_in_progress << " left in progress\n";
+  return summary->canceled + summary->left_in_progress > 0 ? exit_items_failed : exit_ok;
+}
+
+}  // namespace
+
+std::function<int()> add_work_command(CLI::App& app) {
+  auto args = std::make_shared<work_arguments>();
+  CLI::App* command = app.add_subcommand(
+      "work", "Perform import workitems of a UPS-RS worklist: claim, run as a job, report progress, complete");
+  command->add_option("url", args->url, "The UPS-RS root, http(s)://host:port/PATH (options as for `dcmflow ups`)")
+      ->required();
+  command->add_option("--state", args->options.state_folder,
+                      "Folder for claims and job folders (a restarted performer resumes from it)")
+      ->required();
+  command->add_option("--input-root", args->options.settings.input_root,
+                      "Workitems' inputs must be below this folder")
+      ->required();
+  command->add_option("--peer", args->peers, "AE=dicom://AE@host:port: a Destination AE workitems may name");
+  command->add_option("--ae", args->options.ae, "Our AE title (subscriptions, event channel)")->capture_default_str();
+  command->add_option("--worklist-label", args->options.worklist_label, "Only workitems of this worklist");
+  command->add_flag("--watch", args->options.watch, "Keep waiting for new workitems (until SIGINT or SIGTERM)");
+  command->add_option("--poll", args->poll_s, "Seconds between searches when no event comes")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  command->add_option("--progress-seconds", args->progress_s, "Seconds between progress reports")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  command->add_option("--retry-after", args->retry_s, "Seconds before a job whose destination was given up runs again")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  return [command, args] { return command->parsed() ? run_work(*args) : -1; };
+}
+
+}  // namespace dcmflow::cli

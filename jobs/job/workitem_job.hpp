@@ -1,0 +1,49 @@
+#pragma once
+// What an import workitem asks dcmflow to do, read from the workitem, and the job file that
+// does it. The conventions (jobs/README.md, "Worklists"):
+//   Scheduled Workitem Code Sequence    (DCMFLOW-IMPORT, 99DCMFLOW, "Import with dcmflow")
+//   Scheduled Processing Parameters Sequence, TEXT content items named (CODE, 99DCMFLOW):
+//     DCMFLOW-INPUT      a file, folder or archive, below the performer's --input-root
+//     DCMFLOW-ATTRIBUTE  Keyword=Value set on every object (repeatable)
+//     DCMFLOW-CODEC      the codec (default: none)
+//   Patient's Name, Patient ID, Birth Date and Sex of the workitem: set on every object
+//   Output Destination Sequence: STOW-RS Storage Sequence > Storage URL (a DICOMweb root),
+//     or DICOM Storage Sequence > Destination AE (resolved through the performer's --peer)
+// A workitem that breaks them is refused with the reason (the performer cancels it so).
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "worklist/workitem.hpp"
+
+namespace dcmflow::job {
+
+inline const worklist::code import_workitem_code{"DCMFLOW-IMPORT", "99DCMFLOW", "Import with dcmflow"};
+
+struct import_request {
+  std::vector<std::filesystem::path> inputs;        // absolute, inside the input root
+  std::vector<std::string> attributes;              // Keyword=Value
+  std::string codec = "none";
+  std::vector<std::string> destinations;            // dcmflow destination URLs
+  std::map<std::string, std::string> retrieve_ae;   // destination URL -> its AE (DIMSE)
+};
+
+struct performer_settings {
+  std::filesystem::path input_root;                 // workitems' inputs must be below it
+  std::map<std::string, std::string> peers;         // AE title -> dicom://AE@host:port
+};
+
+// Is this workitem one dcmflow performs (its Scheduled Workitem Code)?
+[[nodiscard]] bool is_import_workitem(const worklist::workitem& item);
+
+[[nodiscard]] result<import_request> read_import_request(const worklist::workitem& item,
+                                                         const performer_settings& settings);
+
+// The job file for a request, in `folder` (its journal and report beside it).
+[[nodiscard]] result<std::filesystem::path> write_import_job(const import_request& request,
+                                                             const std::filesystem::path& folder);
+
+}  // namespace dcmflow::job

@@ -1,0 +1,92 @@
+#include "job/workitem_job.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace dcmflow::job {
+namespace {
+
+using worklist::dataset;
+namespace tag = worklist::tag;
+
+dataset parameter(const std::string& name, const std::string& value) {
+  return {{tag::value_type, worklist::text_element("CS", "TEXT")},
+          {tag::concept_name_code_sequence, {{"vr", "SQ"}, {"Value", {worklist::code_item({name, "99DCMFLOW", name})}}}},
+          {tag::text_value, worklist::text_element("UT", value)}};
+}
+
+worklist::workitem import_of(const std::vector<dataset>& parameters, const std::string& destination_ae) {
+  worklist::workitem item;
+  item.set_items(tag::scheduled_workitem_code_sequence, {worklist::code_item(import_workitem_code)});
+  item.set_items(tag::scheduled_processing_parameters_sequence, parameters);
+  item.set_text(tag::patient_id, "LO", "P-1");
+  item.set_text(tag::patient_name, "PN", "Doe^Jane");
+  dataset storage = {{tag::destination_ae, worklist::text_element("AE", destination_ae)}};
+  dataset destination = {{tag::dicom_storage_sequence, {{"vr", "SQ"}, {"Value", {storage}}}}};
+  item.set_items(tag::output_destination_sequence, {destination});
+  return item;
+}
+
+class WorkitemJob : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = std::filesystem::temp_directory_path() / ("workitem-job-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(root_ / "scans");
+    settings_.input_root = root_;
+    settings_.peers["PACS"] = "dicom://PACS@127.0.0.1:11112";
+  }
+  void TearDown() override { std::filesystem::remove_all(root_); }
+  std::filesystem::path root_;
+  performer_settings settings_;
+};
+
+TEST_F(WorkitemJob, ReadsInputsPatientAndDestinations) {
+  const auto item = import_of({parameter("DCMFLOW-INPUT", "scans"), parameter("DCMFLOW-ATTRIBUTE", "StudyDescription=Scans")},
+                              "PACS");
+  EXPECT_TRUE(is_import_workitem(item));
+  auto request = read_import_request(item, settings_);
+  ASSERT_TRUE(request) << request.error().message;
+  ASSERT_EQ(request->inputs.size(), 1U);
+  EXPECT_EQ(request->inputs[0], std::filesystem::weakly_canonical(root_ / "scans"));
+  EXPECT_EQ(request->destinations, std::vector<std::string>{"dicom://PACS@127.0.0.1:11112"});
+  EXPECT_EQ(request->retrieve_ae.at("dicom://PACS@127.0.0.1:11112"), "PACS");
+  const auto has = [&](const std::string& assignment) {
+    return std::find(request->attributes.begin(), request->attributes.end(), assignment) != request->attributes.end();
+  };
+  EXPECT_TRUE(has("StudyDescription=Scans"));
+  EXPECT_TRUE(has("PatientID=P-1"));
+  EXPECT_TRUE(has("PatientName=Doe^Jane"));
+  auto job_file = write_import_job(*request, root_ / "job");
+  ASSERT_TRUE(job_file) << job_file.error().message;
+  std::ifstream written(*job_file);
+  const std::string text((std::istreambuf_iterator<char>(written)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("dicom://PACS@127.0.0.1:11112"), std::string::npos);
+}
+
+TEST_F(WorkitemJob, InputsMustStayInsideTheRoot) {
+  for (const std::string outside : {"/etc", "../..", "scans/../../"}) {
+    auto request = read_import_request(import_of({parameter("DCMFLOW-INPUT", outside)}, "PACS"), settings_);
+    ASSERT_FALSE(request) << outside;
+    EXPECT_NE(request.error().message.find("outside the performer's input root"), std::string::npos) << outside;
+  }
+  std::filesystem::create_directory_symlink("/etc", root_ / "link");
+  EXPECT_FALSE(read_import_request(import_of({parameter("DCMFLOW-INPUT", "link")}, "PACS"), settings_));
+}
+
+TEST_F(WorkitemJob, RefusesWhatItCannotPerform) {
+  EXPECT_FALSE(read_import_request(import_of({}, "PACS"), settings_));  // no input
+  EXPECT_FALSE(read_import_request(import_of({parameter("DCMFLOW-INPUT", "scans")}, "ELSEWHERE"), settings_));
+  EXPECT_FALSE(read_import_request(import_of({parameter("DCMFLOW-INPUT", "scans"), parameter("DCMFLOW-OTHER", "x")}, "PACS"),
+                                   settings_));
+  EXPECT_FALSE(read_import_request(
+      import_of({parameter("DCMFLOW-INPUT", "scans"), parameter("DCMFLOW-ATTRIBUTE", "PatientBirthDate=someday")}, "PACS"),
+      settings_));
+  worklist::workitem other;
+  other.set_items(tag::scheduled_workitem_code_sequence, {worklist::code_item({"OTHER", "DCM", "Other"})});
+  EXPECT_FALSE(is_import_workitem(other));
+}
+
+}  // namespace
+}  // namespace dcmflow::job
