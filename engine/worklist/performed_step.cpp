@@ -11,10 +11,9 @@ namespace {
 constexpr const char* retrieve_ae_title = "00080054";
 constexpr const char* dicom_retrieval_sequence = "0040E021";
 constexpr const char* wado_rs_retrieval_sequence = "0040E025";
-constexpr const char* actual_human_performers_sequence = "00404035";
 constexpr const char* performed_station_name_code_sequence = "00404028";
 constexpr const char* performed_procedure_step_description = "00400254";
-constexpr const char* performed_processing_parameters_sequence = "00741212";
+constexpr const char* discontinuation_reason_code_sequence = "0074100E";
 
 std::string percent_text(double percent) {
   std::array<char, 16> text{};
@@ -45,7 +44,8 @@ workitem progress_update(const workitem& current, double percent, const std::str
   return update;
 }
 
-workitem completion_update(const workitem& current, const std::string& started, const std::vector<output_instance>& outputs) {
+workitem completion_update(const workitem& current, const std::string& station, const std::string& started,
+                           const std::vector<output_instance>& outputs) {
   // One Output Information item per series: PS3.3 Table 10-3b, Referenced Instances and
   // Access Macro.
   std::map<std::pair<std::string, std::string>, std::vector<const output_instance*>> by_series;
@@ -72,16 +72,17 @@ workitem completion_update(const workitem& current, const std::string& started, 
     }
     output_items.push_back(std::move(item));
   }
-  const auto scheduled = current.items(tag::scheduled_workitem_code_sequence);
+  auto performed_code = current.items(tag::scheduled_workitem_code_sequence);
+  if (performed_code.empty()) performed_code.push_back(code_item({"DCMFLOW-WORK", "99DCMFLOW", "Work done with dcmflow"}));
   const std::string now = datetime_now();
   dataset performed = {
-      {actual_human_performers_sequence, sequence_element({})},
-      {performed_station_name_code_sequence, sequence_element({})},
-      {performed_procedure_step_description, text_element("LO", "")},
+      {performed_station_name_code_sequence,
+       sequence_element({code_item({station.substr(0, 16), "99DCMFLOW", "dcmflow performer " + station})})},
+      {performed_procedure_step_description,
+       text_element("LO", std::to_string(outputs.size()) + " instances stored by dcmflow")},
       {tag::performed_procedure_step_start, text_element("DT", started.empty() ? now : started)},
       {tag::performed_procedure_step_end, text_element("DT", now)},
-      {tag::performed_workitem_code_sequence, sequence_element(scheduled)},
-      {performed_processing_parameters_sequence, sequence_element({})},
+      {tag::performed_workitem_code_sequence, sequence_element(performed_code)},
       {tag::output_information_sequence, sequence_element(output_items)},
   };
   workitem update;
@@ -89,9 +90,11 @@ workitem completion_update(const workitem& current, const std::string& started, 
   return update;
 }
 
-workitem cancellation_update(const workitem& current, const std::string& reason) {
+workitem cancellation_update(const workitem& current, const std::string& reason, const std::optional<code>& reason_code) {
   dataset item = progress_item(current);
   item[tag::procedure_step_cancellation_datetime] = text_element("DT", datetime_now());
+  item[discontinuation_reason_code_sequence] =
+      sequence_element({code_item(reason_code.value_or(code{"110513", "DCM", "Discontinued for unspecified reason"}))});
   if (!reason.empty()) item[tag::reason_for_cancellation] = text_element("LT", reason.substr(0, 10240));
   workitem update;
   update.set_items(tag::progress_information_sequence, {item});

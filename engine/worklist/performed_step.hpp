@@ -4,6 +4,7 @@
 // COMPLETED (the UPS Performed Procedure Sequence with the instances made) and CANCELED
 // (the cancellation's time and reason).
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,12 +27,16 @@ struct output_instance {
 [[nodiscard]] workitem progress_update(const workitem& current, double percent, const std::string& description);
 
 // The Final State attributes for COMPLETED: UPS Performed Procedure Sequence with start and
-// end, the performed workitem code (the scheduled one), and one Output Information item
-// per series stored.
-[[nodiscard]] workitem completion_update(const workitem& current, const std::string& started,
+// end, the station that performed it (`station`, an AE title, as a code of scheme
+// 99DCMFLOW), the performed workitem code (the scheduled one; without one, "work done with
+// dcmflow"), and one Output Information item per series stored.
+[[nodiscard]] workitem completion_update(const workitem& current, const std::string& station, const std::string& started,
                                          const std::vector<output_instance>& outputs);
 
-// The Final State attributes for CANCELED: the cancellation's time and reason.
-[[nodiscard]] workitem cancellation_update(const workitem& current, const std::string& reason);
+// The Final State attributes for CANCELED: the cancellation's time, reason and a
+// discontinuation reason code (`reason_code`; without one, DCM 110513 "Discontinued for
+// unspecified reason", CID 9300).
+[[nodiscard]] workitem cancellation_update(const workitem& current, const std::string& reason,
+                                           const std::optional<code>& reason_code = std::nullopt);
 
 }  // namespace dcmflow::worklist

@@ -214,7 +214,12 @@ ups_result<void> ups_client::request_cancellation(const std::string& uid, const 
 
 ups_result<void> ups_client::subscribe(const std::string& uid, const std::string& ae, bool deletion_lock,
                                        const query& filter) {
-  query options = filter;
+  query options;
+  if (!filter.empty()) {  // PS3.18 11.10.1.2: filter=attribute=value,attribute=value
+    std::string joined;
+    for (const auto& [key, value] : filter) joined += (joined.empty() ? "" : ",") + key + "=" + value;
+    options.emplace_back("filter", joined);
+  }
   options.emplace_back("deletionlock", deletion_lock ? "true" : "false");
   const std::string target =
       service_.where.root + "/workitems/" + escaped(uid) + "/subscribers/" + escaped(ae) + "?" + query_string(options);

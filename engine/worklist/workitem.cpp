@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "dicom/attribute.hpp"
+#include "dicom/uid.hpp"
 #include "dicom/value_rules.hpp"
 
 namespace dcmflow::worklist {
@@ -37,11 +38,13 @@ struct create_requirement {
 };
 
 // PS3.4 Table CC.2.5-3, "Req. Type N-CREATE (SCU/SCP)" column: the attributes an SCU must
-// send (1: with a value, 2: present, maybe empty). Conditional (1C/2C) ones are the user's to
-// give where their condition holds; SCP-filled ones (Worklist Label...) are not listed.
-constexpr std::array<create_requirement, 23> create_requirements = {{
+// send (1: with a value, 2: present, maybe empty; PS3.4 5.4.2.1).
+constexpr std::array<create_requirement, 27> create_requirements = {{
+    {tag::transaction_uid, "TransactionUID", "UI", false},  // present and empty: a claim gives it
     {tag::scheduled_procedure_step_priority, "ScheduledProcedureStepPriority", "CS", true},
     {tag::procedure_step_label, "ProcedureStepLabel", "LO", true},
+    {tag::worklist_label, "WorklistLabel", "LO", false},     // empty: the server's default worklist
+    {tag::scheduled_processing_parameters_sequence, "ScheduledProcessingParametersSequence", "SQ", false},
     {"00404025", "ScheduledStationNameCodeSequence", "SQ", false},
     {"00404026", "ScheduledStationClassCodeSequence", "SQ", false},
     {"00404027", "ScheduledStationGeographicLocationCodeSequence", "SQ", false},
@@ -51,7 +54,9 @@ constexpr std::array<create_requirement, 23> create_requirements = {{
     {tag::input_readiness_state, "InputReadinessState", "CS", true},
     {"00404021", "InputInformationSequence", "SQ", false},
     {tag::patient_name, "PatientName", "PN", false},
-    {tag::patient_id, "PatientID", "LO", false},
+    {"00100021", "IssuerOfPatientID", "LO", false},
+    {"00100024", "IssuerOfPatientIDQualifiersSequence", "SQ", false},
+    {"00101002", "OtherPatientIDsSequence", "SQ", false},
     {tag::patient_birth_date, "PatientBirthDate", "DA", false},
     {tag::patient_sex, "PatientSex", "CS", false},
     {"00380010", "AdmissionID", "LO", false},
@@ -62,8 +67,9 @@ constexpr std::array<create_requirement, 23> create_requirements = {{
     {tag::procedure_step_state, "ProcedureStepState", "CS", true},
     {tag::progress_information_sequence, "ProcedureStepProgressInformationSequence", "SQ", false},
     {tag::performed_procedure_sequence, "UnifiedProcedureStepPerformedProcedureSequence", "SQ", false},
-    {"00404011", "ExpectedCompletionDateTime", "DT", false},
 }};
+// Conditional ones (1C/2C: PatientID, StudyInstanceUID, Scheduled Human Performers...) are
+// the user's to give where their condition holds.
 
 }  // namespace
 
@@ -220,7 +226,11 @@ result<void> workitem::assign(std::string_view assignment) {
 result<void> workitem::complete_for_create() {
   if (!has(tag::procedure_step_state)) set_text(tag::procedure_step_state, "CS", "SCHEDULED");
   if (state() != step_state::scheduled) return failure{"a new workitem's ProcedureStepState must be SCHEDULED (PS3.4 CC.2.5.1.1)"};
-  if (has(tag::transaction_uid)) return failure{"a new workitem carries no TransactionUID: it is given when the workitem is claimed"};
+  if (!text(tag::transaction_uid).empty()) {
+    return failure{"a new workitem's TransactionUID is empty: it is given when the workitem is claimed"};
+  }
+  // The SCU names a new workitem (PS3.4 CC.2.5.1.1; PS3.18 11.4's `workitem` parameter).
+  if (uid().empty()) set_text(tag::sop_instance_uid, "UI", dicom::random_uid());
   std::string missing;
   for (const auto& requirement : create_requirements) {
     const bool present = has(requirement.key);

@@ -105,9 +105,9 @@ class workitem {
   // by '\'.
   [[nodiscard]] result<void> assign(std::string_view assignment);
 
-  // Makes a workitem ready for Create (PS3.4 Table CC.2.5-3, N-CREATE): Procedure Step
-  // State SCHEDULED, absent Type 2 attributes present and empty; fails naming every Type 1
-  // attribute that is missing or empty.
+  // Makes a workitem ready for Create (PS3.4 Table CC.2.5-3, N-CREATE): a UID (a new one
+  // when it has none), Procedure Step State SCHEDULED, absent Type 2 attributes present and
+  // empty; fails naming every Type 1 attribute that is missing or empty.
   [[nodiscard]] result<void> complete_for_create();
 
  private:

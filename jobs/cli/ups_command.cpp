@@ -192,7 +192,7 @@ int end_workitem(const ups_arguments& args, worklist::step_state to) {
   auto current = client->retrieve(args.uid);
   if (!current) return report(what, current.error());
   const worklist::workitem final_state = to == worklist::step_state::completed
-                                             ? worklist::completion_update(*current, {}, {})
+                                             ? worklist::completion_update(*current, client->service().requester, {}, {})
                                              : worklist::cancellation_update(*current, args.reason);
   if (auto updated = client->update(args.uid, args.transaction, final_state); !updated) return report(what, updated.error());
   auto changed = client->change_state(args.uid, args.transaction, to);

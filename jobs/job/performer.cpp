@@ -183,10 +183,10 @@ class performer {
         if (!is_import_workitem(item)) continue;
         claimed_any = claim_and_work(item) || claimed_any;
       }
-      if (!options_.watch && !claimed_any && waiting_.empty()) break;
-      wait_for_news(options_.watch ? options_.poll : options_.retry_after);
       retry_waiting();
-      if (!options_.watch && !claimed_any && waiting_.empty()) break;
+      if (claimed_any) continue;  // more may have come in the meantime
+      if (!options_.watch && waiting_.empty()) break;
+      wait_for_news(until_next_retry(options_.watch ? options_.poll : options_.retry_after));
     }
     summary_.left_in_progress += waiting_.size();
     return summary_;
@@ -246,7 +246,10 @@ class performer {
     auto event = worklist::parse_event(**message);
     if (!event) return std::nullopt;
     if (event->type == worklist::ups_event_type::cancel_requested) {
-      cancel_requests_[event->workitem_uid] = event->attributes.text(worklist::tag::reason_for_cancellation);
+      const auto& said = event->attributes;
+      cancel_requests_[event->workitem_uid] = {said.text(worklist::tag::reason_for_cancellation),
+                                               said.has("0074100E") ? worklist::first_code(said.attributes()["0074100E"])
+                                                                    : std::nullopt};
     }
     return std::move(event).value();
   }
@@ -257,24 +260,36 @@ class performer {
       say_(item.uid() + ": " + kept.error().message);
       return false;
     }
+    // Subscribed before the claim: a cancellation request right after it still reaches us.
+    const bool subscribed = static_cast<bool>(client_.subscribe(made.workitem, options_.ae, false));
     auto claimed = client_.change_state(made.workitem, made.transaction, worklist::step_state::in_progress);
     if (!claimed) {
       forget_claim(options_, made.workitem);
-      if (claimed.error().http_status == 409) return false;  // another performer was first
-      say_(item.uid() + ": cannot claim: " + claimed.error().message);
+      if (subscribed) (void)client_.unsubscribe(made.workitem, options_.ae);
+      // Another performer was first: 409 (C302) or, for servers that read it as our
+      // Transaction UID being the wrong one, 400 (C301, PS3.4 CC.2.1.2).
+      if (!claimed.error().refused()) say_(item.uid() + ": cannot claim: " + claimed.error().message);
       return false;
     }
     say_(item.uid() + ": claimed");
-    (void)client_.subscribe(made.workitem, options_.ae, false);  // its cancellation requests reach us
-    work_on(item, made);
+    // A search returns only its return keys (PS3.4 Table CC.2.5-3): the whole workitem, with
+    // its Output Destination Sequence, comes from Retrieve.
+    auto whole = client_.retrieve(made.workitem);
+    if (!whole) {
+      say_(made.workitem + ": cannot read it (" + whole.error().message + "); left IN PROGRESS for the next start");
+      ++summary_.left_in_progress;
+      return true;
+    }
+    work_on(*whole, made);
     return true;
   }
 
   void end(const claim& kept, const worklist::workitem& current, worklist::step_state to, const std::string& reason,
-           const std::vector<worklist::output_instance>& outputs = {}) {
+           const std::vector<worklist::output_instance>& outputs = {},
+           const std::optional<worklist::code>& reason_code = std::nullopt) {
     const worklist::workitem final_state = to == worklist::step_state::completed
-                                               ? worklist::completion_update(current, kept.started, outputs)
-                                               : worklist::cancellation_update(current, reason);
+                                               ? worklist::completion_update(current, options_.ae, kept.started, outputs)
+                                               : worklist::cancellation_update(current, reason, reason_code);
     auto updated = client_.update(kept.workitem, kept.transaction, final_state);
     auto changed = updated ? client_.change_state(kept.workitem, kept.transaction, to)
                            : worklist::ups_result<std::string>(updated.error());
@@ -332,7 +347,7 @@ class performer {
     }
     last_percent_ = -1;
     bool stopping = false;
-    std::string cancel_reason;
+    cancel_request cancel;
     auto next_progress = std::chrono::steady_clock::now();
     int status = 0;
     for (;;) {
@@ -345,7 +360,7 @@ class performer {
       if (!stopping && (stop_ || cancel_requests_.contains(kept.workitem))) {
         stopping = true;  // items in flight finish, no new one starts (run's SIGTERM)
         if (cancel_requests_.contains(kept.workitem)) {
-          cancel_reason = cancel_requests_[kept.workitem];
+          cancel = cancel_requests_[kept.workitem];
           say_(kept.workitem + ": cancellation requested; stopping its job");
         }
         ::kill(*child, SIGTERM);
@@ -361,7 +376,7 @@ class performer {
     if (stopping && cancel_requests_.contains(kept.workitem)) {
       cancel_requests_.erase(kept.workitem);
       end(kept, item, worklist::step_state::canceled,
-          cancel_reason.empty() ? "canceled on request" : "canceled on request: " + cancel_reason);
+          cancel.reason.empty() ? "canceled on request" : "canceled on request: " + cancel.reason, {}, cancel.code);
       return;
     }
     if (stopping || code == run_stopped) {
@@ -371,7 +386,7 @@ class performer {
     }
     if (code == run_destination_unavailable) {
       say_(kept.workitem + ": a destination is unavailable; trying again in " + std::to_string(options_.retry_after.count()) + " s");
-      waiting_.push_back({item, kept});
+      waiting_.push_back({item, kept, std::chrono::steady_clock::now() + options_.retry_after});
       return;
     }
     report_progress(kept, journal_file);
@@ -394,25 +409,45 @@ class performer {
     end(kept, item, worklist::step_state::completed, {}, *outputs);
   }
 
+  // Workitems whose destination was given up, run again once their time has come.
   void retry_waiting() {
-    auto again = std::move(waiting_);
+    auto all = std::move(waiting_);
     waiting_.clear();
-    for (const auto& [item, kept] : again) {
-      if (stop_) {
-        waiting_.emplace_back(item, kept);
+    for (auto& each : all) {
+      if (stop_ || std::chrono::steady_clock::now() < each.not_before) {
+        waiting_.push_back(std::move(each));
         continue;
       }
-      work_on(item, kept);
+      work_on(each.item, each.kept);
     }
   }
+
+  std::chrono::seconds until_next_retry(std::chrono::seconds longest) const {
+    auto wait = longest;
+    for (const auto& each : waiting_) {
+      const auto left = std::chrono::duration_cast<std::chrono::seconds>(each.not_before - std::chrono::steady_clock::now());
+      wait = std::min(wait, std::max(left, std::chrono::seconds(1)));
+    }
+    return wait;
+  }
+
+  struct waiting_workitem {
+    worklist::workitem item;
+    claim kept;
+    std::chrono::steady_clock::time_point not_before;
+  };
 
   worklist::ups_client& client_;
   const performer_options& options_;
   const std::atomic<bool>& stop_;
   const std::function<void(const std::string&)>& say_;
   std::unique_ptr<worklist::event_channel> channel_;
-  std::map<std::string, std::string> cancel_requests_;  // workitem -> reason
-  std::vector<std::pair<worklist::workitem, claim>> waiting_;  // for a destination
+  struct cancel_request {
+    std::string reason;                  // Reason For Cancellation, as the requester gave it
+    std::optional<worklist::code> code;  // Procedure Step Discontinuation Reason Code
+  };
+  std::map<std::string, cancel_request> cancel_requests_;  // by workitem
+  std::vector<waiting_workitem> waiting_;  // for a destination
   performer_summary summary_;
   double last_percent_ = -1;
 };

@@ -36,3 +36,59 @@ def storescp(tmp_path):
     peer = StoreSCP(tmp_path / "storescp")
     yield peer
     peer.stop()
+
+
+UPS_SERVER = pathlib.Path(__file__).resolve().parents[1] / "peers" / "ups_rs_server.py"
+
+
+class UpsServer:
+    """tests/peers/ups_rs_server.py, the strict UPS-RS fixture (no UPS-RS server installs
+    offline on Debian 12), on a free port; stopped by PID."""
+
+    def __init__(self, folder: pathlib.Path, dialect="standard"):
+        import subprocess
+        import time
+        folder.mkdir(parents=True, exist_ok=True)
+        port_file = folder / "port"
+        self.log_file = open(folder / "ups-server.log", "ab")
+        self.process = subprocess.Popen(["/usr/bin/python3", str(UPS_SERVER), "--port", "0", "--port-file",
+                                         str(port_file), "--dialect", dialect],
+                                        stdout=self.log_file, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 20
+        while not port_file.exists():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the UPS-RS fixture did not start: see {folder / 'ups-server.log'}")
+            time.sleep(0.05)
+        self.port = int(port_file.read_text())
+        self.url = f"http://127.0.0.1:{self.port}/ups-rs"
+
+    def _get(self, path):
+        import json
+        import urllib.request
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=10) as response:
+            return json.loads(response.read() or b"null")
+
+    def history(self) -> list:
+        """Every state-relevant request and its outcome (the fixture's /_fixture/log)."""
+        return self._get("/_fixture/log")
+
+    def stored(self, uid: str) -> dict:
+        """The workitem as the server holds it, Transaction UID included."""
+        return self._get(f"/_fixture/workitems/{uid}")
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except Exception:  # noqa: BLE001 (stopped either way)
+                self.process.kill()
+                self.process.wait()
+        self.log_file.close()
+
+
+@pytest.fixture
+def ups_server(tmp_path):
+    server = UpsServer(tmp_path / "ups")
+    yield server
+    server.stop()

@@ -69,7 +69,7 @@ TEST(PerformedStep, CompletionGroupsOutputsBySeriesWithTheirRetrieval) {
   const std::vector<output_instance> outputs = {{"1.2.840.10008.5.1.4.1.1.7", "1.1", "9", "9.1", "PACS", ""},
                                                 {"1.2.840.10008.5.1.4.1.1.7", "1.2", "9", "9.1", "PACS", ""},
                                                 {"1.2.840.10008.5.1.4.1.1.104.1", "2.1", "9", "9.2", "PACS", ""}};
-  const workitem update = completion_update(current, "20261204120000+0000", outputs);
+  const workitem update = completion_update(current, "PERFORMER", "20261204120000+0000", outputs);
   const auto performed = update.items(tag::performed_procedure_sequence);
   ASSERT_EQ(performed.size(), 1U);
   const workitem step(performed[0]);

@@ -1,0 +1,199 @@
+"""dcmflow ups: the UPS-RS client (PS3.18 11) against tests/peers/ups_rs_server.py, a strict
+server fixture (PS3.4 Annex CC's state machine and PS3.18's status codes as tables; no UPS-RS
+server installs offline on Debian 12). Each refusal must reach the user with the server's
+status and reason, and each request must be the standard's spelling: the fixture refuses
+the others."""
+
+import json
+import subprocess
+import time
+
+import pytest
+
+from dcmflow_testing import dcmflow_binary, run_dcmflow
+from peer_fixtures import UpsServer, ups_server  # noqa: F401 (fixture)
+
+TRANSACTION_UID = "00081195"
+STATE = "00741000"
+PROGRESS_SEQUENCE = "00741002"
+PERFORMED_SEQUENCE = "00741216"
+
+ESSENTIALS = ["ScheduledProcedureStepPriority=MEDIUM", "ProcedureStepLabel=Import scanned reports",
+              "ScheduledProcedureStepStartDateTime=20261204120000", "InputReadinessState=READY",
+              "PatientName=Doe^Jane", "PatientID=UPS-1"]
+
+
+def create(url, *extra):
+    args = []
+    for each in ESSENTIALS:
+        args += ["--set", each]
+    done = run_dcmflow("ups", "create", url, *args, *extra, check=0)
+    return done.stdout.strip()
+
+
+def value(dataset, key):
+    element = dataset.get(key, {})
+    return (element.get("Value") or [None])[0]
+
+
+def test_create_get_and_search(ups_server):  # noqa: F811
+    uid = create(ups_server.url)
+    assert uid.startswith("2.25.")
+    got = json.loads(run_dcmflow("ups", "get", ups_server.url, uid, "--json", check=0).stdout)
+    assert value(got, STATE) == "SCHEDULED"
+    assert TRANSACTION_UID not in got
+    listed = run_dcmflow("ups", "search", ups_server.url, "--state", "SCHEDULED", check=0).stdout
+    assert uid in listed
+    # No patient data in the one-line summaries: they end up in logs.
+    assert "Doe" not in listed and "UPS-1" not in listed
+    assert run_dcmflow("ups", "search", ups_server.url, "--state", "COMPLETED", check=0).stdout.strip() == ""
+
+
+def test_a_workitem_missing_a_type_1_attribute_is_refused_before_it_is_sent(ups_server):  # noqa: F811
+    done = run_dcmflow("ups", "create", ups_server.url, "--set", "ProcedureStepLabel=x", check=2)
+    assert "ScheduledProcedureStepPriority" in done.stderr and "InputReadinessState" in done.stderr
+    assert "CC.2.5-3" in done.stderr
+    assert not [entry for entry in ups_server.history() if entry.get("action") == "create"]
+
+
+def test_a_value_wrong_for_its_vr_is_refused(ups_server):  # noqa: F811
+    done = run_dcmflow("ups", "create", ups_server.url, "--set", "ScheduledProcedureStepStartDateTime=yesterday", check=2)
+    assert "ScheduledProcedureStepStartDateTime" in done.stderr
+
+
+def test_claim_progress_complete(ups_server):  # noqa: F811
+    uid = create(ups_server.url)
+    transaction = run_dcmflow("ups", "claim", ups_server.url, uid, check=0).stdout.strip()
+    assert transaction.startswith("2.25.")
+    assert value(ups_server.stored(uid), TRANSACTION_UID) == transaction
+    # A second claim is refused (PS3.4 CC.2.1.2: the second SCU's Transaction UID is
+    # incorrect, C301), with the server's status and words.
+    again = run_dcmflow("ups", "claim", ups_server.url, uid, check=1)
+    assert "400 Bad Request: " in again.stderr and "C301" in again.stderr
+    # The wrong Transaction UID: 400, and nothing changes.
+    wrong = run_dcmflow("ups", "progress", ups_server.url, uid, "--transaction", "2.25.1", "--percent", "50", check=1)
+    assert "400" in wrong.stderr
+    run_dcmflow("ups", "progress", ups_server.url, uid, "--transaction", transaction, "--percent", "50",
+                "--description", "half way", check=0)
+    got = json.loads(run_dcmflow("ups", "get", ups_server.url, uid, "--json", check=0).stdout)
+    progress = got[PROGRESS_SEQUENCE]["Value"][0]
+    assert float(value(progress, "00741004")) == 50 and value(progress, "00741006") == "half way"
+    run_dcmflow("ups", "complete", ups_server.url, uid, "--transaction", transaction, check=0)
+    ended = ups_server.stored(uid)
+    assert value(ended, STATE) == "COMPLETED"
+    performed = ended[PERFORMED_SEQUENCE]["Value"][0]
+    assert value(performed, "00404050") and value(performed, "00404051")  # start and end
+    # Final states are final: the server's refusal (C300, "may no longer be updated") reaches
+    # the user, and the workitem stays COMPLETED.
+    late = run_dcmflow("ups", "cancel", ups_server.url, uid, "--transaction", transaction, check=1)
+    assert "C300" in late.stderr and "400 Bad Request" in late.stderr
+    assert value(ups_server.stored(uid), STATE) == "COMPLETED"
+
+
+def test_a_scheduled_workitem_cannot_be_completed(ups_server):  # noqa: F811
+    uid = create(ups_server.url)
+    refused = run_dcmflow("ups", "complete", ups_server.url, uid, "--transaction", "2.25.7", check=1)
+    assert "40" in refused.stderr  # 400 (no claim to match) or 409 (not IN PROGRESS): the server's
+    assert value(ups_server.stored(uid), STATE) == "SCHEDULED"
+
+
+def test_cancel_with_a_reason_and_request_cancel(ups_server):  # noqa: F811
+    uid = create(ups_server.url)
+    transaction = run_dcmflow("ups", "claim", ups_server.url, uid, check=0).stdout.strip()
+    run_dcmflow("ups", "cancel", ups_server.url, uid, "--transaction", transaction, "--reason", "source missing", check=0)
+    ended = ups_server.stored(uid)
+    assert value(ended, STATE) == "CANCELED"
+    assert value(ended[PROGRESS_SEQUENCE]["Value"][0], "00741238") == "source missing"
+    # A SCHEDULED workitem is canceled by the server itself on request.
+    other = create(ups_server.url)
+    run_dcmflow("ups", "request-cancel", ups_server.url, other, "--reason", "duplicate order", check=0)
+    assert value(ups_server.stored(other), STATE) == "CANCELED"
+
+
+def test_unknown_workitem_is_the_servers_404(ups_server):  # noqa: F811
+    missing = run_dcmflow("ups", "get", ups_server.url, "2.25.123456", check=1)
+    assert "404" in missing.stderr
+
+
+def test_an_unreachable_server_is_not_a_refusal(tmp_path):
+    from peer_fixtures import free_port
+    gone = run_dcmflow("ups", "get", f"http://127.0.0.1:{free_port()}/ups-rs", "2.25.1", check=3)
+    assert "127.0.0.1" in gone.stderr
+
+
+def test_subscribe_prints_events_as_they_come(ups_server):  # noqa: F811
+    watcher = subprocess.Popen([dcmflow_binary(), "ups", "subscribe", ups_server.url, "--ae", "WATCHER", "--count", "3",
+                                "--seconds", "60"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        subscribed = False
+        while time.monotonic() < deadline and not subscribed:
+            subscribed = any(entry.get("action") == "subscribe" for entry in ups_server.history())
+            time.sleep(0.1)
+        assert subscribed, "dcmflow ups subscribe did not subscribe"
+        uid = create(ups_server.url)
+        transaction = run_dcmflow("ups", "claim", ups_server.url, uid, check=0).stdout.strip()
+        run_dcmflow("ups", "progress", ups_server.url, uid, "--transaction", transaction, "--percent", "30", check=0)
+        out, err = watcher.communicate(timeout=30)
+    finally:
+        if watcher.poll() is None:
+            watcher.kill()
+    lines = out.strip().splitlines()
+    assert watcher.returncode == 0, err
+    assert len(lines) == 3, out
+    assert lines[0].startswith("UPS State Report") and uid in lines[0] and "SCHEDULED" in lines[0]
+    assert lines[1].startswith("UPS State Report") and "IN PROGRESS" in lines[1]
+    assert lines[2].startswith("UPS Progress Report") and "30%" in lines[2]
+
+
+def test_a_filtered_subscription_hears_only_matching_workitems(ups_server):  # noqa: F811
+    watcher = subprocess.Popen([dcmflow_binary(), "ups", "subscribe", ups_server.url, "--ae", "FILTERED", "--filter",
+                                "ProcedureStepLabel=Wanted", "--count", "1", "--seconds", "60"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not any(e.get("action") == "subscribe" for e in ups_server.history()):
+            time.sleep(0.1)
+        create(ups_server.url, "--set", "ProcedureStepLabel=Other")
+        wanted = create(ups_server.url, "--set", "ProcedureStepLabel=Wanted")
+        out, err = watcher.communicate(timeout=30)
+    finally:
+        if watcher.poll() is None:
+            watcher.kill()
+    assert watcher.returncode == 0, err
+    assert out.strip().splitlines() == [f"UPS State Report  {wanted}  SCHEDULED"]
+
+
+def test_unsubscribe_and_suspend(ups_server):  # noqa: F811
+    uid = create(ups_server.url)
+    run_dcmflow("ups", "subscribe", ups_server.url, uid, "--ae", "ONE", "--seconds", "0.5", check=0)
+    run_dcmflow("ups", "unsubscribe", ups_server.url, uid, "--ae", "ONE", check=0)
+    run_dcmflow("ups", "subscribe", ups_server.url, "--ae", "ALL", "--seconds", "0.5", check=0)
+    run_dcmflow("ups", "suspend", ups_server.url, "--ae", "ALL", check=0)
+
+
+@pytest.mark.parametrize("dialect", ["transaction-uid", "transaction-in-body", "dcm4chee"])
+def test_server_dialects(tmp_path, dialect):
+    server = UpsServer(tmp_path / "ups", dialect=dialect)
+    try:
+        uid = create(server.url)
+        url = server.url + f"?dialect={dialect}&requester=DCMFLOW"
+        transaction = run_dcmflow("ups", "claim", url, uid, check=0).stdout.strip()
+        # The standard spelling is refused by these servers: the dialect is what made it work.
+        if dialect != "dcm4chee":
+            refused = run_dcmflow("ups", "progress", server.url, uid, "--transaction", transaction, "--percent", "10", check=1)
+            assert "400" in refused.stderr
+        run_dcmflow("ups", "progress", url, uid, "--transaction", transaction, "--percent", "10", check=0)
+        if dialect == "dcm4chee":
+            run_dcmflow("ups", "claim", server.url, create(server.url), check=1)  # .../state without the AE
+        run_dcmflow("ups", "complete", url, uid, "--transaction", transaction, check=0)
+        assert value(server.stored(uid), STATE) == "COMPLETED"
+    finally:
+        server.stop()
+
+
+def test_capabilities_finds_the_worklist_service(ups_server):  # noqa: F811
+    found = json.loads(run_dcmflow("capabilities", ups_server.url, "--json", check=0).stdout)
+    services = {s["service"]: s for s in found["services"]}
+    assert services["UPS-RS"]["support"] == "supported"
+    assert services["STOW-RS"]["support"] == "not supported"
