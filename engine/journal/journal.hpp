@@ -98,6 +98,9 @@ class journal {
   // A setting of another journal (another shard's, which may be running), read without
   // creating or changing anything; empty when the file or the setting is not there.
   [[nodiscard]] static result<std::string> setting_of(const std::filesystem::path& file, const std::string& key);
+  // Counts by state of another process's journal (a running job's), read the same way;
+  // all zero when the file is not there yet.
+  [[nodiscard]] static result<std::map<item_state, std::size_t>> counts_of(const std::filesystem::path& file);
 
   // Verification: what a destination should hold, grouped by series (a PACS answers one
   // query per series); and what it was found to hold.

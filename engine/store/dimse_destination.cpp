@@ -1,4 +1,5 @@
 #include "store/dimse_destination.hpp"
+#include "store/url_options.hpp"
 
 #include "store/dcmtk_scu.hpp"
 
@@ -148,7 +149,7 @@ result<dicom_url> parse_dicom_url(const std::string& url, const network_options&
   rest.remove_prefix(parsed.tls ? std::string_view("dicoms://").size() : std::string_view("dicom://").size());
   parsed.options = defaults;
   const auto query_at = rest.find('?');
-  std::string_view query = query_at == std::string_view::npos ? std::string_view() : rest.substr(query_at + 1);
+  const std::string_view query = query_at == std::string_view::npos ? std::string_view() : rest.substr(query_at + 1);
   rest = rest.substr(0, query_at);
   const auto at = rest.find('@');
   if (at == std::string_view::npos || at == 0) return bad("expected dicom://CALLED_AE@host:port (or dicoms://)");
@@ -161,13 +162,7 @@ result<dicom_url> parse_dicom_url(const std::string& url, const network_options&
   bool ok = true;
   parsed.port = static_cast<std::uint16_t>(parse_number(rest.substr(colon + 1), 1, 65535, ok));
   if (!ok) return bad("the port is a number from 1 to 65535");
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    const auto equals = pair.find('=');
-    const std::string_view key = pair.substr(0, equals);
-    const std::string_view value = equals == std::string_view::npos ? std::string_view() : pair.substr(equals + 1);
+  for (const auto& [key, value] : url_options(query)) {
     network_options& o = parsed.options;
     if (key == "calling") {
       if (value.empty() || value.size() > 16) return bad("calling: an AE title of 1 to 16 characters");

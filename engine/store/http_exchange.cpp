@@ -9,8 +9,19 @@
 namespace dcmflow::store {
 namespace {
 
+struct answer_sink {
+  std::string* body;
+  std::size_t limit;
+  bool too_large = false;
+};
+
 std::size_t append_body(char* data, std::size_t size, std::size_t count, void* into) {
-  static_cast<std::string*>(into)->append(data, size * count);
+  auto& sink = *static_cast<answer_sink*>(into);
+  if (sink.body->size() + size * count > sink.limit) {
+    sink.too_large = true;
+    return 0;  // libcurl stops: CURLE_WRITE_ERROR
+  }
+  sink.body->append(data, size * count);
   return size * count;
 }
 
@@ -39,8 +50,10 @@ std::size_t read_header(char* data, std::size_t size, std::size_t count, void* i
     // "299 host: text" or "299 host \"text\"" (RFC 7234): the text is what a user needs.
     std::string text(*warning);
     if (text.size() > 4 && text.compare(0, 4, "299 ") == 0) text.erase(0, 4);
-    if (!got.warning.empty()) got.warning += "; ";
-    got.warning += text.substr(0, 1000);
+    if (got.warning.size() < 2000) {  // a server repeating the header is not given our memory
+      if (!got.warning.empty()) got.warning += "; ";
+      got.warning += text.substr(0, 1000);
+    }
   }
   return size * count;
 }
@@ -48,7 +61,8 @@ std::size_t read_header(char* data, std::size_t size, std::size_t count, void* i
 }  // namespace
 
 http_response http_exchange(const stow_url& where, const std::string& target, const std::string& accept,
-                            const std::string* body, const std::string& content_type, const char* method) {
+                            const std::string* body, const std::string& content_type, const char* method,
+                            std::size_t max_answer_bytes) {
   static std::once_flag started;
   std::call_once(started, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   http_response got;
@@ -76,7 +90,8 @@ http_response http_exchange(const stow_url& where, const std::string& target, co
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
   curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &got.body);
+  answer_sink sink{&got.body, max_answer_bytes};
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, read_header);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &got);
   if (!where.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, where.ca_file.c_str());
@@ -87,7 +102,10 @@ http_response http_exchange(const stow_url& where, const std::string& target, co
   }
   if (method != nullptr) curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
   got.transport = curl_easy_perform(curl);
-  if (got.transport != CURLE_OK) {
+  if (sink.too_large) {
+    got.transport_error = "the server's answer is larger than " + std::to_string(max_answer_bytes >> 20U) + " MiB";
+    got.body.clear();
+  } else if (got.transport != CURLE_OK) {
     got.transport_error = error[0] != '\0' ? error : curl_easy_strerror(got.transport);
   } else {
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &got.status);

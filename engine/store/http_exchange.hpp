@@ -5,6 +5,7 @@
 
 #include <curl/curl.h>
 
+#include <cstddef>
 #include <optional>
 #include <string>
 
@@ -23,10 +24,14 @@ struct http_response {
   std::string warning;               // Warning's text (PS3.18 8.1.3: the server's reason)
 };
 
+// Answers are read whole into memory: a server that sends more than `max_answer_bytes` is
+// cut off (transport_error says so) rather than given our memory.
+inline constexpr std::size_t json_answer_limit = 256U << 20U;
+
 // GET `target`, or POST `body` (with `content_type`) when it is given; `method` instead
 // when given ("OPTIONS", "PUT", "DELETE").
 [[nodiscard]] http_response http_exchange(const stow_url& where, const std::string& target, const std::string& accept,
                                           const std::string* body, const std::string& content_type,
-                                          const char* method = nullptr);
+                                          const char* method = nullptr, std::size_t max_answer_bytes = json_answer_limit);
 
 }  // namespace dcmflow::store

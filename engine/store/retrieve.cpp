@@ -5,6 +5,7 @@
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmnet/scu.h>
 
+#include <cstdint>
 #include <fstream>
 #include <set>
 
@@ -157,7 +158,8 @@ result<std::vector<std::filesystem::path>> retrieve_wado(const stow_url& root, c
     return written;
   }
   const http_response answer =
-      http_exchange(root, target, "multipart/related; type=\"application/dicom\"; transfer-syntax=*", nullptr, {});
+      http_exchange(root, target, "multipart/related; type=\"application/dicom\"; transfer-syntax=*", nullptr, {}, nullptr,
+                    SIZE_MAX);  // a study's instances: as large as the study
   if (answer.transport != CURLE_OK) return failure{"WADO-RS broke off: " + answer.transport_error};
   if (answer.status != 200) return failure{"WADO-RS: HTTP " + std::to_string(answer.status)};
   auto parts = multipart_parts(answer.content_type, answer.body);

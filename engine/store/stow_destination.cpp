@@ -1,4 +1,5 @@
 #include "store/stow_destination.hpp"
+#include "store/url_options.hpp"
 
 #include "store/http_exchange.hpp"
 
@@ -70,15 +71,9 @@ result<stow_url> parse_stow_url(const std::string& url) {
   parsed.root = url.substr(0, query_at);
   while (parsed.root.ends_with('/')) parsed.root.pop_back();
   if (parsed.root.find("://") + 3 >= parsed.root.size()) return bad("expected http(s)://host[:port]/PATH");
-  std::string_view query = query_at == std::string::npos ? std::string_view() : std::string_view(url).substr(query_at + 1);
+  const std::string_view query = query_at == std::string::npos ? std::string_view() : std::string_view(url).substr(query_at + 1);
   bool ok = true;
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    const auto equals = pair.find('=');
-    const std::string_view key = pair.substr(0, equals);
-    const std::string_view value = equals == std::string_view::npos ? std::string_view() : pair.substr(equals + 1);
+  for (const auto& [key, value] : url_options(query)) {
     if (key == "batch") {
       parsed.batch = parse_count(value, 1, 1000, ok);
     } else if (key == "in_flight") {

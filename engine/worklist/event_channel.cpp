@@ -65,8 +65,11 @@ std::string header_in(std::string_view head, std::string_view name) {
 
 struct event_channel::connection {
   CURL* curl = nullptr;
-  std::string received;  // bytes read, not yet a whole frame
-  std::string message;   // a fragmented message's text so far
+  std::array<char, CURL_ERROR_SIZE> error{};  // libcurl writes here for as long as the handle lives
+  std::string received;     // bytes read; frames start at `consumed`
+  std::size_t consumed = 0;  // whole frames already taken from `received`
+  std::string message;      // a fragmented message's text so far
+  bool in_message = false;  // a text frame without FIN came: continuations may follow
 
   ~connection() {
     if (curl != nullptr) curl_easy_cleanup(curl);
@@ -88,7 +91,7 @@ struct event_channel::connection {
       std::size_t sent = 0;
       const CURLcode code = curl_easy_send(curl, bytes.data(), bytes.size(), &sent);
       if (code == CURLE_AGAIN) {
-        if (!wait_for(POLLOUT, 10000)) return failure{"the event channel stopped taking data"};
+        if (!wait_for(POLLOUT, 2000)) return failure{"the event channel stopped taking data"};
         continue;
       }
       if (code != CURLE_OK) return failure{std::string("the event channel broke: ") + curl_easy_strerror(code)};
@@ -120,13 +123,9 @@ struct event_channel::connection {
   result<void> send_frame(std::uint8_t code, std::string_view payload) {
     std::string frame;
     frame.push_back(static_cast<char>(0x80U | code));
-    if (payload.size() < 126) {
-      frame.push_back(static_cast<char>(0x80U | payload.size()));
-    } else {
-      frame.push_back(static_cast<char>(0x80U | 126U));
-      frame.push_back(static_cast<char>((payload.size() >> 8U) & 0xFFU));
-      frame.push_back(static_cast<char>(payload.size() & 0xFFU));
-    }
+    // We send only control frames (pong, close): at most 125 bytes (RFC 6455 5.5).
+    payload = payload.substr(0, 125);
+    frame.push_back(static_cast<char>(0x80U | payload.size()));
     std::array<unsigned char, 4> mask{};
     RAND_bytes(mask.data(), static_cast<int>(mask.size()));
     frame.append(reinterpret_cast<const char*>(mask.data()), mask.size());
@@ -169,16 +168,16 @@ result<std::unique_ptr<event_channel>> event_channel::open(const store::stow_url
   curl_url_cleanup(parts);
   if (host.empty()) return failure{"not an http(s) URL: " + url};
 
-  char error[CURL_ERROR_SIZE] = {};
   curl_easy_setopt(link->curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(link->curl, CURLOPT_CONNECT_ONLY, 1L);
-  curl_easy_setopt(link->curl, CURLOPT_ERRORBUFFER, error);
+  curl_easy_setopt(link->curl, CURLOPT_ERRORBUFFER, link->error.data());
   curl_easy_setopt(link->curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(link->curl, CURLOPT_CONNECTTIMEOUT, 10L);
   curl_easy_setopt(link->curl, CURLOPT_TCP_NODELAY, 1L);
   if (!where.ca_file.empty()) curl_easy_setopt(link->curl, CURLOPT_CAINFO, where.ca_file.c_str());
   if (const CURLcode code = curl_easy_perform(link->curl); code != CURLE_OK) {
-    return failure{std::string("cannot open the event channel: ") + (error[0] != '\0' ? error : curl_easy_strerror(code))};
+    return failure{std::string("cannot open the event channel: ") +
+                   (link->error[0] != '\0' ? link->error.data() : curl_easy_strerror(code))};
   }
 
   std::array<unsigned char, 16> nonce{};
@@ -204,8 +203,11 @@ result<std::unique_ptr<event_channel>> event_channel::open(const store::stow_url
   const std::string head = link->received.substr(0, head_end + 2);
   link->received.erase(0, head_end + 4);
   const std::string status_line = head.substr(0, head.find("\r\n"));
-  if (status_line.find(" 101") == std::string::npos) {
+  if (!status_line.starts_with("HTTP/1.1 101 ") && status_line != "HTTP/1.1 101") {
     return failure{"the server refused the event channel: " + status_line.substr(0, 200)};
+  }
+  if (lower(header_in(head, "upgrade")) != "websocket" || lower(header_in(head, "connection")).find("upgrade") == std::string::npos) {
+    return failure{"the server's answer to the WebSocket upgrade lacks Upgrade: websocket (RFC 6455 4.1)"};
   }
   if (header_in(head, "sec-websocket-accept") != expected_accept(key)) {
     return failure{"the server's WebSocket upgrade has a wrong Sec-WebSocket-Accept (RFC 6455 4.1)"};
@@ -216,53 +218,70 @@ result<std::unique_ptr<event_channel>> event_channel::open(const store::stow_url
 result<std::optional<std::string>> event_channel::next(std::chrono::milliseconds wait) {
   if (!connection_) return failure{"the event channel is closed"};
   auto& link = *connection_;
+  // A protocol error closes the channel (1002) with the reason (RFC 6455 7.1.7).
+  const auto broken = [&](const std::string& why) -> result<std::optional<std::string>> {
+    (void)link.send_frame(close, std::string_view("\x03\xea", 2));
+    connection_.reset();
+    return failure{"the server broke the WebSocket protocol: " + why};
+  };
   const auto deadline = std::chrono::steady_clock::now() + wait;
   for (;;) {
-    // A whole frame in `received`?
-    const std::string_view bytes = link.received;
+    // Drop what whole frames used up, now and then rather than per frame.
+    if (link.consumed > 65536 || link.consumed == link.received.size()) {
+      link.received.erase(0, link.consumed);
+      link.consumed = 0;
+    }
+    const std::string_view bytes = std::string_view(link.received).substr(link.consumed);
     if (bytes.size() >= 2) {
       const auto first = static_cast<std::uint8_t>(bytes[0]);
       const auto second = static_cast<std::uint8_t>(bytes[1]);
-      if ((second & 0x80U) != 0) return failure{"the server sent a masked frame (RFC 6455 5.1 forbids it)"};
-      if ((first & 0x70U) != 0) return failure{"the server sent a frame with reserved bits set"};
+      if ((second & 0x80U) != 0) return broken("a masked frame (RFC 6455 5.1 forbids them from servers)");
+      if ((first & 0x70U) != 0) return broken("a frame with reserved bits set");
       std::uint64_t length = second & 0x7FU;
       std::size_t header = 2;
-      if (length == 126 && bytes.size() >= 4) {
-        length = (static_cast<std::uint64_t>(static_cast<std::uint8_t>(bytes[2])) << 8U) | static_cast<std::uint8_t>(bytes[3]);
-        header = 4;
-      } else if (length == 127 && bytes.size() >= 10) {
-        length = 0;
-        for (std::size_t i = 2; i < 10; ++i) length = (length << 8U) | static_cast<std::uint8_t>(bytes[i]);
-        header = 10;
-      } else if (length >= 126) {
-        header = 0;  // the length itself is not all here yet
+      if (length == 126) {
+        header = bytes.size() >= 4 ? 4 : 0;
+        if (header != 0) length = (static_cast<std::uint64_t>(static_cast<std::uint8_t>(bytes[2])) << 8U) | static_cast<std::uint8_t>(bytes[3]);
+      } else if (length == 127) {
+        header = bytes.size() >= 10 ? 10 : 0;
+        if (header != 0) {
+          length = 0;
+          for (std::size_t i = 2; i < 10; ++i) length = (length << 8U) | static_cast<std::uint8_t>(bytes[i]);
+        }
       }
-      if (header != 0 && length > max_message) return failure{"the server sent an event larger than 16 MiB"};
+      if (header != 0 && length > max_message) return broken("an event larger than 16 MiB");
       if (header != 0 && bytes.size() >= header + length) {
         const std::string payload(bytes.substr(header, length));
-        link.received.erase(0, header + length);
+        link.consumed += header + length;
         const bool final_frame = (first & 0x80U) != 0;
         const std::uint8_t code = first & 0x0FU;
+        if (code >= close) {  // control frames: short and whole (RFC 6455 5.5)
+          if (length > 125 || !final_frame) return broken("a control frame longer than 125 bytes or fragmented");
+        }
         if (code == ping) {
           if (auto sent = link.send_frame(pong, payload); !sent) return sent.error();
           continue;
         }
         if (code == pong) continue;
         if (code == close) {
+          if (payload.size() == 1) return broken("a close frame of one byte");
           std::string why = "the server closed the event channel";
           if (payload.size() >= 2) {
             why += " (code " + std::to_string((static_cast<std::uint8_t>(payload[0]) << 8U) | static_cast<std::uint8_t>(payload[1]));
-            if (payload.size() > 2) why += ": " + payload.substr(2, 200);
+            if (payload.size() > 2) why += ": " + payload.substr(2, 123);
             why += ")";
           }
           (void)link.send_frame(close, payload.substr(0, 2));
           connection_.reset();
           return failure{why};
         }
-        if (code == binary) return failure{"the server sent a binary frame; PS3.18 event reports are text"};
-        if (code != text && code != continuation) return failure{"the server sent an unknown frame type"};
-        if (link.message.size() + payload.size() > max_message) return failure{"the server sent an event larger than 16 MiB"};
+        if (code == binary) return broken("a binary frame (PS3.18 event reports are text)");
+        if (code != text && code != continuation) return broken("an unknown frame type");
+        if (code == continuation && !link.in_message) return broken("a continuation frame with no message to continue");
+        if (code == text && link.in_message) return broken("a new message before the last one ended");
+        if (link.message.size() + payload.size() > max_message) return broken("an event larger than 16 MiB");
         link.message += payload;
+        link.in_message = !final_frame;
         if (!final_frame) continue;
         std::optional<std::string> whole = std::move(link.message);
         link.message.clear();

@@ -8,6 +8,7 @@
 #include "dicom/uid.hpp"
 #include "store/destination.hpp"
 #include "store/http_exchange.hpp"
+#include "store/url_options.hpp"
 
 namespace dcmflow::worklist {
 namespace {
@@ -41,7 +42,9 @@ std::string escaped(std::string_view text) {
 // A request's outcome: the response when the server did what was asked (one of `wanted`).
 ups_result<store::http_response> exchange(const ups_service& service, const std::string& target, const std::string* body,
                                           const char* method, std::initializer_list<long> wanted) {
-  store::http_response got = store::http_exchange(service.where, target, dicom_json, body, body != nullptr && !body->empty() ? dicom_json : "", method);
+  constexpr std::size_t max_answer = 16U << 20U;  // workitems and searches of them: JSON of KiBs
+  store::http_response got = store::http_exchange(service.where, target, dicom_json, body,
+                                                  body != nullptr && !body->empty() ? dicom_json : "", method, max_answer);
   if (got.transport != CURLE_OK) return ups_error(0, service.label + ": " + got.transport_error);
   for (const long status : wanted) {
     if (got.status == status) return got;
@@ -55,7 +58,7 @@ ups_result<store::http_response> exchange(const ups_service& service, const std:
   return ups_error(got.status == 0 ? 599 : got.status, message);
 }
 
-std::string body_of(const workitem& item) { return dataset::array({item.attributes()}).dump(); }
+std::string body_of(const workitem& item) { return json_text(dataset::array({item.attributes()})); }
 
 std::string query_string(const query& match) {
   std::string out;
@@ -71,14 +74,8 @@ result<ups_service> parse_ups_url(const std::string& url) {
   // Our own options come out of the query; the rest are DICOMweb connection options.
   std::string rest;
   const auto query_at = url.find('?');
-  std::string_view options = query_at == std::string::npos ? std::string_view() : std::string_view(url).substr(query_at + 1);
-  while (!options.empty()) {
-    const auto amp = options.find('&');
-    const std::string_view pair = options.substr(0, amp);
-    options = amp == std::string_view::npos ? std::string_view() : options.substr(amp + 1);
-    const auto equals = pair.find('=');
-    const std::string_view key = pair.substr(0, equals);
-    const std::string_view value = equals == std::string_view::npos ? std::string_view() : pair.substr(equals + 1);
+  const std::string_view options = query_at == std::string::npos ? std::string_view() : std::string_view(url).substr(query_at + 1);
+  for (const auto& [key, value] : store::url_options(options)) {
     if (key == "dialect") {
       if (value == "standard") service.dialect = ups_dialect::standard;
       else if (value == "transaction-uid") service.dialect = ups_dialect::transaction_uid;
@@ -90,7 +87,7 @@ result<ups_service> parse_ups_url(const std::string& url) {
       if (value.empty() || value.size() > 16) return failure{service.label + ": requester= must be an AE title of 1 to 16 characters"};
       service.requester = std::string(value);
     } else {
-      rest += (rest.empty() ? "?" : "&") + std::string(pair);
+      rest += (rest.empty() ? "?" : "&") + std::string(key) + (value.empty() ? "" : "=" + std::string(value));
     }
   }
   if (!url.starts_with("http://") && !url.starts_with("https://")) {
@@ -163,7 +160,7 @@ ups_result<std::vector<workitem>> ups_client::search(const query& match, std::si
   if (!got) return got.error();
   std::vector<workitem> found;
   if (got->status == 204) return found;
-  const dataset parsed = dataset::parse(got->body, nullptr, false);
+  const dataset parsed = parse_dicom_json(got->body);
   if (!parsed.is_array()) return ups_error(0, service_.label + ": the search answer is not a DICOM JSON array");
   for (const auto& each : parsed) {
     if (!each.is_object()) return ups_error(0, service_.label + ": the search answer holds something that is not a dataset");

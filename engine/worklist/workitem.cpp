@@ -1,6 +1,7 @@
 #include "worklist/workitem.hpp"
 
 #include <array>
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 
@@ -91,9 +92,27 @@ workitem::workitem(dataset attributes) : attributes_(std::move(attributes)) {
   if (!attributes_.is_object()) attributes_ = dataset::object();
 }
 
+dataset parse_dicom_json(std::string_view text) {
+  constexpr int max_depth = 32;  // a workitem's deepest sequences nest a few levels
+  bool too_deep = false;
+  dataset parsed = dataset::parse(
+      text,
+      [&](int depth, dataset::parse_event_t, dataset&) {
+        if (depth > max_depth) too_deep = true;
+        return !too_deep;
+      },
+      false);
+  if (too_deep) return dataset(dataset::value_t::discarded);
+  return parsed;
+}
+
+std::string json_text(const dataset& value, int indent) {
+  return value.dump(indent, ' ', false, dataset::error_handler_t::replace);
+}
+
 result<workitem> workitem::parse(std::string_view json_text) {
-  dataset parsed = dataset::parse(json_text, nullptr, false);
-  if (parsed.is_discarded()) return failure{"not JSON"};
+  dataset parsed = parse_dicom_json(json_text);
+  if (parsed.is_discarded()) return failure{"not JSON, or nested deeper than 32"};
   if (parsed.is_array()) {
     if (parsed.size() != 1) return failure{"expected one DICOM JSON dataset, got an array of " + std::to_string(parsed.size())};
     parsed = parsed.front();
@@ -139,18 +158,32 @@ std::vector<dataset> workitem::items(std::string_view key) const {
   return out;
 }
 
+// A number for the JSON model (PS3.18 F.2.3: IS, DS and binary numbers are numbers); as
+// text when it is not one we can hold (F.2.3.1 allows strings for values JSON cannot carry).
+dataset number_or_text(const std::string& text) {
+  long long whole = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), whole);
+  if (error == std::errc() && end == text.data() + text.size()) return whole;
+  double real = 0;
+  const auto [real_end, real_error] = std::from_chars(text.data(), text.data() + text.size(), real);
+  if (real_error == std::errc() && real_end == text.data() + text.size()) return real;
+  return text;
+}
+
 dataset text_element(std::string_view vr, const std::string& value) {
   dataset element = {{"vr", vr}};
   if (value.empty()) return element;
+  // LT, ST, UT and UR hold one value, backslashes included (PS3.5 6.2).
+  const bool one_value = vr == "LT" || vr == "ST" || vr == "UT" || vr == "UR";
   dataset values = dataset::array();
   std::size_t start = 0;
-  for (;;) {  // multiple values: '\' between them
-    const std::size_t end = value.find('\\', start);
+  for (;;) {
+    const std::size_t end = one_value ? std::string::npos : value.find('\\', start);
     const std::string one = value.substr(start, end - start);
     if (vr == "PN") {
       values.push_back({{"Alphabetic", one}});
     } else if (is_number_vr(vr)) {
-      values.push_back(one.find_first_of(".eE") == std::string::npos ? dataset(std::stoll(one)) : dataset(std::stod(one)));
+      values.push_back(number_or_text(one));
     } else {
       values.push_back(one);
     }

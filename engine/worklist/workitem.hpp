@@ -22,6 +22,12 @@ enum class step_state { scheduled, in_progress, completed, canceled };
 
 using dataset = nlohmann::json;
 
+// DICOM JSON from a server, parsed with bounds: invalid text or nesting deeper than 32 gives
+// a discarded value (copying and printing a value recurse: a deep one would end the process).
+[[nodiscard]] dataset parse_dicom_json(std::string_view text);
+// As text, invalid UTF-8 replaced (a server's bytes are not ours to vouch for).
+[[nodiscard]] std::string json_text(const dataset& value, int indent = -1);
+
 // The attributes dcmflow reads or writes, as DICOM JSON keys.
 namespace tag {
 inline constexpr const char* sop_class_uid = "00080016";

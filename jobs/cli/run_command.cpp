@@ -98,17 +98,20 @@ result<void> verify_and_resend(const job::job_plan& plan, journal::journal& jour
 
 constexpr const char* environment_setting = "rendering environment";
 
-// SIGTERM or Ctrl-C: no new item starts, the ones in flight finish and are journalled (a
-// second signal is not caught: it stops the process where it is, as before).
+// SIGTERM or Ctrl-C: no new item starts, the ones in flight finish and are journalled.
+// SIGTERM stays caught (a supervisor and a parent may both send one); a second Ctrl-C is
+// not caught, so a user can still stop the process where it is. A SIGINT ignored when we
+// started (a performer's job, a background job) stays ignored.
 std::atomic<bool> stop_signalled{false};
 
 void stop_cleanly_on_signals() {
-  const auto stop = [](int signal) {
-    stop_signalled = true;
-    std::signal(signal, SIG_DFL);
-  };
-  std::signal(SIGINT, stop);
-  std::signal(SIGTERM, stop);
+  std::signal(SIGTERM, [](int) { stop_signalled = true; });
+  if (std::signal(SIGINT, SIG_IGN) != SIG_IGN) {
+    std::signal(SIGINT, [](int signal) {
+      stop_signalled = true;
+      std::signal(signal, SIG_DFL);
+    });
+  }
 }
 
 // The rendering environment a job's runs must have, and who said so.

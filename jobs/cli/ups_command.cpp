@@ -110,7 +110,7 @@ int run_get(const ups_arguments& args) {
   auto item = client->retrieve(args.uid);
   if (!item) return report("get", item.error());
   if (args.json) {
-    std::cout << item->attributes().dump(2) << '\n';
+    std::cout << worklist::json_text(item->attributes(), 2) << '\n';
   } else {
     print_summary(*item);
     for (const auto& progress : item->items(worklist::tag::progress_information_sequence)) {
@@ -148,7 +148,7 @@ int run_search(const ups_arguments& args) {
   if (args.json) {
     worklist::dataset all = worklist::dataset::array();
     for (const auto& item : *found) all.push_back(item.attributes());
-    std::cout << all.dump(2) << '\n';
+    std::cout << worklist::json_text(all, 2) << '\n';
   } else {
     for (const auto& item : *found) print_summary(item);
   }
@@ -214,7 +214,7 @@ int run_request_cancel(const ups_arguments& args) {
 
 void print_event(const worklist::ups_event& event, bool json) {
   if (json) {
-    std::cout << event.attributes.attributes().dump() << std::endl;
+    std::cout << worklist::json_text(event.attributes.attributes()) << std::endl;
     return;
   }
   std::cout << worklist::event_name(event.type) << "  " << event.workitem_uid;

@@ -9,6 +9,7 @@
 #include "cli/exit_codes.hpp"
 #include "core/program_location.hpp"
 #include "job/performer.hpp"
+#include "store/stow_destination.hpp"
 
 namespace dcmflow::cli {
 namespace {
@@ -20,6 +21,7 @@ struct work_arguments {
   int poll_s = 30;
   int progress_s = 5;
   int retry_s = 60;
+  int stop_grace_s = 300;
 };
 
 std::atomic<bool> stop_requested{false};
@@ -31,10 +33,18 @@ int run_work(work_arguments& args) {
     return exit_usage;
   }
   for (const auto& peer : args.peers) {
+    if (peer.starts_with("http://") || peer.starts_with("https://")) {
+      if (auto checked = store::parse_stow_url(peer); !checked) {
+        std::cerr << "dcmflow work: --peer " << checked.error().message << '\n';
+        return exit_usage;
+      }
+      args.options.settings.web_peers.push_back(peer);
+      continue;
+    }
     const auto equals = peer.find('=');
     const std::string url = equals == std::string::npos ? std::string() : peer.substr(equals + 1);
     if (equals == 0 || !(url.starts_with("dicom://") || url.starts_with("dicoms://"))) {
-      std::cerr << "dcmflow work: --peer expects AE=dicom://AE@host:port\n";
+      std::cerr << "dcmflow work: --peer expects AE=dicom://AE@host:port or a DICOMweb root http(s)://host/PATH\n";
       return exit_usage;
     }
     args.options.settings.peers[peer.substr(0, equals)] = url;
@@ -48,6 +58,7 @@ int run_work(work_arguments& args) {
   args.options.poll = std::chrono::seconds(args.poll_s);
   args.options.progress_every = std::chrono::seconds(args.progress_s);
   args.options.retry_after = std::chrono::seconds(args.retry_s);
+  args.options.stop_grace = std::chrono::seconds(args.stop_grace_s);
   // A first Ctrl-C or SIGTERM stops cleanly (the job's items in flight finish; the workitem
   // stays IN PROGRESS and is resumed by the next start); a second one is not caught.
   const auto stop = [](int signal) {
@@ -82,7 +93,9 @@ std::function<int()> add_work_command(CLI::App& app) {
   command->add_option("--input-root", args->options.settings.input_root,
                       "Workitems' inputs must be below this folder")
       ->required();
-  command->add_option("--peer", args->peers, "AE=dicom://AE@host:port: a Destination AE workitems may name");
+  command->add_option("--peer", args->peers,
+                      "A destination workitems may name: AE=dicom://AE@host:port (a Destination AE), or a "
+                      "DICOMweb root http(s)://host/PATH[?options] (a STOW-RS Storage URL)");
   command->add_option("--ae", args->options.ae, "Our AE title (subscriptions, event channel)")->capture_default_str();
   command->add_option("--worklist-label", args->options.worklist_label, "Only workitems of this worklist");
   command->add_flag("--watch", args->options.watch, "Keep waiting for new workitems (until SIGINT or SIGTERM)");
@@ -92,7 +105,12 @@ std::function<int()> add_work_command(CLI::App& app) {
   command->add_option("--progress-seconds", args->progress_s, "Seconds between progress reports")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
-  command->add_option("--retry-after", args->retry_s, "Seconds before a job whose destination was given up runs again")
+  command->add_option("--stop-grace", args->stop_grace_s,
+                      "Seconds a job asked to stop may take to finish its items in flight before it is killed")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  command->add_option("--retry-after", args->retry_s,
+                      "With --watch: seconds before a job whose destination was given up, or that died, runs again")
       ->check(CLI::Range(1, 86400))
       ->capture_default_str();
   return [command, args] { return command->parsed() ? run_work(*args) : -1; };

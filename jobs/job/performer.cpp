@@ -6,12 +6,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 #include <fstream>
+#include <set>
 #include <optional>
 #include <sstream>
 #include <thread>
 
 #include "journal/journal.hpp"
+#include "store/destination.hpp"
 #include "worklist/performed_step.hpp"
 
 namespace dcmflow::job {
@@ -28,9 +33,31 @@ struct claim {
   std::string started;  // DT: the Performed Procedure Step Start
 };
 
+// A workitem's UID names files in the state folder: only a UID (PS3.5 9.1) may.
+bool is_uid(std::string_view text) {
+  if (text.empty() || text.size() > 64 || text.front() == '.' || text.back() == '.') return false;
+  if (text.find("..") != std::string_view::npos) return false;
+  return text.find_first_not_of("0123456789.") == std::string_view::npos;
+}
+
 fs::path claims_folder(const performer_options& options) { return options.state_folder / "claims"; }
 fs::path claim_file(const performer_options& options, const std::string& uid) { return claims_folder(options) / (uid + ".json"); }
 fs::path job_folder(const performer_options& options, const std::string& uid) { return options.state_folder / "workitems" / uid; }
+
+bool write_durably(const fs::path& file, const std::string& text) {
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return false;
+  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  return written;
+}
+
+void sync_folder(const fs::path& folder) {
+  const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::fsync(fd);  // the rename itself survives a crash
+  ::close(fd);
+}
 
 result<void> keep_claim(const performer_options& options, const claim& kept) {
   std::error_code error;
@@ -38,21 +65,19 @@ result<void> keep_claim(const performer_options& options, const claim& kept) {
   if (error) return failure{"cannot make " + claims_folder(options).string() + ": " + error.message()};
   const fs::path file = claim_file(options, kept.workitem);
   const fs::path partial = file.string() + ".partial";
-  const std::string text =
-      worklist::dataset{{"workitem", kept.workitem}, {"transaction", kept.transaction}, {"started", kept.started}}.dump();
-  const int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return failure{"cannot write " + partial.string()};
-  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!written) return failure{"cannot write " + partial.string()};
+  const std::string text = worklist::json_text(
+      worklist::dataset{{"workitem", kept.workitem}, {"transaction", kept.transaction}, {"started", kept.started}});
+  if (!write_durably(partial, text)) return failure{"cannot write " + partial.string()};
   fs::rename(partial, file, error);  // the claim is on disk whole, or not at all
   if (error) return failure{"cannot write " + file.string() + ": " + error.message()};
+  sync_folder(claims_folder(options));
   return {};
 }
 
 void forget_claim(const performer_options& options, const std::string& uid) {
   std::error_code ignored;
   fs::remove(claim_file(options, uid), ignored);
+  sync_folder(claims_folder(options));
 }
 
 std::vector<claim> kept_claims(const performer_options& options) {
@@ -63,9 +88,14 @@ std::vector<claim> kept_claims(const performer_options& options) {
     std::ifstream in(entry.path());
     std::stringstream text;
     text << in.rdbuf();
-    const auto parsed = worklist::dataset::parse(text.str(), nullptr, false);
-    if (!parsed.is_object() || !parsed.contains("workitem") || !parsed.contains("transaction")) continue;
-    found.push_back({parsed.value("workitem", ""), parsed.value("transaction", ""), parsed.value("started", "")});
+    const auto parsed = worklist::parse_dicom_json(text.str());
+    if (!parsed.is_object()) continue;
+    const auto field = [&](const char* name) {
+      const auto value = parsed.find(name);
+      return value != parsed.end() && value->is_string() ? value->get<std::string>() : std::string();
+    };
+    claim kept{field("workitem"), field("transaction"), field("started")};
+    if (is_uid(kept.workitem) && is_uid(kept.transaction)) found.push_back(std::move(kept));
   }
   return found;
 }
@@ -78,8 +108,10 @@ result<pid_t> start_run(const performer_options& options, const fs::path& job_fi
   if (output < 0) return failure{"cannot write " + log.string()};
   const std::string program = options.program.string();
   const std::string job = job_file.string();
+  const char* argv[] = {program.c_str(), "run", job.c_str(), "--progress", "none", nullptr};
   const pid_t parent = ::getpid();
-  const pid_t child = ::fork();  // from the performer's only thread
+  // Only async-signal-safe calls between fork and exec: libcurl may have threads of its own.
+  const pid_t child = ::fork();
   if (child < 0) {
     ::close(output);
     return failure{"cannot start dcmflow run"};
@@ -91,8 +123,8 @@ result<pid_t> start_run(const performer_options& options, const fs::path& job_fi
     ::dup2(output, STDERR_FILENO);
     const int nothing = ::open("/dev/null", O_RDONLY);
     if (nothing >= 0) ::dup2(nothing, STDIN_FILENO);
+    ::close_range(3, ~0U, 0);  // not the event channel's socket, nor any other of ours
     ::signal(SIGINT, SIG_IGN);  // a Ctrl-C at the performer's terminal is the performer's to handle
-    const char* argv[] = {program.c_str(), "run", job.c_str(), "--progress", "none", nullptr};
     ::execv(program.c_str(), const_cast<char* const*>(argv));
     ::_exit(127);
   }
@@ -107,11 +139,7 @@ struct job_counts {
 };
 
 std::optional<job_counts> read_counts(const fs::path& journal_file) {
-  std::error_code error;
-  if (!fs::exists(journal_file, error)) return std::nullopt;
-  auto opened = journal::journal::open(journal_file);
-  if (!opened) return std::nullopt;
-  auto counts = opened->counts();
+  auto counts = journal::journal::counts_of(journal_file);  // the running job's: read, never written
   if (!counts) return std::nullopt;
   job_counts found;
   for (const auto& [state, count] : *counts) {
@@ -122,8 +150,12 @@ std::optional<job_counts> read_counts(const fs::path& journal_file) {
   return found;
 }
 
-// Every instance the job stored, with where it can be fetched from.
+// Every instance every destination confirmed (the journal's deliveries: stored, and later
+// verified or committed), with where it can be fetched from: of a finished item, or of one
+// that failed after some of its instances were stored.
 result<std::vector<worklist::output_instance>> stored_instances(const fs::path& journal_file, const import_request& request) {
+  std::error_code error;
+  if (!fs::exists(journal_file, error)) return std::vector<worklist::output_instance>{};
   auto opened = journal::journal::open(journal_file);
   if (!opened) return opened.error();
   std::string retrieve_ae;
@@ -133,20 +165,31 @@ result<std::vector<worklist::output_instance>> stored_instances(const fs::path& 
     if (ae != request.retrieve_ae.end() && retrieve_ae.empty()) retrieve_ae = ae->second;
     if (destination.starts_with("http") && retrieve_url.empty()) retrieve_url = destination.substr(0, destination.find('?'));
   }
-  std::vector<worklist::output_instance> found;
-  auto visited = opened->for_each_item([&](item_record&& item) {
-    if (item.status != item_status::converted) return;
-    for (const auto& instance : item.instances) {
-      found.push_back({instance.sop_class_uid, instance.sop_instance_uid, instance.study_instance_uid,
-                       instance.series_instance_uid, retrieve_ae, retrieve_url});
+  std::map<std::string, std::pair<worklist::output_instance, std::size_t>> confirmed;  // by SOP Instance UID
+  for (const auto& destination : request.destinations) {
+    auto delivered = opened->deliveries(store::redacted_url(destination));  // the journal's label of it
+    if (!delivered) return delivered.error();
+    for (const auto& series : *delivered) {
+      for (const auto& instance : series.instances) {
+        if (instance.state != "stored" && instance.state != "verified" && instance.state != "committed") continue;
+        auto& entry = confirmed[instance.sop_instance_uid];
+        entry.first = {instance.sop_class_uid, instance.sop_instance_uid, series.study_instance_uid,
+                       series.series_instance_uid, retrieve_ae, retrieve_url};
+        ++entry.second;
+      }
     }
-  });
-  if (!visited) return visited.error();
+  }
+  std::vector<worklist::output_instance> found;
+  for (auto& [uid, entry] : confirmed) {
+    if (entry.second == request.destinations.size()) found.push_back(std::move(entry.first));
+  }
   return found;
 }
 
 // Exit codes of `dcmflow run` (cli/exit_codes.hpp) the performer acts on.
 constexpr int run_ok = 0;
+constexpr int run_items_failed = 1;
+constexpr int run_usage = 2;
 constexpr int run_destination_unavailable = 4;
 constexpr int run_stopped = 5;
 
@@ -160,28 +203,23 @@ class performer {
     open_channel();
     for (const claim& kept : kept_claims(options_)) {  // a previous life's work first
       if (stop_) break;
-      auto current = client_.retrieve(kept.workitem);
-      if (!current) {
-        if (current.error().http_status == 404) forget_claim(options_, kept.workitem);
-        say_(kept.workitem + ": cannot resume: " + current.error().message);
-        continue;
-      }
-      if (current->state() != worklist::step_state::in_progress) {
-        forget_claim(options_, kept.workitem);  // never claimed, or ended: nothing to resume
-        continue;
-      }
-      say_(kept.workitem + ": resuming (claimed before a restart)");
-      work_on(*current, kept);
+      resume(kept);
     }
     for (;;) {
       if (stop_) break;
-      auto found = scheduled();
-      if (!found) return failure{found.error().message};
       bool claimed_any = false;
-      for (const auto& item : *found) {
-        if (stop_) break;
-        if (!is_import_workitem(item)) continue;
-        claimed_any = claim_and_work(item) || claimed_any;
+      auto found = scheduled();
+      if (!found) {
+        if (!options_.watch) return failure{found.error().message};
+        say_("cannot search the worklist (" + found.error().message + "); trying again");
+      } else {
+        for (const auto& item : *found) {
+          if (stop_) break;
+          if (!is_import_workitem(item) || !is_uid(item.uid())) continue;
+          // Inputs still arriving (INCOMPLETE, UNAVAILABLE) are not imported half.
+          if (item.text(worklist::tag::input_readiness_state) != "READY") continue;
+          claimed_any = claim_and_work(item) || claimed_any;
+        }
       }
       retry_waiting();
       if (claimed_any) continue;  // more may have come in the meantime
@@ -193,14 +231,69 @@ class performer {
   }
 
  private:
+  struct cancel_request {
+    std::string reason;                  // Reason For Cancellation, as the requester gave it
+    std::optional<worklist::code> code;  // Procedure Step Discontinuation Reason Code
+  };
+  struct waiting_workitem {
+    worklist::workitem item;
+    claim kept;
+    std::chrono::steady_clock::time_point not_before;
+  };
+
+  // A claim this performer made before it stopped: resumed if the server still says IN
+  // PROGRESS and takes an Update with our Transaction UID (the claim may never have reached
+  // it, and another performer may hold the workitem now).
+  void resume(const claim& kept) {
+    auto current = client_.retrieve(kept.workitem);
+    if (!current) {
+      if (current.error().http_status == 404) forget_claim(options_, kept.workitem);
+      say_(kept.workitem + ": cannot resume: " + current.error().message);
+      return;
+    }
+    if (current->state() != worklist::step_state::in_progress) {
+      forget_claim(options_, kept.workitem);  // never claimed, or ended: nothing to resume
+      return;
+    }
+    auto ours = client_.update(kept.workitem, kept.transaction,
+                               worklist::progress_update(*current, current_percent(*current), "resumed after a restart"));
+    if (!ours) {
+      if (ours.error().refused()) {
+        forget_claim(options_, kept.workitem);
+        say_(kept.workitem + ": not ours any more (" + ours.error().message + ")");
+      } else {
+        say_(kept.workitem + ": cannot resume: " + ours.error().message);
+      }
+      return;
+    }
+    held_.insert(kept.workitem);
+    (void)client_.subscribe(kept.workitem, options_.ae, false);
+    say_(kept.workitem + ": resuming (claimed before a restart)");
+    work_on(*current, kept);
+  }
+
+  static double current_percent(const worklist::workitem& item) {
+    const auto progress = item.items(worklist::tag::progress_information_sequence);
+    if (progress.empty()) return 0;
+    const std::string text = worklist::text_in(progress.front(), worklist::tag::procedure_step_progress);
+    char* end = nullptr;
+    const double value = std::strtod(text.c_str(), &end);
+    return end != text.c_str() && value >= 0 && value <= 100 ? value : 0;
+  }
+
   void open_channel() {
+    last_channel_attempt_ = std::chrono::steady_clock::now();
     auto channel = client_.open_events(options_.ae);
     if (!channel) {
-      say_("no event channel (" + channel.error().message + "): cancellation requests will not be heard; new workitems are found by searching every " +
-           std::to_string(options_.poll.count()) + " s");
+      if (!channel_warned_) {
+        say_("no event channel (" + channel.error().message + "): cancellation requests are not heard until it opens; "
+             "new workitems are found by searching every " + std::to_string(options_.poll.count()) + " s");
+        channel_warned_ = true;
+      }
       return;
     }
     channel_ = std::move(channel).value();
+    channel_warned_ = false;
     if (options_.watch) {
       // New workitems wake us up; without a global subscription we still search.
       if (auto subscribed = client_.subscribe(worklist::global_subscription_uid, options_.ae, false); !subscribed) {
@@ -212,7 +305,8 @@ class performer {
   worklist::ups_result<std::vector<worklist::workitem>> scheduled() {
     worklist::query match{{"ProcedureStepState", "SCHEDULED"}};
     if (!options_.worklist_label.empty()) match.emplace_back("WorklistLabel", options_.worklist_label);
-    return client_.search(match, 0, 0);
+    // Return keys a server may leave out unless asked (PS3.4 Table CC.2.5-3).
+    return client_.search(match, 0, 0, {"ScheduledWorkitemCodeSequence", "InputReadinessState"});
   }
 
   // Events until `wait` passes or one says there is something to do. A cancellation
@@ -220,10 +314,6 @@ class performer {
   void wait_for_news(std::chrono::seconds wait) {
     const auto until = std::chrono::steady_clock::now() + wait;
     while (!stop_ && std::chrono::steady_clock::now() < until) {
-      if (!channel_) {
-        std::this_thread::sleep_for(250ms);
-        continue;
-      }
       auto event = next_event(250ms);
       if (event && event->type == worklist::ups_event_type::state_report &&
           event->attributes.state() == worklist::step_state::scheduled) {
@@ -233,23 +323,28 @@ class performer {
   }
 
   std::optional<worklist::ups_event> next_event(std::chrono::milliseconds wait) {
-    if (!channel_) return std::nullopt;
+    if (!channel_) {
+      // Reopened at most every 5 s: a server that closes each channel at once is not hammered.
+      if (std::chrono::steady_clock::now() - last_channel_attempt_ >= 5s) open_channel();
+      if (!channel_) {
+        std::this_thread::sleep_for(wait);
+        return std::nullopt;
+      }
+    }
     auto message = channel_->next(wait);
     if (!message) {
-      say_("the event channel closed (" + message.error().message + "); reopening");
+      say_("the event channel closed (" + message.error().message + "); reopening it");
       channel_.reset();
-      auto reopened = client_.open_events(options_.ae);
-      if (reopened) channel_ = std::move(reopened).value();
       return std::nullopt;
     }
     if (!*message) return std::nullopt;
     auto event = worklist::parse_event(**message);
     if (!event) return std::nullopt;
-    if (event->type == worklist::ups_event_type::cancel_requested) {
+    if (event->type == worklist::ups_event_type::cancel_requested && held_.contains(event->workitem_uid)) {
       const auto& said = event->attributes;
-      cancel_requests_[event->workitem_uid] = {said.text(worklist::tag::reason_for_cancellation),
-                                               said.has("0074100E") ? worklist::first_code(said.attributes()["0074100E"])
-                                                                    : std::nullopt};
+      cancel_requests_[event->workitem_uid] = {
+          said.text(worklist::tag::reason_for_cancellation),
+          said.has("0074100E") ? worklist::first_code(said.attributes()["0074100E"]) : std::nullopt};
     }
     return std::move(event).value();
   }
@@ -261,14 +356,20 @@ class performer {
       return false;
     }
     // Subscribed before the claim: a cancellation request right after it still reaches us.
+    held_.insert(made.workitem);
     const bool subscribed = static_cast<bool>(client_.subscribe(made.workitem, options_.ae, false));
     auto claimed = client_.change_state(made.workitem, made.transaction, worklist::step_state::in_progress);
     if (!claimed) {
+      if (!claimed.error().refused()) {
+        // No answer: the server may have taken the claim. Kept; the next start settles it.
+        say_(item.uid() + ": cannot claim: " + claimed.error().message);
+        return false;
+      }
+      // Another performer was first: 409 (C302) or, read as our Transaction UID being the
+      // wrong one, 400 (C301, PS3.4 CC.2.1.2).
       forget_claim(options_, made.workitem);
+      held_.erase(made.workitem);
       if (subscribed) (void)client_.unsubscribe(made.workitem, options_.ae);
-      // Another performer was first: 409 (C302) or, for servers that read it as our
-      // Transaction UID being the wrong one, 400 (C301, PS3.4 CC.2.1.2).
-      if (!claimed.error().refused()) say_(item.uid() + ": cannot claim: " + claimed.error().message);
       return false;
     }
     say_(item.uid() + ": claimed");
@@ -276,8 +377,8 @@ class performer {
     // its Output Destination Sequence, comes from Retrieve.
     auto whole = client_.retrieve(made.workitem);
     if (!whole) {
-      say_(made.workitem + ": cannot read it (" + whole.error().message + "); left IN PROGRESS for the next start");
-      ++summary_.left_in_progress;
+      say_(made.workitem + ": cannot read it (" + whole.error().message + "); trying again later");
+      wait_again(item, made);
       return true;
     }
     work_on(*whole, made);
@@ -287,19 +388,31 @@ class performer {
   void end(const claim& kept, const worklist::workitem& current, worklist::step_state to, const std::string& reason,
            const std::vector<worklist::output_instance>& outputs = {},
            const std::optional<worklist::code>& reason_code = std::nullopt) {
-    const worklist::workitem final_state = to == worklist::step_state::completed
-                                               ? worklist::completion_update(current, options_.ae, kept.started, outputs)
-                                               : worklist::cancellation_update(current, reason, reason_code);
+    worklist::workitem final_state = to == worklist::step_state::completed
+                                         ? worklist::completion_update(current, options_.ae, kept.started, outputs)
+                                         : worklist::cancellation_update(current, reason, reason_code);
+    if (to == worklist::step_state::canceled && !outputs.empty()) {
+      // What was stored before the job stopped is named all the same: nothing arrives unsaid.
+      const auto performed = worklist::completion_update(current, options_.ae, kept.started, outputs);
+      final_state.set_items(worklist::tag::performed_procedure_sequence, performed.items(worklist::tag::performed_procedure_sequence));
+    }
     auto updated = client_.update(kept.workitem, kept.transaction, final_state);
     auto changed = updated ? client_.change_state(kept.workitem, kept.transaction, to)
                            : worklist::ups_result<std::string>(updated.error());
     if (!changed) {
-      // Left IN PROGRESS with the claim kept: the next start tries again.
+      // Left IN PROGRESS with the claim kept. A refusal is the server's last word (the next
+      // start tries again); no answer is tried again later.
       say_(kept.workitem + ": cannot end it " + std::string(worklist::state_name(to)) + ": " + changed.error().message);
-      ++summary_.left_in_progress;
+      if (changed.error().refused()) {
+        ++summary_.left_in_progress;
+      } else {
+        wait_again(current, kept);
+      }
       return;
     }
     forget_claim(options_, kept.workitem);
+    held_.erase(kept.workitem);
+    cancel_requests_.erase(kept.workitem);
     if (to == worklist::step_state::completed) {
       ++summary_.completed;
       say_(kept.workitem + ": COMPLETED (" + std::to_string(outputs.size()) + " instances)");
@@ -325,6 +438,48 @@ class performer {
     }
   }
 
+  // Tried again after --retry-after while watching; otherwise left IN PROGRESS with its claim
+  // kept, for the next start.
+  void wait_again(const worklist::workitem& item, const claim& kept) {
+    if (!options_.watch) {
+      ++summary_.left_in_progress;
+      return;
+    }
+    waiting_.push_back({item, kept, std::chrono::steady_clock::now() + options_.retry_after});
+  }
+
+  // Waits for the job, reporting progress and stopping it on request; its exit code (128
+  // and up: a signal, or lost). `stopped_for_cancel`: we stopped it for a cancellation.
+  int run_job(const claim& kept, const fs::path& journal_file, pid_t child, bool& stopped_for_cancel) {
+    last_percent_ = -1;
+    bool stopping = false;
+    auto kill_at = std::chrono::steady_clock::time_point::max();  // set once asked to stop
+    auto next_progress = std::chrono::steady_clock::now();
+    for (;;) {
+      int status = 0;
+      const pid_t ended = ::waitpid(child, &status, WNOHANG);
+      if (ended == child) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      if (ended < 0 && errno != EINTR) return 128;  // lost: not ours to wait for any more
+      if (std::chrono::steady_clock::now() >= next_progress) {
+        report_progress(kept, journal_file);
+        next_progress = std::chrono::steady_clock::now() + options_.progress_every;
+      }
+      if (!stopping && (stop_ || cancel_requests_.contains(kept.workitem))) {
+        stopping = true;  // items in flight finish, no new one starts (run's SIGTERM)
+        stopped_for_cancel = cancel_requests_.contains(kept.workitem);
+        if (stopped_for_cancel) say_(kept.workitem + ": cancellation requested; stopping its job");
+        ::kill(child, SIGTERM);
+        kill_at = std::chrono::steady_clock::now() + options_.stop_grace;
+      }
+      if (std::chrono::steady_clock::now() >= kill_at) {
+        say_(kept.workitem + ": its job did not stop within " + std::to_string(options_.stop_grace.count()) + " s; killed");
+        ::kill(child, SIGKILL);
+        kill_at = std::chrono::steady_clock::time_point::max();
+      }
+      (void)next_event(250ms);
+    }
+  }
+
   void work_on(const worklist::workitem& item, const claim& kept) {
     auto request = read_import_request(item, options_.settings);
     if (!request) {
@@ -335,81 +490,65 @@ class performer {
     auto job_file = write_import_job(*request, folder);
     if (!job_file) {
       say_(kept.workitem + ": " + job_file.error().message);
-      ++summary_.left_in_progress;
+      wait_again(item, kept);
       return;
     }
     const fs::path journal_file = folder / "job.journal.sqlite";
     auto child = start_run(options_, *job_file);
     if (!child) {
       say_(kept.workitem + ": " + child.error().message);
-      ++summary_.left_in_progress;
+      wait_again(item, kept);
       return;
     }
-    last_percent_ = -1;
-    bool stopping = false;
-    cancel_request cancel;
-    auto next_progress = std::chrono::steady_clock::now();
-    int status = 0;
-    for (;;) {
-      const pid_t ended = ::waitpid(*child, &status, WNOHANG);
-      if (ended == *child) break;
-      if (std::chrono::steady_clock::now() >= next_progress) {
-        report_progress(kept, journal_file);
-        next_progress = std::chrono::steady_clock::now() + options_.progress_every;
-      }
-      if (!stopping && (stop_ || cancel_requests_.contains(kept.workitem))) {
-        stopping = true;  // items in flight finish, no new one starts (run's SIGTERM)
-        if (cancel_requests_.contains(kept.workitem)) {
-          cancel = cancel_requests_[kept.workitem];
-          say_(kept.workitem + ": cancellation requested; stopping its job");
-        }
-        ::kill(*child, SIGTERM);
-      }
-      if (channel_) {
-        (void)next_event(250ms);
-      } else {
-        std::this_thread::sleep_for(250ms);
-      }
-    }
-    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    bool stopped_for_cancel = false;
+    const int code = run_job(kept, journal_file, *child, stopped_for_cancel);
     const fs::path log = folder / "run.log";
-    if (stopping && cancel_requests_.contains(kept.workitem)) {
-      cancel_requests_.erase(kept.workitem);
-      end(kept, item, worklist::step_state::canceled,
-          cancel.reason.empty() ? "canceled on request" : "canceled on request: " + cancel.reason, {}, cancel.code);
+    auto stored = stored_instances(journal_file, *request);
+    if (!stored) {
+      say_(kept.workitem + ": cannot read what its job stored (" + stored.error().message + "); trying again later");
+      wait_again(item, kept);
       return;
     }
-    if (stopping || code == run_stopped) {
+    if (stopped_for_cancel || cancel_requests_.contains(kept.workitem)) {
+      const cancel_request cancel = cancel_requests_[kept.workitem];  // as it stands now, not when the stop began
+      end(kept, item, worklist::step_state::canceled,
+          cancel.reason.empty() ? "canceled on request" : "canceled on request: " + cancel.reason, *stored, cancel.code);
+      return;
+    }
+    if (stop_ || code == run_stopped) {
       say_(kept.workitem + ": stopped; left IN PROGRESS for the next start");
       ++summary_.left_in_progress;
       return;
     }
-    if (code == run_destination_unavailable) {
-      say_(kept.workitem + ": a destination is unavailable; trying again in " + std::to_string(options_.retry_after.count()) + " s");
-      waiting_.push_back({item, kept, std::chrono::steady_clock::now() + options_.retry_after});
+    if (code == run_destination_unavailable || (code != run_ok && code != run_items_failed && code != run_usage)) {
+      // A destination given up, or a job that died (killed, out of memory, not started):
+      // nothing says the workitem cannot be done, so it is done again later.
+      say_(kept.workitem + ": its job " +
+           (code == run_destination_unavailable ? std::string("gave up a destination")
+                                                : "ended with exit " + std::to_string(code)) +
+           (options_.watch ? "; trying again in " + std::to_string(options_.retry_after.count()) + " s"
+                           : "; left IN PROGRESS for the next start") +
+           " (log: " + log.string() + ")");
+      wait_again(item, kept);
       return;
     }
     report_progress(kept, journal_file);
     if (code != run_ok) {
       const auto counts = read_counts(journal_file);
-      std::string reason = "the import did not complete (dcmflow run exited " + std::to_string(code) + ")";
-      if (counts) {
+      std::string reason = code == run_usage ? "the job could not start (dcmflow run exited 2)"
+                                             : "the import did not complete (dcmflow run exited 1)";
+      if (counts && counts->total > 0) {
         reason += ": " + std::to_string(counts->failed) + " of " + std::to_string(counts->total) + " inputs failed, " +
                   std::to_string(counts->total - counts->stored - counts->failed) + " not stored";
       }
-      end(kept, item, worklist::step_state::canceled, reason + "; the performer's log: " + log.string());
+      end(kept, item, worklist::step_state::canceled, reason + "; the performer's log: " + log.string(), *stored);
       return;
     }
-    auto outputs = stored_instances(journal_file, *request);
-    if (!outputs) {
-      say_(kept.workitem + ": " + outputs.error().message);
-      ++summary_.left_in_progress;
-      return;
-    }
-    end(kept, item, worklist::step_state::completed, {}, *outputs);
+    end(kept, item, worklist::step_state::completed, {}, *stored);
   }
 
-  // Workitems whose destination was given up, run again once their time has come.
+  // Workitems to try again (a destination given up, a job that died, the server unreachable
+  // at the end), once their time has come.
   void retry_waiting() {
     auto all = std::move(waiting_);
     waiting_.clear();
@@ -431,23 +570,16 @@ class performer {
     return wait;
   }
 
-  struct waiting_workitem {
-    worklist::workitem item;
-    claim kept;
-    std::chrono::steady_clock::time_point not_before;
-  };
-
   worklist::ups_client& client_;
   const performer_options& options_;
   const std::atomic<bool>& stop_;
   const std::function<void(const std::string&)>& say_;
   std::unique_ptr<worklist::event_channel> channel_;
-  struct cancel_request {
-    std::string reason;                  // Reason For Cancellation, as the requester gave it
-    std::optional<worklist::code> code;  // Procedure Step Discontinuation Reason Code
-  };
-  std::map<std::string, cancel_request> cancel_requests_;  // by workitem
-  std::vector<waiting_workitem> waiting_;  // for a destination
+  std::chrono::steady_clock::time_point last_channel_attempt_;
+  bool channel_warned_ = false;
+  std::set<std::string> held_;                             // workitems we claimed and have not ended
+  std::map<std::string, cancel_request> cancel_requests_;  // of held workitems
+  std::vector<waiting_workitem> waiting_;
   performer_summary summary_;
   double last_percent_ = -1;
 };

@@ -32,7 +32,8 @@ struct performer_options {
   performer_settings settings;
   std::chrono::seconds poll{30};         // searches between events
   std::chrono::seconds progress_every{5};
-  std::chrono::seconds retry_after{60};  // a destination given up: run again after this
+  std::chrono::seconds retry_after{60};  // a destination given up, a job that died: run again after this
+  std::chrono::seconds stop_grace{300};  // a job asked to stop (SIGTERM) is killed after this
   std::filesystem::path program;         // dcmflow-all, to run jobs
 };
 

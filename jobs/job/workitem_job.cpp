@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <fstream>
+#include <set>
 
 #include "dicom/attribute.hpp"
 
@@ -27,20 +28,42 @@ std::vector<std::pair<std::string, std::string>> our_parameters(const worklist::
   return found;
 }
 
-// `path` below `root`, both resolved (symbolic links and ".." cannot leave it).
-result<std::filesystem::path> inside_root(const std::string& path, const std::filesystem::path& root) {
+// `path` strictly below `root`, both resolved (symbolic links and ".." cannot leave it).
+// Reasons name the input by its place, never by its path.
+result<std::filesystem::path> inside_root(const std::string& path, const std::filesystem::path& root,
+                                          const std::string& which) {
   if (root.empty()) return failure{"the performer has no --input-root: it reads no workitem's inputs"};
+  if (path.empty()) return failure{which + " is empty"};
   std::error_code error;
   const auto base = std::filesystem::weakly_canonical(root, error);
-  if (error) return failure{"cannot resolve the input root: " + error.message()};
+  if (error) return failure{"cannot resolve the performer's input root: " + error.message()};
   const std::filesystem::path given(path);
   const auto resolved = std::filesystem::weakly_canonical(given.is_absolute() ? given : base / given, error);
-  if (error) return failure{"cannot resolve the input '" + path + "': " + error.message()};
+  if (error) return failure{"cannot resolve " + which + ": " + error.message()};
   const auto relative = resolved.lexically_relative(base);
-  if (relative.empty() || *relative.begin() == "..") {
-    return failure{"the input '" + path + "' is outside the performer's input root " + base.string()};
+  if (relative.empty() || *relative.begin() == ".." || relative == ".") {
+    // The root itself would be every workitem's files, given this workitem's patient.
+    return failure{which + " is outside the performer's input root, or is the root itself"};
   }
   return resolved;
+}
+
+// The operator's own URL for a DICOMweb root a workitem names: options (tokens, CA files)
+// come from the operator, never from a workitem.
+result<std::string> listed_web_peer(const std::string& url, const std::vector<std::string>& listed) {
+  if (!url.starts_with("http://") && !url.starts_with("https://")) return failure{"a STOW-RS Storage URL that is not http(s)"};
+  if (url.find_first_of("?@#") != std::string::npos) {
+    return failure{"a STOW-RS Storage URL with options or credentials (the performer's --peer gives those)"};
+  }
+  const auto root_of = [](std::string text) {
+    text = text.substr(0, text.find('?'));
+    while (text.ends_with('/')) text.pop_back();
+    return text;
+  };
+  for (const auto& peer : listed) {
+    if (root_of(peer) == root_of(url)) return peer;
+  }
+  return failure{"a STOW-RS Storage URL this performer does not list (--peer URL)"};
 }
 
 }  // namespace
@@ -57,19 +80,30 @@ bool is_import_workitem(const worklist::workitem& item) {
 
 result<import_request> read_import_request(const worklist::workitem& item, const performer_settings& settings) {
   import_request request;
+  std::size_t inputs = 0;
+  std::size_t attributes = 0;
+  std::set<std::string> keywords;  // each attribute once: two values for one would be a guess
+  const auto add_attribute = [&](const std::string& text, const std::string& which) -> result<void> {
+    if (text.find('=') == std::string::npos) return failure{which + ": expected Keyword=Value"};
+    auto parsed = dicom::parse_assignment(text);
+    if (!parsed) return failure{which + ": " + parsed.error().message};
+    if (!keywords.insert(parsed->keyword).second) return failure{which + ": " + parsed->keyword + " is given twice"};
+    request.attributes.push_back(parsed->keyword + "=" + parsed->value);
+    return {};
+  };
   for (const auto& [name, value] : our_parameters(item)) {
     if (name == "DCMFLOW-INPUT") {
-      auto inside = inside_root(value, settings.input_root);
+      auto inside = inside_root(value, settings.input_root, "DCMFLOW-INPUT #" + std::to_string(++inputs));
       if (!inside) return inside.error();
       request.inputs.push_back(std::move(inside).value());
     } else if (name == "DCMFLOW-ATTRIBUTE") {
-      auto parsed = dicom::parse_assignment(value);
-      if (!parsed) return failure{"DCMFLOW-ATTRIBUTE: " + parsed.error().message};
-      request.attributes.push_back(parsed->keyword + "=" + parsed->value);
+      if (auto added = add_attribute(value, "DCMFLOW-ATTRIBUTE #" + std::to_string(++attributes)); !added) {
+        return added.error();
+      }
     } else if (name == "DCMFLOW-CODEC") {
       request.codec = value;
     } else {
-      return failure{"unknown processing parameter (" + name.substr(0, 40) + ", " + scheme + ")"};
+      return failure{"unknown processing parameter (" + name.substr(0, 16) + ", " + scheme + ")"};
     }
   }
   if (request.inputs.empty()) return failure{"the workitem names no input (DCMFLOW-INPUT, 99DCMFLOW)"};
@@ -79,23 +113,21 @@ result<import_request> read_import_request(const worklist::workitem& item, const
                                      std::pair{tag::patient_sex, "PatientSex"}}) {
     const std::string value = item.text(key);
     if (value.empty()) continue;
-    auto parsed = dicom::parse_assignment(std::string(keyword) + "=" + value);
-    if (!parsed) return failure{"the workitem's " + std::string(keyword) + ": " + parsed.error().message};
-    request.attributes.push_back(parsed->keyword + "=" + parsed->value);
+    if (auto added = add_attribute(std::string(keyword) + "=" + value, "the workitem's " + std::string(keyword)); !added) {
+      return added.error();
+    }
   }
   for (const auto& destination : item.items(tag::output_destination_sequence)) {
     for (const auto& stow : worklist::workitem(destination).items(tag::stow_storage_sequence)) {
-      const std::string url = worklist::text_in(stow, tag::storage_url);
-      if (!url.starts_with("http://") && !url.starts_with("https://")) {
-        return failure{"a STOW-RS Storage URL that is not http(s)"};
-      }
-      request.destinations.push_back(url);
+      auto listed = listed_web_peer(worklist::text_in(stow, tag::storage_url), settings.web_peers);
+      if (!listed) return listed.error();
+      request.destinations.push_back(std::move(listed).value());
     }
     for (const auto& dimse : worklist::workitem(destination).items(tag::dicom_storage_sequence)) {
       const std::string ae = worklist::text_in(dimse, tag::destination_ae);
       const auto peer = settings.peers.find(ae);
       if (peer == settings.peers.end()) {
-        return failure{"the Destination AE '" + ae.substr(0, 16) + "' is not one this performer knows (--peer AE=URL)"};
+        return failure{"a Destination AE this performer does not list (--peer AE=dicom://...)"};
       }
       request.destinations.push_back(peer->second);
       request.retrieve_ae[peer->second] = ae;

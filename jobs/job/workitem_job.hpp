@@ -7,9 +7,12 @@
 //     DCMFLOW-ATTRIBUTE  Keyword=Value set on every object (repeatable)
 //     DCMFLOW-CODEC      the codec (default: none)
 //   Patient's Name, Patient ID, Birth Date and Sex of the workitem: set on every object
-//   Output Destination Sequence: STOW-RS Storage Sequence > Storage URL (a DICOMweb root),
-//     or DICOM Storage Sequence > Destination AE (resolved through the performer's --peer)
-// A workitem that breaks them is refused with the reason (the performer cancels it so).
+//   Output Destination Sequence: STOW-RS Storage Sequence > Storage URL (a DICOMweb root
+//     the performer lists with --peer URL), or DICOM Storage Sequence > Destination AE (one
+//     it lists with --peer AE=dicom://...)
+// A workitem that breaks them is refused with the reason (the performer cancels it so). A
+// workitem is outside input: it names neither paths outside the input root nor peers the
+// operator did not list, and reasons never quote its paths (they can hold patients' names).
 
 #include <filesystem>
 #include <map>
@@ -34,6 +37,7 @@ struct import_request {
 struct performer_settings {
   std::filesystem::path input_root;                 // workitems' inputs must be below it
   std::map<std::string, std::string> peers;         // AE title -> dicom://AE@host:port
+  std::vector<std::string> web_peers;               // DICOMweb roots, with their options
 };
 
 // Is this workitem one dcmflow performs (its Scheduled Workitem Code)?

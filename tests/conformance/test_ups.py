@@ -197,3 +197,84 @@ def test_capabilities_finds_the_worklist_service(ups_server):  # noqa: F811
     services = {s["service"]: s for s in found["services"]}
     assert services["UPS-RS"]["support"] == "supported"
     assert services["STOW-RS"]["support"] == "not supported"
+
+
+GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455 1.3
+
+
+def hostile_channel(frames: bytes, accept_key=True):
+    """An HTTP server whose event channel answers the upgrade and then sends `frames`: what a
+    broken or hostile server could send. Subscriptions are accepted (201)."""
+    import base64
+    import hashlib
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            key = self.headers.get("Sec-WebSocket-Key", "")
+            accept = base64.b64encode(hashlib.sha1((key + GUID).encode()).digest()).decode()
+            if not accept_key:
+                accept = base64.b64encode(b"0" * 20).decode()
+            self.wfile.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                              f"Sec-WebSocket-Accept: {accept}\r\n\r\n").encode() + frames)
+            self.wfile.flush()
+            time.sleep(3)
+
+        def do_POST(self):  # noqa: N802
+            self.send_response(201)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def text_frame(payload: bytes) -> bytes:
+    assert len(payload) < 126
+    return bytes([0x81, len(payload)]) + payload
+
+
+EVENT = json.dumps({"00001000": {"vr": "UI", "Value": ["2.25.1"]}, "00001002": {"vr": "US", "Value": [1]},
+                    "00741000": {"vr": "CS", "Value": ["SCHEDULED"]}}).encode()
+
+
+@pytest.mark.parametrize("frames, accept_key, said", [
+    (bytes([0x81, 0x85]) + b"abcd" + b"hello", True, "masked frame"),
+    (bytes([0x81, 0x7F]) + (1 << 40).to_bytes(8, "big"), True, "larger than 16 MiB"),
+    (bytes([0x82, 0x03]) + b"abc", True, "binary frame"),
+    (bytes([0xF1, 0x00]), True, "reserved bits"),
+    (bytes([0x80, 0x02]) + b"ab", True, "continuation frame with no message"),
+    (bytes([0x89, 0x7E, 0x00, 0x80]) + b"x" * 128, True, "control frame longer than 125"),
+    (bytes([0x01, 0x01]) + b"{" + bytes([0x81, 0x01]) + b"}", True, "a new message before the last one ended"),
+    (b"", False, "Sec-WebSocket-Accept"),
+    (text_frame(b'{"00001000": 1}') + bytes([0x88, 0x02, 0x03, 0xE8]), True, "closed the event channel (code 1000)"),
+], ids=["masked", "huge", "binary", "reserved", "orphan-continuation", "long-ping", "interleaved", "bad-accept",
+        "close"])
+def test_a_broken_event_channel_ends_subscribe_with_the_reason(frames, accept_key, said):
+    server = hostile_channel(frames, accept_key)
+    try:
+        done = run_dcmflow("ups", "subscribe", f"http://127.0.0.1:{server.server_address[1]}/ups-rs", "--ae", "A",
+                           "--seconds", "20", check=3)
+    finally:
+        server.shutdown()
+    assert said in done.stderr
+
+
+def test_events_split_across_frames_and_pings_are_read(tmp_path):
+    # A fragmented text message (RFC 6455 5.4) with a ping between its parts, then close.
+    half = len(EVENT) // 2
+    frames = (bytes([0x01, half]) + EVENT[:half] + bytes([0x89, 0x00]) +
+              bytes([0x80, len(EVENT) - half]) + EVENT[half:] + bytes([0x88, 0x00]))
+    server = hostile_channel(frames)
+    try:
+        done = run_dcmflow("ups", "subscribe", f"http://127.0.0.1:{server.server_address[1]}/ups-rs", "--ae", "A",
+                           "--seconds", "20", check=3)
+    finally:
+        server.shutdown()
+    assert done.stdout.strip() == "UPS State Report  2.25.1  SCHEDULED"
+    assert "closed the event channel" in done.stderr

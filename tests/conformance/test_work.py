@@ -87,7 +87,7 @@ def state_of(server, uid):
 
 def referenced_instances(workitem) -> set:
     found = set()
-    for performed in workitem["00741216"]["Value"]:
+    for performed in workitem.get("00741216", {}).get("Value", []):
         for output in performed.get("00404033", {}).get("Value", []):
             for reference in output["00081199"]["Value"]:
                 found.add(reference["00081155"]["Value"][0])
@@ -182,7 +182,9 @@ def test_a_cancellation_request_stops_the_job_and_cancels_the_workitem(tmp_path,
     assert state_of(ups_server, uid) == "CANCELED"
     reason = ended["00741002"]["Value"][0]["00741238"]["Value"][0]
     assert "wrong patient" in reason
-    assert len(orthanc_instances(orthanc, "WORK-STOP")) < 400  # stopped, not run to the end
+    held = orthanc_instances(orthanc, "WORK-STOP")
+    assert len(held) < 400  # stopped, not run to the end
+    assert referenced_instances(ended) == held  # what did arrive is named
 
 
 def test_a_workitem_naming_an_input_outside_the_root_is_canceled_with_the_reason(tmp_path, ups_server, orthanc):  # noqa: F811
@@ -193,4 +195,31 @@ def test_a_workitem_naming_an_input_outside_the_root_is_canceled_with_the_reason
     ended = ups_server.stored(uid)
     assert state_of(ups_server, uid) == "CANCELED"
     assert "outside the performer's input root" in ended["00741002"]["Value"][0]["00741238"]["Value"][0]
+    assert orthanc.count_instances() == 0
+
+
+def test_a_job_with_a_failed_input_cancels_the_workitem_without_naming_the_input(tmp_path, ups_server, orthanc):  # noqa: F811
+    make_scans(tmp_path / "inputs" / "mixed", 3)
+    # Input names can be patients' names: they must not reach the workitem.
+    (tmp_path / "inputs" / "mixed" / "Zhang_San_report.png").write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    uid = create(ups_server.url, tmp_path, import_workitem("WORK-FAIL", "Fail^Once", ["mixed"]))
+    worker = performer(ups_server.url, tmp_path, "PERFORMER", orthanc)
+    assert worker.wait(timeout=120) == 1
+    assert state_of(ups_server, uid) == "CANCELED"
+    reason = ups_server.stored(uid)["00741002"]["Value"][0]["00741238"]["Value"][0]
+    assert "1 of 4 inputs failed" in reason
+    assert "Zhang" not in reason and "Zhang" not in (tmp_path / "PERFORMER.log").read_text()
+    held = orthanc_instances(orthanc, "WORK-FAIL")
+    assert len(held) == 3  # the good ones were stored all the same, and the workitem says so
+    assert referenced_instances(ups_server.stored(uid)) == held
+
+
+def test_a_workitem_whose_inputs_are_not_ready_is_left_scheduled(tmp_path, ups_server, orthanc):  # noqa: F811
+    make_scans(tmp_path / "inputs" / "arriving", 2)
+    workitem = import_workitem("WORK-WAIT", "Wait^Me", ["arriving"])
+    workitem["00404041"] = {"vr": "CS", "Value": ["INCOMPLETE"]}  # still being copied in
+    uid = create(ups_server.url, tmp_path, workitem)
+    worker = performer(ups_server.url, tmp_path, "PERFORMER", orthanc)
+    assert worker.wait(timeout=60) == 0
+    assert state_of(ups_server, uid) == "SCHEDULED"
     assert orthanc.count_instances() == 0

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <algorithm>
 #include <fstream>
+#include <unistd.h>
 
 namespace dcmflow::job {
 namespace {
@@ -65,14 +67,44 @@ TEST_F(WorkitemJob, ReadsInputsPatientAndDestinations) {
   EXPECT_NE(text.find("dicom://PACS@127.0.0.1:11112"), std::string::npos);
 }
 
-TEST_F(WorkitemJob, InputsMustStayInsideTheRoot) {
-  for (const std::string outside : {"/etc", "../..", "scans/../../"}) {
+TEST_F(WorkitemJob, InputsMustStayStrictlyInsideTheRoot) {
+  // The root itself would import every workitem's files under this workitem's patient.
+  for (const std::string outside : {"/etc", "../..", "scans/../../", ".", "scans/..", "", "secret/../../Zhang_San"}) {
     auto request = read_import_request(import_of({parameter("DCMFLOW-INPUT", outside)}, "PACS"), settings_);
     ASSERT_FALSE(request) << outside;
-    EXPECT_NE(request.error().message.find("outside the performer's input root"), std::string::npos) << outside;
+    EXPECT_NE(request.error().message.find("DCMFLOW-INPUT #1"), std::string::npos) << outside;
+    EXPECT_EQ(request.error().message.find("Zhang"), std::string::npos);  // paths can hold names: never quoted
   }
   std::filesystem::create_directory_symlink("/etc", root_ / "link");
   EXPECT_FALSE(read_import_request(import_of({parameter("DCMFLOW-INPUT", "link")}, "PACS"), settings_));
+}
+
+TEST_F(WorkitemJob, DicomwebDestinationsAreOnlyThoseTheOperatorListsWithTheOperatorsOptions) {
+  settings_.web_peers = {"https://pacs.example/dicom-web?bearer_token_env=PACS_TOKEN&batch=20"};
+  const auto stow_to = [&](const std::string& url) {
+    worklist::workitem item = import_of({parameter("DCMFLOW-INPUT", "scans")}, "PACS");
+    dataset stow = {{tag::storage_url, worklist::text_element("UR", url)}};
+    item.set_items(tag::output_destination_sequence, {{{tag::stow_storage_sequence, {{"vr", "SQ"}, {"Value", {stow}}}}}});
+    return read_import_request(item, settings_);
+  };
+  auto listed = stow_to("https://pacs.example/dicom-web/");
+  ASSERT_TRUE(listed) << listed.error().message;
+  EXPECT_EQ(listed->destinations, settings_.web_peers);  // the operator's URL, options and all
+  EXPECT_FALSE(stow_to("https://elsewhere.example/dicom-web"));
+  EXPECT_FALSE(stow_to("https://pacs.example/dicom-web?bearer_token_env=HOME&allow_insecure=1"));
+  EXPECT_FALSE(stow_to("https://user:password@pacs.example/dicom-web"));
+  EXPECT_FALSE(stow_to("file:///tmp/out"));
+}
+
+TEST_F(WorkitemJob, AnAttributeGivenTwiceIsRefused) {
+  auto twice = read_import_request(
+      import_of({parameter("DCMFLOW-INPUT", "scans"), parameter("DCMFLOW-ATTRIBUTE", "PatientID=OTHER")}, "PACS"), settings_);
+  ASSERT_FALSE(twice);
+  EXPECT_NE(twice.error().message.find("PatientID is given twice"), std::string::npos);
+  auto bare = read_import_request(
+      import_of({parameter("DCMFLOW-INPUT", "scans"), parameter("DCMFLOW-ATTRIBUTE", "Zhang San")}, "PACS"), settings_);
+  ASSERT_FALSE(bare);
+  EXPECT_EQ(bare.error().message.find("Zhang"), std::string::npos);
 }
 
 TEST_F(WorkitemJob, RefusesWhatItCannotPerform) {

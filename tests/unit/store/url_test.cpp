@@ -7,9 +7,23 @@
 #include "store/destination.hpp"
 #include "store/dimse_destination.hpp"
 #include "store/stow_destination.hpp"
+#include "store/url_options.hpp"
 
 namespace dcmflow::store {
 namespace {
+
+TEST(url_options, splits_pairs_in_order_with_and_without_values) {
+  const auto options = url_options("a=1&flag&&b=x=y&c=");
+  ASSERT_EQ(options.size(), 4U);
+  EXPECT_EQ(options[0].key, "a");
+  EXPECT_EQ(options[0].value, "1");
+  EXPECT_EQ(options[1].key, "flag");
+  EXPECT_EQ(options[1].value, "");
+  EXPECT_EQ(options[2].key, "b");
+  EXPECT_EQ(options[2].value, "x=y");  // only the first '=' splits
+  EXPECT_EQ(options[3].key, "c");
+  EXPECT_TRUE(url_options("").empty());
+}
 
 TEST(dicom_url, gives_the_peer_and_every_option) {
   auto url = parse_dicom_url("dicom://PACS@10.0.0.5:11112?calling=ME&associations=8&max_per_association=100"
