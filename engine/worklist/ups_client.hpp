@@ -41,13 +41,14 @@ struct ups_service {
 
 // Why a request did not do what was asked.
 struct ups_error {
-  long http_status = 0;  // 0: no answer (transport), else the server's refusal
+  long http_status = 0;  // 0: no answer (transport), else the server's status
   std::string message;   // "409 Conflict: <the server's reason>" or the transport error
 
   ups_error() = default;
   ups_error(long status, std::string text) : http_status(status), message(std::move(text)) {}
   ups_error(failure why) : message(std::move(why.message)) {}  // NOLINT(google-explicit-constructor): a plain failure is transport-like
-  [[nodiscard]] bool refused() const { return http_status >= 400; }
+  // The server's "no" to this request (4xx). 5xx and no answer say nothing about it.
+  [[nodiscard]] bool refused() const { return http_status >= 400 && http_status < 500; }
 };
 
 template <class T>

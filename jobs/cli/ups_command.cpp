@@ -40,7 +40,8 @@ struct ups_arguments {
 
 std::atomic<bool> interrupted{false};
 
-// A refusal is the server's answer to this request (exit 1); no answer is exit 3.
+// A refusal (4xx) is the server's answer to this request: exit 1; no answer, or a server
+// error (5xx), exit 3.
 int report(const char* what, const worklist::ups_error& error) {
   std::cerr << "dcmflow ups " << what << ": " << error.message << '\n';
   return error.refused() ? exit_items_failed : exit_fatal;

@@ -9,6 +9,7 @@
 #include "cli/exit_codes.hpp"
 #include "core/program_location.hpp"
 #include "job/performer.hpp"
+#include "store/dimse_destination.hpp"
 #include "store/stow_destination.hpp"
 
 namespace dcmflow::cli {
@@ -45,6 +46,11 @@ int run_work(work_arguments& args) {
     const std::string url = equals == std::string::npos ? std::string() : peer.substr(equals + 1);
     if (equals == 0 || !(url.starts_with("dicom://") || url.starts_with("dicoms://"))) {
       std::cerr << "dcmflow work: --peer expects AE=dicom://AE@host:port or a DICOMweb root http(s)://host/PATH\n";
+      return exit_usage;
+    }
+    // Checked now: an operator's typo must not cancel the workitems that name this peer.
+    if (auto checked = store::parse_dicom_url(url, store::network_options{}); !checked) {
+      std::cerr << "dcmflow work: --peer " << checked.error().message << '\n';
       return exit_usage;
     }
     args.options.settings.peers[peer.substr(0, equals)] = url;
