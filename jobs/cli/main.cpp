@@ -19,8 +19,8 @@
 #include "cli/run_command.hpp"
 #include "cli/store_command.hpp"
 #include "cli/ups_command.hpp"
-#include "cli/work_command.hpp"
 #include "cli/validate_command.hpp"
+#include "cli/work_command.hpp"
 #include "dicom/dicom_reader.hpp"
 #include "raster/image_loader.hpp"
 
