@@ -47,12 +47,6 @@ int report(const char* what, const worklist::ups_error& error) {
   return error.refused() ? exit_items_failed : exit_fatal;
 }
 
-result<worklist::ups_client> client_for(const std::string& url) {
-  auto service = worklist::parse_ups_url(url);
-  if (!service) return service.error();
-  return worklist::ups_client(std::move(service).value());
-}
-
 result<worklist::workitem> workitem_from(const ups_arguments& args) {
   worklist::workitem item;
   if (!args.json_file.empty()) {
@@ -80,12 +74,7 @@ void print_summary(const worklist::workitem& item) {
   std::cout << '\n';
 }
 
-int run_create(const ups_arguments& args) {
-  auto client = client_for(args.url);
-  if (!client) {
-    std::cerr << "dcmflow ups create: " << client.error().message << '\n';
-    return exit_usage;
-  }
+int run_create(worklist::ups_client& client, const ups_arguments& args) {
   auto item = workitem_from(args);
   if (!item) {
     std::cerr << "dcmflow ups create: " << item.error().message << '\n';
@@ -96,19 +85,14 @@ int run_create(const ups_arguments& args) {
     std::cerr << "dcmflow ups create: " << ready.error().message << '\n';
     return exit_usage;
   }
-  auto created = client->create(*item);
+  auto created = client.create(*item);
   if (!created) return report("create", created.error());
   std::cout << *created << '\n';
   return exit_ok;
 }
 
-int run_get(const ups_arguments& args) {
-  auto client = client_for(args.url);
-  if (!client) {
-    std::cerr << "dcmflow ups get: " << client.error().message << '\n';
-    return exit_usage;
-  }
-  auto item = client->retrieve(args.uid);
+int run_get(worklist::ups_client& client, const ups_arguments& args) {
+  auto item = client.retrieve(args.uid);
   if (!item) return report("get", item.error());
   if (args.json) {
     std::cout << worklist::json_text(item->attributes(), 2) << '\n';
@@ -126,12 +110,7 @@ int run_get(const ups_arguments& args) {
   return exit_ok;
 }
 
-int run_search(const ups_arguments& args) {
-  auto client = client_for(args.url);
-  if (!client) {
-    std::cerr << "dcmflow ups search: " << client.error().message << '\n';
-    return exit_usage;
-  }
+int run_search(worklist::ups_client& client, const ups_arguments& args) {
   worklist::query match;
   if (!args.state.empty()) match.emplace_back("ProcedureStepState", args.state);
   if (!args.label.empty()) match.emplace_back("ProcedureStepLabel", args.label);
@@ -144,7 +123,7 @@ int run_search(const ups_arguments& args) {
     }
     match.emplace_back(each.substr(0, equals), each.substr(equals + 1));
   }
-  auto found = client->search(match, args.limit, args.offset);
+  auto found = client.search(match, args.limit, args.offset);
   if (!found) return report("search", found.error());
   if (args.json) {
     worklist::dataset all = worklist::dataset::array();
@@ -156,59 +135,39 @@ int run_search(const ups_arguments& args) {
   return exit_ok;
 }
 
-int run_claim(const ups_arguments& args) {
-  auto client = client_for(args.url);
-  if (!client) {
-    std::cerr << "dcmflow ups claim: " << client.error().message << '\n';
-    return exit_usage;
-  }
+int run_claim(worklist::ups_client& client, const ups_arguments& args) {
   const std::string transaction = args.transaction.empty() ? worklist::new_transaction_uid() : args.transaction;
-  auto claimed = client->change_state(args.uid, transaction, worklist::step_state::in_progress);
+  auto claimed = client.change_state(args.uid, transaction, worklist::step_state::in_progress);
   if (!claimed) return report("claim", claimed.error());
   std::cout << transaction << '\n';  // the performer's key to the workitem from now on
   return exit_ok;
 }
 
-int run_progress(const ups_arguments& args) {
-  auto client = client_for(args.url);
-  if (!client) {
-    std::cerr << "dcmflow ups progress: " << client.error().message << '\n';
-    return exit_usage;
-  }
-  auto current = client->retrieve(args.uid);
+int run_progress(worklist::ups_client& client, const ups_arguments& args) {
+  auto current = client.retrieve(args.uid);
   if (!current) return report("progress", current.error());
-  auto updated = client->update(args.uid, args.transaction, worklist::progress_update(*current, args.percent, args.description));
+  auto updated = client.update(args.uid, args.transaction, worklist::progress_update(*current, args.percent, args.description));
   if (!updated) return report("progress", updated.error());
   return exit_ok;
 }
 
 // Final State attributes first (Update), then the state (Change State): PS3.4 CC.2.5.1.3.
-int end_workitem(const ups_arguments& args, worklist::step_state to) {
+int end_workitem(worklist::ups_client& client, const ups_arguments& args, worklist::step_state to) {
   const char* what = to == worklist::step_state::completed ? "complete" : "cancel";
-  auto client = client_for(args.url);
-  if (!client) {
-    std::cerr << "dcmflow ups " << what << ": " << client.error().message << '\n';
-    return exit_usage;
-  }
-  auto current = client->retrieve(args.uid);
+  auto current = client.retrieve(args.uid);
   if (!current) return report(what, current.error());
   const worklist::workitem final_state = to == worklist::step_state::completed
-                                             ? worklist::completion_update(*current, client->service().requester, {}, {})
+                                             ? worklist::completion_update(*current, client.service().requester, {}, {})
                                              : worklist::cancellation_update(*current, args.reason);
-  if (auto updated = client->update(args.uid, args.transaction, final_state); !updated) return report(what, updated.error());
-  auto changed = client->change_state(args.uid, args.transaction, to);
+  if (auto updated = client.update(args.uid, args.transaction, final_state); !updated) return report(what, updated.error());
+  auto changed = client.change_state(args.uid, args.transaction, to);
   if (!changed) return report(what, changed.error());
   if (!changed->empty()) std::cerr << "dcmflow ups " << what << ": the server warned: " << *changed << '\n';
   return exit_ok;
 }
 
-int run_request_cancel(const ups_arguments& args) {
-  auto client = client_for(args.url);
-  if (!client) {
-    std::cerr << "dcmflow ups request-cancel: " << client.error().message << '\n';
-    return exit_usage;
-  }
-  auto requested = client->request_cancellation(args.uid, args.reason);
+int run_request_cancel(worklist::ups_client& client, const ups_arguments& args) {
+  auto requested = client.request_cancellation(args.uid, args.reason);
   if (!requested) return report("request-cancel", requested.error());
   return exit_ok;
 }
@@ -233,12 +192,7 @@ void print_event(const worklist::ups_event& event, bool json) {
   std::cout << std::endl;  // each event as it comes: a pipe reader sees it now
 }
 
-int run_subscribe(const ups_arguments& args) {
-  auto client = client_for(args.url);
-  if (!client) {
-    std::cerr << "dcmflow ups subscribe: " << client.error().message << '\n';
-    return exit_usage;
-  }
+int run_subscribe(worklist::ups_client& client, const ups_arguments& args) {
   worklist::query filter;
   for (const auto& each : args.match) {
     const auto equals = each.find('=');
@@ -252,12 +206,12 @@ int run_subscribe(const ups_arguments& args) {
                              : filter.empty()        ? worklist::global_subscription_uid
                                                      : worklist::filtered_global_subscription_uid;
   // The channel first: events of the subscription itself (the current state) are not lost.
-  auto channel = client->open_events(args.ae);
+  auto channel = client.open_events(args.ae);
   if (!channel) {
     std::cerr << "dcmflow ups subscribe: " << channel.error().message << '\n';
     return exit_fatal;
   }
-  if (auto subscribed = client->subscribe(target, args.ae, args.deletion_lock, filter); !subscribed) {
+  if (auto subscribed = client.subscribe(target, args.ae, args.deletion_lock, filter); !subscribed) {
     return report("subscribe", subscribed.error());
   }
   std::cerr << "dcmflow ups subscribe: " << args.ae << " subscribed to "
@@ -286,24 +240,14 @@ int run_subscribe(const ups_arguments& args) {
   return exit_ok;
 }
 
-int run_unsubscribe(const ups_arguments& args) {
-  auto client = client_for(args.url);
-  if (!client) {
-    std::cerr << "dcmflow ups unsubscribe: " << client.error().message << '\n';
-    return exit_usage;
-  }
-  auto done = client->unsubscribe(args.uid.empty() ? worklist::global_subscription_uid : args.uid, args.ae);
+int run_unsubscribe(worklist::ups_client& client, const ups_arguments& args) {
+  auto done = client.unsubscribe(args.uid.empty() ? worklist::global_subscription_uid : args.uid, args.ae);
   if (!done) return report("unsubscribe", done.error());
   return exit_ok;
 }
 
-int run_suspend(const ups_arguments& args) {
-  auto client = client_for(args.url);
-  if (!client) {
-    std::cerr << "dcmflow ups suspend: " << client.error().message << '\n';
-    return exit_usage;
-  }
-  auto done = client->suspend_global(args.ae);
+int run_suspend(worklist::ups_client& client, const ups_arguments& args) {
+  auto done = client.suspend_global(args.ae);
   if (!done) return report("suspend", done.error());
   return exit_ok;
 }
@@ -386,17 +330,23 @@ std::function<int()> add_ups_command(CLI::App& app) {
 
   return [=] {
     if (!ups->parsed()) return -1;
-    if (create->parsed()) return run_create(*args);
-    if (get->parsed()) return run_get(*args);
-    if (search->parsed()) return run_search(*args);
-    if (claim->parsed()) return run_claim(*args);
-    if (progress->parsed()) return run_progress(*args);
-    if (complete->parsed()) return end_workitem(*args, worklist::step_state::completed);
-    if (cancel->parsed()) return end_workitem(*args, worklist::step_state::canceled);
-    if (request_cancel->parsed()) return run_request_cancel(*args);
-    if (subscribe->parsed()) return run_subscribe(*args);
-    if (unsubscribe->parsed()) return run_unsubscribe(*args);
-    return run_suspend(*args);
+    auto service = worklist::parse_ups_url(args->url);
+    if (!service) {
+      std::cerr << "dcmflow ups: " << service.error().message << '\n';
+      return static_cast<int>(exit_usage);
+    }
+    worklist::ups_client client(std::move(service).value());
+    if (create->parsed()) return run_create(client, *args);
+    if (get->parsed()) return run_get(client, *args);
+    if (search->parsed()) return run_search(client, *args);
+    if (claim->parsed()) return run_claim(client, *args);
+    if (progress->parsed()) return run_progress(client, *args);
+    if (complete->parsed()) return end_workitem(client, *args, worklist::step_state::completed);
+    if (cancel->parsed()) return end_workitem(client, *args, worklist::step_state::canceled);
+    if (request_cancel->parsed()) return run_request_cancel(client, *args);
+    if (subscribe->parsed()) return run_subscribe(client, *args);
+    if (unsubscribe->parsed()) return run_unsubscribe(client, *args);
+    return run_suspend(client, *args);
   };
 }
 

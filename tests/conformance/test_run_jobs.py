@@ -40,6 +40,18 @@ def journal_rows(journal: pathlib.Path, sql: str):
         return database.execute(sql).fetchall()
 
 
+def wait_until_stored(journal: pathlib.Path, process, count: int, seconds=60):
+    """Until the running job's journal has `count` stored items (or the process ended)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if journal_rows(journal, "SELECT count(*) FROM items WHERE state = 'stored'")[0][0] >= count:
+                return
+        except sqlite3.Error:
+            pass
+        time.sleep(0.02)
+
+
 BASIC_JOB = """
 inputs:
   - pages
@@ -347,14 +359,7 @@ def test_a_run_killed_with_sigkill_resumes_without_losing_or_repeating_anything(
     process = subprocess.Popen([dcmflow_binary(), "run", str(job), "--progress", "none"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     # Kill at a random moment once some items are committed, while others are in flight.
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if journal_rows(journal, "SELECT count(*) FROM items WHERE state = 'stored'")[0][0] >= 3:
-                break
-        except sqlite3.Error:
-            pass
-        time.sleep(0.02)
+    wait_until_stored(journal, process, 3)
     time.sleep(random.uniform(0, 0.5))
     process.kill()
     process.wait()
@@ -381,14 +386,7 @@ def test_sigterm_stops_a_run_cleanly_and_the_next_run_goes_on(tmp_path):
     journal = tmp_path / "job.journal.sqlite"
     process = subprocess.Popen([dcmflow_binary(), "run", str(job), "--progress", "none"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if journal_rows(journal, "SELECT count(*) FROM items WHERE state = 'stored'")[0][0] >= 3:
-                break
-        except sqlite3.Error:
-            pass
-        time.sleep(0.02)
+    wait_until_stored(journal, process, 3)
     process.send_signal(signal.SIGTERM)
     out, err = process.communicate(timeout=120)
     assert process.returncode == 5, err
