@@ -19,7 +19,7 @@
 
 Every row is the median of --runs runs (wall time), with the CPU time of the whole process
 tree and the peak RSS of its largest process. Prints the tables, and writes latest.json and
-latest.svg (and latest.md, the README's tables) into --results (default bench/results). $DCMFLOW names another dcmflow binary.
+latest.svg (and latest.md, bench/README.md's tables) into --results (default bench/results). $DCMFLOW names another dcmflow binary.
 
 usage: bench/vs_peers.py [--scratch DIR] [--runs 3] [--pages 40] [--photos 12] [--ct 300] [--docs 30]
                         [--only images|documents|storing] [--results DIR]
@@ -369,7 +369,7 @@ def main():
     (args.results / "latest.json").write_text(json.dumps(results, indent=1) + "\n")
     (args.results / "latest.svg").write_text(vs_peers_chart.svg(results))
     (args.results / "latest.md").write_text(vs_peers_chart.markdown(results))
-    print(f"\nwrote {args.results / 'latest.json'}, latest.svg and latest.md (the README's tables) "
+    print(f"\nwrote {args.results / 'latest.json'}, latest.svg and latest.md (bench/README.md's tables) "
           f"({results['bench_seconds'] / 60:.1f} min)")
 
 

@@ -60,7 +60,7 @@ def svg(results) -> str:
 
 
 def markdown(results) -> str:
-    """The README's tables: one row per class and codec (or sender), peers side by side."""
+    """bench/README.md's tables: one row per class and codec (or sender), peers side by side."""
     rows = results["rows"]
     out = ["| image class | codec | dcmflow MB/s | DCMTK MB/s | GDCM MB/s | cp MB/s | dcmflow / DCMTK | "
            "dcmflow / GDCM | dcmflow / ceiling |", "|---|---|---|---|---|---|---|---|---|"]
