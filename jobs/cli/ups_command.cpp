@@ -3,6 +3,8 @@
 #include <csignal>
 
 #include <atomic>
+#include <cmath>
+#include <cstdlib>
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -64,13 +66,22 @@ result<worklist::workitem> workitem_from(const ups_arguments& args) {
   return item;
 }
 
+// A server's text on one line: control characters (a newline would forge another line for
+// scripts that read one workitem per line; escapes would drive the terminal) blanked.
+std::string one_line(std::string text) {
+  for (char& c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = ' ';
+  }
+  return text;
+}
+
 // One line: UID, state, label, scheduled start, worklist label. No patient data: a search's
 // lines end up in logs.
 void print_summary(const worklist::workitem& item) {
-  std::cout << item.uid() << "  " << item.text(worklist::tag::procedure_step_state) << "  "
-            << item.text(worklist::tag::procedure_step_label);
-  if (const auto start = item.text(worklist::tag::scheduled_procedure_step_start); !start.empty()) std::cout << "  start " << start;
-  if (const auto list = item.text(worklist::tag::worklist_label); !list.empty()) std::cout << "  worklist " << list;
+  std::cout << one_line(item.uid()) << "  " << one_line(item.text(worklist::tag::procedure_step_state)) << "  "
+            << one_line(item.text(worklist::tag::procedure_step_label));
+  if (const auto start = item.text(worklist::tag::scheduled_procedure_step_start); !start.empty()) std::cout << "  start " << one_line(start);
+  if (const auto list = item.text(worklist::tag::worklist_label); !list.empty()) std::cout << "  worklist " << one_line(list);
   std::cout << '\n';
 }
 
@@ -87,7 +98,7 @@ int run_create(worklist::ups_client& client, const ups_arguments& args) {
   }
   auto created = client.create(*item);
   if (!created) return report("create", created.error());
-  std::cout << *created << '\n';
+  std::cout << one_line(*created) << '\n';
   return exit_ok;
 }
 
@@ -101,9 +112,9 @@ int run_get(worklist::ups_client& client, const ups_arguments& args) {
     for (const auto& progress : item->items(worklist::tag::progress_information_sequence)) {
       const auto percent = worklist::text_in(progress, worklist::tag::procedure_step_progress);
       const auto said = worklist::text_in(progress, worklist::tag::procedure_step_progress_description);
-      if (!percent.empty() || !said.empty()) std::cout << "  progress " << percent << "% " << said << '\n';
+      if (!percent.empty() || !said.empty()) std::cout << "  progress " << one_line(percent) << "% " << one_line(said) << '\n';
       if (const auto why = worklist::text_in(progress, worklist::tag::reason_for_cancellation); !why.empty()) {
-        std::cout << "  cancellation: " << why << '\n';
+        std::cout << "  cancellation: " << one_line(why) << '\n';
       }
     }
   }
@@ -177,18 +188,18 @@ void print_event(const worklist::ups_event& event, bool json) {
     std::cout << worklist::json_text(event.attributes.attributes()) << std::endl;
     return;
   }
-  std::cout << worklist::event_name(event.type) << "  " << event.workitem_uid;
+  std::cout << worklist::event_name(event.type) << "  " << one_line(event.workitem_uid);
   const auto& item = event.attributes;
-  if (const auto state = item.text(worklist::tag::procedure_step_state); !state.empty()) std::cout << "  " << state;
+  if (const auto state = item.text(worklist::tag::procedure_step_state); !state.empty()) std::cout << "  " << one_line(state);
   for (const auto& progress : item.items(worklist::tag::progress_information_sequence)) {
     if (const auto percent = worklist::text_in(progress, worklist::tag::procedure_step_progress); !percent.empty()) {
-      std::cout << "  " << percent << "%";
+      std::cout << "  " << one_line(percent) << "%";
     }
     if (const auto said = worklist::text_in(progress, worklist::tag::procedure_step_progress_description); !said.empty()) {
-      std::cout << "  " << said;
+      std::cout << "  " << one_line(said);
     }
   }
-  if (const auto why = item.text(worklist::tag::reason_for_cancellation); !why.empty()) std::cout << "  reason: " << why;
+  if (const auto why = item.text(worklist::tag::reason_for_cancellation); !why.empty()) std::cout << "  reason: " << one_line(why);
   std::cout << std::endl;  // each event as it comes: a pipe reader sees it now
 }
 
@@ -296,7 +307,14 @@ std::function<int()> add_ups_command(CLI::App& app) {
   auto* progress = add_url(ups->add_subcommand("progress", "Report progress on a claimed workitem"), *args);
   progress->add_option("uid", args->uid, "The workitem's UID")->required();
   add_transaction(progress, *args);
-  progress->add_option("--percent", args->percent, "Procedure Step Progress, 0 to 100")->required()->check(CLI::Range(0.0, 100.0));
+  progress->add_option("--percent", args->percent, "Procedure Step Progress, 0 to 100")->required()->check(
+      [](const std::string& text) -> std::string {
+        char* end = nullptr;
+        const double value = std::strtod(text.c_str(), &end);
+        const bool number = end != text.c_str() && *end == '\0' && std::isfinite(value);
+        return number && value >= 0 && value <= 100 ? "" : "a number from 0 to 100";
+      },
+      "0 to 100");
   progress->add_option("--description", args->description, "Procedure Step Progress Description");
 
   auto* complete = add_url(ups->add_subcommand("complete", "Set the Final State attributes, then COMPLETED"), *args);

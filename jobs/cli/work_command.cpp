@@ -1,6 +1,12 @@
 #include "cli/work_command.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <csignal>
+#include <filesystem>
 
 #include <atomic>
 #include <iostream>
@@ -55,6 +61,38 @@ int run_work(work_arguments& args) {
     }
     args.options.settings.peers[peer.substr(0, equals)] = url;
   }
+  // Mistakes of the operator stop here, before any workitem is claimed: a workitem is
+  // canceled for its own faults only.
+  const auto& ae = args.options.ae;
+  if (ae.empty() || ae.size() > 16 || ae.find_first_of("\\") != std::string::npos ||
+      std::any_of(ae.begin(), ae.end(), [](unsigned char c) { return c < 0x20 || c == 0x7F; })) {
+    std::cerr << "dcmflow work: --ae must be an AE title of 1 to 16 characters (no backslash, no control character)\n";
+    return exit_usage;
+  }
+  if (args.peers.empty()) {
+    std::cerr << "dcmflow work: give the destinations workitems may name with --peer (AE=dicom://AE@host:port, or a "
+                 "DICOMweb root)\n";
+    return exit_usage;
+  }
+  std::error_code error;
+  if (!std::filesystem::is_directory(args.options.settings.input_root, error)) {
+    std::cerr << "dcmflow work: --input-root " << args.options.settings.input_root.string()
+              << " is not a folder (not mounted?)\n";
+    return exit_usage;
+  }
+  std::filesystem::create_directories(args.options.state_folder, error);
+  if (!std::filesystem::is_directory(args.options.state_folder, error)) {
+    std::cerr << "dcmflow work: --state " << args.options.state_folder.string() << " is not a folder we can make\n";
+    return exit_usage;
+  }
+  // One performer per state folder: two would resume each other's claims.
+  const auto lock_file = args.options.state_folder / "performer.lock";
+  const int lock = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock < 0 || ::flock(lock, LOCK_EX | LOCK_NB) != 0) {
+    std::cerr << "dcmflow work: another performer uses " << args.options.state_folder.string()
+              << " (each performer needs a --state of its own)\n";
+    return exit_usage;
+  }
   auto program = beside_this_program("dcmflow-all");
   if (!program) {
     std::cerr << "dcmflow work: " << program.error().message << '\n';
@@ -74,8 +112,15 @@ int run_work(work_arguments& args) {
   std::signal(SIGINT, stop);
   std::signal(SIGTERM, stop);
   worklist::ups_client client(std::move(service).value());
-  auto summary = job::perform_workitems(client, args.options, stop_requested,
-                                        [](const std::string& line) { std::cout << line << std::endl; });
+  // Lines carry servers' words (a requester's reason): no control characters reach the log.
+  const auto say = [](const std::string& line) {
+    std::string shown = line;
+    for (char& c : shown) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = ' ';
+    }
+    std::cout << shown << std::endl;
+  };
+  auto summary = job::perform_workitems(client, args.options, stop_requested, say);
   if (!summary) {
     std::cerr << "dcmflow work: " << summary.error().message << '\n';
     return exit_fatal;

@@ -31,6 +31,11 @@ struct claim {
   std::string workitem;
   std::string transaction;
   std::string started;  // DT: the Performed Procedure Step Start
+  // A cancellation request heard for it: kept with the claim, so that a performer that dies
+  // before the workitem is CANCELED ends it CANCELED when it starts again, not COMPLETED.
+  bool cancel_requested = false;
+  std::string cancel_reason;
+  std::optional<worklist::code> cancel_code;
 };
 
 // A workitem's UID names files in the state folder: only a UID (PS3.5 9.1) may.
@@ -65,8 +70,12 @@ result<void> keep_claim(const performer_options& options, const claim& kept) {
   if (error) return failure{"cannot make " + claims_folder(options).string() + ": " + error.message()};
   const fs::path file = claim_file(options, kept.workitem);
   const fs::path partial = file.string() + ".partial";
-  const std::string text = worklist::json_text(
-      worklist::dataset{{"workitem", kept.workitem}, {"transaction", kept.transaction}, {"started", kept.started}});
+  worklist::dataset fields{{"workitem", kept.workitem}, {"transaction", kept.transaction}, {"started", kept.started}};
+  if (kept.cancel_requested) {
+    fields["cancel_reason"] = kept.cancel_reason;
+    if (kept.cancel_code) fields["cancel_code"] = {kept.cancel_code->value, kept.cancel_code->scheme, kept.cancel_code->meaning};
+  }
+  const std::string text = worklist::json_text(fields);
   if (!write_durably(partial, text)) return failure{"cannot write " + partial.string()};
   fs::rename(partial, file, error);  // the claim is on disk whole, or not at all
   if (error) return failure{"cannot write " + file.string() + ": " + error.message()};
@@ -94,7 +103,20 @@ std::vector<claim> kept_claims(const performer_options& options) {
       const auto value = parsed.find(name);
       return value != parsed.end() && value->is_string() ? value->get<std::string>() : std::string();
     };
-    claim kept{field("workitem"), field("transaction"), field("started")};
+    claim kept;
+    kept.workitem = field("workitem");
+    kept.transaction = field("transaction");
+    kept.started = field("started");
+    if (parsed.contains("cancel_reason")) {
+      kept.cancel_requested = true;
+      kept.cancel_reason = field("cancel_reason");
+      const auto coded = parsed.find("cancel_code");
+      if (coded != parsed.end() && coded->is_array() && coded->size() == 3 && (*coded)[0].is_string() &&
+          (*coded)[1].is_string() && (*coded)[2].is_string()) {
+        kept.cancel_code = worklist::code{(*coded)[0].get<std::string>(), (*coded)[1].get<std::string>(),
+                                          (*coded)[2].get<std::string>()};
+      }
+    }
     if (is_uid(kept.workitem) && is_uid(kept.transaction)) found.push_back(std::move(kept));
   }
   return found;
@@ -215,28 +237,28 @@ class performer {
       } else {
         for (const auto& item : *found) {
           if (stop_) break;
-          if (!is_import_workitem(item) || !is_uid(item.uid())) continue;
-          // Inputs still arriving (INCOMPLETE, UNAVAILABLE) are not imported half.
-          if (item.text(worklist::tag::input_readiness_state) != "READY") continue;
-          claimed_any = claim_and_work(item) || claimed_any;
+          // A UID listed twice, or a workitem we hold (a server that ignores the state
+          // filter), is not claimed again: its claim file is ours.
+          if (!is_uid(item.uid()) || held_.contains(item.uid())) continue;
+          claimed_any = claim_and_work(item.uid()) || claimed_any;
         }
       }
       retry_waiting();
       if (claimed_any) continue;  // more may have come in the meantime
-      if (!options_.watch && waiting_.empty()) break;
+      if (!options_.watch && waiting_.empty() && unsettled_.empty()) break;
       wait_for_news(until_next_retry(options_.watch ? options_.poll : options_.retry_after));
     }
-    summary_.left_in_progress += waiting_.size();
+    summary_.left_in_progress += waiting_.size() + unsettled_.size();
     return summary_;
   }
 
  private:
-  struct cancel_request {
-    std::string reason;                  // Reason For Cancellation, as the requester gave it
-    std::optional<worklist::code> code;  // Procedure Step Discontinuation Reason Code
-  };
   struct waiting_workitem {
     worklist::workitem item;
+    std::string uid;  // held
+    std::chrono::steady_clock::time_point not_before;
+  };
+  struct unsettled_claim {
     claim kept;
     std::chrono::steady_clock::time_point not_before;
   };
@@ -247,7 +269,11 @@ class performer {
   void resume(const claim& kept) {
     auto current = client_.retrieve(kept.workitem);
     if (!current) {
-      if (current.error().http_status == 404) forget_claim(options_, kept.workitem);
+      if (current.error().http_status == 404) {
+        forget_claim(options_, kept.workitem);
+      } else {
+        unsettle(kept);
+      }
       say_(kept.workitem + ": cannot resume: " + current.error().message);
       return;
     }
@@ -263,13 +289,25 @@ class performer {
         say_(kept.workitem + ": not ours any more (" + ours.error().message + ")");
       } else {
         say_(kept.workitem + ": cannot resume: " + ours.error().message);
+        unsettle(kept);
       }
       return;
     }
-    held_.insert(kept.workitem);
+    held_[kept.workitem] = kept;
     (void)client_.subscribe(kept.workitem, options_.ae, false);
-    say_(kept.workitem + ": resuming (claimed before a restart)");
-    work_on(*current, kept);
+    say_(kept.workitem + (kept.cancel_requested ? ": resuming its cancellation (requested before a restart)"
+                                                : ": resuming (claimed before a restart)"));
+    work_on(*current, kept.workitem);
+  }
+
+  // A claim the server may or may not have taken (it did not answer): settled by resuming it
+  // later (--watch) or at the next start; it counts as left in progress until then.
+  void unsettle(const claim& kept) {
+    if (options_.watch) {
+      unsettled_.push_back({kept, std::chrono::steady_clock::now() + options_.retry_after});
+    } else {
+      ++summary_.left_in_progress;
+    }
   }
 
   static double current_percent(const worklist::workitem& item) {
@@ -305,6 +343,7 @@ class performer {
   worklist::ups_result<std::vector<worklist::workitem>> scheduled() {
     worklist::query match{{"ProcedureStepState", "SCHEDULED"}};
     if (!options_.worklist_label.empty()) match.emplace_back("WorklistLabel", options_.worklist_label);
+    last_search_ = std::chrono::steady_clock::now();
     // Return keys a server may leave out unless asked (PS3.4 Table CC.2.5-3).
     return client_.search(match, 0, 0, {"ScheduledWorkitemCodeSequence", "InputReadinessState"});
   }
@@ -316,8 +355,9 @@ class performer {
     while (!stop_ && std::chrono::steady_clock::now() < until) {
       auto event = next_event(250ms);
       if (event && event->type == worklist::ups_event_type::state_report &&
-          event->attributes.state() == worklist::step_state::scheduled) {
-        return;  // a new workitem
+          event->attributes.state() == worklist::step_state::scheduled &&
+          std::chrono::steady_clock::now() - last_search_ >= 1s) {
+        return;  // a new workitem (a flood of them: one search a second)
       }
     }
   }
@@ -340,48 +380,63 @@ class performer {
     if (!*message) return std::nullopt;
     auto event = worklist::parse_event(**message);
     if (!event) return std::nullopt;
-    if (event->type == worklist::ups_event_type::cancel_requested && held_.contains(event->workitem_uid)) {
+    const auto held = held_.find(event->workitem_uid);
+    if (event->type == worklist::ups_event_type::cancel_requested && held != held_.end()) {
       const auto& said = event->attributes;
-      cancel_requests_[event->workitem_uid] = {
-          said.text(worklist::tag::reason_for_cancellation),
-          said.has("0074100E") ? worklist::first_code(said.attributes()["0074100E"]) : std::nullopt};
+      claim& kept = held->second;
+      kept.cancel_requested = true;
+      kept.cancel_reason = said.text(worklist::tag::reason_for_cancellation);
+      kept.cancel_code = said.has("0074100E") ? worklist::first_code(said.attributes()["0074100E"]) : std::nullopt;
+      if (auto written = keep_claim(options_, kept); !written) say_(kept.workitem + ": " + written.error().message);
     }
     return std::move(event).value();
   }
 
-  bool claim_and_work(const worklist::workitem& item) {
-    const claim made{item.uid(), worklist::new_transaction_uid(), worklist::datetime_now()};
+  // Claims a SCHEDULED workitem and works on it; false when it was not ours to take. What it
+  // asks is read first (a search returns only return keys, PS3.4 Table CC.2.5-3): one this
+  // performer cannot serve (a destination it does not list, inputs not there) is left
+  // SCHEDULED for another; one that is wrong is claimed, then canceled with the reason.
+  bool claim_and_work(const std::string& uid) {
+    auto whole = client_.retrieve(uid);
+    if (!whole) return false;
+    if (!is_import_workitem(*whole) || whole->state() != worklist::step_state::scheduled) return false;
+    // Inputs still arriving (INCOMPLETE, UNAVAILABLE) are not imported half.
+    if (whole->text(worklist::tag::input_readiness_state) != "READY") return false;
+    if (auto request = read_import_request(*whole, options_.settings); !request && request.error().elsewhere) {
+      if (passed_over_.insert(uid).second) say_(uid + ": left for another performer: " + request.error().message);
+      return false;
+    }
+    if (std::error_code error; fs::exists(claim_file(options_, uid), error)) return false;  // a claim of ours, unsettled
+    claim made;
+    made.workitem = uid;
+    made.transaction = worklist::new_transaction_uid();
+    made.started = worklist::datetime_now();
     if (auto kept = keep_claim(options_, made); !kept) {
-      say_(item.uid() + ": " + kept.error().message);
+      say_(uid + ": " + kept.error().message);
       return false;
     }
     // Subscribed before the claim: a cancellation request right after it still reaches us.
-    held_.insert(made.workitem);
-    const bool subscribed = static_cast<bool>(client_.subscribe(made.workitem, options_.ae, false));
-    auto claimed = client_.change_state(made.workitem, made.transaction, worklist::step_state::in_progress);
+    held_[uid] = made;
+    const bool subscribed = static_cast<bool>(client_.subscribe(uid, options_.ae, false));
+    auto claimed = client_.change_state(uid, made.transaction, worklist::step_state::in_progress);
     if (!claimed) {
+      held_.erase(uid);
       if (!claimed.error().refused()) {
-        // No answer: the server may have taken the claim. Kept; the next start settles it.
-        say_(item.uid() + ": cannot claim: " + claimed.error().message);
+        // No answer, or a server error: the server may have taken the claim. Kept, and
+        // settled later by resuming it.
+        say_(uid + ": cannot claim: " + claimed.error().message);
+        unsettle(made);
         return false;
       }
-      // Another performer was first: 409 (C302) or, read as our Transaction UID being the
-      // wrong one, 400 (C301, PS3.4 CC.2.1.2).
-      forget_claim(options_, made.workitem);
-      held_.erase(made.workitem);
-      if (subscribed) (void)client_.unsubscribe(made.workitem, options_.ae);
+      forget_claim(options_, uid);
+      if (subscribed) (void)client_.unsubscribe(uid, options_.ae);
+      // 409: another performer was first. Anything else is worth saying (a wrong dialect, an
+      // expired token...).
+      if (claimed.error().http_status != 409) say_(uid + ": cannot claim: " + claimed.error().message);
       return false;
     }
-    say_(item.uid() + ": claimed");
-    // A search returns only its return keys (PS3.4 Table CC.2.5-3): the whole workitem, with
-    // its Output Destination Sequence, comes from Retrieve.
-    auto whole = client_.retrieve(made.workitem);
-    if (!whole) {
-      say_(made.workitem + ": cannot read it (" + whole.error().message + "); trying again later");
-      wait_again(item, made);
-      return true;
-    }
-    work_on(*whole, made);
+    say_(uid + ": claimed");
+    work_on(*whole, uid);
     return true;
   }
 
@@ -406,13 +461,12 @@ class performer {
       if (changed.error().refused()) {
         ++summary_.left_in_progress;
       } else {
-        wait_again(current, kept);
+        wait_again(current, kept.workitem);
       }
       return;
     }
     forget_claim(options_, kept.workitem);
     held_.erase(kept.workitem);
-    cancel_requests_.erase(kept.workitem);
     if (to == worklist::step_state::completed) {
       ++summary_.completed;
       say_(kept.workitem + ": COMPLETED (" + std::to_string(outputs.size()) + " instances)");
@@ -440,12 +494,12 @@ class performer {
 
   // Tried again after --retry-after while watching; otherwise left IN PROGRESS with its claim
   // kept, for the next start.
-  void wait_again(const worklist::workitem& item, const claim& kept) {
+  void wait_again(const worklist::workitem& item, const std::string& uid) {
     if (!options_.watch) {
       ++summary_.left_in_progress;
       return;
     }
-    waiting_.push_back({item, kept, std::chrono::steady_clock::now() + options_.retry_after});
+    waiting_.push_back({item, uid, std::chrono::steady_clock::now() + options_.retry_after});
   }
 
   // Waits for the job, reporting progress and stopping it on request; its exit code (128
@@ -464,9 +518,9 @@ class performer {
         report_progress(kept, journal_file);
         next_progress = std::chrono::steady_clock::now() + options_.progress_every;
       }
-      if (!stopping && (stop_ || cancel_requests_.contains(kept.workitem))) {
+      if (!stopping && (stop_ || held_[kept.workitem].cancel_requested)) {
         stopping = true;  // items in flight finish, no new one starts (run's SIGTERM)
-        stopped_for_cancel = cancel_requests_.contains(kept.workitem);
+        stopped_for_cancel = held_[kept.workitem].cancel_requested;
         if (stopped_for_cancel) say_(kept.workitem + ": cancellation requested; stopping its job");
         ::kill(child, SIGTERM);
         kill_at = std::chrono::steady_clock::now() + options_.stop_grace;
@@ -480,61 +534,82 @@ class performer {
     }
   }
 
-  void work_on(const worklist::workitem& item, const claim& kept) {
+  void end_canceled_on_request(const claim& kept, const worklist::workitem& item,
+                               const std::vector<worklist::output_instance>& stored) {
+    end(kept, item, worklist::step_state::canceled,
+        kept.cancel_reason.empty() ? "canceled on request" : "canceled on request: " + kept.cancel_reason, stored,
+        kept.cancel_code);
+  }
+
+  // Runs a held workitem's job and ends the workitem as the job ended.
+  void work_on(const worklist::workitem& item, const std::string& uid) {
+    const fs::path folder = job_folder(options_, uid);
+    const fs::path journal_file = folder / "job.journal.sqlite";
     auto request = read_import_request(item, options_.settings);
     if (!request) {
-      end(kept, item, worklist::step_state::canceled, "dcmflow cannot perform this workitem: " + request.error().message);
+      end(held_[uid], item, worklist::step_state::canceled, "dcmflow cannot perform this workitem: " + request.error().message);
       return;
     }
-    const fs::path folder = job_folder(options_, kept.workitem);
+    if (held_[uid].cancel_requested) {  // heard before a restart, or while it waited: not run again
+      auto stored = stored_instances(journal_file, *request);
+      if (!stored) {
+        say_(uid + ": cannot read what its job stored (" + stored.error().message + ")");
+        wait_again(item, uid);
+        return;
+      }
+      end_canceled_on_request(held_[uid], item, *stored);
+      return;
+    }
     auto job_file = write_import_job(*request, folder);
     if (!job_file) {
-      say_(kept.workitem + ": " + job_file.error().message);
-      wait_again(item, kept);
+      say_(uid + ": " + job_file.error().message);
+      wait_again(item, uid);
       return;
     }
-    const fs::path journal_file = folder / "job.journal.sqlite";
     auto child = start_run(options_, *job_file);
     if (!child) {
-      say_(kept.workitem + ": " + child.error().message);
-      wait_again(item, kept);
+      say_(uid + ": " + child.error().message);
+      wait_again(item, uid);
       return;
     }
     bool stopped_for_cancel = false;
-    const int code = run_job(kept, journal_file, *child, stopped_for_cancel);
+    const int code = run_job(held_[uid], journal_file, *child, stopped_for_cancel);
+    const claim kept = held_[uid];  // as it stands now, a cancellation's reason included
     const fs::path log = folder / "run.log";
     auto stored = stored_instances(journal_file, *request);
     if (!stored) {
-      say_(kept.workitem + ": cannot read what its job stored (" + stored.error().message + "); trying again later");
-      wait_again(item, kept);
+      say_(uid + ": cannot read what its job stored (" + stored.error().message + ")");
+      wait_again(item, uid);
       return;
     }
-    if (stopped_for_cancel || cancel_requests_.contains(kept.workitem)) {
-      const cancel_request cancel = cancel_requests_[kept.workitem];  // as it stands now, not when the stop began
-      end(kept, item, worklist::step_state::canceled,
-          cancel.reason.empty() ? "canceled on request" : "canceled on request: " + cancel.reason, *stored, cancel.code);
+    if (stopped_for_cancel || kept.cancel_requested) {
+      end_canceled_on_request(kept, item, *stored);
       return;
     }
     if (stop_ || code == run_stopped) {
-      say_(kept.workitem + ": stopped; left IN PROGRESS for the next start");
+      say_(uid + ": stopped; left IN PROGRESS for the next start");
       ++summary_.left_in_progress;
       return;
     }
     if (code == run_destination_unavailable || (code != run_ok && code != run_items_failed && code != run_usage)) {
       // A destination given up, or a job that died (killed, out of memory, not started):
       // nothing says the workitem cannot be done, so it is done again later.
-      say_(kept.workitem + ": its job " +
+      say_(uid + ": its job " +
            (code == run_destination_unavailable ? std::string("gave up a destination")
                                                 : "ended with exit " + std::to_string(code)) +
            (options_.watch ? "; trying again in " + std::to_string(options_.retry_after.count()) + " s"
                            : "; left IN PROGRESS for the next start") +
            " (log: " + log.string() + ")");
-      wait_again(item, kept);
+      wait_again(item, uid);
       return;
     }
     report_progress(kept, journal_file);
+    const auto counts = read_counts(journal_file);
+    if (code == run_ok && counts && counts->total == 0) {
+      end(kept, item, worklist::step_state::canceled, "the workitem's inputs hold no file to import", *stored);
+      return;
+    }
     if (code != run_ok) {
-      const auto counts = read_counts(journal_file);
       std::string reason = code == run_usage ? "the job could not start (dcmflow run exited 2)"
                                              : "the import did not complete (dcmflow run exited 1)";
       if (counts && counts->total > 0) {
@@ -550,22 +625,35 @@ class performer {
   // Workitems to try again (a destination given up, a job that died, the server unreachable
   // at the end), once their time has come.
   void retry_waiting() {
+    const auto now = std::chrono::steady_clock::now();
     auto all = std::move(waiting_);
     waiting_.clear();
     for (auto& each : all) {
-      if (stop_ || std::chrono::steady_clock::now() < each.not_before) {
+      if (stop_ || now < each.not_before) {
         waiting_.push_back(std::move(each));
         continue;
       }
-      work_on(each.item, each.kept);
+      work_on(each.item, each.uid);
+    }
+    auto claims = std::move(unsettled_);
+    unsettled_.clear();
+    for (auto& each : claims) {
+      if (stop_ || now < each.not_before) {
+        unsettled_.push_back(std::move(each));
+        continue;
+      }
+      resume(each.kept);
     }
   }
 
   std::chrono::seconds until_next_retry(std::chrono::seconds longest) const {
     auto wait = longest;
+    const auto now = std::chrono::steady_clock::now();
     for (const auto& each : waiting_) {
-      const auto left = std::chrono::duration_cast<std::chrono::seconds>(each.not_before - std::chrono::steady_clock::now());
-      wait = std::min(wait, std::max(left, std::chrono::seconds(1)));
+      wait = std::min(wait, std::max(std::chrono::duration_cast<std::chrono::seconds>(each.not_before - now), 1s));
+    }
+    for (const auto& each : unsettled_) {
+      wait = std::min(wait, std::max(std::chrono::duration_cast<std::chrono::seconds>(each.not_before - now), 1s));
     }
     return wait;
   }
@@ -577,9 +665,11 @@ class performer {
   std::unique_ptr<worklist::event_channel> channel_;
   std::chrono::steady_clock::time_point last_channel_attempt_;
   bool channel_warned_ = false;
-  std::set<std::string> held_;                             // workitems we claimed and have not ended
-  std::map<std::string, cancel_request> cancel_requests_;  // of held workitems
+  std::map<std::string, claim> held_;  // workitems we claimed and have not ended
+  std::set<std::string> passed_over_;  // left for other performers (said once)
   std::vector<waiting_workitem> waiting_;
+  std::vector<unsettled_claim> unsettled_;
+  std::chrono::steady_clock::time_point last_search_;
   performer_summary summary_;
   double last_percent_ = -1;
 };

@@ -4,9 +4,10 @@
 //   Scheduled Workitem Code Sequence    (DCMFLOW-IMPORT, 99DCMFLOW, "Import with dcmflow")
 //   Scheduled Processing Parameters Sequence, TEXT content items named (CODE, 99DCMFLOW):
 //     DCMFLOW-INPUT      a file, folder or archive, below the performer's --input-root
-//     DCMFLOW-ATTRIBUTE  Keyword=Value set on every object (repeatable)
-//     DCMFLOW-CODEC      the codec (default: none)
-//   Patient's Name, Patient ID, Birth Date and Sex of the workitem: set on every object
+//     DCMFLOW-SET        Keyword=Value set on every object (repeatable)
+//     DCMFLOW-CODEC      a lossless codec, or auto (default: none)
+//   Patient's Name, Patient ID, Issuer of Patient ID, Birth Date and Sex of the workitem:
+//   set on every object (one value each; a name by its alphabetic group only)
 //   Output Destination Sequence: STOW-RS Storage Sequence > Storage URL (a DICOMweb root
 //     the performer lists with --peer URL), or DICOM Storage Sequence > Destination AE (one
 //     it lists with --peer AE=dicom://...)
@@ -43,8 +44,19 @@ struct performer_settings {
 // Is this workitem one dcmflow performs (its Scheduled Workitem Code)?
 [[nodiscard]] bool is_import_workitem(const worklist::workitem& item);
 
-[[nodiscard]] result<import_request> read_import_request(const worklist::workitem& item,
-                                                         const performer_settings& settings);
+// Why a workitem cannot be performed here: its own fault (the performer claims and cancels
+// it, with this reason), or this performer's limits (it names a destination this
+// performer does not list, an input not there: left SCHEDULED for another performer).
+struct import_problem {
+  std::string message;
+  bool elsewhere = false;  // another performer may serve it
+
+  import_problem(std::string text, bool other_performer) : message(std::move(text)), elsewhere(other_performer) {}
+  import_problem(failure why) : message(std::move(why.message)) {}  // NOLINT(google-explicit-constructor): the workitem's fault
+};
+
+[[nodiscard]] result<import_request, import_problem> read_import_request(const worklist::workitem& item,
+                                                                         const performer_settings& settings);
 
 // The job file for a request, in `folder` (its journal and report beside it).
 [[nodiscard]] result<std::filesystem::path> write_import_job(const import_request& request,

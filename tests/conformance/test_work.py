@@ -34,7 +34,7 @@ def parameter(name, value):
             "0040A160": {"vr": "UT", "Value": [value]}}
 
 
-def import_workitem(patient_id, name, inputs, destination_ae="ORTHANC"):
+def import_workitem(patient_id, name, inputs, destination_ae="ORTHANC", settings=()):
     return {
         "00741200": {"vr": "CS", "Value": ["MEDIUM"]},
         "00741204": {"vr": "LO", "Value": [f"Import {patient_id}"]},
@@ -43,7 +43,8 @@ def import_workitem(patient_id, name, inputs, destination_ae="ORTHANC"):
         "00100010": {"vr": "PN", "Value": [{"Alphabetic": name}]},
         "00100020": text(patient_id),
         "00404018": {"vr": "SQ", "Value": [code("DCMFLOW-IMPORT", "99DCMFLOW", "Import with dcmflow")]},
-        "00741210": {"vr": "SQ", "Value": [parameter("DCMFLOW-INPUT", each) for each in inputs]},
+        "00741210": {"vr": "SQ", "Value": [parameter("DCMFLOW-INPUT", each) for each in inputs] +
+                     [parameter("DCMFLOW-SET", each) for each in settings]},
         "00404070": {"vr": "SQ", "Value": [{"00404071": {"vr": "SQ", "Value": [
             {"21000140": {"vr": "AE", "Value": [destination_ae]}}]}}]},
     }
@@ -120,7 +121,8 @@ def test_two_performers_complete_three_workitems_each_claimed_once(tmp_path, ups
     uids = {}
     for index, patient in enumerate(["WORK-A", "WORK-B", "WORK-C"]):
         make_scans(tmp_path / "inputs" / patient, 12, seed=index)
-        uids[patient] = create(ups_server.url, tmp_path, import_workitem(patient, f"Patient^{patient}", [patient]))
+        uids[patient] = create(ups_server.url, tmp_path, import_workitem(patient, f"Patient^{patient}", [patient],
+                                                                         settings=[f"StudyDescription=Scans {index}"]))
     first = performer(ups_server.url, tmp_path, "PERFORMER1", orthanc, "--watch")
     second = performer(ups_server.url, tmp_path, "PERFORMER2", orthanc, "--watch")
     try:
@@ -136,6 +138,9 @@ def test_two_performers_complete_three_workitems_each_claimed_once(tmp_path, ups
         held = orthanc_instances(orthanc, patient)
         assert len(held) == 12
         assert referenced_instances(ended) == held, patient
+        [study] = orthanc.request("POST", "/tools/find", json.dumps(
+            {"Level": "Study", "Query": {"PatientID": patient}, "Expand": True}).encode())
+        assert study["MainDicomTags"]["StudyDescription"].startswith("Scans ")  # DCMFLOW-SET reached every object
     # Neither performer wrote patient data into what it printed.
     for name in ("PERFORMER1", "PERFORMER2"):
         said = (tmp_path / f"{name}.log").read_text()
@@ -223,3 +228,45 @@ def test_a_workitem_whose_inputs_are_not_ready_is_left_scheduled(tmp_path, ups_s
     assert worker.wait(timeout=60) == 0
     assert state_of(ups_server, uid) == "SCHEDULED"
     assert orthanc.count_instances() == 0
+
+
+def test_operator_mistakes_stop_the_performer_before_it_claims_anything(tmp_path, ups_server, orthanc):  # noqa: F811
+    make_scans(tmp_path / "inputs" / "scans", 1)
+    uid = create(ups_server.url, tmp_path, import_workitem("WORK-OP", "Op^Erator", ["scans"]))
+    base = [dcmflow_binary(), "work", ups_server.url, "--state", str(tmp_path / "state")]
+    cases = [
+        base + ["--input-root", str(tmp_path / "inputs")],  # no --peer
+        base + ["--input-root", str(tmp_path / "not-mounted"), "--peer", f"ORTHANC={orthanc.url}"],
+        base + ["--input-root", str(tmp_path / "inputs"), "--peer", f"ORTHANC={orthanc.url}", "--ae", "A" * 17],
+    ]
+    for command in cases:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2, (command, done.stderr)
+    # A performer that does not list the workitem's destination leaves it to another.
+    other = subprocess.run(base + ["--input-root", str(tmp_path / "inputs"), "--peer", f"ELSEWHERE={orthanc.url}"],
+                           capture_output=True, text=True, timeout=60)
+    assert other.returncode == 0, other.stderr
+    assert "left for another performer" in other.stdout
+    assert state_of(ups_server, uid) == "SCHEDULED"
+
+
+def test_a_cancellation_heard_before_the_performer_died_is_kept(tmp_path, ups_server, orthanc):  # noqa: F811
+    make_scans(tmp_path / "inputs" / "big", 400, size=512)
+    uid = create(ups_server.url, tmp_path, import_workitem("WORK-KEEP", "Keep^Cancel", ["big"]))
+    worker = performer(ups_server.url, tmp_path, "PERFORMER", orthanc, "--stop-grace", "600")
+    try:
+        wait_for(lambda: state_of(ups_server, uid) == "IN PROGRESS", 60, "the claim")
+        run_dcmflow("ups", "request-cancel", ups_server.url, uid, "--reason", "wrong patient", check=0)
+        wait_for(lambda: "cancellation requested" in (tmp_path / "PERFORMER.log").read_text(), 60, "the request heard")
+        worker.send_signal(signal.SIGKILL)  # before the workitem is ended
+        worker.wait()
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    again = performer(ups_server.url, tmp_path, "PERFORMER", orthanc)
+    assert again.wait(timeout=120) == 1
+    assert state_of(ups_server, uid) == "CANCELED"  # not resumed into a COMPLETED import
+    ended = ups_server.stored(uid)
+    assert "wrong patient" in ended["00741002"]["Value"][0]["00741238"]["Value"][0]
+    held = orthanc_instances(orthanc, "WORK-KEEP")
+    assert len(held) < 400

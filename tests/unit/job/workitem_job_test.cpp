@@ -45,7 +45,7 @@ class WorkitemJob : public ::testing::Test {
 };
 
 TEST_F(WorkitemJob, ReadsInputsPatientAndDestinations) {
-  const auto item = import_of({parameter("DCMFLOW-INPUT", "scans"), parameter("DCMFLOW-ATTRIBUTE", "StudyDescription=Scans")},
+  const auto item = import_of({parameter("DCMFLOW-INPUT", "scans"), parameter("DCMFLOW-SET", "StudyDescription=Scans")},
                               "PACS");
   EXPECT_TRUE(is_import_workitem(item));
   auto request = read_import_request(item, settings_);
@@ -98,11 +98,11 @@ TEST_F(WorkitemJob, DicomwebDestinationsAreOnlyThoseTheOperatorListsWithTheOpera
 
 TEST_F(WorkitemJob, AnAttributeGivenTwiceIsRefused) {
   auto twice = read_import_request(
-      import_of({parameter("DCMFLOW-INPUT", "scans"), parameter("DCMFLOW-ATTRIBUTE", "PatientID=OTHER")}, "PACS"), settings_);
+      import_of({parameter("DCMFLOW-INPUT", "scans"), parameter("DCMFLOW-SET", "PatientID=OTHER")}, "PACS"), settings_);
   ASSERT_FALSE(twice);
   EXPECT_NE(twice.error().message.find("PatientID is given twice"), std::string::npos);
   auto bare = read_import_request(
-      import_of({parameter("DCMFLOW-INPUT", "scans"), parameter("DCMFLOW-ATTRIBUTE", "Zhang San")}, "PACS"), settings_);
+      import_of({parameter("DCMFLOW-INPUT", "scans"), parameter("DCMFLOW-SET", "Zhang San")}, "PACS"), settings_);
   ASSERT_FALSE(bare);
   EXPECT_EQ(bare.error().message.find("Zhang"), std::string::npos);
 }
@@ -113,11 +113,56 @@ TEST_F(WorkitemJob, RefusesWhatItCannotPerform) {
   EXPECT_FALSE(read_import_request(import_of({parameter("DCMFLOW-INPUT", "scans"), parameter("DCMFLOW-OTHER", "x")}, "PACS"),
                                    settings_));
   EXPECT_FALSE(read_import_request(
-      import_of({parameter("DCMFLOW-INPUT", "scans"), parameter("DCMFLOW-ATTRIBUTE", "PatientBirthDate=someday")}, "PACS"),
+      import_of({parameter("DCMFLOW-INPUT", "scans"), parameter("DCMFLOW-SET", "PatientBirthDate=someday")}, "PACS"),
       settings_));
   worklist::workitem other;
   other.set_items(tag::scheduled_workitem_code_sequence, {worklist::code_item({"OTHER", "DCM", "Other"})});
   EXPECT_FALSE(is_import_workitem(other));
+}
+
+}  // namespace
+}  // namespace dcmflow::job
+
+namespace dcmflow::job {
+namespace {
+
+TEST_F(WorkitemJob, WhatAnotherPerformerMayServeIsToldApartFromTheWorkitemsOwnFaults) {
+  auto unlisted = read_import_request(import_of({parameter("DCMFLOW-INPUT", "scans")}, "ELSEWHERE"), settings_);
+  ASSERT_FALSE(unlisted);
+  EXPECT_TRUE(unlisted.error().elsewhere);
+  auto absent = read_import_request(import_of({parameter("DCMFLOW-INPUT", "not-copied-yet")}, "PACS"), settings_);
+  ASSERT_FALSE(absent);
+  EXPECT_TRUE(absent.error().elsewhere);
+  auto outside = read_import_request(import_of({parameter("DCMFLOW-INPUT", "/etc")}, "PACS"), settings_);
+  ASSERT_FALSE(outside);
+  EXPECT_FALSE(outside.error().elsewhere);
+}
+
+TEST_F(WorkitemJob, APatientGivenAmbiguouslyIsRefused) {
+  auto two_ids = import_of({parameter("DCMFLOW-INPUT", "scans")}, "PACS");
+  two_ids.set_text(tag::patient_id, "LO", "A\\B");
+  EXPECT_FALSE(read_import_request(two_ids, settings_));
+  auto ideographic = import_of({parameter("DCMFLOW-INPUT", "scans")}, "PACS");
+  auto attributes = ideographic.attributes();
+  attributes[tag::patient_name] = {{"vr", "PN"}, {"Value", {{{"Ideographic", "\u5f20\u4e09"}}}}};
+  EXPECT_FALSE(read_import_request(worklist::workitem(attributes), settings_));
+  auto groups = import_of({parameter("DCMFLOW-INPUT", "scans")}, "PACS");
+  groups.set_text(tag::patient_name, "PN", "Doe^Jane=Other^Group");
+  EXPECT_FALSE(read_import_request(groups, settings_));
+}
+
+TEST_F(WorkitemJob, AWorkitemAsksOnlyForALosslessCodecOnce) {
+  const auto with = [&](std::vector<dataset> extra) {
+    std::vector<dataset> parameters{parameter("DCMFLOW-INPUT", "scans")};
+    parameters.insert(parameters.end(), extra.begin(), extra.end());
+    return read_import_request(import_of(parameters, "PACS"), settings_);
+  };
+  EXPECT_TRUE(with({parameter("DCMFLOW-CODEC", "jpegls")}));
+  EXPECT_TRUE(with({parameter("DCMFLOW-CODEC", "auto")}));
+  EXPECT_FALSE(with({parameter("DCMFLOW-CODEC", "jpeg:5")}));
+  EXPECT_FALSE(with({parameter("DCMFLOW-CODEC", "j2k:10")}));
+  EXPECT_FALSE(with({parameter("DCMFLOW-CODEC", "nonsense")}));
+  EXPECT_FALSE(with({parameter("DCMFLOW-CODEC", "rle"), parameter("DCMFLOW-CODEC", "jpegls")}));
 }
 
 }  // namespace
