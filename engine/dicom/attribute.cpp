@@ -66,7 +66,8 @@ result<void> append_number(std::string_view text, std::string& bytes) {
   Number number{};
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
   if (error != std::errc() || end != text.data() + text.size()) {
-    return failure{"'" + std::string(text) + "' is not a valid number for this attribute"};
+    // The value is not quoted: a misplaced name or birth date would reach the terminal.
+    return failure{"a value that is not a valid number for this attribute"};
   }
   char raw[sizeof(Number)];
   std::memcpy(raw, &number, sizeof(Number));  // little endian host, as the transfer syntax
