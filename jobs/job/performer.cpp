@@ -15,6 +15,7 @@
 #include <sstream>
 #include <thread>
 
+#include "job/performer_claims.hpp"
 #include "journal/journal.hpp"
 #include "store/destination.hpp"
 #include "worklist/performed_step.hpp"
@@ -24,103 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-// What the performer remembers of a claim, written before the server is asked: a crash
-// between the two leaves a claim file for a workitem still SCHEDULED, which is then dropped.
-struct claim {
-  std::string workitem;
-  std::string transaction;
-  std::string started;  // DT: the Performed Procedure Step Start
-  // A cancellation request heard for it: kept with the claim, so that a performer that dies
-  // before the workitem is CANCELED ends it CANCELED when it starts again, not COMPLETED.
-  bool cancel_requested = false;
-  std::string cancel_reason;
-  std::optional<worklist::code> cancel_code;
-};
-
-// A workitem's UID names files in the state folder: only a UID (PS3.5 9.1) may.
-bool is_uid(std::string_view text) {
-  if (text.empty() || text.size() > 64 || text.front() == '.' || text.back() == '.') return false;
-  if (text.find("..") != std::string_view::npos) return false;
-  return text.find_first_not_of("0123456789.") == std::string_view::npos;
-}
-
-fs::path claims_folder(const performer_options& options) { return options.state_folder / "claims"; }
-fs::path claim_file(const performer_options& options, const std::string& uid) { return claims_folder(options) / (uid + ".json"); }
-fs::path job_folder(const performer_options& options, const std::string& uid) { return options.state_folder / "workitems" / uid; }
-
-bool write_durably(const fs::path& file, const std::string& text) {
-  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return false;
-  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  return written;
-}
-
-void sync_folder(const fs::path& folder) {
-  const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  ::fsync(fd);  // the rename itself survives a crash
-  ::close(fd);
-}
-
-result<void> keep_claim(const performer_options& options, const claim& kept) {
-  std::error_code error;
-  fs::create_directories(claims_folder(options), error);
-  if (error) return failure{"cannot make " + claims_folder(options).string() + ": " + error.message()};
-  const fs::path file = claim_file(options, kept.workitem);
-  const fs::path partial = file.string() + ".partial";
-  worklist::dataset fields{{"workitem", kept.workitem}, {"transaction", kept.transaction}, {"started", kept.started}};
-  if (kept.cancel_requested) {
-    fields["cancel_reason"] = kept.cancel_reason;
-    if (kept.cancel_code) fields["cancel_code"] = {kept.cancel_code->value, kept.cancel_code->scheme, kept.cancel_code->meaning};
-  }
-  const std::string text = worklist::json_text(fields);
-  if (!write_durably(partial, text)) return failure{"cannot write " + partial.string()};
-  fs::rename(partial, file, error);  // the claim is on disk whole, or not at all
-  if (error) return failure{"cannot write " + file.string() + ": " + error.message()};
-  sync_folder(claims_folder(options));
-  return {};
-}
-
-void forget_claim(const performer_options& options, const std::string& uid) {
-  std::error_code ignored;
-  fs::remove(claim_file(options, uid), ignored);
-  sync_folder(claims_folder(options));
-}
-
-std::vector<claim> kept_claims(const performer_options& options) {
-  std::vector<claim> found;
-  std::error_code error;
-  for (const auto& entry : fs::directory_iterator(claims_folder(options), error)) {
-    if (entry.path().extension() != ".json") continue;
-    std::ifstream in(entry.path());
-    std::stringstream text;
-    text << in.rdbuf();
-    const auto parsed = worklist::parse_dicom_json(text.str());
-    if (!parsed.is_object()) continue;
-    const auto field = [&](const char* name) {
-      const auto value = parsed.find(name);
-      return value != parsed.end() && value->is_string() ? value->get<std::string>() : std::string();
-    };
-    claim kept;
-    kept.workitem = field("workitem");
-    kept.transaction = field("transaction");
-    kept.started = field("started");
-    if (parsed.contains("cancel_reason")) {
-      kept.cancel_requested = true;
-      kept.cancel_reason = field("cancel_reason");
-      const auto coded = parsed.find("cancel_code");
-      if (coded != parsed.end() && coded->is_array() && coded->size() == 3 && (*coded)[0].is_string() &&
-          (*coded)[1].is_string() && (*coded)[2].is_string()) {
-        kept.cancel_code = worklist::code{(*coded)[0].get<std::string>(), (*coded)[1].get<std::string>(),
-                                          (*coded)[2].get<std::string>()};
-      }
-    }
-    if (is_uid(kept.workitem) && is_uid(kept.transaction)) found.push_back(std::move(kept));
-  }
-  return found;
-}
 
 // `dcmflow run JOB` in a child process that dies with us (a restarted performer must never
 // find the previous run still writing the job's journal). Output goes to run.log beside it.
@@ -219,11 +123,11 @@ class performer {
  public:
   performer(worklist::ups_client& client, const performer_options& options, const std::atomic<bool>& stop,
             const std::function<void(const std::string&)>& say)
-      : client_(client), options_(options), stop_(stop), say_(say) {}
+      : client_(client), options_(options), stop_(stop), say_(say), claims_(options.state_folder) {}
 
   result<performer_summary> run() {
     open_channel();
-    for (const claim& kept : kept_claims(options_)) {  // a previous life's work first
+    for (const claim& kept : claims_.all()) {  // a previous life's work first
       if (stop_) break;
       resume(kept);
     }
@@ -270,7 +174,7 @@ class performer {
     auto current = client_.retrieve(kept.workitem);
     if (!current) {
       if (current.error().http_status == 404) {
-        forget_claim(options_, kept.workitem);
+        claims_.forget(kept.workitem);
       } else {
         unsettle(kept);
       }
@@ -278,14 +182,14 @@ class performer {
       return;
     }
     if (current->state() != worklist::step_state::in_progress) {
-      forget_claim(options_, kept.workitem);  // never claimed, or ended: nothing to resume
+      claims_.forget(kept.workitem);  // never claimed, or ended: nothing to resume
       return;
     }
     auto ours = client_.update(kept.workitem, kept.transaction,
                                worklist::progress_update(*current, current_percent(*current), "resumed after a restart"));
     if (!ours) {
       if (ours.error().refused()) {
-        forget_claim(options_, kept.workitem);
+        claims_.forget(kept.workitem);
         say_(kept.workitem + ": not ours any more (" + ours.error().message + ")");
       } else {
         say_(kept.workitem + ": cannot resume: " + ours.error().message);
@@ -387,7 +291,7 @@ class performer {
       kept.cancel_requested = true;
       kept.cancel_reason = said.text(worklist::tag::reason_for_cancellation);
       kept.cancel_code = said.has("0074100E") ? worklist::first_code(said.attributes()["0074100E"]) : std::nullopt;
-      if (auto written = keep_claim(options_, kept); !written) say_(kept.workitem + ": " + written.error().message);
+      if (auto written = claims_.keep(kept); !written) say_(kept.workitem + ": " + written.error().message);
     }
     return std::move(event).value();
   }
@@ -406,12 +310,12 @@ class performer {
       if (passed_over_.insert(uid).second) say_(uid + ": left for another performer: " + request.error().message);
       return false;
     }
-    if (std::error_code error; fs::exists(claim_file(options_, uid), error)) return false;  // a claim of ours, unsettled
+    if (claims_.has(uid)) return false;  // a claim of ours, unsettled
     claim made;
     made.workitem = uid;
     made.transaction = worklist::new_transaction_uid();
     made.started = worklist::datetime_now();
-    if (auto kept = keep_claim(options_, made); !kept) {
+    if (auto kept = claims_.keep(made); !kept) {
       say_(uid + ": " + kept.error().message);
       return false;
     }
@@ -428,7 +332,7 @@ class performer {
         unsettle(made);
         return false;
       }
-      forget_claim(options_, uid);
+      claims_.forget(uid);
       if (subscribed) (void)client_.unsubscribe(uid, options_.ae);
       // 409: another performer was first. Anything else is worth saying (a wrong dialect, an
       // expired token...).
@@ -465,7 +369,7 @@ class performer {
       }
       return;
     }
-    forget_claim(options_, kept.workitem);
+    claims_.forget(kept.workitem);
     held_.erase(kept.workitem);
     if (to == worklist::step_state::completed) {
       ++summary_.completed;
@@ -543,7 +447,7 @@ class performer {
 
   // Runs a held workitem's job and ends the workitem as the job ended.
   void work_on(const worklist::workitem& item, const std::string& uid) {
-    const fs::path folder = job_folder(options_, uid);
+    const fs::path folder = claims_.job_folder(uid);
     const fs::path journal_file = folder / "job.journal.sqlite";
     auto request = read_import_request(item, options_.settings);
     if (!request) {
@@ -665,6 +569,7 @@ class performer {
   std::unique_ptr<worklist::event_channel> channel_;
   std::chrono::steady_clock::time_point last_channel_attempt_;
   bool channel_warned_ = false;
+  claim_store claims_;
   std::map<std::string, claim> held_;  // workitems we claimed and have not ended
   std::set<std::string> passed_over_;  // left for other performers (said once)
   std::vector<waiting_workitem> waiting_;
