@@ -9,10 +9,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
-#include <fstream>
-#include <set>
+#include <map>
 #include <optional>
-#include <sstream>
+#include <set>
 #include <thread>
 
 #include "job/performer_claims.hpp"

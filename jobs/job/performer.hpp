@@ -7,10 +7,12 @@
 // Information Sequence naming every stored instance, or CANCELED with the reason.
 //
 // Restarted after a crash, it first finishes the workitems its state folder says it claimed
-// (the job resumes from its journal: nothing is sent twice, UIDs are derived). A
-// cancellation request (an event on its channel) stops the job cleanly: items in flight
-// finish, no new one starts, the workitem ends CANCELED with the requester's reason. A
-// destination given up (run's exit 4) keeps the workitem IN PROGRESS, tried again later.
+// (job/performer_claims.hpp; the job resumes from its journal: nothing is sent twice, UIDs
+// are derived). A cancellation request (an event on its channel) is kept with the claim and
+// stops the job cleanly: items in flight finish, no new one starts, the workitem ends
+// CANCELED with the requester's reason. A destination given up (run's exit 4) or a job that
+// died keeps the workitem IN PROGRESS, tried again later. Workitems it cannot serve (a
+// destination it does not list, inputs not there) are left SCHEDULED for another performer.
 
 #include <atomic>
 #include <chrono>
