@@ -1,7 +1,7 @@
 #include "store/dimse_destination.hpp"
-#include "store/url_options.hpp"
 
 #include "store/dcmtk_scu.hpp"
+#include "store/url_options.hpp"
 
 #include <dcmtk/config/osconfig.h>  // first, as DCMTK asks
 #include <dcmtk/dcmdata/dcdeftag.h>

@@ -1,7 +1,7 @@
 #include "store/stow_destination.hpp"
-#include "store/url_options.hpp"
 
 #include "store/http_exchange.hpp"
+#include "store/url_options.hpp"
 
 #include <curl/curl.h>
 

@@ -52,9 +52,7 @@ ups_result<store::http_response> exchange(const ups_service& service, const std:
   std::string why = got.warning;
   if (why.empty() && got.content_type.starts_with("text/")) why = got.body.substr(0, 500);
   while (!why.empty() && (why.back() == '\n' || why.back() == '\r')) why.pop_back();
-  for (char& c : why) {  // the server's words reach a terminal: no control characters
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = ' ';
-  }
+  why = one_line(std::move(why));  // the server's words reach a terminal
   std::string message = std::to_string(got.status);
   if (const std::string phrase = reason_phrase(got.status); !phrase.empty()) message += " " + phrase;
   if (!why.empty()) message += ": " + why;

@@ -110,6 +110,13 @@ std::string json_text(const dataset& value, int indent) {
   return value.dump(indent, ' ', false, dataset::error_handler_t::replace);
 }
 
+std::string one_line(std::string text) {
+  for (char& c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = ' ';
+  }
+  return text;
+}
+
 result<workitem> workitem::parse(std::string_view json_text) {
   dataset parsed = parse_dicom_json(json_text);
   if (parsed.is_discarded()) return failure{"not JSON, or nested deeper than 32"};

@@ -27,6 +27,9 @@ using dataset = nlohmann::json;
 [[nodiscard]] dataset parse_dicom_json(std::string_view text);
 // As text, invalid UTF-8 replaced (a server's bytes are not ours to vouch for).
 [[nodiscard]] std::string json_text(const dataset& value, int indent = -1);
+// A server's text made one printable line: control characters (a newline would forge a
+// line of a log or of output read line by line; escapes would drive the terminal) blanked.
+[[nodiscard]] std::string one_line(std::string text);
 
 // The attributes dcmflow reads or writes, as DICOM JSON keys.
 namespace tag {

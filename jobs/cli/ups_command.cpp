@@ -66,14 +66,7 @@ result<worklist::workitem> workitem_from(const ups_arguments& args) {
   return item;
 }
 
-// A server's text on one line: control characters (a newline would forge another line for
-// scripts that read one workitem per line; escapes would drive the terminal) blanked.
-std::string one_line(std::string text) {
-  for (char& c : text) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = ' ';
-  }
-  return text;
-}
+using worklist::one_line;
 
 // One line: UID, state, label, scheduled start, worklist label. No patient data: a search's
 // lines end up in logs.

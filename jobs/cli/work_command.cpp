@@ -113,13 +113,7 @@ int run_work(work_arguments& args) {
   std::signal(SIGTERM, stop);
   worklist::ups_client client(std::move(service).value());
   // Lines carry servers' words (a requester's reason): no control characters reach the log.
-  const auto say = [](const std::string& line) {
-    std::string shown = line;
-    for (char& c : shown) {
-      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = ' ';
-    }
-    std::cout << shown << std::endl;
-  };
+  const auto say = [](const std::string& line) { std::cout << worklist::one_line(line) << std::endl; };
   auto summary = job::perform_workitems(client, args.options, stop_requested, say);
   if (!summary) {
     std::cerr << "dcmflow work: " << summary.error().message << '\n';

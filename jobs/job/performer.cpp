@@ -343,7 +343,8 @@ class performer {
     return true;
   }
 
-  void end(const claim& kept, const worklist::workitem& current, worklist::step_state to, const std::string& reason,
+  // `kept` by value: ending erases the held claim it may come from.
+  void end(const claim kept, const worklist::workitem& current, worklist::step_state to, const std::string& reason,
            const std::vector<worklist::output_instance>& outputs = {},
            const std::optional<worklist::code>& reason_code = std::nullopt) {
     worklist::workitem final_state = to == worklist::step_state::completed

@@ -278,3 +278,31 @@ def test_events_split_across_frames_and_pings_are_read(tmp_path):
         server.shutdown()
     assert done.stdout.strip() == "UPS State Report  2.25.1  SCHEDULED"
     assert "closed the event channel" in done.stderr
+
+
+def test_an_answer_larger_than_16_mib_is_cut_off_not_held(tmp_path):
+    import http.server
+    import threading
+
+    class Flood(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "application/dicom+json")
+            self.send_header("Content-Length", str(17 << 20))
+            self.end_headers()
+            try:
+                for _ in range(17):
+                    self.wfile.write(b" " * (1 << 20))
+            except OSError:
+                pass  # the client hung up, as it should
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Flood)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        done = run_dcmflow("ups", "search", f"http://127.0.0.1:{server.server_address[1]}/ups-rs", check=3)
+    finally:
+        server.shutdown()
+    assert "larger than 16 MiB" in done.stderr

@@ -73,12 +73,12 @@ def performer(url, tmp_path, name, orthanc_peer, *extra):  # noqa: F811
     return process
 
 
-def wait_for(predicate, seconds, what):
+def wait_for(predicate, seconds, what, poll=0.2):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if predicate():
             return
-        time.sleep(0.2)
+        time.sleep(poll)
     raise AssertionError(f"timed out waiting for {what}")
 
 
@@ -257,15 +257,21 @@ def test_a_cancellation_heard_before_the_performer_died_is_kept(tmp_path, ups_se
     try:
         wait_for(lambda: state_of(ups_server, uid) == "IN PROGRESS", 60, "the claim")
         run_dcmflow("ups", "request-cancel", ups_server.url, uid, "--reason", "wrong patient", check=0)
-        wait_for(lambda: "cancellation requested" in (tmp_path / "PERFORMER.log").read_text(), 60, "the request heard")
-        worker.send_signal(signal.SIGKILL)  # before the workitem is ended
+        # Killed as soon as the claim holds the request: before the job has stopped and the
+        # workitem is ended (the job's items in flight take longer than this poll).
+        claim = tmp_path / "state-PERFORMER" / "claims" / f"{uid}.json"
+        wait_for(lambda: claim.exists() and b"cancel_reason" in claim.read_bytes(), 60, "the request kept",
+                 poll=0.01)
+        worker.send_signal(signal.SIGKILL)
         worker.wait()
     finally:
         if worker.poll() is None:
             worker.kill()
+    assert state_of(ups_server, uid) == "IN PROGRESS", "the kill came after the workitem was ended"
     again = performer(ups_server.url, tmp_path, "PERFORMER", orthanc)
     assert again.wait(timeout=120) == 1
     assert state_of(ups_server, uid) == "CANCELED"  # not resumed into a COMPLETED import
+    assert "resuming its cancellation" in (tmp_path / "PERFORMER.log").read_text()
     ended = ups_server.stored(uid)
     assert "wrong patient" in ended["00741002"]["Value"][0]["00741238"]["Value"][0]
     held = orthanc_instances(orthanc, "WORK-KEEP")

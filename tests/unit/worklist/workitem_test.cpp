@@ -20,6 +20,17 @@ TEST(Workitem, ParsesADatasetOrAnArrayOfOne) {
   EXPECT_FALSE(workitem::parse("not json"));
 }
 
+TEST(Workitem, DeeplyNestedJsonFromAServerIsRefusedNotRecursedInto) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  EXPECT_TRUE(parse_dicom_json(deep).is_discarded());
+  EXPECT_FALSE(workitem::parse(deep));
+  EXPECT_FALSE(parse_dicom_json(std::string(20, '[') + std::string(20, ']')).is_discarded());
+}
+
+TEST(Workitem, OneLineBlanksControlCharacters) {
+  EXPECT_EQ(one_line("ok\nFAKE: done\x1b[2J"), "ok FAKE: done [2J");
+}
+
 TEST(Workitem, AssignsKeywordsAndSequencePathsCheckedForTheirVr) {
   workitem item;
   ASSERT_TRUE(item.assign("PatientName=Doe^Jane"));
