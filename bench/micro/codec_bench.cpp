@@ -188,7 +188,7 @@ void run(benchmark::State& state, const frame_sample& frame, const std::function
 void register_pair(const std::string& image, const frame_sample& frame, const std::string& spec,
                    std::function<std::size_t()> library, const std::string& library_name) {
   std::error_code error;
-  std::shared_ptr<dcmflow::codecs::codec> codec = dcmflow::codecs::make_codec(spec, error);
+  std::shared_ptr<dcmflow::codecs::encoder> codec = dcmflow::codecs::make_encoder(spec, error);
   std::vector<std::byte> probe;
   dcmflow::codecs::encoding_effect effect;
   if (codec->encode(frame.info, frame.pixels, probe, effect)) return;  // codec refuses this class

@@ -16,6 +16,7 @@ class category final : public std::error_category {
       case codec_errc::corrupt_data: return "compressed data is corrupt or truncated";
       case codec_errc::geometry_mismatch: return "compressed frame does not match the image's size, samples or bit depth";
       case codec_errc::library_failure: return "the codec library failed";
+      case codec_errc::not_built: return "unsupported: this dcmflow was built without the library of this codec";
     }
     return "unknown codec error";
   }

@@ -1,5 +1,7 @@
 #include "adapters.hpp"
 
+#include <memory>
+
 #include <openjph/ojph_arch.h>
 #include <openjph/ojph_codestream.h>
 #include <openjph/ojph_file.h>
@@ -70,7 +72,7 @@ std::error_code encode_once(const frame_info& frame, std::span<const std::byte> 
     size.set_component(c, ojph::point(1, 1), frame.bits_stored, frame.is_signed);
   }
   ojph::param_cod coding = codestream.access_cod();
-  coding.set_num_decomposition(fitting_decompositions(frame, 5));
+  coding.set_num_decomposition(detail::fitting_decompositions(frame, 5));
   coding.set_block_dims(64, 64);
   coding.set_progression_order("RPCL");
   coding.set_color_transform(components == 3 && frame.photometric == photometric::rgb);
@@ -102,34 +104,31 @@ std::error_code encode_once(const frame_info& frame, std::span<const std::byte> 
 
 }  // namespace
 
-const codec_description& htj2k_codec::description() const noexcept {
-  static const codec_description lossless{
-      .name = "htj2k",
-      .transfer_syntax_uid = "1.2.840.10008.1.2.4.201",
-      .transfer_syntax_name = "High-Throughput JPEG 2000 Image Compression (Lossless Only)",
-      .encoding = pixel_encoding::encapsulated,
-      .lossy = false,
-      .bit_depths = "1-16",
-      .photometric = "MONOCHROME1, MONOCHROME2, RGB (stored as YBR_RCT)",
-      .options = "",
-      .aborts_on_corrupt_input = true,
-  };
-  static const codec_description lossy{
-      .name = "htj2k",
-      .transfer_syntax_uid = "1.2.840.10008.1.2.4.203",
-      .transfer_syntax_name = "High-Throughput JPEG 2000 Image Compression",
-      .encoding = pixel_encoding::encapsulated,
-      .lossy = true,
-      .bit_depths = "1-16",
-      .photometric = "MONOCHROME1, MONOCHROME2, RGB (stored as YBR_ICT)",
-      .options = ":RATIO  approximate compression ratio (above 1)",
-      .aborts_on_corrupt_input = true,
-  };
-  return ratio_ > 0 ? lossy : lossless;
-}
+namespace {
 
-std::error_code htj2k_codec::encode(const frame_info& frame, std::span<const std::byte> pixels,
-                                    std::vector<std::byte>& fragment, encoding_effect& effect) const {
+class htj2k_encoder_adapter final : public encoder {
+ public:
+  htj2k_encoder_adapter(const transfer_syntax& syntax, double option) : encoder(syntax), ratio_(option) {}
+
+ private:
+  [[nodiscard]] std::error_code encode_frame(const frame_info& frame, std::span<const std::byte> pixels,
+                                             std::vector<std::byte>& fragment, encoding_effect& effect) const override;
+  double ratio_;  // 0: lossless (.201); above 1: lossy near this ratio (.203)
+};
+
+class htj2k_decoder_adapter final : public decoder {
+ public:
+  explicit htj2k_decoder_adapter(const transfer_syntax& syntax) : decoder(syntax) {}
+
+ private:
+  [[nodiscard]] std::error_code decode_frame(std::span<const std::byte> fragment, const frame_info& frame,
+                                             std::span<std::byte> pixels) const override;
+};
+
+}  // namespace
+
+std::error_code htj2k_encoder_adapter::encode_frame(const frame_info& frame, std::span<const std::byte> pixels,
+                                                    std::vector<std::byte>& fragment, encoding_effect& effect) const {
   if (!detail::valid_frame(frame) || pixels.size() < frame.bytes() ||
       (frame.samples_per_pixel == 3 && frame.photometric != photometric::rgb)) {
     return codec_errc::unsupported_frame;
@@ -172,8 +171,8 @@ std::error_code htj2k_codec::encode(const frame_info& frame, std::span<const std
   return {};
 }
 
-std::error_code htj2k_codec::decode(std::span<const std::byte> fragment, const frame_info& frame,
-                                    std::span<std::byte> pixels) const {
+std::error_code htj2k_decoder_adapter::decode_frame(std::span<const std::byte> fragment, const frame_info& frame,
+                                                    std::span<std::byte> pixels) const {
   if (!detail::valid_frame(frame) || pixels.size() < frame.bytes()) return codec_errc::geometry_mismatch;
   if (fragment.empty()) return codec_errc::corrupt_data;
   install_quiet_handlers();
@@ -217,5 +216,15 @@ std::error_code htj2k_codec::decode(std::span<const std::byte> fragment, const f
   }
   return {};
 }
+
+namespace adapters {
+
+std::unique_ptr<encoder> htj2k_encoder(const transfer_syntax& syntax, double option) {
+  return std::make_unique<htj2k_encoder_adapter>(syntax, option);
+}
+
+std::unique_ptr<decoder> htj2k_decoder(const transfer_syntax& syntax) { return std::make_unique<htj2k_decoder_adapter>(syntax); }
+
+}  // namespace adapters
 
 }  // namespace dcmflow::codecs

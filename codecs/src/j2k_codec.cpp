@@ -129,40 +129,32 @@ bool uses_high_throughput(std::span<const std::byte> codestream) {
 
 }  // namespace
 
-unsigned fitting_decompositions(const frame_info& frame, unsigned wanted) noexcept {
-  // OpenJPEG refuses 2^levels above the smaller side.
-  const std::uint32_t side = std::min(frame.width, frame.height);
-  unsigned levels = 0;
-  while (levels < wanted && (side >> (levels + 1)) >= 1) ++levels;
-  return levels;
-}
 
-const codec_description& j2k_codec::description() const noexcept {
-  static const codec_description lossless{
-      .name = "j2k",
-      .transfer_syntax_uid = "1.2.840.10008.1.2.4.90",
-      .transfer_syntax_name = "JPEG 2000 Image Compression (Lossless Only)",
-      .encoding = pixel_encoding::encapsulated,
-      .lossy = false,
-      .bit_depths = "1-16",
-      .photometric = "MONOCHROME1, MONOCHROME2, RGB (stored as YBR_RCT)",
-      .options = "",
-  };
-  static const codec_description lossy{
-      .name = "j2k",
-      .transfer_syntax_uid = "1.2.840.10008.1.2.4.91",
-      .transfer_syntax_name = "JPEG 2000 Image Compression",
-      .encoding = pixel_encoding::encapsulated,
-      .lossy = true,
-      .bit_depths = "1-16",
-      .photometric = "MONOCHROME1, MONOCHROME2, RGB (stored as YBR_ICT)",
-      .options = ":RATIO  target compression ratio (above 1)",
-  };
-  return ratio_ > 0 ? lossy : lossless;
-}
+namespace {
 
-std::error_code j2k_codec::encode(const frame_info& frame, std::span<const std::byte> pixels,
-                                  std::vector<std::byte>& fragment, encoding_effect& effect) const {
+class j2k_encoder_adapter final : public encoder {
+ public:
+  j2k_encoder_adapter(const transfer_syntax& syntax, double option) : encoder(syntax), ratio_(option) {}
+
+ private:
+  [[nodiscard]] std::error_code encode_frame(const frame_info& frame, std::span<const std::byte> pixels,
+                                             std::vector<std::byte>& fragment, encoding_effect& effect) const override;
+  double ratio_;  // 0: lossless (.90); above 1: lossy at this ratio (.91)
+};
+
+class j2k_decoder_adapter final : public decoder {
+ public:
+  explicit j2k_decoder_adapter(const transfer_syntax& syntax) : decoder(syntax) {}
+
+ private:
+  [[nodiscard]] std::error_code decode_frame(std::span<const std::byte> fragment, const frame_info& frame,
+                                             std::span<std::byte> pixels) const override;
+};
+
+}  // namespace
+
+std::error_code j2k_encoder_adapter::encode_frame(const frame_info& frame, std::span<const std::byte> pixels,
+                                                  std::vector<std::byte>& fragment, encoding_effect& effect) const {
   if (!detail::valid_frame(frame) || pixels.size() < frame.bytes()) return codec_errc::unsupported_frame;
   const std::size_t components = frame.samples_per_pixel;
 
@@ -198,18 +190,18 @@ std::error_code j2k_codec::encode(const frame_info& frame, std::span<const std::
   options.irreversible = ratio_ > 0 ? 1 : 0;
   const bool rgb = frame.photometric == photometric::rgb;
   options.tcp_mct = rgb ? 1 : 0;  // RGB -> YBR_RCT / YBR_ICT
-  options.numresolution = static_cast<int>(fitting_decompositions(frame, 5)) + 1;
+  options.numresolution = static_cast<int>(detail::fitting_decompositions(frame, 5)) + 1;
 
-  codec_ptr encoder(opj_create_compress(OPJ_CODEC_J2K));
-  silence(encoder.get());
-  if (!opj_setup_encoder(encoder.get(), &options, image.get())) return codec_errc::library_failure;
+  codec_ptr compressor(opj_create_compress(OPJ_CODEC_J2K));
+  silence(compressor.get());
+  if (!opj_setup_encoder(compressor.get(), &options, image.get())) return codec_errc::library_failure;
 
   fragment.clear();
   fragment.reserve(frame.bytes() / 2);
   output_buffer buffer{&fragment};
   stream_ptr stream = make_output_stream(buffer);
-  if (!opj_start_compress(encoder.get(), image.get(), stream.get()) || !opj_encode(encoder.get(), stream.get()) ||
-      !opj_end_compress(encoder.get(), stream.get())) {
+  if (!opj_start_compress(compressor.get(), image.get(), stream.get()) || !opj_encode(compressor.get(), stream.get()) ||
+      !opj_end_compress(compressor.get(), stream.get())) {
     fragment.clear();
     return codec_errc::library_failure;
   }
@@ -225,23 +217,23 @@ std::error_code j2k_codec::encode(const frame_info& frame, std::span<const std::
   return {};
 }
 
-std::error_code j2k_codec::decode(std::span<const std::byte> fragment, const frame_info& frame,
-                                  std::span<std::byte> pixels) const {
+std::error_code j2k_decoder_adapter::decode_frame(std::span<const std::byte> fragment, const frame_info& frame,
+                                                  std::span<std::byte> pixels) const {
   if (!detail::valid_frame(frame) || pixels.size() < frame.bytes()) return codec_errc::geometry_mismatch;
   if (fragment.empty()) return codec_errc::corrupt_data;  // libraries take no null buffer
   // HT code-blocks (a CAP marker in the main header) go through OpenJPEG's HT decoder,
   // which Debian's build lets abort on corrupt data: refused here, HTJ2K has its own codec.
   if (uses_high_throughput(fragment)) return codec_errc::unsupported_frame;
-  codec_ptr decoder(opj_create_decompress(is_jp2_file(fragment) ? OPJ_CODEC_JP2 : OPJ_CODEC_J2K));
-  silence(decoder.get());
+  codec_ptr decompressor(opj_create_decompress(is_jp2_file(fragment) ? OPJ_CODEC_JP2 : OPJ_CODEC_J2K));
+  silence(decompressor.get());
   opj_dparameters_t options;
   opj_set_default_decoder_parameters(&options);
-  if (!opj_setup_decoder(decoder.get(), &options)) return codec_errc::library_failure;
+  if (!opj_setup_decoder(decompressor.get(), &options)) return codec_errc::library_failure;
 
   input_buffer buffer{fragment};
   stream_ptr stream = make_input_stream(buffer);
   opj_image_t* raw_image = nullptr;
-  if (!opj_read_header(stream.get(), decoder.get(), &raw_image)) {
+  if (!opj_read_header(stream.get(), decompressor.get(), &raw_image)) {
     opj_image_destroy(raw_image);
     return codec_errc::corrupt_data;
   }
@@ -258,7 +250,7 @@ std::error_code j2k_codec::decode(std::span<const std::byte> fragment, const fra
       return codec_errc::geometry_mismatch;
     }
   }
-  if (!opj_decode(decoder.get(), stream.get(), image.get()) || !opj_end_decompress(decoder.get(), stream.get())) {
+  if (!opj_decode(decompressor.get(), stream.get(), image.get()) || !opj_end_decompress(decompressor.get(), stream.get())) {
     return codec_errc::corrupt_data;
   }
   for (std::size_t c = 0; c < image->numcomps; ++c) {
@@ -273,5 +265,15 @@ std::error_code j2k_codec::decode(std::span<const std::byte> fragment, const fra
   }
   return {};
 }
+
+namespace adapters {
+
+std::unique_ptr<encoder> j2k_encoder(const transfer_syntax& syntax, double option) {
+  return std::make_unique<j2k_encoder_adapter>(syntax, option);
+}
+
+std::unique_ptr<decoder> j2k_decoder(const transfer_syntax& syntax) { return std::make_unique<j2k_decoder_adapter>(syntax); }
+
+}  // namespace adapters
 
 }  // namespace dcmflow::codecs

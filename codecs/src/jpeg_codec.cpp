@@ -28,22 +28,31 @@ std::span<const std::byte> interleaved(const frame_info& frame, std::span<const 
 
 }  // namespace
 
-const codec_description& jpeg_codec::description() const noexcept {
-  static const codec_description description{
-      .name = "jpeg",
-      .transfer_syntax_uid = "1.2.840.10008.1.2.4.50",
-      .transfer_syntax_name = "JPEG Baseline (Process 1)",
-      .encoding = pixel_encoding::encapsulated,
-      .lossy = true,
-      .bit_depths = "8",
-      .photometric = "MONOCHROME2, RGB (stored as YBR_FULL_422)",
-      .options = ":Q  quality (1-100)",
-  };
-  return description;
-}
+namespace {
 
-std::error_code jpeg_codec::encode(const frame_info& frame, std::span<const std::byte> pixels,
-                                   std::vector<std::byte>& fragment, encoding_effect& effect) const {
+class jpeg_encoder_adapter final : public encoder {
+ public:
+  jpeg_encoder_adapter(const transfer_syntax& syntax, double option) : encoder(syntax), quality_(static_cast<int>(option)) {}
+
+ private:
+  [[nodiscard]] std::error_code encode_frame(const frame_info& frame, std::span<const std::byte> pixels,
+                                             std::vector<std::byte>& fragment, encoding_effect& effect) const override;
+  int quality_;  // 1-100
+};
+
+class jpeg_decoder_adapter final : public decoder {
+ public:
+  explicit jpeg_decoder_adapter(const transfer_syntax& syntax) : decoder(syntax) {}
+
+ private:
+  [[nodiscard]] std::error_code decode_frame(std::span<const std::byte> fragment, const frame_info& frame,
+                                             std::span<std::byte> pixels) const override;
+};
+
+}  // namespace
+
+std::error_code jpeg_encoder_adapter::encode_frame(const frame_info& frame, std::span<const std::byte> pixels,
+                                                   std::vector<std::byte>& fragment, encoding_effect& effect) const {
   // Lossy coding of palette indices would change colours arbitrarily: refused.
   if (!detail::valid_frame(frame) || frame.bits_allocated != 8 || frame.bits_stored != 8 || frame.is_signed ||
       frame.photometric == photometric::palette_color ||
@@ -75,8 +84,8 @@ std::error_code jpeg_codec::encode(const frame_info& frame, std::span<const std:
   return {};
 }
 
-std::error_code jpeg_codec::decode(std::span<const std::byte> fragment, const frame_info& frame,
-                                   std::span<std::byte> pixels) const {
+std::error_code jpeg_decoder_adapter::decode_frame(std::span<const std::byte> fragment, const frame_info& frame,
+                                                   std::span<std::byte> pixels) const {
   if (!detail::valid_frame(frame) || frame.bits_allocated != 8 || pixels.size() < frame.bytes()) {
     return codec_errc::geometry_mismatch;
   }
@@ -111,5 +120,15 @@ std::error_code jpeg_codec::decode(std::span<const std::byte> fragment, const fr
   }
   return {};
 }
+
+namespace adapters {
+
+std::unique_ptr<encoder> jpeg_encoder(const transfer_syntax& syntax, double option) {
+  return std::make_unique<jpeg_encoder_adapter>(syntax, option);
+}
+
+std::unique_ptr<decoder> jpeg_decoder(const transfer_syntax& syntax) { return std::make_unique<jpeg_decoder_adapter>(syntax); }
+
+}  // namespace adapters
 
 }  // namespace dcmflow::codecs

@@ -1,5 +1,7 @@
 #include "adapters.hpp"
 
+#include <memory>
+
 #include <charls/charls.h>
 
 #include <dcmflow/codecs/codec_error.hpp>
@@ -7,33 +9,31 @@
 #include "sample_layout.hpp"
 
 namespace dcmflow::codecs {
+namespace {
 
-const codec_description& jpegls_codec::description() const noexcept {
-  static const codec_description lossless{
-      .name = "jpegls",
-      .transfer_syntax_uid = "1.2.840.10008.1.2.4.80",
-      .transfer_syntax_name = "JPEG-LS Lossless",
-      .encoding = pixel_encoding::encapsulated,
-      .lossy = false,
-      .bit_depths = "2-16",
-      .photometric = "MONOCHROME1, MONOCHROME2, RGB",
-      .options = "",
-  };
-  static const codec_description near_lossless{
-      .name = "jpegls-near",
-      .transfer_syntax_uid = "1.2.840.10008.1.2.4.81",
-      .transfer_syntax_name = "JPEG-LS Near-Lossless",
-      .encoding = pixel_encoding::encapsulated,
-      .lossy = true,
-      .bit_depths = "2-16",
-      .photometric = "MONOCHROME1, MONOCHROME2, RGB",
-      .options = ":N  NEAR, the largest error allowed per sample (1-255)",
-  };
-  return near_ == 0 ? lossless : near_lossless;
-}
+class jpegls_encoder_adapter final : public encoder {
+ public:
+  jpegls_encoder_adapter(const transfer_syntax& syntax, double option) : encoder(syntax), near_(static_cast<int>(option)) {}
 
-std::error_code jpegls_codec::encode(const frame_info& frame, std::span<const std::byte> pixels,
-                                     std::vector<std::byte>& fragment, encoding_effect& effect) const {
+ private:
+  [[nodiscard]] std::error_code encode_frame(const frame_info& frame, std::span<const std::byte> pixels,
+                                             std::vector<std::byte>& fragment, encoding_effect& effect) const override;
+  int near_;  // 0: lossless (.80); above 0: near-lossless (.81)
+};
+
+class jpegls_decoder_adapter final : public decoder {
+ public:
+  explicit jpegls_decoder_adapter(const transfer_syntax& syntax) : decoder(syntax) {}
+
+ private:
+  [[nodiscard]] std::error_code decode_frame(std::span<const std::byte> fragment, const frame_info& frame,
+                                             std::span<std::byte> pixels) const override;
+};
+
+}  // namespace
+
+std::error_code jpegls_encoder_adapter::encode_frame(const frame_info& frame, std::span<const std::byte> pixels,
+                                                     std::vector<std::byte>& fragment, encoding_effect& effect) const {
   if (!detail::valid_frame(frame) || frame.bits_stored < 2 || pixels.size() < frame.bytes() ||
       (near_ > 0 && frame.photometric == photometric::palette_color)) {
     return codec_errc::unsupported_frame;
@@ -47,18 +47,18 @@ std::error_code jpegls_codec::encode(const frame_info& frame, std::span<const st
     pixels = masked;
   }
   const auto encode_into = [&](std::size_t capacity) {
-    charls::jpegls_encoder encoder;
-    encoder.frame_info({frame.width, frame.height, frame.bits_stored, frame.samples_per_pixel});
+    charls::jpegls_encoder jls;
+    jls.frame_info({frame.width, frame.height, frame.bits_stored, frame.samples_per_pixel});
     if (frame.samples_per_pixel > 1) {
       // Interleaved samples are coded line-interleaved: the same bits as sample-interleaved
       // on photographs, and CharLS 2.4 codes them ~18% faster (measured, 2000x1500 RGB).
-      encoder.interleave_mode(frame.planar == planar_configuration::planar ? charls::interleave_mode::none
+      jls.interleave_mode(frame.planar == planar_configuration::planar ? charls::interleave_mode::none
                                                                            : charls::interleave_mode::line);
     }
-    encoder.near_lossless(near_);
-    fragment.resize(capacity == 0 ? encoder.estimated_destination_size() : capacity);
-    encoder.destination(fragment.data(), fragment.size());
-    fragment.resize(encoder.encode(pixels.data(), frame.bytes()));
+    jls.near_lossless(near_);
+    fragment.resize(capacity == 0 ? jls.estimated_destination_size() : capacity);
+    jls.destination(fragment.data(), fragment.size());
+    fragment.resize(jls.encode(pixels.data(), frame.bytes()));
   };
   try {
     // CharLS's estimate is the raw size plus headers; noise codes larger than that (each
@@ -82,13 +82,13 @@ std::error_code jpegls_codec::encode(const frame_info& frame, std::span<const st
   return {};
 }
 
-std::error_code jpegls_codec::decode(std::span<const std::byte> fragment, const frame_info& frame,
-                                     std::span<std::byte> pixels) const {
+std::error_code jpegls_decoder_adapter::decode_frame(std::span<const std::byte> fragment, const frame_info& frame,
+                                                     std::span<std::byte> pixels) const {
   if (!detail::valid_frame(frame) || pixels.size() < frame.bytes()) return codec_errc::geometry_mismatch;
   if (fragment.empty()) return codec_errc::corrupt_data;  // libraries take no null buffer
   try {
-    charls::jpegls_decoder decoder(fragment.data(), fragment.size(), true);
-    const charls::frame_info& stored = decoder.frame_info();
+    charls::jpegls_decoder jls(fragment.data(), fragment.size(), true);
+    const charls::frame_info& stored = jls.frame_info();
     if (stored.width != frame.width || stored.height != frame.height ||
         stored.component_count != frame.samples_per_pixel || stored.bits_per_sample > frame.bits_allocated ||
         (stored.bits_per_sample > 8) != (frame.bits_allocated > 8)) {
@@ -96,13 +96,13 @@ std::error_code jpegls_codec::decode(std::span<const std::byte> fragment, const 
     }
     // CharLS writes planes for interleave mode none and pixels otherwise; reorder if the
     // frame wants the other layout.
-    const bool stored_planar = frame.samples_per_pixel > 1 && decoder.interleave_mode() == charls::interleave_mode::none;
+    const bool stored_planar = frame.samples_per_pixel > 1 && jls.interleave_mode() == charls::interleave_mode::none;
     const bool want_planar = frame.samples_per_pixel > 1 && frame.planar == planar_configuration::planar;
     if (stored_planar == want_planar) {
-      decoder.decode(pixels.data(), frame.bytes());
+      jls.decode(pixels.data(), frame.bytes());
     } else {
       std::vector<std::byte> reordered(frame.bytes());
-      decoder.decode(reordered.data(), reordered.size());
+      jls.decode(reordered.data(), reordered.size());
       frame_info as_stored = frame;
       as_stored.planar = stored_planar ? planar_configuration::planar : planar_configuration::interleaved;
       detail::change_planar_configuration(as_stored, reordered, pixels);
@@ -113,5 +113,15 @@ std::error_code jpegls_codec::decode(std::span<const std::byte> fragment, const 
   detail::sign_extend(frame, pixels);
   return {};
 }
+
+namespace adapters {
+
+std::unique_ptr<encoder> jpegls_encoder(const transfer_syntax& syntax, double option) {
+  return std::make_unique<jpegls_encoder_adapter>(syntax, option);
+}
+
+std::unique_ptr<decoder> jpegls_decoder(const transfer_syntax& syntax) { return std::make_unique<jpegls_decoder_adapter>(syntax); }
+
+}  // namespace adapters
 
 }  // namespace dcmflow::codecs

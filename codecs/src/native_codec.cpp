@@ -1,5 +1,7 @@
 #include "adapters.hpp"
 
+#include <memory>
+
 #include <zlib.h>
 
 #include <cstring>
@@ -9,31 +11,6 @@
 #include "sample_layout.hpp"
 
 namespace dcmflow::codecs {
-
-const codec_description& native_codec::description() const noexcept {
-  static const codec_description none{
-      .name = "none",
-      .transfer_syntax_uid = "1.2.840.10008.1.2.1",
-      .transfer_syntax_name = "Explicit VR Little Endian",
-      .encoding = pixel_encoding::native,
-      .lossy = false,
-      .bit_depths = "1-16",
-      .photometric = "any",
-      .options = "",
-  };
-  static const codec_description deflate{
-      .name = "deflate",
-      .transfer_syntax_uid = "1.2.840.10008.1.2.1.99",
-      .transfer_syntax_name = "Deflated Explicit VR Little Endian",
-      .encoding = pixel_encoding::deflated,
-      .lossy = false,
-      .bit_depths = "1-16",
-      .photometric = "any",
-      .options = "",
-  };
-  return deflated_ ? deflate : none;
-}
-
 namespace {
 
 // Raw deflate (RFC 1951, no zlib header), as the Deflated syntax uses (PS3.5 A.5).
@@ -70,25 +47,58 @@ std::error_code inflate_frame(std::span<const std::byte> in, std::span<std::byte
 
 }  // namespace
 
+namespace {
+
+class native_encoder_adapter final : public encoder {
+ public:
+  explicit native_encoder_adapter(const transfer_syntax& syntax) : encoder(syntax) {}
+
+ private:
+  [[nodiscard]] std::error_code encode_frame(const frame_info& frame, std::span<const std::byte> pixels,
+                                             std::vector<std::byte>& fragment, encoding_effect& effect) const override;
+};
+
+class native_decoder_adapter final : public decoder {
+ public:
+  explicit native_decoder_adapter(const transfer_syntax& syntax) : decoder(syntax) {}
+
+ private:
+  [[nodiscard]] std::error_code decode_frame(std::span<const std::byte> fragment, const frame_info& frame,
+                                             std::span<std::byte> pixels) const override;
+};
+
+}  // namespace
+
 // For `none` these are copies. For `deflate` the file writer deflates the whole dataset;
 // here a frame is deflated alone, which is what `dcmflow bench` measures for it.
-std::error_code native_codec::encode(const frame_info& frame, std::span<const std::byte> pixels,
-                                     std::vector<std::byte>& fragment, encoding_effect& effect) const {
+std::error_code native_encoder_adapter::encode_frame(const frame_info& frame, std::span<const std::byte> pixels,
+                                                     std::vector<std::byte>& fragment, encoding_effect& effect) const {
   if (!detail::valid_frame(frame) || pixels.size() < frame.bytes()) return codec_errc::unsupported_frame;
   effect = {};
   const auto frame_pixels = pixels.first(frame.bytes());
-  if (deflated_) return deflate_frame(frame_pixels, fragment);
+  if (syntax().encoding == pixel_encoding::deflated) return deflate_frame(frame_pixels, fragment);
   fragment.assign(frame_pixels.begin(), frame_pixels.end());
   return {};
 }
 
-std::error_code native_codec::decode(std::span<const std::byte> fragment, const frame_info& frame,
-                                     std::span<std::byte> pixels) const {
+std::error_code native_decoder_adapter::decode_frame(std::span<const std::byte> fragment, const frame_info& frame,
+                                                     std::span<std::byte> pixels) const {
   if (!detail::valid_frame(frame) || pixels.size() < frame.bytes()) return codec_errc::geometry_mismatch;
-  if (deflated_) return inflate_frame(fragment, pixels.first(frame.bytes()));
+  if (syntax().encoding == pixel_encoding::deflated) return inflate_frame(fragment, pixels.first(frame.bytes()));
   if (fragment.size() < frame.bytes()) return codec_errc::corrupt_data;
   std::memcpy(pixels.data(), fragment.data(), frame.bytes());
   return {};
 }
+
+namespace adapters {
+
+std::unique_ptr<encoder> native_encoder(const transfer_syntax& syntax, double option) {
+  (void)option;  // takes none
+  return std::make_unique<native_encoder_adapter>(syntax);
+}
+
+std::unique_ptr<decoder> native_decoder(const transfer_syntax& syntax) { return std::make_unique<native_decoder_adapter>(syntax); }
+
+}  // namespace adapters
 
 }  // namespace dcmflow::codecs

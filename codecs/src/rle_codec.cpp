@@ -1,5 +1,7 @@
 #include "adapters.hpp"
 
+#include <memory>
+
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -162,22 +164,30 @@ std::vector<std::byte>& scratch_buffer() {
 
 }  // namespace
 
-const codec_description& rle_codec::description() const noexcept {
-  static const codec_description description{
-      .name = "rle",
-      .transfer_syntax_uid = "1.2.840.10008.1.2.5",
-      .transfer_syntax_name = "RLE Lossless",
-      .encoding = pixel_encoding::encapsulated,
-      .lossy = false,
-      .bit_depths = "1-16 (8 or 16 allocated)",
-      .photometric = "MONOCHROME1, MONOCHROME2, RGB",
-      .options = "",
-  };
-  return description;
-}
+namespace {
 
-std::error_code rle_codec::encode(const frame_info& frame, std::span<const std::byte> pixels,
-                                  std::vector<std::byte>& fragment, encoding_effect& effect) const {
+class rle_encoder_adapter final : public encoder {
+ public:
+  explicit rle_encoder_adapter(const transfer_syntax& syntax) : encoder(syntax) {}
+
+ private:
+  [[nodiscard]] std::error_code encode_frame(const frame_info& frame, std::span<const std::byte> pixels,
+                                             std::vector<std::byte>& fragment, encoding_effect& effect) const override;
+};
+
+class rle_decoder_adapter final : public decoder {
+ public:
+  explicit rle_decoder_adapter(const transfer_syntax& syntax) : decoder(syntax) {}
+
+ private:
+  [[nodiscard]] std::error_code decode_frame(std::span<const std::byte> fragment, const frame_info& frame,
+                                             std::span<std::byte> pixels) const override;
+};
+
+}  // namespace
+
+std::error_code rle_encoder_adapter::encode_frame(const frame_info& frame, std::span<const std::byte> pixels,
+                                                  std::vector<std::byte>& fragment, encoding_effect& effect) const {
   if (!detail::valid_frame(frame) || pixels.size() < frame.bytes()) return codec_errc::unsupported_frame;
   const std::size_t segments = frame.samples_per_pixel * frame.bytes_per_sample();
   if (segments > max_segments) return codec_errc::unsupported_frame;
@@ -240,8 +250,8 @@ std::error_code rle_codec::encode(const frame_info& frame, std::span<const std::
   return {};
 }
 
-std::error_code rle_codec::decode(std::span<const std::byte> fragment, const frame_info& frame,
-                                  std::span<std::byte> pixels) const {
+std::error_code rle_decoder_adapter::decode_frame(std::span<const std::byte> fragment, const frame_info& frame,
+                                                  std::span<std::byte> pixels) const {
   if (!detail::valid_frame(frame) || pixels.size() < frame.bytes()) return codec_errc::geometry_mismatch;
   if (fragment.size() < header_size) return codec_errc::corrupt_data;
   const std::size_t segments = read_u32(fragment.data());
@@ -266,5 +276,16 @@ std::error_code rle_codec::decode(std::span<const std::byte> fragment, const fra
   }
   return {};
 }
+
+namespace adapters {
+
+std::unique_ptr<encoder> rle_encoder(const transfer_syntax& syntax, double option) {
+  (void)option;  // takes none
+  return std::make_unique<rle_encoder_adapter>(syntax);
+}
+
+std::unique_ptr<decoder> rle_decoder(const transfer_syntax& syntax) { return std::make_unique<rle_decoder_adapter>(syntax); }
+
+}  // namespace adapters
 
 }  // namespace dcmflow::codecs

@@ -60,4 +60,12 @@ void change_planar_configuration(const frame_info& from, std::span<const std::by
   }
 }
 
+unsigned fitting_decompositions(const frame_info& frame, unsigned wanted) noexcept {
+  // OpenJPEG refuses 2^levels above the smaller side.
+  const std::uint32_t side = std::min(frame.width, frame.height);
+  unsigned levels = 0;
+  while (levels < wanted && (side >> (levels + 1)) >= 1) ++levels;
+  return levels;
+}
+
 }  // namespace dcmflow::codecs::detail

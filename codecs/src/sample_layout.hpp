@@ -80,4 +80,7 @@ void change_planar_configuration(const frame_info& from, std::span<const std::by
          frame.bits_stored <= frame.bits_allocated;
 }
 
+// Resolution levels a frame can have: each level halves the smaller side (JPEG 2000, HTJ2K).
+[[nodiscard]] unsigned fitting_decompositions(const frame_info& frame, unsigned wanted) noexcept;
+
 }  // namespace dcmflow::codecs::detail

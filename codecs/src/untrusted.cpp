@@ -15,9 +15,9 @@
 
 namespace dcmflow::codecs {
 
-std::error_code decode_untrusted(const codec& decoder, std::span<const std::byte> fragment, const frame_info& frame,
+std::error_code decode_untrusted(const decoder& decoder, std::span<const std::byte> fragment, const frame_info& frame,
                                  std::span<std::byte> pixels) {
-  if (!decoder.description().aborts_on_corrupt_input) return decoder.decode(fragment, frame, pixels);
+  if (!decoder.syntax().aborts_on_corrupt_input) return decoder.decode(fragment, frame, pixels);
   if (pixels.size() < frame.bytes()) return codec_errc::geometry_mismatch;
 
   // The child decodes into memory shared with us, then exits: 0 decoded, 1 refused; a

@@ -1,23 +1,77 @@
 #pragma once
 // What became of one input: every input ends as exactly one record, converted or failed.
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace dcmflow {
 
-// pending: listed in a journal, not worked on yet (or interrupted).
+// converted: made, and confirmed by every destination. pending: listed in a journal, not
+// worked on yet (or interrupted).
 enum class item_status { converted, failed, pending };
 
-// One DICOM object an input became.
+// What became of one instance at one destination, first when sent, then as verification and
+// storage commitment learn more.
+enum class delivery_state {
+  stored,         // the peer confirmed it
+  failed,         // refused, or not sent (detail says why)
+  verified,       // found there by a later query
+  missing,        // not found there by a later query
+  committed,      // the peer took responsibility for it (Storage Commitment)
+  commit_failed,  // the peer refused responsibility for it
+};
+
+// Each state's one name, in the journal (whose CHECK constraints list them), the hand-over
+// lists and `dcmflow run --status`. An item converted is 'stored' there.
+inline constexpr std::array<std::pair<item_status, std::string_view>, 3> item_status_names{{
+    {item_status::pending, "pending"}, {item_status::converted, "stored"}, {item_status::failed, "failed"}}};
+inline constexpr std::array<std::pair<delivery_state, std::string_view>, 6> delivery_state_names{{
+    {delivery_state::stored, "stored"},
+    {delivery_state::failed, "failed"},
+    {delivery_state::verified, "verified"},
+    {delivery_state::missing, "missing"},
+    {delivery_state::committed, "committed"},
+    {delivery_state::commit_failed, "commit-failed"},
+}};
+
+template <class State, std::size_t count>
+[[nodiscard]] constexpr std::string_view name_of(State state, const std::array<std::pair<State, std::string_view>, count>& names) {
+  for (const auto& [each, name] : names) {
+    if (each == state) return name;
+  }
+  return {};
+}
+
+template <class State, std::size_t count>
+[[nodiscard]] constexpr std::optional<State> state_named(std::string_view text,
+                                                         const std::array<std::pair<State, std::string_view>, count>& names) {
+  for (const auto& [each, name] : names) {
+    if (name == text) return each;
+  }
+  return std::nullopt;
+}
+
+[[nodiscard]] constexpr std::string_view state_name(item_status status) { return name_of(status, item_status_names); }
+[[nodiscard]] constexpr std::string_view state_name(delivery_state state) {
+  return name_of(state, delivery_state_names);
+}
+
 // What one destination made of one instance: the peer confirmed it, or why not.
 struct delivery_outcome {
   std::string destination;  // the destination's label (credentials redacted)
-  bool stored = false;
+  delivery_state state = delivery_state::failed;
   std::string detail;       // why not stored
+
+  [[nodiscard]] bool stored() const { return state == delivery_state::stored; }
 };
+
+// One DICOM object an input became.
 
 struct instance_record {
   std::string sop_instance_uid;

@@ -30,23 +30,23 @@ void record_lossy_step(gdcm::DataSet& dataset, double ratio, std::string_view me
 
 }  // namespace
 
-result<void> instance::compress(const codecs::codec& codec) {
+result<void> instance::compress(const codecs::encoder& codec) {
   impl& state = *impl_;
-  const codecs::codec_description& description = codec.description();
+  const codecs::transfer_syntax& syntax = codec.syntax();
   if (state.encoding != codecs::pixel_encoding::native) {
     return failure{"internal error: pixels are already compressed"};
   }
   if (!state.has_pixels) {
     // No pixels to compress: a deflated dataset still applies, anything else stays native.
-    if (description.encoding == codecs::pixel_encoding::deflated) {
-      state.transfer_syntax_uid = std::string(description.transfer_syntax_uid);
-      state.encoding = description.encoding;
+    if (syntax.encoding == codecs::pixel_encoding::deflated) {
+      state.transfer_syntax_uid = std::string(syntax.uid);
+      state.encoding = syntax.encoding;
     }
     return {};
   }
-  state.transfer_syntax_uid = std::string(description.transfer_syntax_uid);
-  state.encoding = description.encoding;
-  if (description.encoding != codecs::pixel_encoding::encapsulated) return {};  // native or deflated dataset
+  state.transfer_syntax_uid = std::string(syntax.uid);
+  state.encoding = syntax.encoding;
+  if (syntax.encoding != codecs::pixel_encoding::encapsulated) return {};  // native or deflated dataset
 
   const std::size_t frame_bytes = state.frame.bytes();
   std::vector<std::vector<std::byte>> fragments(state.frame_count);
@@ -57,7 +57,7 @@ result<void> instance::compress(const codecs::codec& codec) {
     if (const std::error_code error = codec.encode(state.frame, pixels, fragments[index], effect)) {
       state.transfer_syntax_uid = std::string(explicit_vr_little_endian);
       state.encoding = codecs::pixel_encoding::native;
-      return failure{"cannot compress with " + std::string(description.name) + ": " + error.message()};
+      return failure{"cannot compress with " + std::string(syntax.codec) + ": " + error.message()};
     }
     compressed += fragments[index].size();
   }

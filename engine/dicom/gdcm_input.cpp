@@ -3,7 +3,6 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
-#include <map>
 #include <optional>
 #include <span>
 #include <vector>
@@ -12,6 +11,7 @@
 #include <gdcmTrace.h>
 
 #include <dcmflow/codecs/registry.hpp>
+#include <dcmflow/codecs/transfer_syntax.hpp>
 #include <dcmflow/codecs/untrusted.hpp>
 
 #include "core/file_bytes.hpp"
@@ -21,16 +21,6 @@
 
 namespace dcmflow::dicom {
 namespace {
-
-// Syntaxes GDCM 3.0 does not know, and the twin whose dataset encoding is the same.
-const std::map<std::string, std::string>& twins() {
-  static const std::map<std::string, std::string> known = {
-      {"1.2.840.10008.1.2.4.201", "1.2.840.10008.1.2.4.90"},  // HTJ2K lossless
-      {"1.2.840.10008.1.2.4.202", "1.2.840.10008.1.2.4.90"},  // HTJ2K RPCL lossless
-      {"1.2.840.10008.1.2.4.203", "1.2.840.10008.1.2.4.91"},  // HTJ2K
-  };
-  return known;
-}
 
 std::uint16_t read16(const std::string& bytes, std::size_t at) {
   std::uint16_t value = 0;
@@ -104,13 +94,14 @@ std::string renamed_copy(const std::filesystem::path& file, std::string& real_sy
     syntax = find_syntax(*bytes, truncated);
   }
   if (!syntax) return {};
-  const auto twin = twins().find(syntax->uid);
-  if (twin == twins().end()) return {};
+  // GDCM 3.0 does not know HTJ2K: it reads such a dataset under its older twin's UID.
+  const codecs::transfer_syntax* known = codecs::find_transfer_syntax(syntax->uid);
+  if (known == nullptr || known->older_twin.empty()) return {};
   if (!whole) {
     bytes = read_file_bytes(file);
     if (!bytes) return {};
   }
-  std::string value = twin->second;
+  std::string value(known->older_twin);
   if (value.size() % 2 != 0) value.push_back('\0');
   const auto new_length = static_cast<std::uint16_t>(value.size());
   std::string out = bytes->substr(0, syntax->at + 6);
@@ -198,7 +189,7 @@ std::optional<result<void>> native_image::decode_with_codecs() {
   const auto decoder = codecs::make_decoder(syntax);
   const gdcm::PixelFormat& format = image.GetPixelFormat();
   const gdcm::SequenceOfFragments* fragments = image.GetDataElement().GetSequenceOfFragments();
-  if (!decoder || decoder->description().encoding != codecs::pixel_encoding::encapsulated || fragments == nullptr ||
+  if (!decoder || decoder->syntax().encoding != codecs::pixel_encoding::encapsulated || fragments == nullptr ||
       (format.GetBitsAllocated() != 8 && format.GetBitsAllocated() != 16) ||
       (format.GetSamplesPerPixel() != 1 && format.GetSamplesPerPixel() != 3)) {
     return std::nullopt;

@@ -238,8 +238,9 @@ result<void> instance::decompress() {
   impl& state = *impl_;
   if (state.encoding == codecs::pixel_encoding::native) return {};
   if (state.encoding == codecs::pixel_encoding::encapsulated) {
-    const auto decoder = codecs::make_decoder(state.transfer_syntax_uid);
-    if (!decoder) return failure{"no decoder for transfer syntax " + state.transfer_syntax_uid};
+    std::error_code unavailable;
+    const auto decoder = codecs::make_decoder(state.transfer_syntax_uid, unavailable);
+    if (!decoder) return failure{"cannot decode " + state.transfer_syntax_uid + ": " + unavailable.message()};
     const std::size_t frame_bytes = state.frame.bytes();
     std::vector<std::byte> pixels(frame_bytes * state.frame_count);
     for (std::uint32_t index = 0; index < state.frame_count; ++index) {

@@ -58,7 +58,7 @@ class instance {
   // Encodes every frame with `codec` (one fragment per frame, Basic Offset Table filled)
   // and adopts what the codec reports: transfer syntax, Photometric Interpretation,
   // Planar Configuration, Lossy Image Compression and its ratio and method (PS3.5 8.2).
-  [[nodiscard]] result<void> compress(const codecs::codec& codec);
+  [[nodiscard]] result<void> compress(const codecs::encoder& codec);
 
   // Back to native pixels in Explicit VR Little Endian (for a peer that refuses the
   // compressed syntax); the lossy history stays as it is.

@@ -192,7 +192,11 @@ result<std::string> decode_text(std::string_view bytes, std::span<const std::str
   const std::string term = specific_character_set.empty() ? std::string("ISO_IR 6") : specific_character_set[0];
   const auto charset = whole_value_charset(term.empty() ? "ISO_IR 6" : term);
   if (!charset) return failure{"Specific Character Set '" + term + "' is not one dcmflow reads"};
-  if (std::string_view(*charset) == "UTF-8") return std::string(bytes);
+  if (std::string_view(*charset) == "UTF-8") {
+    // Passed on only when it is what it declares: malformed bytes would leave as invalid text.
+    if (!utf8_length(bytes)) return failure{"bytes that are not UTF-8, which '" + term + "' declares"};
+    return std::string(bytes);
+  }
   return iconv_to_utf8(bytes, *charset);
 }
 

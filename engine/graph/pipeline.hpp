@@ -50,10 +50,10 @@ struct pipeline_options {
   std::vector<std::shared_ptr<store::destination>> destinations;
   std::vector<dicom::attribute_assignment> attributes;  // convert: for every input, applied last
   attribute_lookup item_attributes;                     // convert: per input; null for none
-  std::shared_ptr<const codecs::codec> codec;           // null: uncompressed; shared by all workers
+  std::shared_ptr<const codecs::encoder> codec;           // null: uncompressed; shared by all workers
   // codec: auto: one per destination, what it accepts (store/capabilities.hpp); `codec` is
   // the first one's, and the others get each instance recoded. Empty: `codec` for all.
-  std::vector<std::shared_ptr<const codecs::codec>> destination_codecs;
+  std::vector<std::shared_ptr<const codecs::encoder>> destination_codecs;
   std::string codec_spec;                               // as given ("jpeg:80"): a lossy one is part of UIDs
   dicom::character_set character_set = dicom::character_set::utf8;  // convert: of the text written
   bool per_page = false;  // convert: one instance per page instead of one multi-frame instance

@@ -52,7 +52,7 @@ std::string rendering_recipe(const pipeline_options& options, bool document, std
     recipe += " frames_per_instance=" + std::to_string(options.frames_per_instance);
   }
   // A lossless codec keeps the pixels, so the object; a lossy one makes other pixels.
-  if (options.codec && options.codec->description().lossy) {
+  if (options.codec && options.codec->syntax().lossy) {
     recipe += " lossy=" + options.codec_spec;
   }
   if (document) {
@@ -285,12 +285,12 @@ void tag_stage::tag_transcoded(work_item& item) const {
                                     : std::string();
     if (auto recoded = object.recode_text(target, assumed); !recoded) return item.fail(recoded.error());
   }
-  if (options_.codec && options_.codec->description().lossy && object.has_pixels()) {
+  if (options_.codec && options_.codec->syntax().lossy && object.has_pixels()) {
     // Lossy compression makes a new image (PS3.3 C.7.6.1.1.5): it gets a new identity,
     // derived so that transcoding twice gives the same one.
     object.set_sop_instance_uid(dicom::derived_uid(
         options_.uid_root, options_.uid_namespace,
-        {"lossy", object.sop_instance_uid(), options_.codec->description().transfer_syntax_uid}));
+        {"lossy", object.sop_instance_uid(), options_.codec->syntax().uid}));
     item.record.notes.emplace_back("lossy compression: new SOP Instance UID");
   }
 }
@@ -324,8 +324,8 @@ result<store::outgoing_instance> outgoing_of(dicom::instance& object, const std:
 const result<store::outgoing_instance>& store_stage::as_destination_takes(
     std::size_t index, dicom::instance& object, const result<store::outgoing_instance>& primary,
     recodings& recoded) const {
-  const codecs::codec* own = index < codecs_.size() ? codecs_[index].get() : nullptr;
-  if (own == nullptr || !primary || own->description().transfer_syntax_uid == primary->transfer_syntax_uid) {
+  const codecs::encoder* own = index < codecs_.size() ? codecs_[index].get() : nullptr;
+  if (own == nullptr || !primary || own->syntax().uid == primary->transfer_syntax_uid) {
     return primary;
   }
   auto found = recoded.find(own);
@@ -356,13 +356,13 @@ void store_stage::send(work_item& item, dicom::instance& object, const result<st
     // A destination that did not take an instance of this item is not asked again for the
     // rest (each ask would spend its retries): they are recorded as not sent, and why.
     if (const auto earlier = refused.find(gate.get()); earlier != refused.end()) {
-      record.deliveries.push_back({destination.url(), false, "not sent: an earlier instance of this item was not stored: " +
+      record.deliveries.push_back({destination.url(), delivery_state::failed, "not sent: an earlier instance of this item was not stored: " +
                                                                  earlier->second});
       continue;
     }
     const result<store::outgoing_instance>& outgoing = as_destination_takes(index, object, primary, recoded);
     if (!outgoing) {
-      record.deliveries.push_back({destination.url(), false, "not sent: " + outgoing.error().message});
+      record.deliveries.push_back({destination.url(), delivery_state::failed, "not sent: " + outgoing.error().message});
       refused.emplace(gate.get(), outgoing.error().message);
       item.fail(outgoing.error());
       continue;
@@ -370,7 +370,7 @@ void store_stage::send(work_item& item, dicom::instance& object, const result<st
     auto delivered = gate->store(*outgoing);
     if (!delivered) {
       const store::refusal& why = delivered.error();
-      record.deliveries.push_back({destination.url(), false, why.message});
+      record.deliveries.push_back({destination.url(), delivery_state::failed, why.message});
       refused.emplace(gate.get(), why.message);
       if (why.kind == store::refusal_kind::instance) {
         // Refused for what it is: the item fails, whatever else waits.
@@ -383,7 +383,7 @@ void store_stage::send(work_item& item, dicom::instance& object, const result<st
       }
       continue;
     }
-    record.deliveries.push_back({destination.url(), true, {}});
+    record.deliveries.push_back({destination.url(), delivery_state::stored, {}});
     item.record.notes.insert(item.record.notes.end(), delivered->notes.begin(), delivered->notes.end());
   }
 }
@@ -410,7 +410,7 @@ void store_stage::store(work_item& item) const {
     if (!primary) return item.fail(primary.error());
     send(item, object, primary, record, refused);
     const bool stored_everywhere = std::all_of(record.deliveries.begin(), record.deliveries.end(),
-                                               [](const delivery_outcome& delivery) { return delivery.stored; });
+                                               [](const delivery_outcome& delivery) { return delivery.stored(); });
     item.record.instances.push_back(std::move(record));
     if (stored_everywhere) item.record.outputs.push_back(item.instance_names[index]);
   }

@@ -87,7 +87,7 @@ class store_stage {
   // per destination (codec: auto): a destination whose codec is not the one the instances
   // were compressed with gets them in its own, losslessly recoded.
   store_stage(const std::vector<std::unique_ptr<store::outage_gate>>& gates,
-              const std::vector<std::shared_ptr<const codecs::codec>>& codecs)
+              const std::vector<std::shared_ptr<const codecs::encoder>>& codecs)
       : gates_(gates), codecs_(codecs) {}
   item_handle operator()(item_handle item) const;
 
@@ -97,14 +97,14 @@ class store_stage {
   using refusals = std::map<const store::outage_gate*, std::string>;
   // The object as destination `index` takes it: `primary`, or recoded into its codec (made
   // once per codec and instance, in `recoded`).
-  using recodings = std::map<const codecs::codec*, result<store::outgoing_instance>>;
+  using recodings = std::map<const codecs::encoder*, result<store::outgoing_instance>>;
   const result<store::outgoing_instance>& as_destination_takes(std::size_t index, dicom::instance& object,
                                                                const result<store::outgoing_instance>& primary,
                                                                recodings& recoded) const;
   void send(work_item& item, dicom::instance& object, const result<store::outgoing_instance>& primary,
             instance_record& record, refusals& refused) const;
   const std::vector<std::unique_ptr<store::outage_gate>>& gates_;
-  const std::vector<std::shared_ptr<const codecs::codec>>& codecs_;
+  const std::vector<std::shared_ptr<const codecs::encoder>>& codecs_;
 };
 
 }  // namespace dcmflow::graph

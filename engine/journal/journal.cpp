@@ -40,7 +40,7 @@ CREATE INDEX IF NOT EXISTS instances_by_item ON instances(item_key);
 CREATE TABLE IF NOT EXISTS deliveries(
   sop_instance_uid TEXT NOT NULL REFERENCES instances(sop_instance_uid),
   destination TEXT NOT NULL,
-  state TEXT NOT NULL,
+  state TEXT NOT NULL CHECK(state IN ('stored', 'failed', 'verified', 'missing', 'committed', 'commit-failed')),
   detail TEXT,
   PRIMARY KEY(sop_instance_uid, destination));
 )sql";
@@ -157,22 +157,16 @@ std::vector<std::string> split_notes(const std::string& text) {
   return notes;
 }
 
-item_state parse_state(const std::string& text) {
-  if (text == "stored") return item_state::stored;
-  if (text == "failed") return item_state::failed;
-  return item_state::pending;
+// The CHECK constraints keep the columns to these names.
+item_status parse_status(const std::string& text) {
+  return state_named(text, item_status_names).value_or(item_status::pending);
+}
+
+delivery_state parse_delivery(const std::string& text) {
+  return state_named(text, delivery_state_names).value_or(delivery_state::failed);
 }
 
 }  // namespace
-
-std::string_view state_name(item_state state) {
-  switch (state) {
-    case item_state::pending: return "pending";
-    case item_state::stored: return "stored";
-    case item_state::failed: return "failed";
-  }
-  return "pending";
-}
 
 journal::journal(sqlite3* database) : database_(database) {}
 journal::journal(journal&& other) noexcept : database_(std::exchange(other.database_, nullptr)) {}
@@ -253,7 +247,7 @@ result<std::unordered_map<std::string, finished_item>> journal::finished_items()
   std::unordered_map<std::string, finished_item> found;
   int step = SQLITE_ROW;
   while ((step = select.step()) == SQLITE_ROW) {
-    found[select.text(0)] = {parse_state(select.text(1)), select.text(2)};
+    found[select.text(0)] = {parse_status(select.text(1)), select.text(2)};
   }
   if (step != SQLITE_DONE) return database_failure(database_, "cannot read items");
   return found;
@@ -263,9 +257,6 @@ result<void> journal::record(const item_record& item, std::int64_t run) {
   transaction batch(database_);
   if (!batch.began()) return database_failure(database_, "cannot begin");
   // Pending: a destination it needs was given up for the run; the next run does it again.
-  const item_state state = item.status == item_status::converted ? item_state::stored
-                           : item.status == item_status::pending ? item_state::pending
-                                                                 : item_state::failed;
   statement upsert(database_, R"sql(
     INSERT INTO items(key, size, content_sha256, state, error, attempts, notes, seconds, finished, run, thumbnail_png)
     VALUES(?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?8, ?9, ?10)
@@ -276,7 +267,7 @@ result<void> journal::record(const item_record& item, std::int64_t run) {
   upsert.bind(1, item.input)
       .bind(2, static_cast<std::int64_t>(item.input_bytes))
       .bind(3, item.content_sha256)
-      .bind(4, state_name(state))
+      .bind(4, state_name(item.status))
       .bind(5, item.error)
       .bind(6, join_notes(item.notes))
       .bind(7, item.seconds)
@@ -322,7 +313,7 @@ result<void> journal::record(const item_record& item, std::int64_t run) {
     for (const auto& delivery : instance.deliveries) {
       insert_delivery.bind(1, instance.sop_instance_uid)
           .bind(2, delivery.destination)
-          .bind(3, delivery.stored ? "stored" : "failed")
+          .bind(3, state_name(delivery.state))
           .bind(4, delivery.detail);
       if (insert_delivery.step() != SQLITE_DONE) return database_failure(database_, "cannot record a delivery");
       insert_delivery.reset();
@@ -353,10 +344,7 @@ result<void> journal::for_each_item(const std::function<void(item_record&&)>& vi
     item.input = select_items.text(0);
     item.input_bytes = static_cast<std::uint64_t>(select_items.integer(1));
     item.content_sha256 = select_items.text(2);
-    const item_state state = parse_state(select_items.text(3));
-    item.status = state == item_state::stored   ? item_status::converted
-                  : state == item_state::failed ? item_status::failed
-                                                : item_status::pending;
+    item.status = parse_status(select_items.text(3));
     item.error = select_items.text(4);
     item.attempts = static_cast<std::uint32_t>(select_items.integer(5));
     item.notes = split_notes(select_items.text(6));
@@ -389,13 +377,13 @@ result<void> journal::for_each_item(const std::function<void(item_record&&)>& vi
   return {};
 }
 
-result<std::map<item_state, std::size_t>> journal::counts() const {
+result<std::map<item_status, std::size_t>> journal::counts() const {
   statement select(database_, "SELECT state, count(*) FROM items GROUP BY state");
   if (!select.ok()) return failure{"journal: " + select.error()};
-  std::map<item_state, std::size_t> counts{{item_state::pending, 0}, {item_state::stored, 0}, {item_state::failed, 0}};
+  std::map<item_status, std::size_t> counts{{item_status::pending, 0}, {item_status::converted, 0}, {item_status::failed, 0}};
   int step = SQLITE_ROW;
   while ((step = select.step()) == SQLITE_ROW) {
-    counts[parse_state(select.text(0))] = static_cast<std::size_t>(select.integer(1));
+    counts[parse_status(select.text(0))] = static_cast<std::size_t>(select.integer(1));
   }
   if (step != SQLITE_DONE) return database_failure(database_, "cannot count items");
   return counts;
@@ -495,8 +483,8 @@ result<std::string> journal::setting_of(const std::filesystem::path& file, const
   return value;
 }
 
-result<std::map<item_state, std::size_t>> journal::counts_of(const std::filesystem::path& file) {
-  std::map<item_state, std::size_t> counts{{item_state::pending, 0}, {item_state::stored, 0}, {item_state::failed, 0}};
+result<std::map<item_status, std::size_t>> journal::counts_of(const std::filesystem::path& file) {
+  std::map<item_status, std::size_t> counts{{item_status::pending, 0}, {item_status::converted, 0}, {item_status::failed, 0}};
   std::error_code error;
   if (!std::filesystem::is_regular_file(file, error)) return counts;
   auto database = open_for_reading(file);
@@ -507,7 +495,7 @@ result<std::map<item_state, std::size_t>> journal::counts_of(const std::filesyst
     if (select.ok()) {
       int step = SQLITE_ROW;
       while ((step = select.step()) == SQLITE_ROW) {
-        counts[parse_state(select.text(0))] = static_cast<std::size_t>(select.integer(1));
+        counts[parse_status(select.text(0))] = static_cast<std::size_t>(select.integer(1));
       }
       read = step == SQLITE_DONE;
     }
@@ -554,21 +542,22 @@ result<std::vector<journal::delivered_series>> journal::deliveries(const std::st
     if (found.empty() || found.back().study_instance_uid != study || found.back().series_instance_uid != series) {
       found.push_back({std::move(study), std::move(series), {}});
     }
-    found.back().instances.push_back({select.text(2), select.text(3), select.text(4), select.text(5), select.text(6)});
+    found.back().instances.push_back(
+        {select.text(2), select.text(3), parse_delivery(select.text(4)), select.text(5), select.text(6)});
   }
   if (step != SQLITE_DONE) return database_failure(database_, "cannot read deliveries");
   return found;
 }
 
 result<void> journal::mark_deliveries(const std::string& destination, std::span<const std::string> uids,
-                                      std::string_view state, const std::string& detail) {
+                                      delivery_state state, const std::string& detail) {
   transaction batch(database_);
   if (!batch.began()) return database_failure(database_, "cannot begin");
   statement update(database_,
                    "UPDATE deliveries SET state = ?, detail = ? WHERE destination = ? AND sop_instance_uid = ?");
   if (!update.ok()) return failure{"journal: " + update.error()};
   for (const auto& uid : uids) {
-    update.bind(1, state).bind(2, detail).bind(3, destination).bind(4, uid);
+    update.bind(1, state_name(state)).bind(2, detail).bind(3, destination).bind(4, uid);
     if (update.step() != SQLITE_DONE) return database_failure(database_, "cannot mark a delivery");
     update.reset();
   }
@@ -577,14 +566,14 @@ result<void> journal::mark_deliveries(const std::string& destination, std::span<
 
 namespace {
 
-result<void> set_items_state(sqlite3* database, std::span<const std::string> keys, std::string_view state,
+result<void> set_items_state(sqlite3* database, std::span<const std::string> keys, item_status state,
                              const std::string& reason) {
   transaction batch(database);
   if (!batch.began()) return database_failure(database, "cannot begin");
   statement update(database, "UPDATE items SET state = ?, error = ? WHERE key = ?");
   if (!update.ok()) return failure{"journal: " + update.error()};
   for (const auto& key : keys) {
-    update.bind(1, state).bind(2, reason).bind(3, key);
+    update.bind(1, state_name(state)).bind(2, reason).bind(3, key);
     if (update.step() != SQLITE_DONE) return database_failure(database, "cannot update an item");
     update.reset();
   }
@@ -594,11 +583,11 @@ result<void> set_items_state(sqlite3* database, std::span<const std::string> key
 }  // namespace
 
 result<void> journal::reopen_items(std::span<const std::string> keys, const std::string& reason) {
-  return set_items_state(database_, keys, "pending", reason);
+  return set_items_state(database_, keys, item_status::pending, reason);
 }
 
 result<void> journal::fail_items(std::span<const std::string> keys, const std::string& reason) {
-  return set_items_state(database_, keys, "failed", reason);
+  return set_items_state(database_, keys, item_status::failed, reason);
 }
 
 }  // namespace dcmflow::journal

@@ -24,14 +24,9 @@ struct sqlite3;
 
 namespace dcmflow::journal {
 
-// An item's state. `stored`: every instance reached every destination.
-enum class item_state { pending, stored, failed };
-
-[[nodiscard]] std::string_view state_name(item_state state);
-
 // What a later run needs to know of an item to skip it.
 struct finished_item {
-  item_state state = item_state::pending;
+  item_status state = item_status::pending;
   std::string content_sha256;
 };
 
@@ -76,7 +71,7 @@ class journal {
   // The same, one at a time: a report of any size in constant memory.
   [[nodiscard]] result<void> for_each_item(const std::function<void(item_record&&)>& visit) const;
 
-  [[nodiscard]] result<std::map<item_state, std::size_t>> counts() const;
+  [[nodiscard]] result<std::map<item_status, std::size_t>> counts() const;
 
   // Every run, oldest first.
   [[nodiscard]] result<std::vector<run_record>> runs() const;
@@ -100,14 +95,14 @@ class journal {
   [[nodiscard]] static result<std::string> setting_of(const std::filesystem::path& file, const std::string& key);
   // Counts by state of another process's journal (a running job's), read the same way;
   // all zero when the file is not there yet.
-  [[nodiscard]] static result<std::map<item_state, std::size_t>> counts_of(const std::filesystem::path& file);
+  [[nodiscard]] static result<std::map<item_status, std::size_t>> counts_of(const std::filesystem::path& file);
 
   // Verification: what a destination should hold, grouped by series (a PACS answers one
   // query per series); and what it was found to hold.
   struct delivered_instance {
     std::string sop_instance_uid;
     std::string item_key;
-    std::string state;  // stored, verified, missing, committed, commit-failed
+    delivery_state state = delivery_state::stored;
     std::string sop_class_uid;
     std::string detail;  // why, for missing and commit-failed
   };
@@ -118,7 +113,7 @@ class journal {
   };
   [[nodiscard]] result<std::vector<delivered_series>> deliveries(const std::string& destination) const;
   [[nodiscard]] result<void> mark_deliveries(const std::string& destination, std::span<const std::string> uids,
-                                             std::string_view state, const std::string& detail = {});
+                                             delivery_state state, const std::string& detail = {});
   // Items to be done again by the next run (a destination lost their instances).
   [[nodiscard]] result<void> reopen_items(std::span<const std::string> keys, const std::string& reason);
   // Items whose instances a destination still lacks after resending.

@@ -51,26 +51,30 @@ struct encoded_set {
 
 std::vector<codec_measurement> measure_codecs(std::span<const frame_sample> frames, const benchmark_options& options,
                                               std::string& error) {
-  std::vector<std::unique_ptr<codecs::codec>> made;
+  std::vector<std::unique_ptr<codecs::encoder>> made;
+  std::vector<std::unique_ptr<codecs::decoder>> decoders;
   for (const std::string& spec : options.codecs) {
     std::error_code failure;
-    auto codec = codecs::make_codec(spec, failure);
-    if (!codec) {
+    auto codec = codecs::make_encoder(spec, failure);
+    auto decoder = codec ? codecs::make_decoder(codec->syntax().uid, failure) : nullptr;
+    if (!decoder) {
       error = "--codecs " + spec + ": " + failure.message();
       return {};
     }
     made.push_back(std::move(codec));
+    decoders.push_back(std::move(decoder));
   }
   const int threads = options.threads > 0 ? options.threads : tbb::info::default_concurrency();
   tbb::task_arena all_threads(threads);
 
   std::vector<codec_measurement> results;
   for (std::size_t c = 0; c < made.size(); ++c) {
-    const codecs::codec& codec = *made[c];
+    const codecs::encoder& codec = *made[c];
+    const codecs::decoder& decoder = *decoders[c];
     codec_measurement result;
     result.codec = options.codecs[c];
-    result.transfer_syntax_uid = std::string(codec.description().transfer_syntax_uid);
-    result.lossy = codec.description().lossy;
+    result.transfer_syntax_uid = std::string(codec.syntax().uid);
+    result.lossy = codec.syntax().lossy;
 
     // One pass (on all threads) to learn which frames the codec takes, and their
     // compressed size.
@@ -108,7 +112,7 @@ std::vector<codec_measurement> measure_codecs(std::span<const frame_sample> fram
     const auto decode_one = [&](std::size_t k, std::vector<std::byte>& out) {
       const frame_sample& frame = frames[encoded.accepted[k]];
       out.resize(frame.info.bytes());
-      (void)codec.decode(encoded.fragments[k], frame.info, out);
+      (void)decoder.decode(encoded.fragments[k], frame.info, out);
     };
     const double megabytes = static_cast<double>(result.raw_bytes) / 1e6;
     const std::size_t count = encoded.accepted.size();

@@ -41,6 +41,22 @@ constexpr std::array<std::string_view, 10> services = {
 
 constexpr std::array<std::string_view, 6> lossless_preference = {"jpegls", "j2k", "htj2k", "rle", "deflate", "none"};
 
+// The lossless syntax `--codec NAME` writes; null when this build cannot write it.
+const codecs::transfer_syntax* lossless_syntax_of(std::string_view name) {
+  for (const codecs::transfer_syntax& syntax : codecs::transfer_syntaxes()) {
+    if (syntax.codec == name && !syntax.lossy && syntax.make_encoder != nullptr && syntax.built()) return &syntax;
+  }
+  return nullptr;
+}
+
+// The preferred lossless codec where nothing else limits the choice (a folder).
+std::string_view first_lossless_codec() {
+  for (const std::string_view name : lossless_preference) {
+    if (lossless_syntax_of(name) != nullptr) return name;
+  }
+  return "none";
+}
+
 // PS3.8 9.3.2.2: presentation context IDs are the odd numbers 1 to 255.
 constexpr std::size_t contexts_per_association = 128;
 
@@ -120,7 +136,7 @@ void tell_syntax_from_class(std::vector<context_answer>& answers) {
 
 result<automatic_codec> automatic_codec_for(const destination& target) {
   if (dynamic_cast<const folder_destination*>(&target) != nullptr) {
-    return automatic_codec{std::string(lossless_preference.front()), {}};
+    return automatic_codec{std::string(first_lossless_codec()), {}};
   }
   if (const auto* server = dynamic_cast<const stow_destination*>(&target)) {
     // A DICOMweb server says which syntaxes it takes only through a vendor's endpoint.
@@ -132,10 +148,8 @@ result<automatic_codec> automatic_codec_for(const destination& target) {
                                     "(no known vendor endpoint answered): give a codec"};
     }
     for (const std::string_view name : lossless_preference) {
-      const auto codec = std::find_if(codecs::all_codecs().begin(), codecs::all_codecs().end(),
-                                      [&](const codecs::codec_description& each) { return each.name == name; });
-      if (codec != codecs::all_codecs().end() &&
-          std::find(syntaxes.begin(), syntaxes.end(), codec->transfer_syntax_uid) != syntaxes.end()) {
+      const codecs::transfer_syntax* syntax = lossless_syntax_of(name);
+      if (syntax != nullptr && std::find(syntaxes.begin(), syntaxes.end(), syntax->uid) != syntaxes.end()) {
         return automatic_codec{std::string(name), {}};
       }
     }
@@ -166,11 +180,10 @@ std::span<const std::string_view> lossless_codecs_by_preference() { return lossl
 std::string_view best_lossless_codec(const peer_capabilities& peer) {
   const auto image_classes = std::span(storage_classes_written).first(4);  // Encapsulated PDF has no pixels
   for (const std::string_view name : lossless_preference) {
-    const auto codec = std::find_if(codecs::all_codecs().begin(), codecs::all_codecs().end(),
-                                    [&](const codecs::codec_description& each) { return each.name == name; });
-    if (codec == codecs::all_codecs().end()) continue;
+    const codecs::transfer_syntax* syntax = lossless_syntax_of(name);
+    if (syntax == nullptr) continue;
     const bool everywhere = std::all_of(image_classes.begin(), image_classes.end(), [&](std::string_view sop_class) {
-      return peer.accepts(sop_class, codec->transfer_syntax_uid);
+      return peer.accepts(sop_class, syntax->uid);
     });
     if (everywhere) return name;
   }
@@ -186,8 +199,9 @@ std::string uid_keyword(const std::string& uid) {
 
 std::vector<std::string> written_transfer_syntaxes() {
   std::vector<std::string> syntaxes{UID_LittleEndianExplicitTransferSyntax};
-  for (const auto& codec : codecs::all_codecs()) {
-    const std::string syntax(codec.transfer_syntax_uid);
+  for (const auto& written : codecs::transfer_syntaxes()) {
+    const std::string syntax(written.uid);
+    if (written.make_encoder == nullptr || !written.built()) continue;
     if (std::find(syntaxes.begin(), syntaxes.end(), syntax) == syntaxes.end()) syntaxes.push_back(syntax);
   }
   return syntaxes;

@@ -1,6 +1,7 @@
 #include "store/dcmtk_scu.hpp"
 
 #include <dcmtk/dcmdata/dcerror.h>
+#include <dcmtk/oflog/oflog.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmnet/assoc.h>
 #include <dcmtk/dcmnet/dcmtrans.h>
@@ -13,6 +14,17 @@
 #include <string>
 
 namespace dcmflow::store {
+
+void quiet_dcmtk() {
+  // dcmnet logs through oflog at INFO and up by default; dcmflow reports itself.
+  static std::once_flag once;
+  std::call_once(once, [] {
+    OFLog::configure(OFLogger::FATAL_LOG_LEVEL);
+    // Without Nagle: every C-STORE otherwise waits ~40 ms for a delayed ACK (PEERS.md).
+    // dcmnet reads this variable when it opens a socket; a user's own setting wins.
+    setenv("TCP_NODELAY", "1", 0);
+  });
+}
 
 namespace {
 
@@ -180,49 +192,46 @@ result<std::unique_ptr<DcmTLSTransportLayer>> make_tls_layer(const dicom_url& pe
 namespace {
 
 // Why an association was not opened, in words the user can act on: the peer's rejection
-// (when known) with what to change, or what TLS met. `permanent`: whether trying again
-// cannot help.
-failure association_failure(const OFCondition& status, const dicom_url& peer, const T_ASC_RejectParameters* rejection,
-                            bool* permanent) {
+// (when known) with what to change, or what TLS met; permanent when trying again cannot help.
+refusal association_failure(const OFCondition& status, const dicom_url& peer, const T_ASC_RejectParameters* rejection) {
   const std::string whom = peer.called_ae + "@" + peer.host + ":" + std::to_string(peer.port);
   if (rejection != nullptr) {
     OFString words;
     ASC_printRejectParameters(words, rejection);
-    if (permanent != nullptr) *permanent = rejection->result == ASC_RESULT_REJECTEDPERMANENT;
-    return failure{whom + " rejected the association from " + peer.options.calling_ae + " (" + one_line(words) +
-                   "): " + advice(*rejection, peer)};
+    return refusal{rejection->result == ASC_RESULT_REJECTEDPERMANENT ? refusal_kind::permanent : refusal_kind::transient,
+                   whom + " rejected the association from " + peer.options.calling_ae + " (" + one_line(words) +
+                       "): " + advice(*rejection, peer)};
   }
   // TLS refused: a certificate, a host name or a protocol version (dcmtls' X.509 and TLS
   // alert codes) will not change by waiting; its I/O conditions (a read that timed out, a
   // connection closed) may.
   const bool tls_refused = status.module() == OFM_dcmtls && status.code() >= DCMTLS_EC_X509Verify_Offset;
-  if (tls_refused && permanent != nullptr) *permanent = true;
   if (tls_refused && !certificate_refusal.empty()) {
-    return failure{"cannot open an association with " + whom + ": " + status.text() + " (the peer's certificate: " +
-                   certificate_refusal + ")"};
+    return refusal{refusal_kind::permanent, "cannot open an association with " + whom + ": " + status.text() +
+                                                " (the peer's certificate: " + certificate_refusal + ")"};
   }
-  if (!peer_alert.empty()) {
-    if (permanent != nullptr) *permanent = true;  // the peer refuses our TLS
-    return failure{"cannot open an association with " + whom + ": the peer ended TLS with the alert \"" + peer_alert +
-                   "\"" + alert_advice(peer_alert)};
+  if (!peer_alert.empty()) {  // the peer refuses our TLS
+    return refusal{refusal_kind::permanent, "cannot open an association with " + whom +
+                                                ": the peer ended TLS with the alert \"" + peer_alert + "\"" +
+                                                alert_advice(peer_alert)};
   }
-  return failure{"cannot open an association with " + whom + ": " + status.text()};
+  return refusal{tls_refused ? refusal_kind::permanent : refusal_kind::transient,
+                 "cannot open an association with " + whom + ": " + status.text()};
 }
 
 }  // namespace
 
-result<void> open_association(DcmSCU& scu, const dicom_url& peer, const std::function<OFCondition()>& before_negotiating,
-                              bool* permanent, DcmTransportLayer* tls) {
+result<void, refusal> open_association(DcmSCU& scu, const dicom_url& peer,
+                                       const std::function<OFCondition()>& before_negotiating, DcmTransportLayer* tls) {
   certificate_refusal.clear();
   peer_alert.clear();
   OFCondition status = scu.initNetwork();
   if (status.good() && before_negotiating) status = before_negotiating();
   if (status.good()) status = scu.negotiateAssociation();
-  if (permanent != nullptr) *permanent = false;
   if (status.good()) return {};
   std::optional<T_ASC_RejectParameters> rejection;
   if (status == DUL_ASSOCIATIONREJECTED) rejection = ask_why_rejected(peer, tls);
-  return association_failure(status, peer, rejection ? &*rejection : nullptr, permanent);
+  return association_failure(status, peer, rejection ? &*rejection : nullptr);
 }
 
 result<void> with_raw_association(const dicom_url& peer, DcmTransportLayer* tls,
@@ -262,7 +271,7 @@ result<void> with_raw_association(const dicom_url& peer, DcmTransportLayer* tls,
   }
   (void)ASC_dropNetwork(&network);
   if (status.good()) return {};
-  return association_failure(status, peer, rejection ? &*rejection : nullptr, nullptr);
+  return failure{association_failure(status, peer, rejection ? &*rejection : nullptr).message};
 }
 
 }  // namespace dcmflow::store

@@ -15,6 +15,9 @@
 
 namespace dcmflow::store {
 
+// dcmnet quiet (dcmflow reports itself) and Nagle off for every DIMSE connection; once.
+void quiet_dcmtk();
+
 // AE titles, host, port and timeouts from the URL; non-blocking DIMSE; dcmnet quiet.
 void configure_scu(DcmSCU& scu, const dicom_url& peer);
 
@@ -32,12 +35,12 @@ void configure_scu(DcmSCU& scu, const dicom_url& peer);
 void remember_tls_refusals(SSL_CTX* context);
 
 // initNetwork, then `before_negotiating` (TLS goes there), then negotiateAssociation. A
-// rejection is explained with the peer's result, source and reason and what to change;
-// `permanent` (when given) says whether trying again cannot help: rejected permanently, or
-// TLS refused (certificate, host name, protocol version).
-[[nodiscard]] result<void> open_association(DcmSCU& scu, const dicom_url& peer,
-                                            const std::function<OFCondition()>& before_negotiating = {},
-                                            bool* permanent = nullptr, DcmTransportLayer* tls = nullptr);
+// rejection is explained with the peer's result, source and reason and what to change. The
+// refusal is permanent when trying again cannot help (rejected permanently; TLS refused:
+// certificate, host name, protocol version), transient otherwise.
+[[nodiscard]] result<void, refusal> open_association(DcmSCU& scu, const dicom_url& peer,
+                                                     const std::function<OFCondition()>& before_negotiating = {},
+                                                     DcmTransportLayer* tls = nullptr);
 
 // An association through dcmnet's ASC_ functions, for a caller that needs every
 // presentation context's answer (DcmSCU keeps them to itself): `propose` adds the contexts

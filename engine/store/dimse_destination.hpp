@@ -27,31 +27,14 @@
 #include <vector>
 
 #include "store/destination.hpp"
+#include "store/dicom_url.hpp"
 
 class DcmDataset;            // DCMTK's, seen only by the implementation
 class DcmTLSTransportLayer;
 
 namespace dcmflow::store {
 
-struct dicom_url {
-  std::string called_ae;
-  std::string host;
-  std::uint16_t port = 104;
-  network_options options;
-  // dicoms://: TLS (BCP 195 profile), the peer's certificate checked against `ca_file`;
-  // our own certificate and key when the peer asks for one.
-  bool tls = false;
-  std::string ca_file;
-  std::string certificate_file;
-  std::string key_file;
-  // The name the peer's certificate must carry (DNS name or IP address); empty: `host`.
-  std::string verify_name;
-};
 
-// dcmnet quiet (dcmflow reports itself) and Nagle off for every DIMSE connection; once.
-void quiet_dcmtk();
-
-[[nodiscard]] result<dicom_url> parse_dicom_url(const std::string& url, const network_options& defaults);
 
 class dimse_destination final : public destination {
  public:

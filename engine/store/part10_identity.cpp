@@ -7,7 +7,7 @@
 #include <dcmtk/dcmdata/dcmetinf.h>
 
 #include "core/file_bytes.hpp"
-#include "store/dimse_destination.hpp"
+#include "store/dcmtk_scu.hpp"
 
 namespace dcmflow::store {
 namespace {

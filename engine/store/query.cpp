@@ -51,7 +51,7 @@ result<nlohmann::json> find_dimse(const dicom_url& peer, const query_request& re
   DcmSCU scu;
   configure_scu(scu, peer);
   scu.addPresentationContext(UID_FINDStudyRootQueryRetrieveInformationModel, uncompressed_syntaxes());
-  if (auto opened = open_association(scu, peer); !opened) return opened.error();
+  if (auto opened = open_association(scu, peer); !opened) return failure{opened.error().message};
   const T_ASC_PresentationContextID context =
       scu.findAnyPresentationContextID(UID_FINDStudyRootQueryRetrieveInformationModel, "");
   if (context == 0) {

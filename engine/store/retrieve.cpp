@@ -70,7 +70,7 @@ result<std::vector<std::filesystem::path>> retrieve_cget(const dicom_url& peer, 
     scu.addPresentationContext(dcmLongSCUStorageSOPClassUIDs[i], any, ASC_SC_ROLE_SCP);
     ++contexts;
   }
-  if (auto opened = open_association(scu, peer); !opened) return opened.error();
+  if (auto opened = open_association(scu, peer); !opened) return failure{opened.error().message};
   const T_ASC_PresentationContextID context =
       scu.findAnyPresentationContextID(UID_GETStudyRootQueryRetrieveInformationModel, "");
   if (context == 0) {

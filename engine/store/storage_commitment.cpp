@@ -1,6 +1,7 @@
 #include "store/storage_commitment.hpp"
 
 #include "store/dcmtk_scu.hpp"
+#include "store/dimse_status.hpp"
 
 #include <dcmtk/config/osconfig.h>  // first, as DCMTK asks
 #include <dcmtk/dcmdata/dcdeftag.h>
@@ -18,12 +19,6 @@
 
 namespace dcmflow::store {
 namespace {
-
-std::string hex_status(std::uint16_t status) {
-  char text[8];
-  std::snprintf(text, sizeof text, "%04X", status);
-  return text;
-}
 
 // The N-EVENT-REPORT's lists, read from its Event Information.
 void read_report(DcmDataset& report, commitment_result& into) {
@@ -44,7 +39,7 @@ void read_report(DcmDataset& report, commitment_result& into) {
       Uint16 reason = 0;
       item->findAndGetOFString(DCM_ReferencedSOPInstanceUID, uid);
       const bool given = item->findAndGetUint16(DCM_FailureReason, reason).good();
-      into.failed[uid.c_str()] = given ? "Failure Reason " + hex_status(reason) : "no Failure Reason given";
+      into.failed[uid.c_str()] = given ? "Failure Reason " + status_hex(reason) : "no Failure Reason given";
     }
   }
 }
@@ -163,7 +158,7 @@ result<commitment_result> request_commitment(const dicom_url& peer, const commit
   const OFCondition status = scu.sendACTIONRequest(context, UID_StorageCommitmentPushModelSOPInstance, 1, &action, answer);
   scu.releaseAssociation();
   if (status.bad()) return failure{std::string("storage commitment N-ACTION broke off: ") + status.text()};
-  if (answer != STATUS_Success) return failure{"storage commitment N-ACTION refused: status " + hex_status(answer)};
+  if (answer != STATUS_Success) return failure{"storage commitment N-ACTION refused: status " + status_hex(answer)};
   if (!listener.wait_for_report(request.wait)) {
     return failure{"no storage commitment report within " + std::to_string(request.wait.count()) +
                    " s (is our AE " + peer.options.calling_ae + " configured at the peer with port " +

@@ -73,7 +73,7 @@ int run_batch_command(std::string_view command_name, const batch_arguments& args
       return exit_usage;
     }
   } else {
-    options.codec = codecs::make_codec(args.codec, error);
+    options.codec = codecs::make_encoder(args.codec, error);
     options.codec_spec = args.codec;
     if (!options.codec) {
       std::cerr << "dcmflow " << command_name << ": --codec " << args.codec << ": " << error.message() << '\n';

@@ -52,13 +52,9 @@ std::string name_of(const std::string& uid) { return store::uid_keyword(uid); }
 
 // The codec that writes a syntax, as `--codec` and `dcmflow codecs` name it ("j2k:RATIO").
 std::string codec_label(const std::string& uid) {
-  for (const auto& codec : codecs::all_codecs()) {
-    if (codec.transfer_syntax_uid != uid) continue;
-    std::string label(codec.name);
-    if (!codec.options.empty()) label += codec.options.substr(0, codec.options.find(' '));
-    return label;
-  }
-  return uid;
+  const codecs::transfer_syntax* syntax = codecs::find_transfer_syntax(uid);
+  if (syntax == nullptr || syntax->codec.empty()) return uid;
+  return std::string(syntax->codec) + std::string(syntax->option.placeholder());
 }
 
 std::string syntax_name(const std::string& uid) {

@@ -11,23 +11,29 @@
 namespace dcmflow::cli {
 namespace {
 
+// What keeps this build from writing or reading a syntax; empty when nothing does.
+std::string missing(const codecs::transfer_syntax& syntax) {
+  if (syntax.built()) return {};
+  return "  (unsupported: built without " + std::string(codecs::backend_name(syntax.library)) + ")";
+}
+
 int list_codecs() {
   std::cout << std::left << std::setw(14) << "CODEC" << std::setw(26) << "TRANSFER SYNTAX UID" << std::setw(9)
             << "LOSSY" << std::setw(26) << "BITS STORED" << "PHOTOMETRIC\n";
-  for (const auto& codec : codecs::all_codecs()) {
-    std::string name(codec.name);
-    if (!codec.options.empty()) name += codec.options.substr(0, codec.options.find(' '));
-    std::cout << std::setw(14) << name << std::setw(26) << codec.transfer_syntax_uid << std::setw(9)
-              << (codec.lossy ? "lossy" : "lossless") << std::setw(26) << codec.bit_depths << codec.photometric
-              << '\n';
+  for (const auto& syntax : codecs::transfer_syntaxes()) {
+    if (syntax.make_encoder == nullptr) continue;
+    std::cout << std::setw(14) << (std::string(syntax.codec) + std::string(syntax.option.placeholder())) << std::setw(26) << syntax.uid << std::setw(9)
+              << (syntax.lossy ? "lossy" : "lossless") << std::setw(26) << syntax.bit_depths << syntax.photometric
+              << missing(syntax) << '\n';
   }
   std::cout << "\nOptions:\n";
-  for (const auto& codec : codecs::all_codecs()) {
-    if (!codec.options.empty()) std::cout << "  " << codec.name << codec.options << '\n';
+  for (const auto& syntax : codecs::transfer_syntaxes()) {
+    if (syntax.option.takes_value()) std::cout << "  " << syntax.codec << syntax.option.help << '\n';
   }
-  std::cout << "\nTransfer syntaxes:\n";
-  for (const auto& codec : codecs::all_codecs()) {
-    std::cout << "  " << std::setw(24) << codec.transfer_syntax_uid << codec.transfer_syntax_name << '\n';
+  std::cout << "\nTransfer syntaxes of these codecs (each read and written, unless marked):\n";
+  for (const auto& syntax : codecs::transfer_syntaxes()) {
+    std::cout << "  " << std::setw(24) << syntax.uid << syntax.name
+              << (syntax.make_encoder == nullptr ? "  (read only)" : "") << missing(syntax) << '\n';
   }
   return exit_ok;
 }

@@ -49,7 +49,15 @@ void keep_what_we_write_private() {
   umask(inherited | 077);
 }
 
+void start_process() {
+  keep_large_buffers_in_the_heap();
+  read_names_as_utf8();
+  keep_what_we_write_private();
+}
+
 void configure_app(CLI::App& app) {
+  app.name("dcmflow");
+  app.description("dcmflow: turns archives of reports and images into DICOM and loads them into a PACS");
   app.set_version_flag("--version", "dcmflow " DCMFLOW_VERSION);
   app.require_subcommand(1);
   app.failure_message([](const CLI::App*, const CLI::Error& error) {

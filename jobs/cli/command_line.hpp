@@ -27,6 +27,10 @@ void read_names_as_utf8();
 // folders 0700, whatever the caller's umask allowed.
 void keep_what_we_write_private();
 
+// What both programs set up before anything else, process-wide: the three above.
+void start_process();
+
+// The program's name, description, --version and error style.
 void configure_app(CLI::App& app);
 
 // Parses, then runs the one command parsed (each of `commands` returns -1 when it was not

@@ -2,7 +2,12 @@
 
 #include <dlfcn.h>
 
+#include <cstring>
+
 #include <filesystem>
+#include <string>
+
+#include "cli/decoder_plugin_abi.h"
 
 #include "core/program_location.hpp"
 
@@ -11,6 +16,7 @@ namespace {
 
 struct loaded_plugin {
   dcmflow_decode_function* decode = nullptr;
+  dcmflow_release_function* release = nullptr;
   std::string problem;  // why it could not be loaded
 };
 
@@ -28,8 +34,12 @@ const loaded_plugin& plugin() {
       found.problem = "cannot load the decoder " + file->string() + ": " + dlerror();
       return found;
     }
-    found.decode = reinterpret_cast<dcmflow_decode_function*>(dlsym(handle, dcmflow_decode_symbol));
-    if (found.decode == nullptr) found.problem = file->string() + " has no " + dcmflow_decode_symbol;
+    found.decode = reinterpret_cast<dcmflow_decode_function*>(dlsym(handle, DCMFLOW_DECODE_SYMBOL));
+    found.release = reinterpret_cast<dcmflow_release_function*>(dlsym(handle, DCMFLOW_RELEASE_SYMBOL));
+    if (found.decode == nullptr || found.release == nullptr) {
+      found.decode = nullptr;
+      found.problem = file->string() + " has no " DCMFLOW_DECODE_SYMBOL " or " DCMFLOW_RELEASE_SYMBOL;
+    }
     return found;
   }();
   return loaded;
@@ -41,9 +51,12 @@ send::uncompressed_decoder decoder_plugin() {
   return [](const std::filesystem::path& file) -> result<std::string> {
     const loaded_plugin& loaded = plugin();
     if (loaded.decode == nullptr) return failure{loaded.problem};
-    std::string part10;
-    std::string error;
-    if (!loaded.decode(file.c_str(), &part10, &error)) return failure{error};
+    dcmflow_decoded decoded{};
+    const bool ok = loaded.decode(file.c_str(), &decoded) != 0;
+    std::string part10 = ok ? std::string(reinterpret_cast<const char*>(decoded.bytes), decoded.size) : std::string();
+    std::string error(decoded.error, strnlen(decoded.error, sizeof decoded.error));
+    loaded.release(&decoded);
+    if (!ok) return failure{error.empty() ? std::string("the decoder failed without saying why") : error};
     return part10;
   };
 }

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "cli/command_line.hpp"
+#include "cli/command_table.hpp"
 #include "cli/decoder_plugin.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/store_command.hpp"
@@ -25,12 +26,16 @@
 
 namespace {
 
-// `dcmflow store ...` or `dcmflow echo ...`. The program's own options (--help, --version)
-// come before a subcommand: those command lines go to dcmflow-all, which lists every command.
+using dcmflow::cli::command_entry;
+using dcmflow::cli::find_command;
+using dcmflow::cli::program;
+
+// `dcmflow store ...` or `dcmflow echo ...` (command_table.hpp). The program's own options
+// (--help, --version) come before a command: those go to dcmflow-all, which lists every command.
 bool runs_here(int argc, char** argv) {
   if (argc < 2) return false;
-  const std::string_view command = argv[1];
-  return command == "store" || command == "echo";
+  const command_entry* command = find_command(argv[1]);
+  return command != nullptr && command->runs_in == program::front;
 }
 
 int hand_over(char** argv) {
@@ -50,11 +55,8 @@ int hand_over(char** argv) {
 int main(int argc, char** argv) {
   using namespace dcmflow::cli;
   if (!runs_here(argc, argv)) return hand_over(argv);
-  keep_large_buffers_in_the_heap();
-  read_names_as_utf8();
-  keep_what_we_write_private();
-  CLI::App app{"dcmflow: turns archives of reports and images into DICOM and loads them into a PACS",
-               "dcmflow"};
+  start_process();
+  CLI::App app;
   configure_app(app);
   const std::vector<std::function<int()>> commands = {add_store_command(app, decoder_plugin()),
                                                       add_echo_command(app)};

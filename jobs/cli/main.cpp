@@ -6,13 +6,17 @@
 #include <algorithm>
 #include <array>
 #include <functional>
+#include <iostream>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "cli/bench_command.hpp"
 #include "cli/capabilities_command.hpp"
 #include "cli/codecs_command.hpp"
 #include "cli/command_line.hpp"
+#include "cli/command_table.hpp"
+#include "cli/exit_codes.hpp"
 #include "cli/convert_command.hpp"
 #include "cli/preview_command.hpp"
 #include "cli/query_command.hpp"
@@ -24,13 +28,27 @@
 #include "dicom/dicom_reader.hpp"
 #include "raster/image_loader.hpp"
 
+namespace {
+
+// The first command registered here that command_table.hpp does not list, or the reverse.
+std::optional<std::string> commands_not_in_the_table(const CLI::App& app) {
+  const auto registered = app.get_subcommands([](const CLI::App*) { return true; });
+  for (const CLI::App* command : registered) {
+    if (dcmflow::cli::find_command(command->get_name()) == nullptr) return command->get_name();
+  }
+  for (const auto& entry : dcmflow::cli::command_table) {
+    const bool found = std::ranges::any_of(registered, [&](const CLI::App* command) { return command->get_name() == entry.name; });
+    if (!found) return std::string(entry.name);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace dcmflow::cli;
-  keep_large_buffers_in_the_heap();
-  read_names_as_utf8();
-  keep_what_we_write_private();
-  CLI::App app{"dcmflow: turns archives of reports and images into DICOM and loads them into a PACS",
-               "dcmflow"};
+  start_process();
+  CLI::App app;
   configure_app(app);
   const std::vector<std::function<int()>> commands = {
       add_run_command(app),     add_status_command(app),  add_verify_command(app),
@@ -41,12 +59,17 @@ int main(int argc, char** argv) {
       add_validate_command(app), add_capabilities_command(app), add_ups_command(app),
       add_work_command(app)};
 
+  if (const auto drift = commands_not_in_the_table(app)) {
+    std::cerr << "dcmflow: internal error: command table and commands differ at '" << *drift << "'\n";
+    return exit_fatal;
+  }
+
   // Commands that only move or look up DICOM skip libvips' start (~20 ms: modules, timers).
   std::optional<dcmflow::raster::vips_runtime> vips;
   return parse_and_run(app, argc, argv, commands, [&](CLI::App& parsed) {
-    const bool without_pixels_to_load = std::ranges::any_of(
-        std::array{"store", "echo", "query", "status", "verify", "codecs", "capabilities", "ups", "work"},
-        [&](const char* name) { return parsed.got_subcommand(name); });
-    if (!without_pixels_to_load) vips.emplace(argv[0]);
+    const bool makes_pixels = std::ranges::any_of(command_table, [&](const command_entry& command) {
+      return command.makes_pixels && parsed.got_subcommand(std::string(command.name));
+    });
+    if (makes_pixels) vips.emplace(argv[0]);
   });
 }

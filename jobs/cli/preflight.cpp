@@ -88,7 +88,7 @@ int run_preflight(const job::job_plan& plan, const std::unordered_map<std::strin
     pages += kind.pages;
     if (!kind.problem.empty()) problems.push_back(input.name + ": " + kind.problem);
     if (const auto found = finished.find(input.name);
-        found != finished.end() && found->second.state == journal::item_state::stored) {
+        found != finished.end() && found->second.state == item_status::converted) {
       ++done_before;
     } else {
       pages_to_do += kind.pages;

@@ -251,8 +251,8 @@ int run_job(const run_arguments& args) {
   hooks.already_done = [&, done = finished.value()](const std::string& key, const std::string& sha256) {
     const auto found = done.find(key);
     if (found == done.end() || found->second.content_sha256 != sha256) return false;  // new, or changed since
-    return found->second.state == journal::item_state::stored ||
-           (found->second.state == journal::item_state::failed && !args.retry_failed);
+    return found->second.state == item_status::converted ||
+           (found->second.state == item_status::failed && !args.retry_failed);
   };
   std::size_t skipped = 0;
   std::string given_up;  // why a destination was given up: said once, not per item
@@ -403,7 +403,7 @@ int show_status(const std::filesystem::path& job_file, const std::string& shard)
   std::size_t known = 0;
   for (const auto& [state, count] : counts.value()) known += count;
   std::cout << "status: " << std::filesystem::absolute(plan.journal_file).string() << '\n';
-  for (const auto& [state, count] : counts.value()) std::cout << "  " << journal::state_name(state) << ": " << count << '\n';
+  for (const auto& [state, count] : counts.value()) std::cout << "  " << state_name(state) << ": " << count << '\n';
   if (plan.items.size() > known) {
     std::cout << "  not listed yet: " << plan.items.size() - known << " (inputs added since the last run)\n";
   }

@@ -15,7 +15,7 @@ result<std::vector<std::string>> choose_automatic_codecs(graph::pipeline_options
     auto chosen = store::automatic_codec_for(*destination);
     if (!chosen) return chosen.error();
     std::error_code error;
-    std::shared_ptr<const codecs::codec> codec = codecs::make_codec(chosen->codec, error);
+    std::shared_ptr<const codecs::encoder> codec = codecs::make_encoder(chosen->codec, error);
     if (!codec) return failure{"codec: auto: " + chosen->codec + ": " + error.message()};
     options.destination_codecs.push_back(std::move(codec));
     told.push_back("codec: auto: " + destination->url() + " gets " + chosen->codec);

@@ -221,7 +221,7 @@ void read_job(const YAML::Node& root, job_spec& job) {
              if (key == "codec") {
                job.codec = scalar(value, "codec");
                std::error_code error;
-               if (job.codec != "auto" && !codecs::make_codec(job.codec, error)) {  // auto: job/automatic_codec.hpp
+               if (job.codec != "auto" && !codecs::make_encoder(job.codec, error)) {  // auto: job/automatic_codec.hpp
                  fail_at(value, "codec: " + job.codec + ": " + error.message());
                }
              }

@@ -122,7 +122,7 @@ result<job_plan> plan_job(job_spec spec, const shard& part) {
   std::error_code error;
   options.codec_spec = spec.codec;
   if (spec.codec != automatic_codec_spec) {  // auto: chosen when the destinations are asked (automatic_codec.hpp)
-    options.codec = codecs::make_codec(spec.codec, error);
+    options.codec = codecs::make_encoder(spec.codec, error);
     if (!options.codec) return failure{where + "codec: " + spec.codec + ": " + error.message()};
   }
   auto charset = dicom::parse_character_set(spec.charset);

@@ -69,8 +69,8 @@ std::optional<job_counts> read_counts(const fs::path& journal_file) {
   job_counts found;
   for (const auto& [state, count] : *counts) {
     found.total += count;
-    if (state == journal::item_state::stored) found.stored = count;
-    if (state == journal::item_state::failed) found.failed = count;
+    if (state == item_status::converted) found.stored = count;
+    if (state == item_status::failed) found.failed = count;
   }
   return found;
 }
@@ -96,7 +96,10 @@ result<std::vector<worklist::output_instance>> stored_instances(const fs::path& 
     if (!delivered) return delivered.error();
     for (const auto& series : *delivered) {
       for (const auto& instance : series.instances) {
-        if (instance.state != "stored" && instance.state != "verified" && instance.state != "committed") continue;
+        if (instance.state != delivery_state::stored && instance.state != delivery_state::verified &&
+            instance.state != delivery_state::committed) {
+          continue;
+        }
         auto& entry = confirmed[instance.sop_instance_uid];
         entry.first = {instance.sop_class_uid, instance.sop_instance_uid, series.study_instance_uid,
                        series.series_instance_uid, retrieve_ae, retrieve_url};

@@ -56,7 +56,7 @@ result<verification> verify_deliveries(journal::journal& journal,
         continue;
       }
       for (const auto& instance : series.instances) {
-        if (instance.state == "failed") continue;  // refused when sent: the refusal stays on record
+        if (instance.state == delivery_state::failed) continue;  // refused when sent: the refusal stays on record
         if (held->contains(instance.sop_instance_uid)) {
           verified.push_back(instance.sop_instance_uid);
         } else {
@@ -65,8 +65,8 @@ result<verification> verify_deliveries(journal::journal& journal,
         }
       }
     }
-    if (auto marked = journal.mark_deliveries(destination->url(), verified, "verified"); !marked) return marked.error();
-    if (auto marked = journal.mark_deliveries(destination->url(), missing, "missing"); !marked) return marked.error();
+    if (auto marked = journal.mark_deliveries(destination->url(), verified, delivery_state::verified); !marked) return marked.error();
+    if (auto marked = journal.mark_deliveries(destination->url(), missing, delivery_state::missing); !marked) return marked.error();
     outcome.verified += verified.size();
     outcome.missing += missing.size();
   }
@@ -97,19 +97,19 @@ result<std::vector<std::filesystem::path>> write_delivery_lists(
     failure_list << "input,sop_instance_uid,reason\n";
     for (const auto& series : delivered.value()) {
       for (const auto& instance : series.instances) {
-        if (instance.state == "missing") {
+        if (instance.state == delivery_state::missing) {
           failure_list << csv_field(instance.item_key) << ',' << instance.sop_instance_uid << ','
                        << csv_field("missing at " + destination->url() + " when verified") << '\n';
-        } else if (instance.state == "failed") {
+        } else if (instance.state == delivery_state::failed) {
           failure_list << csv_field(instance.item_key) << ',' << instance.sop_instance_uid << ','
                        << csv_field(instance.detail) << '\n';
-        } else if (instance.state == "commit-failed") {
+        } else if (instance.state == delivery_state::commit_failed) {
           failure_list << csv_field(instance.item_key) << ',' << instance.sop_instance_uid << ','
                        << csv_field("storage commitment refused by " + destination->url() + ": " + instance.detail)
                        << '\n';
         } else {
           success << instance.sop_instance_uid << ',' << series.study_instance_uid << ','
-                  << series.series_instance_uid << ',' << csv_field(instance.item_key) << ',' << instance.state << '\n';
+                  << series.series_instance_uid << ',' << csv_field(instance.item_key) << ',' << state_name(instance.state) << '\n';
         }
       }
     }
@@ -136,7 +136,7 @@ result<commitment_summary> commit_deliveries(journal::journal& journal,
     std::vector<std::pair<std::string, std::string>> pending;
     for (const auto& series : delivered.value()) {
       for (const auto& instance : series.instances) {
-        if (instance.state == "stored" || instance.state == "verified") {
+        if (instance.state == delivery_state::stored || instance.state == delivery_state::verified) {
           pending.emplace_back(instance.sop_class_uid, instance.sop_instance_uid);
         }
       }
@@ -150,13 +150,13 @@ result<commitment_summary> commit_deliveries(journal::journal& journal,
         continue;
       }
       std::vector<std::string> committed(answer->committed.begin(), answer->committed.end());
-      if (auto marked = journal.mark_deliveries(destination->url(), committed, "committed"); !marked) {
+      if (auto marked = journal.mark_deliveries(destination->url(), committed, delivery_state::committed); !marked) {
         return marked.error();
       }
       summary.committed += committed.size();
       for (const auto& [uid, reason] : answer->failed) {
         const std::string one[] = {uid};
-        if (auto marked = journal.mark_deliveries(destination->url(), one, "commit-failed", reason); !marked) {
+        if (auto marked = journal.mark_deliveries(destination->url(), one, delivery_state::commit_failed, reason); !marked) {
           return marked.error();
         }
       }

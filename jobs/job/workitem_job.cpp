@@ -140,10 +140,10 @@ result<import_request, import_problem> read_import_request(const worklist::worki
       if (codec_given) return failure{"DCMFLOW-CODEC is given twice"};
       codec_given = true;
       std::error_code error;
-      const auto codec = value == "auto" ? nullptr : codecs::make_codec(value, error);
+      const auto codec = value == "auto" ? nullptr : codecs::make_encoder(value, error);
       if (value != "auto" && !codec) return failure{"DCMFLOW-CODEC: " + error.message()};
       // A workitem does not decide to lose pixels: lossy codecs are the operator's choice, in a job file.
-      if (codec && (codec->description().lossy || value.find(':') != std::string::npos)) {
+      if (codec && (codec->syntax().lossy || value.find(':') != std::string::npos)) {
         return failure{"DCMFLOW-CODEC: a lossy codec; a workitem may ask only for a lossless one or auto"};
       }
       request.codec = value;

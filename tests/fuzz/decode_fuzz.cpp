@@ -20,9 +20,10 @@
 
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const std::unique_ptr<dcmflow::codecs::codec> codec = [] {
+  static const std::unique_ptr<dcmflow::codecs::decoder> codec = [] {
     std::error_code error;
-    return dcmflow::codecs::make_codec(DCMFLOW_FUZZ_CODEC, error);
+    const auto encoder = dcmflow::codecs::make_encoder(DCMFLOW_FUZZ_CODEC, error);
+    return dcmflow::codecs::make_decoder(encoder->syntax().uid, error);
   }();
   if (size < dcmflow::fuzzing::header_size) return 0;
   const dcmflow::codecs::frame_info info = dcmflow::fuzzing::frame_from_header(data);

@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
       }
       if (*spec != '\0') {
         std::error_code error;
-        const auto codec = dcmflow::codecs::make_codec(spec, error);
+        const auto codec = dcmflow::codecs::make_encoder(spec, error);
         if (!codec || !object->compress(*codec)) continue;  // this codec does not take this layout
       }
       if (!object->write_file(out / ("seed-" + std::to_string(serial) + ".dcm"))) return 1;

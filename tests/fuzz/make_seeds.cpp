@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::error_code error;
-  const auto codec = dcmflow::codecs::make_codec(argv[1], error);
+  const auto codec = dcmflow::codecs::make_encoder(argv[1], error);
   if (!codec) {
     std::cerr << argv[1] << ": " << error.message() << '\n';
     return 2;

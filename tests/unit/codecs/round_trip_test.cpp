@@ -23,10 +23,28 @@ using testing::lossless_frames;
 using testing::make_frame;
 using testing::test_frame;
 
-std::unique_ptr<codec> make(const std::string& spec) {
+// An encoder and the decoder of its syntax, used together as a round trip does.
+struct codec_pair {
+  std::unique_ptr<encoder> writer;
+  std::unique_ptr<decoder> reader;
+
+  [[nodiscard]] const transfer_syntax& syntax() const { return writer->syntax(); }
+  [[nodiscard]] std::error_code encode(const frame_info& frame, std::span<const std::byte> pixels,
+                                       std::vector<std::byte>& fragment, encoding_effect& effect) const {
+    return writer->encode(frame, pixels, fragment, effect);
+  }
+  [[nodiscard]] std::error_code decode(std::span<const std::byte> fragment, const frame_info& frame,
+                                       std::span<std::byte> pixels) const {
+    return reader->decode(fragment, frame, pixels);
+  }
+};
+
+std::unique_ptr<codec_pair> make(const std::string& spec) {
   std::error_code error;
-  auto made = make_codec(spec, error);
-  if (!made) throw std::runtime_error(spec + ": " + error.message());
+  auto made = std::make_unique<codec_pair>();
+  made->writer = make_encoder(spec, error);
+  if (made->writer) made->reader = make_decoder(made->writer->syntax().uid, error);
+  if (!made->reader) throw std::runtime_error(spec + ": " + error.message());
   return made;
 }
 
@@ -46,7 +64,7 @@ std::vector<std::vector<std::byte>> rle_segments(const test_frame& frame) {
   return segments;
 }
 
-std::vector<std::byte> round_trip(const codec& c, const test_frame& frame, encoding_effect& effect) {
+std::vector<std::byte> round_trip(const codec_pair& c, const test_frame& frame, encoding_effect& effect) {
   std::vector<std::byte> fragment;
   const std::error_code encoded = c.encode(frame.info, frame.pixels, fragment, effect);
   EXPECT_FALSE(encoded) << frame.name << ": " << encoded.message();
@@ -67,7 +85,7 @@ class lossless : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(lossless, every_frame_round_trips_bit_exactly) {
   const auto c = make(GetParam());
-  EXPECT_FALSE(c->description().lossy);
+  EXPECT_FALSE(c->syntax().lossy);
   for (const test_frame& frame : lossless_frames()) {
     encoding_effect effect;
     const auto decoded = round_trip(*c, frame, effect);
@@ -86,9 +104,9 @@ TEST_P(lossless, corrupt_fragments_fail_without_touching_memory_outside_the_fram
   // Truncations at many points; AddressSanitizer catches any read past the fragment.
   for (std::size_t keep : {std::size_t{0}, std::size_t{1}, std::size_t{10}, std::size_t{63},
                            fragment.size() / 2, fragment.size() - 1}) {
-    if (keep >= fragment.size() || c->description().encoding != pixel_encoding::encapsulated) continue;
+    if (keep >= fragment.size() || c->syntax().encoding != pixel_encoding::encapsulated) continue;
     const std::vector<std::byte> cut(fragment.begin(), fragment.begin() + static_cast<std::ptrdiff_t>(keep));
-    (void)decode_untrusted(*c, cut, frame.info, decoded);  // must return, with or without an error
+    (void)decode_untrusted(*c->reader, cut, frame.info, decoded);  // must return, with or without an error
   }
   // Flipped bytes.
   std::mt19937 random(7);
@@ -97,7 +115,7 @@ TEST_P(lossless, corrupt_fragments_fail_without_touching_memory_outside_the_fram
     for (int flips = 0; flips < 8; ++flips) {
       damaged[random() % damaged.size()] = static_cast<std::byte>(random());
     }
-    (void)decode_untrusted(*c, damaged, frame.info, decoded);
+    (void)decode_untrusted(*c->reader, damaged, frame.info, decoded);
   }
 }
 
@@ -115,8 +133,8 @@ TEST(htj2k, fragment_that_makes_the_library_abort_fails_alone_when_untrusted) {
                                         reinterpret_cast<const std::byte*>(bytes.data()) + bytes.size());
   std::vector<std::byte> pixels(info.bytes());
   const auto c = make("htj2k");
-  EXPECT_TRUE(c->description().aborts_on_corrupt_input);
-  EXPECT_EQ(decode_untrusted(*c, fragment, info, pixels), make_error_code(codec_errc::corrupt_data));
+  EXPECT_TRUE(c->syntax().aborts_on_corrupt_input);
+  EXPECT_EQ(decode_untrusted(*c->reader, fragment, info, pixels), make_error_code(codec_errc::corrupt_data));
 }
 
 TEST(rle, truncated_fragment_is_reported_as_corrupt) {

@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <string>
 
+#include <sqlite3.h>
+
 #include "journal/journal.hpp"
 
 namespace dcmflow::journal {
@@ -38,7 +40,7 @@ item_record stored_item(const std::string& key, const std::string& sha, std::vec
                               .native_bytes = 100,
                               .stored_bytes = 40,
                               .output = key + "-" + std::to_string(i) + ".dcm",
-                              .deliveries = {{"file://out", true, {}}}});
+                              .deliveries = {{"file://out", delivery_state::stored, {}}}});
   }
   return item;
 }
@@ -64,16 +66,16 @@ TEST_F(journal_test, pending_items_become_stored_or_failed_and_survive_reopening
   ASSERT_TRUE(reopened) << reopened.error().message;
   auto counts = reopened->counts();
   ASSERT_TRUE(counts);
-  EXPECT_EQ(counts->at(item_state::stored), 1U);
-  EXPECT_EQ(counts->at(item_state::failed), 1U);
-  EXPECT_EQ(counts->at(item_state::pending), 1U);
+  EXPECT_EQ(counts->at(item_status::converted), 1U);
+  EXPECT_EQ(counts->at(item_status::failed), 1U);
+  EXPECT_EQ(counts->at(item_status::pending), 1U);
 
   auto finished = reopened->finished_items();
   ASSERT_TRUE(finished);
   ASSERT_EQ(finished->size(), 2U);
-  EXPECT_EQ(finished->at("a.png").state, item_state::stored);
+  EXPECT_EQ(finished->at("a.png").state, item_status::converted);
   EXPECT_EQ(finished->at("a.png").content_sha256, "aa");
-  EXPECT_EQ(finished->at("b.png").state, item_state::failed);
+  EXPECT_EQ(finished->at("b.png").state, item_status::failed);
 
   auto items = reopened->items();
   ASSERT_TRUE(items);
@@ -118,6 +120,39 @@ TEST_F(journal_test, a_file_that_is_not_a_journal_is_refused) {
   auto opened = journal::open(file());
   ASSERT_FALSE(opened);
   EXPECT_NE(opened.error().message.find(file().string()), std::string::npos);
+}
+
+TEST_F(journal_test, every_delivery_state_is_kept_by_name_and_the_schema_refuses_any_other) {
+  auto opened = journal::open(file());
+  ASSERT_TRUE(opened) << opened.error().message;
+  ASSERT_TRUE(opened->add_pending(std::vector<pending_item>{{"a.png", 0}}));
+  auto run = opened->begin_run("test");
+  ASSERT_TRUE(run);
+  std::vector<std::string> uids;
+  for (std::size_t i = 0; i < delivery_state_names.size(); ++i) uids.push_back("1." + std::to_string(i));
+  ASSERT_TRUE(opened->record(stored_item("a.png", "aa", uids), *run));
+  for (std::size_t i = 0; i < delivery_state_names.size(); ++i) {
+    const std::string one[] = {uids[i]};
+    ASSERT_TRUE(opened->mark_deliveries("file://out", one, delivery_state_names[i].first, "why"));
+  }
+  auto delivered = opened->deliveries("file://out");
+  ASSERT_TRUE(delivered) << delivered.error().message;
+  ASSERT_EQ(delivered->size(), 1U);
+  for (const auto& instance : delivered->front().instances) {
+    const std::size_t i = std::stoul(instance.sop_instance_uid.substr(2));
+    EXPECT_EQ(instance.state, delivery_state_names[i].first) << instance.sop_instance_uid;
+  }
+  EXPECT_EQ(state_name(delivery_state::commit_failed), "commit-failed");
+  EXPECT_EQ(state_name(item_status::converted), "stored");
+
+  // The names are the schema's: another writer's state is refused by the CHECK constraints,
+  // not read back later as something else.
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(file().c_str(), &raw), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(raw, "UPDATE deliveries SET state = 'lost'", nullptr, nullptr, nullptr), SQLITE_CONSTRAINT);
+  EXPECT_EQ(sqlite3_exec(raw, "UPDATE items SET state = 'converted'", nullptr, nullptr, nullptr), SQLITE_CONSTRAINT);
+  EXPECT_EQ(sqlite3_exec(raw, "UPDATE deliveries SET state = 'verified'", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(raw);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #pragma once
-// The codec contract (after dicom-rs' adapters): an encoder turns one frame into one
-// fragment and says which attributes the object must adopt; it never sees a dataset.
+// The codec contract (after dicom-rs' adapters and CharLS' error model): an encoder turns
+// one frame into one fragment and says which attributes the object must adopt; a decoder
+// turns one fragment back into a frame. Neither sees a dataset, and neither lets an
+// exception out: `encode` and `decode` are the noexcept boundary around each library.
 
 #include <cstddef>
 #include <span>
@@ -9,29 +11,9 @@
 #include <vector>
 
 #include <dcmflow/codecs/frame_info.hpp>
+#include <dcmflow/codecs/transfer_syntax.hpp>
 
 namespace dcmflow::codecs {
-
-// How the Pixel Data of a transfer syntax is carried.
-enum class pixel_encoding {
-  native,        // uncompressed frames one after the other
-  deflated,      // native pixels, the whole dataset deflated (1.2.840.10008.1.2.1.99)
-  encapsulated,  // one compressed fragment per frame
-};
-
-struct codec_description {
-  std::string_view name;                 // as given to --codec, without options: "jpegls-near"
-  std::string_view transfer_syntax_uid;
-  std::string_view transfer_syntax_name;
-  pixel_encoding encoding;
-  bool lossy;
-  std::string_view bit_depths;           // bits stored it accepts, for `dcmflow codecs`
-  std::string_view photometric;          // photometric interpretations it accepts
-  std::string_view options;              // e.g. ":N (NEAR, 1-255)"; empty when none
-  // The library behind the decoder aborts the process on some corrupt input (assertions
-  // left on in Debian's build): decode_untrusted() isolates it.
-  bool aborts_on_corrupt_input = false;
-};
 
 // What the object must adopt once its frames are encoded this way (PS3.5 8.2).
 struct encoding_effect {
@@ -40,28 +22,50 @@ struct encoding_effect {
   std::string_view lossy_method;                // Lossy Image Compression Method, when lossy
 };
 
-class codec {
+class encoder {
  public:
-  virtual ~codec() = default;
-  [[nodiscard]] virtual const codec_description& description() const noexcept = 0;
+  virtual ~encoder() = default;
+  [[nodiscard]] const transfer_syntax& syntax() const noexcept { return *syntax_; }
 
-  // Appends nothing on failure; on success `fragment` holds exactly the encoded frame.
-  [[nodiscard]] virtual std::error_code encode(const frame_info& frame, std::span<const std::byte> pixels,
-                                               std::vector<std::byte>& fragment,
-                                               encoding_effect& effect) const = 0;
+  // On failure `fragment` is empty; on success it holds exactly the encoded frame.
+  [[nodiscard]] std::error_code encode(const frame_info& frame, std::span<const std::byte> pixels,
+                                       std::vector<std::byte>& fragment, encoding_effect& effect) const noexcept;
+
+ protected:
+  explicit encoder(const transfer_syntax& syntax) noexcept : syntax_(&syntax) {}
+  encoder(const encoder&) = default;
+  encoder& operator=(const encoder&) = default;
+  // May throw (std::bad_alloc, a library's own exceptions): encode() turns that into an error.
+  [[nodiscard]] virtual std::error_code encode_frame(const frame_info& frame, std::span<const std::byte> pixels,
+                                                     std::vector<std::byte>& fragment,
+                                                     encoding_effect& effect) const = 0;
+
+ private:
+  const transfer_syntax* syntax_;
+};
+
+class decoder {
+ public:
+  virtual ~decoder() = default;
+  [[nodiscard]] const transfer_syntax& syntax() const noexcept { return *syntax_; }
 
   // Decodes one fragment into `pixels` (frame.bytes() long, laid out as `frame` says:
   // planar or interleaved, colour as RGB). Returns an error for corrupt data and never
   // reads or writes out of bounds, whatever the fragment holds (fuzzed: tests/fuzz) -- but
-  // a codec whose description says aborts_on_corrupt_input may end the process instead:
-  // decode fragments from outside through decode_untrusted() (untrusted.hpp).
-  [[nodiscard]] virtual std::error_code decode(std::span<const std::byte> fragment, const frame_info& frame,
-                                               std::span<std::byte> pixels) const = 0;
+  // a syntax whose entry says aborts_on_corrupt_input may end the process instead: decode
+  // fragments from outside through decode_untrusted() (untrusted.hpp).
+  [[nodiscard]] std::error_code decode(std::span<const std::byte> fragment, const frame_info& frame,
+                                       std::span<std::byte> pixels) const noexcept;
 
  protected:
-  codec() = default;
-  codec(const codec&) = default;
-  codec& operator=(const codec&) = default;
+  explicit decoder(const transfer_syntax& syntax) noexcept : syntax_(&syntax) {}
+  decoder(const decoder&) = default;
+  decoder& operator=(const decoder&) = default;
+  [[nodiscard]] virtual std::error_code decode_frame(std::span<const std::byte> fragment, const frame_info& frame,
+                                                     std::span<std::byte> pixels) const = 0;
+
+ private:
+  const transfer_syntax* syntax_;
 };
 
 }  // namespace dcmflow::codecs

@@ -13,6 +13,7 @@ enum class codec_errc {
   corrupt_data,           // a fragment that is malformed or truncated
   geometry_mismatch,      // a fragment whose size, components or depth differ from the frame's
   library_failure,        // the underlying library failed for a reason it did not name
+  not_built,              // this build of dcmflow left out the library of this codec
 };
 
 [[nodiscard]] const std::error_category& codec_category() noexcept;
