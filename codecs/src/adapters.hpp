@@ -1,39 +1,32 @@
 #pragma once
-// The adapters, one pair per library (after dicom-rs' adapters), each implemented in
-// src/<codec>_codec.cpp. The table (transfer_syntaxes.cpp) is the only caller; `option` is
-// the --codec option's value, 0 when none was given. A library this build leaves out has
-// its factories in unbuilt_backends.cpp, which make nothing.
+// The adapters, one per library (after dicom-rs' adapters): a pair of functions, implemented
+// in src/<codec>_codec.cpp, that turn a frame into one fragment and back. The table
+// (transfer_syntaxes.cpp) wraps them as encoders and decoders; nothing else calls them. A
+// library this build leaves out has an empty adapter in unbuilt_backends.cpp.
 
-#include <memory>
+#include <span>
+#include <system_error>
+#include <vector>
 
 #include <dcmflow/codecs/codec.hpp>
 
 namespace dcmflow::codecs::adapters {
 
-// Uncompressed pixels: Explicit VR Little Endian, and Deflated Explicit VR Little Endian
-// (whose deflation covers the whole dataset and is done where the file is written; a frame
-// deflated here is what `dcmflow bench` measures).
-std::unique_ptr<encoder> native_encoder(const transfer_syntax& syntax, double option);
-std::unique_ptr<decoder> native_decoder(const transfer_syntax& syntax);
+struct adapter {
+  // `option`: the --codec option's value (NEAR, a ratio, a quality), 0 when none was given.
+  // May throw: the encoder and decoder interfaces turn what escapes into an error.
+  std::error_code (*encode)(const transfer_syntax& syntax, double option, const frame_info& frame,
+                            std::span<const std::byte> pixels, std::vector<std::byte>& fragment,
+                            encoding_effect& effect) = nullptr;
+  std::error_code (*decode)(const transfer_syntax& syntax, std::span<const std::byte> fragment,
+                            const frame_info& frame, std::span<std::byte> pixels) = nullptr;
+};
 
-// RLE Lossless (PS3.5 Annex G), written here.
-std::unique_ptr<encoder> rle_encoder(const transfer_syntax& syntax, double option);
-std::unique_ptr<decoder> rle_decoder(const transfer_syntax& syntax);
-
-// JPEG-LS lossless and near-lossless (ISO/IEC 14495-1) through CharLS; option: NEAR.
-std::unique_ptr<encoder> jpegls_encoder(const transfer_syntax& syntax, double option);
-std::unique_ptr<decoder> jpegls_decoder(const transfer_syntax& syntax);
-
-// JPEG 2000 (ISO/IEC 15444-1) through OpenJPEG; option: the compression ratio (0: lossless).
-std::unique_ptr<encoder> j2k_encoder(const transfer_syntax& syntax, double option);
-std::unique_ptr<decoder> j2k_decoder(const transfer_syntax& syntax);
-
-// High-Throughput JPEG 2000 (ISO/IEC 15444-15) through OpenJPH; option: the ratio (0: lossless).
-std::unique_ptr<encoder> htj2k_encoder(const transfer_syntax& syntax, double option);
-std::unique_ptr<decoder> htj2k_decoder(const transfer_syntax& syntax);
-
-// JPEG Baseline (ISO/IEC 10918-1, process 1) through libjpeg-turbo; option: the quality.
-std::unique_ptr<encoder> jpeg_encoder(const transfer_syntax& syntax, double option);
-std::unique_ptr<decoder> jpeg_decoder(const transfer_syntax& syntax);
+extern const adapter native;  // Explicit VR Little Endian, and Deflated (a frame deflated alone: what bench measures)
+extern const adapter rle;     // RLE Lossless (PS3.5 Annex G), written here
+extern const adapter jpegls;  // JPEG-LS (ISO/IEC 14495-1) through CharLS
+extern const adapter j2k;     // JPEG 2000 (ISO/IEC 15444-1) through OpenJPEG
+extern const adapter htj2k;   // High-Throughput JPEG 2000 (ISO/IEC 15444-15) through OpenJPH
+extern const adapter jpeg;    // JPEG Baseline (ISO/IEC 10918-1, process 1) through libjpeg-turbo
 
 }  // namespace dcmflow::codecs::adapters

@@ -102,45 +102,22 @@ std::error_code encode_once(const frame_info& frame, std::span<const std::byte> 
   return {};
 }
 
-}  // namespace
 
-namespace {
-
-class htj2k_encoder_adapter final : public encoder {
- public:
-  htj2k_encoder_adapter(const transfer_syntax& syntax, double option) : encoder(syntax), ratio_(option) {}
-
- private:
-  [[nodiscard]] std::error_code encode_frame(const frame_info& frame, std::span<const std::byte> pixels,
-                                             std::vector<std::byte>& fragment, encoding_effect& effect) const override;
-  double ratio_;  // 0: lossless (.201); above 1: lossy near this ratio (.203)
-};
-
-class htj2k_decoder_adapter final : public decoder {
- public:
-  explicit htj2k_decoder_adapter(const transfer_syntax& syntax) : decoder(syntax) {}
-
- private:
-  [[nodiscard]] std::error_code decode_frame(std::span<const std::byte> fragment, const frame_info& frame,
-                                             std::span<std::byte> pixels) const override;
-};
-
-}  // namespace
-
-std::error_code htj2k_encoder_adapter::encode_frame(const frame_info& frame, std::span<const std::byte> pixels,
-                                                    std::vector<std::byte>& fragment, encoding_effect& effect) const {
+std::error_code encode(const transfer_syntax& /*syntax*/, double ratio, const frame_info& frame,
+                       std::span<const std::byte> pixels, std::vector<std::byte>& fragment,
+                       encoding_effect& effect) {
   if (!detail::valid_frame(frame) || pixels.size() < frame.bytes() ||
       (frame.samples_per_pixel == 3 && frame.photometric != photometric::rgb)) {
     return codec_errc::unsupported_frame;
   }
   install_quiet_handlers();
   try {
-    if (ratio_ <= 0) {
+    if (ratio <= 0) {
       if (auto error = encode_once(frame, pixels, true, 0, fragment)) return error;
     } else {
       // OpenJPH has no rate control: search the quantisation step whose output comes
       // closest to the wanted size (the size falls as the step grows).
-      const double wanted = static_cast<double>(frame.bytes()) / ratio_;
+      const double wanted = static_cast<double>(frame.bytes()) / ratio;
       double low = std::log(1e-5);
       double high = std::log(1.0);
       std::vector<std::byte> candidate;
@@ -163,16 +140,16 @@ std::error_code htj2k_encoder_adapter::encode_frame(const frame_info& frame, std
     return codec_errc::library_failure;
   }
   effect = {};
-  if (frame.samples_per_pixel == 3) effect.photometric_interpretation = ratio_ > 0 ? "YBR_ICT" : "YBR_RCT";
-  if (ratio_ > 0) {
+  if (frame.samples_per_pixel == 3) effect.photometric_interpretation = ratio > 0 ? "YBR_ICT" : "YBR_RCT";
+  if (ratio > 0) {
     effect.lossy = true;
     effect.lossy_method = "ISO_15444_15";
   }
   return {};
 }
 
-std::error_code htj2k_decoder_adapter::decode_frame(std::span<const std::byte> fragment, const frame_info& frame,
-                                                    std::span<std::byte> pixels) const {
+std::error_code decode(const transfer_syntax& /*syntax*/, std::span<const std::byte> fragment, const frame_info& frame,
+                       std::span<std::byte> pixels) {
   if (!detail::valid_frame(frame) || pixels.size() < frame.bytes()) return codec_errc::geometry_mismatch;
   if (fragment.empty()) return codec_errc::corrupt_data;
   install_quiet_handlers();
@@ -217,13 +194,11 @@ std::error_code htj2k_decoder_adapter::decode_frame(std::span<const std::byte> f
   return {};
 }
 
+}  // namespace
+
 namespace adapters {
 
-std::unique_ptr<encoder> htj2k_encoder(const transfer_syntax& syntax, double option) {
-  return std::make_unique<htj2k_encoder_adapter>(syntax, option);
-}
-
-std::unique_ptr<decoder> htj2k_decoder(const transfer_syntax& syntax) { return std::make_unique<htj2k_decoder_adapter>(syntax); }
+const adapter htj2k{encode, decode};
 
 }  // namespace adapters
 

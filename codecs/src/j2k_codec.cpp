@@ -127,34 +127,10 @@ bool uses_high_throughput(std::span<const std::byte> codestream) {
   return false;
 }
 
-}  // namespace
 
-
-namespace {
-
-class j2k_encoder_adapter final : public encoder {
- public:
-  j2k_encoder_adapter(const transfer_syntax& syntax, double option) : encoder(syntax), ratio_(option) {}
-
- private:
-  [[nodiscard]] std::error_code encode_frame(const frame_info& frame, std::span<const std::byte> pixels,
-                                             std::vector<std::byte>& fragment, encoding_effect& effect) const override;
-  double ratio_;  // 0: lossless (.90); above 1: lossy at this ratio (.91)
-};
-
-class j2k_decoder_adapter final : public decoder {
- public:
-  explicit j2k_decoder_adapter(const transfer_syntax& syntax) : decoder(syntax) {}
-
- private:
-  [[nodiscard]] std::error_code decode_frame(std::span<const std::byte> fragment, const frame_info& frame,
-                                             std::span<std::byte> pixels) const override;
-};
-
-}  // namespace
-
-std::error_code j2k_encoder_adapter::encode_frame(const frame_info& frame, std::span<const std::byte> pixels,
-                                                  std::vector<std::byte>& fragment, encoding_effect& effect) const {
+std::error_code encode(const transfer_syntax& /*syntax*/, double ratio, const frame_info& frame,
+                       std::span<const std::byte> pixels, std::vector<std::byte>& fragment,
+                       encoding_effect& effect) {
   if (!detail::valid_frame(frame) || pixels.size() < frame.bytes()) return codec_errc::unsupported_frame;
   const std::size_t components = frame.samples_per_pixel;
 
@@ -186,8 +162,8 @@ std::error_code j2k_encoder_adapter::encode_frame(const frame_info& frame, std::
   opj_set_default_encoder_parameters(&options);
   options.tcp_numlayers = 1;
   options.cp_disto_alloc = 1;
-  options.tcp_rates[0] = ratio_ > 0 ? static_cast<float>(ratio_) : 0.0F;
-  options.irreversible = ratio_ > 0 ? 1 : 0;
+  options.tcp_rates[0] = ratio > 0 ? static_cast<float>(ratio) : 0.0F;
+  options.irreversible = ratio > 0 ? 1 : 0;
   const bool rgb = frame.photometric == photometric::rgb;
   options.tcp_mct = rgb ? 1 : 0;  // RGB -> YBR_RCT / YBR_ICT
   options.numresolution = static_cast<int>(detail::fitting_decompositions(frame, 5)) + 1;
@@ -209,16 +185,16 @@ std::error_code j2k_encoder_adapter::encode_frame(const frame_info& frame, std::
   fragment.resize(buffer.position);
 
   effect = {};
-  if (rgb) effect.photometric_interpretation = ratio_ > 0 ? "YBR_ICT" : "YBR_RCT";
-  if (ratio_ > 0) {
+  if (rgb) effect.photometric_interpretation = ratio > 0 ? "YBR_ICT" : "YBR_RCT";
+  if (ratio > 0) {
     effect.lossy = true;
     effect.lossy_method = "ISO_15444_1";
   }
   return {};
 }
 
-std::error_code j2k_decoder_adapter::decode_frame(std::span<const std::byte> fragment, const frame_info& frame,
-                                                  std::span<std::byte> pixels) const {
+std::error_code decode(const transfer_syntax& /*syntax*/, std::span<const std::byte> fragment, const frame_info& frame,
+                       std::span<std::byte> pixels) {
   if (!detail::valid_frame(frame) || pixels.size() < frame.bytes()) return codec_errc::geometry_mismatch;
   if (fragment.empty()) return codec_errc::corrupt_data;  // libraries take no null buffer
   // HT code-blocks (a CAP marker in the main header) go through OpenJPEG's HT decoder,
@@ -266,13 +242,11 @@ std::error_code j2k_decoder_adapter::decode_frame(std::span<const std::byte> fra
   return {};
 }
 
+}  // namespace
+
 namespace adapters {
 
-std::unique_ptr<encoder> j2k_encoder(const transfer_syntax& syntax, double option) {
-  return std::make_unique<j2k_encoder_adapter>(syntax, option);
-}
-
-std::unique_ptr<decoder> j2k_decoder(const transfer_syntax& syntax) { return std::make_unique<j2k_decoder_adapter>(syntax); }
+const adapter j2k{encode, decode};
 
 }  // namespace adapters
 

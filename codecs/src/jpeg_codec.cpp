@@ -26,33 +26,11 @@ std::span<const std::byte> interleaved(const frame_info& frame, std::span<const 
   return scratch;
 }
 
-}  // namespace
 
-namespace {
-
-class jpeg_encoder_adapter final : public encoder {
- public:
-  jpeg_encoder_adapter(const transfer_syntax& syntax, double option) : encoder(syntax), quality_(static_cast<int>(option)) {}
-
- private:
-  [[nodiscard]] std::error_code encode_frame(const frame_info& frame, std::span<const std::byte> pixels,
-                                             std::vector<std::byte>& fragment, encoding_effect& effect) const override;
-  int quality_;  // 1-100
-};
-
-class jpeg_decoder_adapter final : public decoder {
- public:
-  explicit jpeg_decoder_adapter(const transfer_syntax& syntax) : decoder(syntax) {}
-
- private:
-  [[nodiscard]] std::error_code decode_frame(std::span<const std::byte> fragment, const frame_info& frame,
-                                             std::span<std::byte> pixels) const override;
-};
-
-}  // namespace
-
-std::error_code jpeg_encoder_adapter::encode_frame(const frame_info& frame, std::span<const std::byte> pixels,
-                                                   std::vector<std::byte>& fragment, encoding_effect& effect) const {
+std::error_code encode(const transfer_syntax& /*syntax*/, double option, const frame_info& frame,
+                       std::span<const std::byte> pixels, std::vector<std::byte>& fragment,
+                       encoding_effect& effect) {
+  const int quality = static_cast<int>(option);  // 1-100
   // Lossy coding of palette indices would change colours arbitrarily: refused.
   if (!detail::valid_frame(frame) || frame.bits_allocated != 8 || frame.bits_stored != 8 || frame.is_signed ||
       frame.photometric == photometric::palette_color ||
@@ -71,7 +49,7 @@ std::error_code jpeg_encoder_adapter::encode_frame(const frame_info& frame, std:
   auto* destination = reinterpret_cast<unsigned char*>(fragment.data());  // NOLINT: byte view
   unsigned long size = fragment.size();
   if (tjCompress2(handle.get(), reinterpret_cast<const unsigned char*>(source.data()), width, 0, height,  // NOLINT
-                  grey ? TJPF_GRAY : TJPF_RGB, &destination, &size, subsampling, quality_,
+                  grey ? TJPF_GRAY : TJPF_RGB, &destination, &size, subsampling, quality,
                   TJFLAG_NOREALLOC | TJFLAG_ACCURATEDCT) != 0) {
     fragment.clear();
     return codec_errc::library_failure;
@@ -84,8 +62,8 @@ std::error_code jpeg_encoder_adapter::encode_frame(const frame_info& frame, std:
   return {};
 }
 
-std::error_code jpeg_decoder_adapter::decode_frame(std::span<const std::byte> fragment, const frame_info& frame,
-                                                   std::span<std::byte> pixels) const {
+std::error_code decode(const transfer_syntax& /*syntax*/, std::span<const std::byte> fragment, const frame_info& frame,
+                       std::span<std::byte> pixels) {
   if (!detail::valid_frame(frame) || frame.bits_allocated != 8 || pixels.size() < frame.bytes()) {
     return codec_errc::geometry_mismatch;
   }
@@ -121,13 +99,11 @@ std::error_code jpeg_decoder_adapter::decode_frame(std::span<const std::byte> fr
   return {};
 }
 
+}  // namespace
+
 namespace adapters {
 
-std::unique_ptr<encoder> jpeg_encoder(const transfer_syntax& syntax, double option) {
-  return std::make_unique<jpeg_encoder_adapter>(syntax, option);
-}
-
-std::unique_ptr<decoder> jpeg_decoder(const transfer_syntax& syntax) { return std::make_unique<jpeg_decoder_adapter>(syntax); }
+const adapter jpeg{encode, decode};
 
 }  // namespace adapters
 

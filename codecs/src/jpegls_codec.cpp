@@ -11,31 +11,12 @@
 namespace dcmflow::codecs {
 namespace {
 
-class jpegls_encoder_adapter final : public encoder {
- public:
-  jpegls_encoder_adapter(const transfer_syntax& syntax, double option) : encoder(syntax), near_(static_cast<int>(option)) {}
-
- private:
-  [[nodiscard]] std::error_code encode_frame(const frame_info& frame, std::span<const std::byte> pixels,
-                                             std::vector<std::byte>& fragment, encoding_effect& effect) const override;
-  int near_;  // 0: lossless (.80); above 0: near-lossless (.81)
-};
-
-class jpegls_decoder_adapter final : public decoder {
- public:
-  explicit jpegls_decoder_adapter(const transfer_syntax& syntax) : decoder(syntax) {}
-
- private:
-  [[nodiscard]] std::error_code decode_frame(std::span<const std::byte> fragment, const frame_info& frame,
-                                             std::span<std::byte> pixels) const override;
-};
-
-}  // namespace
-
-std::error_code jpegls_encoder_adapter::encode_frame(const frame_info& frame, std::span<const std::byte> pixels,
-                                                     std::vector<std::byte>& fragment, encoding_effect& effect) const {
+std::error_code encode(const transfer_syntax& /*syntax*/, double option, const frame_info& frame,
+                       std::span<const std::byte> pixels, std::vector<std::byte>& fragment,
+                       encoding_effect& effect) {
+  const int near = static_cast<int>(option);  // 0: lossless (.80); above 0: near-lossless (.81)
   if (!detail::valid_frame(frame) || frame.bits_stored < 2 || pixels.size() < frame.bytes() ||
-      (near_ > 0 && frame.photometric == photometric::palette_color)) {
+      (near > 0 && frame.photometric == photometric::palette_color)) {
     return codec_errc::unsupported_frame;
   }
   // JPEG-LS codes bits_stored-bit unsigned numbers: signed samples travel as their two's
@@ -53,9 +34,9 @@ std::error_code jpegls_encoder_adapter::encode_frame(const frame_info& frame, st
       // Interleaved samples are coded line-interleaved: the same bits as sample-interleaved
       // on photographs, and CharLS 2.4 codes them ~18% faster (measured, 2000x1500 RGB).
       jls.interleave_mode(frame.planar == planar_configuration::planar ? charls::interleave_mode::none
-                                                                           : charls::interleave_mode::line);
+                                                                       : charls::interleave_mode::line);
     }
-    jls.near_lossless(near_);
+    jls.near_lossless(near);
     fragment.resize(capacity == 0 ? jls.estimated_destination_size() : capacity);
     jls.destination(fragment.data(), fragment.size());
     fragment.resize(jls.encode(pixels.data(), frame.bytes()));
@@ -75,15 +56,15 @@ std::error_code jpegls_encoder_adapter::encode_frame(const frame_info& frame, st
     return error.code();
   }
   effect = {};
-  if (near_ > 0) {
+  if (near > 0) {
     effect.lossy = true;
     effect.lossy_method = "ISO_14495_1";
   }
   return {};
 }
 
-std::error_code jpegls_decoder_adapter::decode_frame(std::span<const std::byte> fragment, const frame_info& frame,
-                                                     std::span<std::byte> pixels) const {
+std::error_code decode(const transfer_syntax& /*syntax*/, std::span<const std::byte> fragment, const frame_info& frame,
+                       std::span<std::byte> pixels) {
   if (!detail::valid_frame(frame) || pixels.size() < frame.bytes()) return codec_errc::geometry_mismatch;
   if (fragment.empty()) return codec_errc::corrupt_data;  // libraries take no null buffer
   try {
@@ -114,13 +95,11 @@ std::error_code jpegls_decoder_adapter::decode_frame(std::span<const std::byte> 
   return {};
 }
 
+}  // namespace
+
 namespace adapters {
 
-std::unique_ptr<encoder> jpegls_encoder(const transfer_syntax& syntax, double option) {
-  return std::make_unique<jpegls_encoder_adapter>(syntax, option);
-}
-
-std::unique_ptr<decoder> jpegls_decoder(const transfer_syntax& syntax) { return std::make_unique<jpegls_decoder_adapter>(syntax); }
+const adapter jpegls{encode, decode};
 
 }  // namespace adapters
 

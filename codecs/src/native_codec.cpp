@@ -45,59 +45,34 @@ std::error_code inflate_frame(std::span<const std::byte> in, std::span<std::byte
   return whole ? std::error_code() : make_error_code(codec_errc::corrupt_data);
 }
 
-}  // namespace
-
-namespace {
-
-class native_encoder_adapter final : public encoder {
- public:
-  explicit native_encoder_adapter(const transfer_syntax& syntax) : encoder(syntax) {}
-
- private:
-  [[nodiscard]] std::error_code encode_frame(const frame_info& frame, std::span<const std::byte> pixels,
-                                             std::vector<std::byte>& fragment, encoding_effect& effect) const override;
-};
-
-class native_decoder_adapter final : public decoder {
- public:
-  explicit native_decoder_adapter(const transfer_syntax& syntax) : decoder(syntax) {}
-
- private:
-  [[nodiscard]] std::error_code decode_frame(std::span<const std::byte> fragment, const frame_info& frame,
-                                             std::span<std::byte> pixels) const override;
-};
-
-}  // namespace
 
 // For `none` these are copies. For `deflate` the file writer deflates the whole dataset;
 // here a frame is deflated alone, which is what `dcmflow bench` measures for it.
-std::error_code native_encoder_adapter::encode_frame(const frame_info& frame, std::span<const std::byte> pixels,
-                                                     std::vector<std::byte>& fragment, encoding_effect& effect) const {
+std::error_code encode(const transfer_syntax& syntax, double /*option*/, const frame_info& frame,
+                       std::span<const std::byte> pixels, std::vector<std::byte>& fragment,
+                       encoding_effect& effect) {
   if (!detail::valid_frame(frame) || pixels.size() < frame.bytes()) return codec_errc::unsupported_frame;
   effect = {};
   const auto frame_pixels = pixels.first(frame.bytes());
-  if (syntax().encoding == pixel_encoding::deflated) return deflate_frame(frame_pixels, fragment);
+  if (syntax.encoding == pixel_encoding::deflated) return deflate_frame(frame_pixels, fragment);
   fragment.assign(frame_pixels.begin(), frame_pixels.end());
   return {};
 }
 
-std::error_code native_decoder_adapter::decode_frame(std::span<const std::byte> fragment, const frame_info& frame,
-                                                     std::span<std::byte> pixels) const {
+std::error_code decode(const transfer_syntax& syntax, std::span<const std::byte> fragment, const frame_info& frame,
+                       std::span<std::byte> pixels) {
   if (!detail::valid_frame(frame) || pixels.size() < frame.bytes()) return codec_errc::geometry_mismatch;
-  if (syntax().encoding == pixel_encoding::deflated) return inflate_frame(fragment, pixels.first(frame.bytes()));
+  if (syntax.encoding == pixel_encoding::deflated) return inflate_frame(fragment, pixels.first(frame.bytes()));
   if (fragment.size() < frame.bytes()) return codec_errc::corrupt_data;
   std::memcpy(pixels.data(), fragment.data(), frame.bytes());
   return {};
 }
 
+}  // namespace
+
 namespace adapters {
 
-std::unique_ptr<encoder> native_encoder(const transfer_syntax& syntax, double option) {
-  (void)option;  // takes none
-  return std::make_unique<native_encoder_adapter>(syntax);
-}
-
-std::unique_ptr<decoder> native_decoder(const transfer_syntax& syntax) { return std::make_unique<native_decoder_adapter>(syntax); }
+const adapter native{encode, decode};
 
 }  // namespace adapters
 

@@ -162,32 +162,10 @@ std::vector<std::byte>& scratch_buffer() {
   return scratch;
 }
 
-}  // namespace
 
-namespace {
-
-class rle_encoder_adapter final : public encoder {
- public:
-  explicit rle_encoder_adapter(const transfer_syntax& syntax) : encoder(syntax) {}
-
- private:
-  [[nodiscard]] std::error_code encode_frame(const frame_info& frame, std::span<const std::byte> pixels,
-                                             std::vector<std::byte>& fragment, encoding_effect& effect) const override;
-};
-
-class rle_decoder_adapter final : public decoder {
- public:
-  explicit rle_decoder_adapter(const transfer_syntax& syntax) : decoder(syntax) {}
-
- private:
-  [[nodiscard]] std::error_code decode_frame(std::span<const std::byte> fragment, const frame_info& frame,
-                                             std::span<std::byte> pixels) const override;
-};
-
-}  // namespace
-
-std::error_code rle_encoder_adapter::encode_frame(const frame_info& frame, std::span<const std::byte> pixels,
-                                                  std::vector<std::byte>& fragment, encoding_effect& effect) const {
+std::error_code encode(const transfer_syntax& /*syntax*/, double /*option*/, const frame_info& frame,
+                       std::span<const std::byte> pixels, std::vector<std::byte>& fragment,
+                       encoding_effect& effect) {
   if (!detail::valid_frame(frame) || pixels.size() < frame.bytes()) return codec_errc::unsupported_frame;
   const std::size_t segments = frame.samples_per_pixel * frame.bytes_per_sample();
   if (segments > max_segments) return codec_errc::unsupported_frame;
@@ -250,8 +228,8 @@ std::error_code rle_encoder_adapter::encode_frame(const frame_info& frame, std::
   return {};
 }
 
-std::error_code rle_decoder_adapter::decode_frame(std::span<const std::byte> fragment, const frame_info& frame,
-                                                  std::span<std::byte> pixels) const {
+std::error_code decode(const transfer_syntax& /*syntax*/, std::span<const std::byte> fragment, const frame_info& frame,
+                       std::span<std::byte> pixels) {
   if (!detail::valid_frame(frame) || pixels.size() < frame.bytes()) return codec_errc::geometry_mismatch;
   if (fragment.size() < header_size) return codec_errc::corrupt_data;
   const std::size_t segments = read_u32(fragment.data());
@@ -277,14 +255,11 @@ std::error_code rle_decoder_adapter::decode_frame(std::span<const std::byte> fra
   return {};
 }
 
+}  // namespace
+
 namespace adapters {
 
-std::unique_ptr<encoder> rle_encoder(const transfer_syntax& syntax, double option) {
-  (void)option;  // takes none
-  return std::make_unique<rle_encoder_adapter>(syntax);
-}
-
-std::unique_ptr<decoder> rle_decoder(const transfer_syntax& syntax) { return std::make_unique<rle_decoder_adapter>(syntax); }
+const adapter rle{encode, decode};
 
 }  // namespace adapters
 

@@ -11,6 +11,46 @@
 namespace dcmflow::codecs {
 namespace {
 
+// Each adapter as the encoder and decoder interfaces (codec.hpp) present it.
+class adapted_encoder final : public encoder {
+ public:
+  adapted_encoder(const transfer_syntax& syntax, double option, const adapters::adapter& library)
+      : encoder(syntax), option_(option), library_(&library) {}
+
+ private:
+  std::error_code encode_frame(const frame_info& frame, std::span<const std::byte> pixels,
+                               std::vector<std::byte>& fragment, encoding_effect& effect) const override {
+    return library_->encode(syntax(), option_, frame, pixels, fragment, effect);
+  }
+  double option_;
+  const adapters::adapter* library_;
+};
+
+class adapted_decoder final : public decoder {
+ public:
+  adapted_decoder(const transfer_syntax& syntax, const adapters::adapter& library)
+      : decoder(syntax), library_(&library) {}
+
+ private:
+  std::error_code decode_frame(std::span<const std::byte> fragment, const frame_info& frame,
+                               std::span<std::byte> pixels) const override {
+    return library_->decode(syntax(), fragment, frame, pixels);
+  }
+  const adapters::adapter* library_;
+};
+
+template <const adapters::adapter& library>
+std::unique_ptr<encoder> encoder_of(const transfer_syntax& syntax, double option) {
+  if (library.encode == nullptr) return nullptr;
+  return std::make_unique<adapted_encoder>(syntax, option, library);
+}
+
+template <const adapters::adapter& library>
+std::unique_ptr<decoder> decoder_of(const transfer_syntax& syntax) {
+  if (library.decode == nullptr) return nullptr;
+  return std::make_unique<adapted_decoder>(syntax, library);
+}
+
 constexpr std::string_view any_photometric = "any";
 constexpr std::string_view mono_or_rgb = "MONOCHROME1, MONOCHROME2, RGB";
 constexpr std::string_view mono_or_rgb_as_rct = "MONOCHROME1, MONOCHROME2, RGB (stored as YBR_RCT)";
@@ -24,8 +64,8 @@ constexpr codec_option approximate_ratio{.help = ":RATIO  approximate compressio
                                          .highest = 10000,
                                          .lowest_excluded = true};
 
-// The table. Adding a syntax: one entry here, its adapter in src/, its factories in
-// adapters.hpp (and unbuilt_backends.cpp if its library is a build option).
+// The table. Adding a syntax: one entry here, and its adapter in src/ (declared in
+// adapters.hpp; an empty one in unbuilt_backends.cpp if its library is a build option).
 constexpr std::array table{
     transfer_syntax{.uid = "1.2.840.10008.1.2.1",
                     .name = "Explicit VR Little Endian",
@@ -34,8 +74,8 @@ constexpr std::array table{
                     .bit_depths = "1-16",
                     .photometric = any_photometric,
                     .library = backend::dcmflow,
-                    .make_encoder = adapters::native_encoder,
-                    .make_decoder = adapters::native_decoder},
+                    .make_encoder = encoder_of<adapters::native>,
+                    .make_decoder = decoder_of<adapters::native>},
     transfer_syntax{.uid = "1.2.840.10008.1.2.1.99",
                     .name = "Deflated Explicit VR Little Endian",
                     .codec = "deflate",
@@ -43,8 +83,8 @@ constexpr std::array table{
                     .bit_depths = "1-16",
                     .photometric = any_photometric,
                     .library = backend::zlib,
-                    .make_encoder = adapters::native_encoder,
-                    .make_decoder = adapters::native_decoder},
+                    .make_encoder = encoder_of<adapters::native>,
+                    .make_decoder = decoder_of<adapters::native>},
     transfer_syntax{.uid = "1.2.840.10008.1.2.5",
                     .name = "RLE Lossless",
                     .codec = "rle",
@@ -52,8 +92,8 @@ constexpr std::array table{
                     .bit_depths = "1-16 (8 or 16 allocated)",
                     .photometric = mono_or_rgb,
                     .library = backend::dcmflow,
-                    .make_encoder = adapters::rle_encoder,
-                    .make_decoder = adapters::rle_decoder},
+                    .make_encoder = encoder_of<adapters::rle>,
+                    .make_decoder = decoder_of<adapters::rle>},
     transfer_syntax{.uid = "1.2.840.10008.1.2.4.80",
                     .name = "JPEG-LS Lossless",
                     .codec = "jpegls",
@@ -61,8 +101,8 @@ constexpr std::array table{
                     .bit_depths = "2-16",
                     .photometric = mono_or_rgb,
                     .library = backend::charls,
-                    .make_encoder = adapters::jpegls_encoder,
-                    .make_decoder = adapters::jpegls_decoder},
+                    .make_encoder = encoder_of<adapters::jpegls>,
+                    .make_decoder = decoder_of<adapters::jpegls>},
     transfer_syntax{.uid = "1.2.840.10008.1.2.4.81",
                     .name = "JPEG-LS Near-Lossless",
                     .codec = "jpegls-near",
@@ -75,8 +115,8 @@ constexpr std::array table{
                     .bit_depths = "2-16",
                     .photometric = mono_or_rgb,
                     .library = backend::charls,
-                    .make_encoder = adapters::jpegls_encoder,
-                    .make_decoder = adapters::jpegls_decoder},
+                    .make_encoder = encoder_of<adapters::jpegls>,
+                    .make_decoder = decoder_of<adapters::jpegls>},
     transfer_syntax{.uid = "1.2.840.10008.1.2.4.90",
                     .name = "JPEG 2000 Image Compression (Lossless Only)",
                     .codec = "j2k",
@@ -84,8 +124,8 @@ constexpr std::array table{
                     .bit_depths = "1-16",
                     .photometric = mono_or_rgb_as_rct,
                     .library = backend::openjpeg,
-                    .make_encoder = adapters::j2k_encoder,
-                    .make_decoder = adapters::j2k_decoder},
+                    .make_encoder = encoder_of<adapters::j2k>,
+                    .make_decoder = decoder_of<adapters::j2k>},
     transfer_syntax{.uid = "1.2.840.10008.1.2.4.91",
                     .name = "JPEG 2000 Image Compression",
                     .codec = "j2k",
@@ -95,8 +135,8 @@ constexpr std::array table{
                     .bit_depths = "1-16",
                     .photometric = mono_or_rgb_as_ict,
                     .library = backend::openjpeg,
-                    .make_encoder = adapters::j2k_encoder,
-                    .make_decoder = adapters::j2k_decoder},
+                    .make_encoder = encoder_of<adapters::j2k>,
+                    .make_decoder = decoder_of<adapters::j2k>},
     transfer_syntax{.uid = "1.2.840.10008.1.2.4.201",
                     .name = "High-Throughput JPEG 2000 Image Compression (Lossless Only)",
                     .codec = "htj2k",
@@ -106,8 +146,8 @@ constexpr std::array table{
                     .library = backend::openjph,
                     .aborts_on_corrupt_input = true,
                     .older_twin = "1.2.840.10008.1.2.4.90",
-                    .make_encoder = adapters::htj2k_encoder,
-                    .make_decoder = adapters::htj2k_decoder},
+                    .make_encoder = encoder_of<adapters::htj2k>,
+                    .make_decoder = decoder_of<adapters::htj2k>},
     // RPCL progression with TLM markers: dcmflow reads it; its lossless writer is .201.
     transfer_syntax{.uid = "1.2.840.10008.1.2.4.202",
                     .name = "High-Throughput JPEG 2000 with RPCL Options Image Compression (Lossless Only)",
@@ -115,7 +155,7 @@ constexpr std::array table{
                     .library = backend::openjph,
                     .aborts_on_corrupt_input = true,
                     .older_twin = "1.2.840.10008.1.2.4.90",
-                    .make_decoder = adapters::htj2k_decoder},
+                    .make_decoder = decoder_of<adapters::htj2k>},
     transfer_syntax{.uid = "1.2.840.10008.1.2.4.203",
                     .name = "High-Throughput JPEG 2000 Image Compression",
                     .codec = "htj2k",
@@ -127,8 +167,8 @@ constexpr std::array table{
                     .library = backend::openjph,
                     .aborts_on_corrupt_input = true,
                     .older_twin = "1.2.840.10008.1.2.4.91",
-                    .make_encoder = adapters::htj2k_encoder,
-                    .make_decoder = adapters::htj2k_decoder},
+                    .make_encoder = encoder_of<adapters::htj2k>,
+                    .make_decoder = decoder_of<adapters::htj2k>},
     transfer_syntax{.uid = "1.2.840.10008.1.2.4.50",
                     .name = "JPEG Baseline (Process 1)",
                     .codec = "jpeg",
@@ -138,8 +178,8 @@ constexpr std::array table{
                     .bit_depths = "8",
                     .photometric = "MONOCHROME2, RGB (stored as YBR_FULL_422)",
                     .library = backend::libjpeg_turbo,
-                    .make_encoder = adapters::jpeg_encoder,
-                    .make_decoder = adapters::jpeg_decoder},
+                    .make_encoder = encoder_of<adapters::jpeg>,
+                    .make_decoder = decoder_of<adapters::jpeg>},
 };
 
 template <class Number>
