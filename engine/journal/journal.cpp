@@ -4,6 +4,8 @@
 
 #include <sqlite3.h>
 
+#include "journal/sqlite_statement.hpp"
+
 #include <chrono>
 #include <ctime>
 #include <string_view>
@@ -45,101 +47,6 @@ CREATE TABLE IF NOT EXISTS deliveries(
   PRIMARY KEY(sop_instance_uid, destination));
 )sql";
 
-// A prepared statement, finalized on every path.
-class statement {
- public:
-  statement(sqlite3* database, std::string_view sql) {
-    if (sqlite3_prepare_v2(database, sql.data(), static_cast<int>(sql.size()), &handle_, nullptr) != SQLITE_OK) {
-      error_ = sqlite3_errmsg(database);
-    }
-  }
-  ~statement() { sqlite3_finalize(handle_); }
-  statement(const statement&) = delete;
-  statement& operator=(const statement&) = delete;
-
-  [[nodiscard]] bool ok() const { return handle_ != nullptr; }
-  [[nodiscard]] const std::string& error() const { return error_; }
-
-  statement& bind(int index, std::string_view text) {
-    sqlite3_bind_text(handle_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  statement& bind(int index, std::int64_t value) {
-    sqlite3_bind_int64(handle_, index, value);
-    return *this;
-  }
-  statement& bind(int index, double value) {
-    sqlite3_bind_double(handle_, index, value);
-    return *this;
-  }
-  statement& bind_blob(int index, std::span<const std::byte> bytes) {
-    if (bytes.empty()) {
-      sqlite3_bind_null(handle_, index);
-    } else {
-      sqlite3_bind_blob(handle_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
-    }
-    return *this;
-  }
-  // SQLITE_ROW, SQLITE_DONE or an error.
-  int step() { return sqlite3_step(handle_); }
-  void reset() {
-    sqlite3_reset(handle_);
-    sqlite3_clear_bindings(handle_);
-  }
-  [[nodiscard]] std::string text(int column) const {
-    const auto* value = sqlite3_column_text(handle_, column);
-    return value ? std::string(reinterpret_cast<const char*>(value)) : std::string();  // NOLINT: SQLite's bytes
-  }
-  [[nodiscard]] std::int64_t integer(int column) const { return sqlite3_column_int64(handle_, column); }
-  [[nodiscard]] double real(int column) const { return sqlite3_column_double(handle_, column); }
-  [[nodiscard]] std::vector<std::byte> blob(int column) const {
-    const auto* data = static_cast<const std::byte*>(sqlite3_column_blob(handle_, column));
-    return data ? std::vector<std::byte>(data, data + sqlite3_column_bytes(handle_, column)) : std::vector<std::byte>();
-  }
-
- private:
-  sqlite3_stmt* handle_ = nullptr;
-  std::string error_;
-};
-
-result<void> execute(sqlite3* database, std::string_view sql) {
-  char* message = nullptr;
-  if (sqlite3_exec(database, std::string(sql).c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
-    std::string text = message ? message : "unknown error";
-    sqlite3_free(message);
-    return failure{"journal: " + text};
-  }
-  return {};
-}
-
-failure database_failure(sqlite3* database, std::string_view doing) {
-  return failure{"journal: " + std::string(doing) + ": " + sqlite3_errmsg(database)};
-}
-
-// Rolls back unless committed: an outcome is recorded whole or not at all.
-class transaction {
- public:
-  explicit transaction(sqlite3* database) : database_(database) {
-    began_ = static_cast<bool>(execute(database_, "BEGIN IMMEDIATE"));
-  }
-  ~transaction() {
-    if (began_ && !committed_) (void)execute(database_, "ROLLBACK");
-  }
-  transaction(const transaction&) = delete;
-  transaction& operator=(const transaction&) = delete;
-  [[nodiscard]] bool began() const { return began_; }
-  result<void> commit() {
-    auto done = execute(database_, "COMMIT");
-    committed_ = static_cast<bool>(done);
-    return done;
-  }
-
- private:
-  sqlite3* database_;
-  bool began_ = false;
-  bool committed_ = false;
-};
-
 std::string join_notes(const std::vector<std::string>& notes) {
   std::string all;
   for (const auto& note : notes) all += (all.empty() ? "" : "\n") + note;
@@ -155,15 +62,6 @@ std::vector<std::string> split_notes(const std::string& text) {
     start = end + 1;
   }
   return notes;
-}
-
-// The CHECK constraints keep the columns to these names.
-item_status parse_status(const std::string& text) {
-  return state_named(text, item_status_names).value_or(item_status::pending);
-}
-
-delivery_state parse_delivery(const std::string& text) {
-  return state_named(text, delivery_state_names).value_or(delivery_state::failed);
 }
 
 }  // namespace
@@ -449,62 +347,6 @@ result<std::string> journal::setting(const std::string& key) const {
   return std::string();
 }
 
-namespace {
-
-// Another process's journal, opened without creating or changing anything (no schema, no
-// pragmas): read-write only because a reader of a WAL database needs its shared memory.
-result<sqlite3*> open_for_reading(const std::filesystem::path& file) {
-  sqlite3* database = nullptr;
-  if (sqlite3_open_v2(file.c_str(), &database, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
-    std::string message = database ? sqlite3_errmsg(database) : "out of memory";
-    sqlite3_close(database);
-    return failure{"cannot open journal " + file.string() + ": " + message};
-  }
-  sqlite3_busy_timeout(database, 10000);
-  return database;
-}
-
-}  // namespace
-
-result<std::string> journal::setting_of(const std::filesystem::path& file, const std::string& key) {
-  std::error_code error;
-  if (!std::filesystem::is_regular_file(file, error)) return std::string();
-  auto database = open_for_reading(file);
-  if (!database) return database.error();
-  std::string value;
-  {
-    statement select(*database, "SELECT value FROM settings WHERE key = ?");
-    if (select.ok()) {
-      select.bind(1, key);
-      if (select.step() == SQLITE_ROW) value = select.text(0);
-    }
-  }
-  sqlite3_close(*database);
-  return value;
-}
-
-result<std::map<item_status, std::size_t>> journal::counts_of(const std::filesystem::path& file) {
-  std::map<item_status, std::size_t> counts{{item_status::pending, 0}, {item_status::converted, 0}, {item_status::failed, 0}};
-  std::error_code error;
-  if (!std::filesystem::is_regular_file(file, error)) return counts;
-  auto database = open_for_reading(file);
-  if (!database) return database.error();
-  bool read = false;
-  {
-    statement select(*database, "SELECT state, count(*) FROM items GROUP BY state");
-    if (select.ok()) {
-      int step = SQLITE_ROW;
-      while ((step = select.step()) == SQLITE_ROW) {
-        counts[parse_status(select.text(0))] = static_cast<std::size_t>(select.integer(1));
-      }
-      read = step == SQLITE_DONE;
-    }
-  }
-  sqlite3_close(*database);
-  if (!read) return failure{"cannot count the items of " + file.string()};
-  return counts;
-}
-
 result<void> journal::set_setting(const std::string& key, const std::string& value) {
   statement upsert(database_, "INSERT INTO settings(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
   if (!upsert.ok()) return failure{"journal: " + upsert.error()};
@@ -524,70 +366,6 @@ result<std::vector<run_record>> journal::runs() const {
   }
   if (step != SQLITE_DONE) return database_failure(database_, "cannot list runs");
   return runs;
-}
-
-result<std::vector<journal::delivered_series>> journal::deliveries(const std::string& destination) const {
-  statement select(database_, R"sql(
-    SELECT i.study_instance_uid, i.series_instance_uid, i.sop_instance_uid, i.item_key, d.state,
-      i.sop_class_uid, d.detail
-    FROM deliveries d JOIN instances i ON i.sop_instance_uid = d.sop_instance_uid
-    WHERE d.destination = ? ORDER BY i.study_instance_uid, i.series_instance_uid)sql");
-  if (!select.ok()) return failure{"journal: " + select.error()};
-  select.bind(1, destination);
-  std::vector<delivered_series> found;
-  int step = SQLITE_ROW;
-  while ((step = select.step()) == SQLITE_ROW) {
-    std::string study = select.text(0);
-    std::string series = select.text(1);
-    if (found.empty() || found.back().study_instance_uid != study || found.back().series_instance_uid != series) {
-      found.push_back({std::move(study), std::move(series), {}});
-    }
-    found.back().instances.push_back(
-        {select.text(2), select.text(3), parse_delivery(select.text(4)), select.text(5), select.text(6)});
-  }
-  if (step != SQLITE_DONE) return database_failure(database_, "cannot read deliveries");
-  return found;
-}
-
-result<void> journal::mark_deliveries(const std::string& destination, std::span<const std::string> uids,
-                                      delivery_state state, const std::string& detail) {
-  transaction batch(database_);
-  if (!batch.began()) return database_failure(database_, "cannot begin");
-  statement update(database_,
-                   "UPDATE deliveries SET state = ?, detail = ? WHERE destination = ? AND sop_instance_uid = ?");
-  if (!update.ok()) return failure{"journal: " + update.error()};
-  for (const auto& uid : uids) {
-    update.bind(1, state_name(state)).bind(2, detail).bind(3, destination).bind(4, uid);
-    if (update.step() != SQLITE_DONE) return database_failure(database_, "cannot mark a delivery");
-    update.reset();
-  }
-  return batch.commit();
-}
-
-namespace {
-
-result<void> set_items_state(sqlite3* database, std::span<const std::string> keys, item_status state,
-                             const std::string& reason) {
-  transaction batch(database);
-  if (!batch.began()) return database_failure(database, "cannot begin");
-  statement update(database, "UPDATE items SET state = ?, error = ? WHERE key = ?");
-  if (!update.ok()) return failure{"journal: " + update.error()};
-  for (const auto& key : keys) {
-    update.bind(1, state_name(state)).bind(2, reason).bind(3, key);
-    if (update.step() != SQLITE_DONE) return database_failure(database, "cannot update an item");
-    update.reset();
-  }
-  return batch.commit();
-}
-
-}  // namespace
-
-result<void> journal::reopen_items(std::span<const std::string> keys, const std::string& reason) {
-  return set_items_state(database_, keys, item_status::pending, reason);
-}
-
-result<void> journal::fail_items(std::span<const std::string> keys, const std::string& reason) {
-  return set_items_state(database_, keys, item_status::failed, reason);
 }
 
 }  // namespace dcmflow::journal

@@ -11,15 +11,14 @@
 #include <string>
 
 #include "core/result.hpp"
+#include "store/dcmtk_scu.hpp"
 
 namespace dcmflow::store {
 
 // A C-STORE whose response keeps what DcmSCU::sendSTORERequest drops: the status detail
 // with the peer's Error Comment.
-class store_scu : public DcmSCU {
+class store_scu : public peer_scu {
  public:
-  OFCondition secure(DcmTransportLayer* layer) { return useSecureConnection(layer); }
-
   struct outcome {
     OFCondition transport;  // bad: the association is unusable
     std::uint16_t status = 0;

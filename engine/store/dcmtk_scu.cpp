@@ -215,8 +215,13 @@ refusal association_failure(const OFCondition& status, const dicom_url& peer, co
                                                 ": the peer ended TLS with the alert \"" + peer_alert + "\"" +
                                                 alert_advice(peer_alert)};
   }
+  // TLS 1.3 refuses a client without a certificate after the handshake: the peer's reset can
+  // overtake its alert, and only the reset is seen.
+  const std::string hint = peer.tls && peer.certificate_file.empty() && status.module() == OFM_dcmnet
+                               ? " (if the peer requires a client certificate, give ours with cert=FILE&key=FILE)"
+                               : "";
   return refusal{tls_refused ? refusal_kind::permanent : refusal_kind::transient,
-                 "cannot open an association with " + whom + ": " + status.text()};
+                 "cannot open an association with " + whom + ": " + status.text() + hint};
 }
 
 }  // namespace
@@ -232,6 +237,17 @@ result<void, refusal> open_association(DcmSCU& scu, const dicom_url& peer,
   std::optional<T_ASC_RejectParameters> rejection;
   if (status == DUL_ASSOCIATIONREJECTED) rejection = ask_why_rejected(peer, tls);
   return association_failure(status, peer, rejection ? &*rejection : nullptr);
+}
+
+result<void, refusal> open_peer_association(peer_scu& scu, const dicom_url& peer,
+                                            std::unique_ptr<DcmTLSTransportLayer>& tls) {
+  if (peer.tls) {
+    auto layer = make_tls_layer(peer);
+    if (!layer) return refusal{refusal_kind::permanent, layer.error().message};
+    tls = std::move(layer).value();
+  }
+  return open_association(
+      scu, peer, [&] { return tls ? scu.secure(tls.get()) : EC_Normal; }, tls.get());
 }
 
 result<void> with_raw_association(const dicom_url& peer, DcmTransportLayer* tls,

@@ -42,6 +42,17 @@ void remember_tls_refusals(SSL_CTX* context);
                                                      const std::function<OFCondition()>& before_negotiating = {},
                                                      DcmTransportLayer* tls = nullptr);
 
+// A DcmSCU that can be put on TLS (DcmSCU keeps useSecureConnection to its subclasses).
+class peer_scu : public DcmSCU {
+ public:
+  OFCondition secure(DcmTransportLayer* layer) { return useSecureConnection(layer); }
+};
+
+// open_association for any DIMSE service: over TLS for dicoms://, with a layer made here for
+// this peer and kept in `tls`, which must outlive the association (declare it before `scu`).
+[[nodiscard]] result<void, refusal> open_peer_association(peer_scu& scu, const dicom_url& peer,
+                                                          std::unique_ptr<DcmTLSTransportLayer>& tls);
+
 // An association through dcmnet's ASC_ functions, for a caller that needs every
 // presentation context's answer (DcmSCU keeps them to itself): `propose` adds the contexts
 // to the request, `answered` reads the peer's answers from it before the association is

@@ -48,10 +48,11 @@ result<nlohmann::json> find_dimse(const dicom_url& peer, const query_request& re
   // Keys in UTF-8 say so; a PACS answers in its own set, converted below.
   if (unicode) keys.putAndInsertOFStringArray(DCM_SpecificCharacterSet, "ISO_IR 192");
 
-  DcmSCU scu;
+  std::unique_ptr<DcmTLSTransportLayer> tls;  // outlives the association
+  peer_scu scu;
   configure_scu(scu, peer);
   scu.addPresentationContext(UID_FINDStudyRootQueryRetrieveInformationModel, uncompressed_syntaxes());
-  if (auto opened = open_association(scu, peer); !opened) return failure{opened.error().message};
+  if (auto opened = open_peer_association(scu, peer, tls); !opened) return failure{opened.error().message};
   const T_ASC_PresentationContextID context =
       scu.findAnyPresentationContextID(UID_FINDStudyRootQueryRetrieveInformationModel, "");
   if (context == 0) {
@@ -154,7 +155,6 @@ result<nlohmann::json> find(const std::string& url, const query_request& request
   if (url.starts_with("dicom://") || url.starts_with("dicoms://")) {
     auto peer = parse_dicom_url(url, options);
     if (!peer) return peer.error();
-    if (peer->tls) return failure{"queries over dicoms:// are not supported yet"};
     return find_dimse(*peer, request);
   }
   return failure{redacted_url(url) + ": a query goes to dicom://AE@host:port or http(s)://host/dicom-web"};

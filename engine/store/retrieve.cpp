@@ -34,7 +34,8 @@ result<std::vector<std::filesystem::path>> retrieve_cget(const dicom_url& peer, 
   const std::filesystem::path incoming = folder / ".incoming";
   std::error_code error;
   std::filesystem::create_directories(incoming, error);
-  DcmSCU scu;
+  std::unique_ptr<DcmTLSTransportLayer> tls;  // outlives the association
+  peer_scu scu;
   configure_scu(scu, peer);
   scu.setStorageMode(DCMSCU_STORAGE_DISK);
   scu.setStorageDir(incoming.c_str());
@@ -70,7 +71,7 @@ result<std::vector<std::filesystem::path>> retrieve_cget(const dicom_url& peer, 
     scu.addPresentationContext(dcmLongSCUStorageSOPClassUIDs[i], any, ASC_SC_ROLE_SCP);
     ++contexts;
   }
-  if (auto opened = open_association(scu, peer); !opened) return failure{opened.error().message};
+  if (auto opened = open_peer_association(scu, peer, tls); !opened) return failure{opened.error().message};
   const T_ASC_PresentationContextID context =
       scu.findAnyPresentationContextID(UID_GETStudyRootQueryRetrieveInformationModel, "");
   if (context == 0) {
@@ -191,7 +192,6 @@ result<std::vector<std::filesystem::path>> retrieve(const std::string& url, cons
   if (url.starts_with("dicom://") || url.starts_with("dicoms://")) {
     auto peer = parse_dicom_url(url, options);
     if (!peer) return peer.error();
-    if (peer->tls) return failure{"fetching over dicoms:// is not supported yet"};
     return retrieve_cget(*peer, request, folder);
   }
   return failure{redacted_url(url) + ": fetch from dicom://AE@host:port or http(s)://host/dicom-web"};

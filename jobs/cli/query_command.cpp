@@ -135,7 +135,7 @@ int run_query(const query_arguments& args) {
 std::function<int()> add_query_command(CLI::App& app) {
   auto args = std::make_shared<query_arguments>();
   CLI::App* command = app.add_subcommand("query", "Find studies, series or instances in a PACS (C-FIND, QIDO-RS)");
-  command->add_option("url", args->url, "dicom://CALLED_AE@host:port or http(s)://host:port/dicom-web")->required();
+  command->add_option("url", args->url, "dicom://CALLED_AE@host:port (dicoms:// over TLS) or http(s)://host:port/dicom-web")->required();
   command->add_option("--level", args->level, "study, series or instance")
       ->check(CLI::IsMember({"study", "series", "instance"}))
       ->capture_default_str();
@@ -155,7 +155,7 @@ std::function<int()> add_fetch_command(CLI::App& app) {
   auto folder = std::make_shared<std::filesystem::path>();
   auto network = std::make_shared<store::network_options>();
   CLI::App* command = app.add_subcommand("fetch", "Retrieve a study, series or instance as Part 10 files (C-GET, WADO-RS)");
-  command->add_option("url", *url, "dicom://CALLED_AE@host:port or http(s)://host:port/dicom-web")->required();
+  command->add_option("url", *url, "dicom://CALLED_AE@host:port (dicoms:// over TLS) or http(s)://host:port/dicom-web")->required();
   command->add_option("--study", request->study_instance_uid, "Study Instance UID")->required();
   command->add_option("--series", request->series_instance_uid, "Series Instance UID");
   command->add_option("--instance", request->sop_instance_uid, "SOP Instance UID");

@@ -2,6 +2,7 @@
 with the reason when the peer is not installed."""
 
 import pathlib
+import subprocess
 import sys
 
 import pytest
@@ -92,3 +93,32 @@ def ups_server(tmp_path):
     server = UpsServer(tmp_path / "ups")
     yield server
     server.stop()
+
+
+def make_certificates(folder: pathlib.Path):
+    """A test CA, and a server and a client certificate it signed (openssl)."""
+    folder.mkdir()
+
+    def openssl(*args):
+        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+            "-subj", "/CN=dcmflow test CA")
+    # The server's certificate names the address the tests connect to; "wrong" is as valid,
+    # signed by the same CA, for another host.
+    names = {"server": "IP:127.0.0.1,DNS:localhost", "client": "DNS:dcmflow-client", "wrong": "DNS:wrong.example"}
+    for name, subject_names in names.items():
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.csr",
+                "-subj", f"/CN=dcmflow test {name}")
+        (folder / f"{name}.ext").write_text(f"subjectAltName={subject_names}\n")
+        openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                "-out", f"{name}.pem", "-days", "2", "-extfile", f"{name}.ext")
+    return folder
+
+
+def tls_orthanc(tmp_path, certificates, name):
+    """Orthanc over DICOM TLS presenting `name`.pem, requiring a client certificate of our CA."""
+    return Orthanc(tmp_path / "orthanc", extra_config={
+        "DicomTlsEnabled": True, "DicomTlsCertificate": str(certificates / f"{name}.pem"),
+        "DicomTlsPrivateKey": str(certificates / f"{name}.key"),
+        "DicomTlsTrustedCertificates": str(certificates / "ca.pem"), "DicomTlsRemoteCertificateRequired": True})

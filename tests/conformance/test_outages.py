@@ -121,7 +121,7 @@ def test_a_silent_tls_peer_costs_the_connect_timeout_not_a_minute(tmp_path):
     """A peer that accepts TCP and never answers the TLS handshake: each attempt ends at
     connect_timeout_s (it took ~61 s, dcmnet's receive timeout), and the destination is
     waited for like any unreachable one."""
-    from test_store import make_certificates
+    from peer_fixtures import make_certificates
     certificates = make_certificates(tmp_path / "tls")
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from dcmflow_testing import dcmflow_binary, run_dcmflow
-from peer_fixtures import Orthanc, StoreSCP, orthanc, storescp  # noqa: F401 (fixtures)
+from peer_fixtures import Orthanc, StoreSCP, make_certificates, orthanc, storescp, tls_orthanc  # noqa: F401 (fixtures)
 from stow_proxy import StowProxy
 
 
@@ -318,35 +318,6 @@ def test_stow_rs_deliveries_are_verified_through_qido_rs(orthanc, tmp_path):
     completed = run_dcmflow("run", job, "--verify", "--progress", "none", check=0)
     assert "verify: 5 instances found at their destinations, 0 missing" in completed.stdout
     assert deliveries(tmp_path) == {"verified": 5}
-
-
-def make_certificates(folder: pathlib.Path):
-    """A test CA, and a server and a client certificate it signed (openssl)."""
-    folder.mkdir()
-
-    def openssl(*args):
-        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)
-
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
-            "-subj", "/CN=dcmflow test CA")
-    # The server's certificate names the address the tests connect to; "wrong" is as valid,
-    # signed by the same CA, for another host.
-    names = {"server": "IP:127.0.0.1,DNS:localhost", "client": "DNS:dcmflow-client", "wrong": "DNS:wrong.example"}
-    for name, subject_names in names.items():
-        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.csr",
-                "-subj", f"/CN=dcmflow test {name}")
-        (folder / f"{name}.ext").write_text(f"subjectAltName={subject_names}\n")
-        openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-                "-out", f"{name}.pem", "-days", "2", "-extfile", f"{name}.ext")
-    return folder
-
-
-def tls_orthanc(tmp_path, certificates, name):
-    """Orthanc over DICOM TLS presenting `name`.pem, requiring a client certificate of our CA."""
-    return Orthanc(tmp_path / "orthanc", extra_config={
-        "DicomTlsEnabled": True, "DicomTlsCertificate": str(certificates / f"{name}.pem"),
-        "DicomTlsPrivateKey": str(certificates / f"{name}.key"),
-        "DicomTlsTrustedCertificates": str(certificates / "ca.pem"), "DicomTlsRemoteCertificateRequired": True})
 
 
 def test_dicoms_stores_over_tls_with_certificates_both_ways(tmp_path):
