@@ -11,6 +11,7 @@
 #include "cli/exit_codes.hpp"
 #include "convert/archive_reader.hpp"
 #include "job/automatic_codec.hpp"
+#include "job/job_plan.hpp"
 #include "report/report_json.hpp"
 
 namespace dcmflow::cli {
@@ -84,13 +85,7 @@ int run_batch_command(std::string_view command_name, const batch_arguments& args
   options.archives.max_entry_bytes = args.max_entry_bytes;
   options.archives.max_expansion_ratio = args.max_expansion_ratio;
   options.uid_namespace = args.uid_namespace;
-  options.decoder = std::make_shared<isolate::contained_decoder>(
-      isolate::decode_limits{.memory_bytes = args.decode_memory_mb << 20,
-                             .time = std::chrono::seconds(args.decode_timeout_s),
-                             .documents = {.max_expanded_bytes = args.max_document_mb << 20,
-                                           .max_xml_bytes = args.max_document_xml_mb << 20},
-                             .helpers = args.threads > 0 ? static_cast<std::size_t>(args.threads) : 0,
-                             .program = {}});
+  options.decoder = std::make_shared<isolate::contained_decoder>(job::decode_limits_of(args));
   std::filesystem::create_directories(args.output, error);
   if (error) {
     std::cerr << "dcmflow " << command_name << ": cannot create output folder " << args.output << ": "

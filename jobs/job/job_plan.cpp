@@ -166,13 +166,7 @@ result<job_plan> plan_job(job_spec spec, const shard& part) {
   options.archives.max_entry_bytes = spec.max_entry_bytes;
   options.outage_limit = std::chrono::seconds(spec.outage_limit_s);
   options.archives.max_expansion_ratio = spec.max_expansion_ratio;
-  options.decoder = std::make_shared<isolate::contained_decoder>(
-      isolate::decode_limits{.memory_bytes = spec.decode_memory_mb << 20,
-                             .time = std::chrono::seconds(spec.decode_timeout_s),
-                             .documents = {.max_expanded_bytes = spec.max_document_mb << 20,
-                                           .max_xml_bytes = spec.max_document_xml_mb << 20},
-                             .helpers = spec.threads > 0 ? static_cast<std::size_t>(spec.threads) : 0,
-                             .program = {}});
+  options.decoder = std::make_shared<isolate::contained_decoder>(decode_limits_of(spec));
   options.uid_root = spec.uid_root;
   options.uid_namespace = spec.uid_namespace;
   options.max_items_in_flight = spec.items_in_flight;

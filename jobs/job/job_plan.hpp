@@ -3,6 +3,7 @@
 // destinations), the shard's items in list order, and where the journal and reports go.
 // Everything here fails before any pixel is touched, as a usage error.
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -10,6 +11,7 @@
 
 #include "core/result.hpp"
 #include "graph/pipeline.hpp"
+#include "isolate/contained_decoder.hpp"
 #include "job/job_file.hpp"
 #include "job/shard.hpp"
 #include "manifest/manifest.hpp"
@@ -33,5 +35,18 @@ struct job_plan {
 
 // Paths in `spec` are taken relative to the current folder (the caller moves there first).
 [[nodiscard]] result<job_plan> plan_job(job_spec spec, const shard& part);
+
+// The decode helpers' limits from a job file's or a command line's settings, which name
+// them alike (decode_memory_mb, decode_timeout_s, max_document_mb, max_document_xml_mb,
+// threads: one helper per thread).
+template <class Settings>
+[[nodiscard]] isolate::decode_limits decode_limits_of(const Settings& settings) {
+  return {.memory_bytes = settings.decode_memory_mb << 20,
+          .time = std::chrono::seconds(settings.decode_timeout_s),
+          .documents = {.max_expanded_bytes = settings.max_document_mb << 20,
+                        .max_xml_bytes = settings.max_document_xml_mb << 20},
+          .helpers = settings.threads > 0 ? static_cast<std::size_t>(settings.threads) : 0,
+          .program = {}};
+}
 
 }  // namespace dcmflow::job
