@@ -1,30 +1,23 @@
 #include "cli/run_command.hpp"
 
-#include "core/clock.hpp"
-
-#include <tbb/global_control.h>
-
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <csignal>
-#include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <optional>
-#include <unordered_set>
 
 #include "cli/exit_codes.hpp"
 #include "cli/preflight.hpp"
 #include "cli/progress.hpp"
 #include "job/automatic_codec.hpp"
 #include "job/job_plan.hpp"
+#include "job/job_runner.hpp"
 #include "job/verification.hpp"
 #include "journal/journal.hpp"
 #include "office/rendering_environment.hpp"
-#include "report/report_html.hpp"
-#include "report/report_json.hpp"
 
 namespace dcmflow::cli {
 namespace {
@@ -55,45 +48,6 @@ result<job::job_plan> open_job(const std::filesystem::path& file, const std::str
   std::filesystem::current_path(spec->folder, error);
   if (error) return failure{file.string() + ": cannot enter " + spec->folder.string() + ": " + error.message()};
   return job::plan_job(std::move(spec).value(), part.value());
-}
-
-std::vector<journal::pending_item> pending_items(const job::job_plan& plan) {
-  std::vector<journal::pending_item> pending;
-  pending.reserve(plan.items.size());
-  for (const auto& item : plan.items) pending.push_back({item.input.name, 0});
-  return pending;
-}
-
-void print_verification(const job::verification& checked) {
-  std::cout << "verify: " << checked.verified << " instances found at their destinations, " << checked.missing
-            << " missing\n";
-  for (const auto& note : checked.notes) std::cerr << "verify: " << note << '\n';
-}
-
-// Asks the destinations for what they received; items with a missing instance are sent
-// once more, and fail if they are still missing after that.
-result<void> verify_and_resend(const job::job_plan& plan, journal::journal& journal,
-                               std::int64_t run) {
-  auto checked = job::verify_deliveries(journal, plan.options.destinations);
-  if (!checked) return checked.error();
-  print_verification(*checked);
-  if (checked->missing_items.empty()) return {};
-  const std::unordered_set<std::string> missing(checked->missing_items.begin(), checked->missing_items.end());
-  if (auto reopened = journal.reopen_items(checked->missing_items, "missing at a destination after storing"); !reopened) {
-    return reopened.error();
-  }
-  std::vector<graph::planned_item> again;
-  for (const auto& item : plan.items) {
-    if (missing.contains(item.input.name)) again.push_back(item);
-  }
-  std::cout << "verify: sending " << again.size() << " items again\n";
-  graph::pipeline_hooks hooks;
-  hooks.on_finished = [&](item_record& record, std::size_t, bool) { return journal.record(record, run); };
-  if (auto resent = graph::run_pipeline(again, plan.options, hooks); !resent) return resent.error();
-  auto rechecked = job::verify_deliveries(journal, plan.options.destinations);
-  if (!rechecked) return rechecked.error();
-  print_verification(*rechecked);
-  return journal.fail_items(rechecked->missing_items, "missing at a destination after storing twice");
 }
 
 constexpr const char* environment_setting = "rendering environment";
@@ -212,29 +166,16 @@ int run_job(const run_arguments& args) {
   for (const auto& key : stopped->failed) {
     std::cerr << key << ": stopped the run twice: failed so that the rest of the job goes on\n";
   }
-  auto finished = journal->finished_items();
-  if (!finished) {
-    std::cerr << "dcmflow run: " << finished.error().message << '\n';
-    return exit_fatal;
-  }
   if (const auto refused = keep_rendering_environment(plan, &*journal, args); refused) return *refused;
-  if (args.preflight) return run_preflight(plan, finished.value(), std::cout);
-
+  if (args.preflight) {
+    auto finished = journal->finished_items();
+    if (!finished) {
+      std::cerr << "dcmflow run: " << finished.error().message << '\n';
+      return exit_fatal;
+    }
+    return run_preflight(plan, finished.value(), std::cout);
+  }
   if (args.outage_limit_s > 0) plan.options.outage_limit = std::chrono::seconds(args.outage_limit_s);
-  const int threads = args.threads > 0 ? args.threads : plan.spec.threads;
-  std::optional<tbb::global_control> thread_limit;
-  if (threads > 0) {
-    thread_limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
-  }
-  if (auto listed = journal->add_pending(pending_items(plan)); !listed) {
-    std::cerr << "dcmflow run: " << listed.error().message << '\n';
-    return exit_fatal;
-  }
-  auto run = journal->begin_run("dcmflow run " + args.job_file.string() + " --shard " + args.shard);
-  if (!run) {
-    std::cerr << "dcmflow run: " << run.error().message << '\n';
-    return exit_fatal;
-  }
 
   const bool live = args.progress == "live" || (args.progress == "auto" && isatty(STDERR_FILENO) != 0);
   std::optional<progress_meter> progress;
@@ -242,139 +183,45 @@ int run_job(const run_arguments& args) {
     progress.emplace(plan.items.size(), live, std::cerr,
                      std::chrono::milliseconds(live ? 500 : static_cast<int>(args.progress_seconds * 1000)));
   }
-  std::vector<std::string> destination_urls;
-  for (const auto& destination : plan.options.destinations) destination_urls.push_back(destination->url());
-
+  job::run_observer observer;
+  observer.item_finished = [&](const item_record& record, bool skipped) {
+    if (progress) progress->item_finished(record, skipped);
+  };
+  observer.items_done = [&] {
+    if (progress) progress->stop();
+  };
+  observer.say = [](const std::string& line) { std::cout << line << '\n'; };
+  observer.warn = [live](const std::string& line) { std::cerr << (live ? "\r\033[K" : "") << line << '\n'; };
+  job::run_settings settings;
+  settings.started = started;
+  settings.description = "dcmflow run " + args.job_file.string() + " --shard " + args.shard;
+  settings.threads = args.threads;
+  settings.retry_failed = args.retry_failed;
+  settings.verify = args.verify;
+  settings.commit = args.commit;
+  settings.commit_port = args.commit_port;
+  settings.commit_wait = std::chrono::seconds(args.commit_wait_s);
+  settings.stop_requested = [] { return stop_signalled.load(); };
   stop_cleanly_on_signals();
-  graph::pipeline_hooks hooks;
-  hooks.stop_requested = [] { return stop_signalled.load(); };
-  hooks.already_done = [&, done = finished.value()](const std::string& key, const std::string& sha256) {
-    const auto found = done.find(key);
-    if (found == done.end() || found->second.content_sha256 != sha256) return false;  // new, or changed since
-    return found->second.state == item_status::converted ||
-           (found->second.state == item_status::failed && !args.retry_failed);
-  };
-  std::size_t skipped = 0;
-  std::string given_up;  // why a destination was given up: said once, not per item
-  hooks.on_finished = [&](item_record& record, std::size_t, bool was_skipped) -> result<void> {
-    if (was_skipped) {
-      ++skipped;
-    } else {
-      if (auto recorded = journal->record(record, run.value()); !recorded) return recorded.error();
-      if (record.status == item_status::failed) {
-        std::cerr << (live ? "\r\033[K" : "") << record.input << ": " << record.error << '\n';
-      } else if (record.status == item_status::pending && given_up.empty()) {
-        given_up = record.error;
-        std::cerr << (live ? "\r\033[K" : "") << "dcmflow run: " << given_up << '\n';
-      }
-    }
-    if (progress) progress->item_finished(record, was_skipped);
-    return {};
-  };
-  const std::unordered_set<std::string> suspects(stopped->suspects.begin(), stopped->suspects.end());
-  std::vector<graph::planned_item> first;
-  std::vector<graph::planned_item> rest;
-  for (const auto& item : plan.items) (suspects.contains(item.input.name) ? first : rest).push_back(item);
-  bool alone = false;
-  hooks.on_admitted = [&](const item_record& record) {
-    return journal->mark_in_flight(record.input, record.content_sha256, alone);
-  };
-  result<void> ran;
-  if (!first.empty()) {
-    alone = true;
-    graph::pipeline_options one_at_a_time = plan.options;
-    one_at_a_time.max_items_in_flight = 1;
-    ran = graph::run_pipeline(first, one_at_a_time, hooks);
-    alone = false;
-  }
-  if (ran) ran = graph::run_pipeline(rest, plan.options, hooks);
-  bool commit_problems = false;
-  if (progress) progress->stop();
+  auto ran = job::run_job(plan, *journal, stopped->suspects, settings, observer);
   if (!ran) {
-    (void)journal->end_run(run.value());
-    std::cerr << "dcmflow run: stopped: " << ran.error().message << '\n';
+    std::cerr << "dcmflow run: " << ran.error().message << '\n';
     return exit_fatal;
   }
-  if (args.verify && !stop_signalled) {
-    if (auto verified = verify_and_resend(plan, *journal, run.value()); !verified) {
-      (void)journal->end_run(run.value());
-      std::cerr << "dcmflow run: " << verified.error().message << '\n';
-      return exit_fatal;
-    }
-  }
-  if (args.commit && !stop_signalled) {
-    auto committed = job::commit_deliveries(*journal, plan.options.destinations, args.commit_port,
-                                            std::chrono::seconds(args.commit_wait_s));
-    if (!committed) {
-      (void)journal->end_run(run.value());
-      std::cerr << "dcmflow run: " << committed.error().message << '\n';
-      return exit_fatal;
-    }
-    std::cout << "commit: " << committed->committed << " instances committed, " << committed->failed << " refused\n";
-    for (const auto& note : committed->notes) std::cerr << "commit: " << note << '\n';
-    commit_problems = committed->failed > 0 || !committed->notes.empty();
-  }
-  (void)journal->end_run(run.value());
-
-  // The report covers every item of the job (this shard), finished in this run or before,
-  // streamed from the journal: constant memory whatever the job's size.
-  std::unordered_set<std::string> keys;
-  for (const auto& item : plan.items) keys.insert(item.input.name);
-  std::error_code error;
-  std::filesystem::create_directories(plan.report_json.parent_path(), error);
-  auto json = report::report_json_writer::open(plan.report_json);
-  if (!json) {
-    std::cerr << "dcmflow run: " << json.error().message << '\n';
-    return exit_fatal;
-  }
-  report::report_html_writer html;
-  std::size_t total = 0;
-  std::size_t stored = 0;
-  std::size_t failed = 0;
-  std::size_t instances = 0;
-  const auto visited = journal->for_each_item([&](item_record&& item) {
-    if (!keys.contains(item.input)) return;  // an input no longer in the job
-    json->add(item);
-    html.add(item);
-    ++total;
-    stored += item.status == item_status::converted ? 1 : 0;
-    failed += item.status == item_status::failed ? 1 : 0;
-    instances += item.instances.size();
-  });
-  const auto ended = std::chrono::system_clock::now();
-  report::run_summary summary{plan.spec.file.string(), destination_urls, plan.spec.codec,
-                              iso8601_utc(started), iso8601_utc(ended), {}};
-  auto runs = journal->runs();
-  if (!runs) {
-    std::cerr << "dcmflow run: " << runs.error().message << '\n';
-    return exit_fatal;
-  }
-  for (const journal::run_record& each : *runs) summary.runs.push_back({each.started, each.finished, each.items});
-  for (const result<void>& step : {visited, json->finish({started, ended}), html.write(plan.report_html, summary)}) {
-    if (!step) {
-      std::cerr << "dcmflow run: " << step.error().message << '\n';
-      return exit_fatal;
-    }
-  }
-  auto lists = job::write_delivery_lists(*journal, plan.options.destinations, plan.report_json.parent_path(),
-                                         plan.suffix);
-  if (!lists) {
-    std::cerr << "dcmflow run: " << lists.error().message << '\n';
-    return exit_fatal;
-  }
-  const std::size_t pending = total - stored - failed;
-  const std::chrono::duration<double> elapsed = ended - started;
-  std::cout << "run: " << stored << " stored, " << failed << " failed, " << pending << " pending of " << total
-            << " items (" << skipped << " done by an earlier run); " << instances << " instances; "
-            << static_cast<long long>(elapsed.count() * 10) / 10.0 << " s\n"
-            << "journal: " << std::filesystem::weakly_canonical(std::filesystem::absolute(plan.journal_file)).string() << "\nreport: "
-            << std::filesystem::weakly_canonical(std::filesystem::absolute(plan.report_html)).string() << '\n';
-  if (!given_up.empty()) return exit_destination_unavailable;
-  if (stop_signalled) {
-    std::cerr << "dcmflow run: stopped on request; " << pending << " items are pending: run again to go on\n";
+  const job::run_outcome& outcome = *ran;
+  const std::chrono::duration<double> elapsed = std::chrono::system_clock::now() - started;
+  std::cout << "run: " << outcome.stored << " stored, " << outcome.failed << " failed, " << outcome.pending
+            << " pending of " << outcome.total << " items (" << outcome.skipped << " done by an earlier run); "
+            << outcome.instances << " instances; " << static_cast<long long>(elapsed.count() * 10) / 10.0 << " s\n"
+            << "journal: " << std::filesystem::weakly_canonical(std::filesystem::absolute(plan.journal_file)).string()
+            << "\nreport: " << std::filesystem::weakly_canonical(std::filesystem::absolute(plan.report_html)).string()
+            << '\n';
+  if (!outcome.given_up.empty()) return exit_destination_unavailable;
+  if (outcome.stopped) {
+    std::cerr << "dcmflow run: stopped on request; " << outcome.pending << " items are pending: run again to go on\n";
     return exit_stopped;
   }
-  return failed + pending > 0 || commit_problems ? exit_items_failed : exit_ok;
+  return outcome.failed + outcome.pending > 0 || outcome.commit_problems ? exit_items_failed : exit_ok;
 }
 
 int show_status(const std::filesystem::path& job_file, const std::string& shard) {
@@ -476,7 +323,8 @@ int verify_job(const std::filesystem::path& job_file, const std::string& shard) 
     std::cerr << "dcmflow verify: " << checked.error().message << '\n';
     return exit_fatal;
   }
-  print_verification(*checked);
+  std::cout << job::verification_line(*checked) << '\n';
+  for (const auto& note : checked->notes) std::cerr << "verify: " << note << '\n';
   // What is missing is sent again by the next run.
   if (auto reopened = journal->reopen_items(checked->missing_items, "missing at a destination when verified");
       !reopened) {

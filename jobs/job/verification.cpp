@@ -36,6 +36,11 @@ std::string csv_field(const std::string& text) {
 
 }  // namespace
 
+std::string verification_line(const verification& checked) {
+  return "verify: " + std::to_string(checked.verified) + " instances found at their destinations, " +
+         std::to_string(checked.missing) + " missing";
+}
+
 result<verification> verify_deliveries(journal::journal& journal,
                                        const std::vector<std::shared_ptr<store::destination>>& destinations) {
   verification outcome;

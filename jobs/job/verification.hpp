@@ -25,6 +25,9 @@ struct verification {
   std::vector<std::string> notes;          // destinations that cannot be asked, queries that failed
 };
 
+// "verify: 5 instances found at their destinations, 0 missing".
+[[nodiscard]] std::string verification_line(const verification& checked);
+
 [[nodiscard]] result<verification> verify_deliveries(journal::journal& journal,
                                                      const std::vector<std::shared_ptr<store::destination>>& destinations);
 
