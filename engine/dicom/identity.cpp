@@ -30,6 +30,20 @@ std::string value_or_empty(const std::map<std::string_view, std::string_view>& v
 
 }  // namespace
 
+std::string rendering_recipe::text() const {
+  std::string recipe = per_page ? "per_page=1" : "per_page=0";
+  if (frames_per_instance > 0) recipe += " frames_per_instance=" + std::to_string(frames_per_instance);
+  // A lossless codec keeps the pixels, so the object; a lossy one makes other pixels.
+  if (!lossy_codec.empty()) recipe += " lossy=" + std::string(lossy_codec);
+  if (document) recipe += " dpi=" + std::to_string(dpi) + " colour=" + std::to_string(colour);
+  return recipe;
+}
+
+std::string lossy_successor_uid(const uid_scheme& scheme, std::string_view original_uid,
+                                std::string_view transfer_syntax_uid) {
+  return derived_uid(scheme.root, scheme.name_space, {"lossy", original_uid, transfer_syntax_uid});
+}
+
 derived_uids::derived_uids(const source_identity& source, uid_scheme scheme) : scheme_(std::move(scheme)) {
   const auto values = resolved(source.attributes);
   std::string attributes;
@@ -37,7 +51,7 @@ derived_uids::derived_uids(const source_identity& source, uid_scheme scheme) : s
     append_field(attributes, keyword);
     append_field(attributes, value);
   }
-  object_ = to_hex(sha256_of_parts({source.input_key, source.content_sha256, attributes, source.rendering}));
+  object_ = to_hex(sha256_of_parts({source.input_key, source.content_sha256, attributes, source.rendering.text()}));
 
   std::string patient;
   for (const std::string_view keyword : {"PatientID", "IssuerOfPatientID", "PatientName", "PatientBirthDate"}) {

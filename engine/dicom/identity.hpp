@@ -12,6 +12,7 @@
 //   without a PatientID is a study of its own.
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -25,12 +26,25 @@ struct uid_scheme {
   std::string name_space = "dcmflow";
 };
 
+// What shapes an input's pixels besides its bytes. Part of its objects' identity: its text
+// is hashed, so it must never change for the same settings.
+struct rendering_recipe {
+  bool per_page = false;                 // pages as instances, not frames
+  std::uint32_t frames_per_instance = 0; // where a long source is cut; 0: not cut (fits in one)
+  std::string_view lossy_codec{};        // the --codec spec of a lossy codec; empty: lossless
+  bool document = false;                 // rendered (PDF, Office): dpi and colour shape it
+  double dpi = 0;
+  int colour = 0;                        // raster::colour_mode as a number
+
+  // "per_page=0 frames_per_instance=2 lossy=j2k:10 dpi=200.000000 colour=0"
+  [[nodiscard]] std::string text() const;
+};
+
 struct source_identity {
   std::string_view input_key;       // the item's name in its run: "pages/a.png", "x.zip!in/b.docx"
   std::string_view content_sha256;  // of the input's bytes
   std::span<const attribute_assignment> attributes;  // as resolved: the manifest's, then the job's (last wins)
-  std::string_view rendering;       // what shapes the pixels, e.g. "per_page=0 dpi=200 colour=0"
-                                    // (and frames_per_instance=N when the source has more pages)
+  rendering_recipe rendering;
 };
 
 class derived_uids {
@@ -48,5 +62,10 @@ class derived_uids {
   std::string object_;  // hex digest of everything that makes the object
   std::string study_;
 };
+
+// Lossy compression makes a new image (PS3.3 C.7.6.1.1.5): its new SOP Instance UID, derived
+// so that transcoding the same object the same way twice gives the same one.
+[[nodiscard]] std::string lossy_successor_uid(const uid_scheme& scheme, std::string_view original_uid,
+                                              std::string_view transfer_syntax_uid);
 
 }  // namespace dcmflow::dicom

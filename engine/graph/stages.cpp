@@ -43,23 +43,16 @@ item_handle guarded(item_handle item, Work&& work) {
   return item;
 }
 
-// What shapes the pixels of an input besides its bytes: pages as frames or as instances, a
-// lossy codec, and for documents the resolution and colour they are rendered at.
-std::string rendering_recipe(const pipeline_options& options, bool document, std::uint32_t source_pages) {
-  std::string recipe = options.per_page ? "per_page=1" : "per_page=0";
-  // Where a long source is cut into instances decides what each instance holds.
-  if (source_pages > options.frames_per_instance) {
-    recipe += " frames_per_instance=" + std::to_string(options.frames_per_instance);
-  }
-  // A lossless codec keeps the pixels, so the object; a lossy one makes other pixels.
-  if (options.codec && options.codec->syntax().lossy) {
-    recipe += " lossy=" + options.codec_spec;
-  }
-  if (document) {
-    recipe += " dpi=" + std::to_string(options.rasterise.dpi) +
-              " colour=" + std::to_string(static_cast<int>(options.rasterise.colour));
-  }
-  return recipe;
+// What shapes the pixels of an input besides its bytes (dicom/identity.hpp).
+dicom::rendering_recipe recipe_of(const pipeline_options& options, bool document, std::uint32_t source_pages) {
+  const bool lossy = options.codec && options.codec->syntax().lossy;
+  return {.per_page = options.per_page,
+          // Where a long source is cut into instances decides what each instance holds.
+          .frames_per_instance = source_pages > options.frames_per_instance ? options.frames_per_instance : 0U,
+          .lossy_codec = lossy ? std::string_view(options.codec_spec) : std::string_view(),
+          .document = document,
+          .dpi = options.rasterise.dpi,
+          .colour = static_cast<int>(options.rasterise.colour)};
 }
 
 // The pages one part of a source holds (work_item.hpp), from `first`.
@@ -234,7 +227,7 @@ void tag_stage::tag(work_item& item) const {
                                                                             : item.plan->input.identity,
                              .content_sha256 = content,
                              .attributes = item.attributes,
-                             .rendering = rendering_recipe(options_, rendered, item.source_pages)},
+                             .rendering = recipe_of(options_, rendered, item.source_pages)},
       {options_.uid_root, options_.uid_namespace});
   const auto created = std::chrono::system_clock::now();
   for (raster::raster& image : item.pages) {
@@ -286,11 +279,9 @@ void tag_stage::tag_transcoded(work_item& item) const {
     if (auto recoded = object.recode_text(target, assumed); !recoded) return item.fail(recoded.error());
   }
   if (options_.codec && options_.codec->syntax().lossy && object.has_pixels()) {
-    // Lossy compression makes a new image (PS3.3 C.7.6.1.1.5): it gets a new identity,
-    // derived so that transcoding twice gives the same one.
-    object.set_sop_instance_uid(dicom::derived_uid(
-        options_.uid_root, options_.uid_namespace,
-        {"lossy", object.sop_instance_uid(), options_.codec->syntax().uid}));
+    // Lossy compression makes a new image: it gets a new identity (dicom/identity.hpp).
+    object.set_sop_instance_uid(dicom::lossy_successor_uid({options_.uid_root, options_.uid_namespace},
+                                                           object.sop_instance_uid(), options_.codec->syntax().uid));
     item.record.notes.emplace_back("lossy compression: new SOP Instance UID");
   }
 }

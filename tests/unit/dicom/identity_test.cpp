@@ -12,7 +12,7 @@ attribute_assignment set(std::string keyword, std::string value) {
 }
 
 derived_uids uids_of(const std::vector<attribute_assignment>& attributes, std::string_view key = "in/a.png",
-                     std::string_view rendering = "per_page=0") {
+                     rendering_recipe rendering = {}) {
   return derived_uids({.input_key = key, .content_sha256 = "abc", .attributes = attributes, .rendering = rendering},
                       {});
 }
@@ -65,7 +65,24 @@ TEST(identity, a_study_is_a_patient_and_an_accession) {
 }
 
 TEST(identity, rendering_another_way_is_another_object) {
-  EXPECT_NE(uids_of({}, "r.pdf", "per_page=0 dpi=200").instance(0), uids_of({}, "r.pdf", "per_page=0 dpi=300").instance(0));
+  const rendering_recipe at_200{.document = true, .dpi = 200};
+  const rendering_recipe at_300{.document = true, .dpi = 300};
+  EXPECT_NE(uids_of({}, "r.pdf", at_200).instance(0), uids_of({}, "r.pdf", at_300).instance(0));
+  EXPECT_NE(uids_of({}, "r.pdf", at_200).instance(0), uids_of({}, "r.pdf", {.lossy_codec = "j2k:10", .document = true, .dpi = 200}).instance(0));
+}
+
+// The recipe's text is hashed into every derived UID: it must stay as it was written when
+// the first objects were made, or a rerun would make other objects of the same input.
+TEST(identity, the_recipe_is_written_as_it_always_was) {
+  EXPECT_EQ(rendering_recipe{}.text(), "per_page=0");
+  EXPECT_EQ((rendering_recipe{.per_page = true, .frames_per_instance = 2, .lossy_codec = "j2k:10", .document = true,
+                              .dpi = 200, .colour = 1}
+                 .text()),
+            "per_page=1 frames_per_instance=2 lossy=j2k:10 dpi=200.000000 colour=1");
+  EXPECT_EQ(lossy_successor_uid({}, "1.2.3", "1.2.840.10008.1.2.4.91"),
+            lossy_successor_uid({}, "1.2.3", "1.2.840.10008.1.2.4.91"));
+  EXPECT_NE(lossy_successor_uid({}, "1.2.3", "1.2.840.10008.1.2.4.91"),
+            lossy_successor_uid({}, "1.2.3", "1.2.840.10008.1.2.4.203"));
 }
 
 }  // namespace
