@@ -41,7 +41,10 @@ inline constexpr std::array<std::pair<delivery_state, std::string_view>, 6> deli
 }};
 
 template <class State, std::size_t count>
-[[nodiscard]] constexpr std::string_view name_of(State state, const std::array<std::pair<State, std::string_view>, count>& names) {
+using state_names = std::array<std::pair<State, std::string_view>, count>;
+
+template <class State, std::size_t count>
+[[nodiscard]] constexpr std::string_view name_of(State state, const state_names<State, count>& names) {
   for (const auto& [each, name] : names) {
     if (each == state) return name;
   }
@@ -49,8 +52,7 @@ template <class State, std::size_t count>
 }
 
 template <class State, std::size_t count>
-[[nodiscard]] constexpr std::optional<State> state_named(std::string_view text,
-                                                         const std::array<std::pair<State, std::string_view>, count>& names) {
+[[nodiscard]] constexpr std::optional<State> state_named(std::string_view text, const state_names<State, count>& names) {
   for (const auto& [each, name] : names) {
     if (name == text) return each;
   }

@@ -347,13 +347,14 @@ void store_stage::send(work_item& item, dicom::instance& object, const result<st
     // A destination that did not take an instance of this item is not asked again for the
     // rest (each ask would spend its retries): they are recorded as not sent, and why.
     if (const auto earlier = refused.find(gate.get()); earlier != refused.end()) {
-      record.deliveries.push_back({destination.url(), delivery_state::failed, "not sent: an earlier instance of this item was not stored: " +
-                                                                 earlier->second});
+      record.deliveries.push_back({destination.url(), delivery_state::failed,
+                                   "not sent: an earlier instance of this item was not stored: " + earlier->second});
       continue;
     }
     const result<store::outgoing_instance>& outgoing = as_destination_takes(index, object, primary, recoded);
     if (!outgoing) {
-      record.deliveries.push_back({destination.url(), delivery_state::failed, "not sent: " + outgoing.error().message});
+      record.deliveries.push_back(
+          {destination.url(), delivery_state::failed, "not sent: " + outgoing.error().message});
       refused.emplace(gate.get(), outgoing.error().message);
       item.fail(outgoing.error());
       continue;

@@ -22,7 +22,8 @@ int list_codecs() {
             << "LOSSY" << std::setw(26) << "BITS STORED" << "PHOTOMETRIC\n";
   for (const auto& syntax : codecs::transfer_syntaxes()) {
     if (syntax.make_encoder == nullptr) continue;
-    std::cout << std::setw(14) << (std::string(syntax.codec) + std::string(syntax.option.placeholder())) << std::setw(26) << syntax.uid << std::setw(9)
+    const std::string spelling = std::string(syntax.codec) + std::string(syntax.option.placeholder());
+    std::cout << std::setw(14) << spelling << std::setw(26) << syntax.uid << std::setw(9)
               << (syntax.lossy ? "lossy" : "lossless") << std::setw(26) << syntax.bit_depths << syntax.photometric
               << missing(syntax) << '\n';
   }
