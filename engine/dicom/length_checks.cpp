@@ -35,6 +35,17 @@ bool known_vr(std::string_view vr) {
   return false;
 }
 
+// Numbers as the dataset stores them: Explicit VR Big Endian (retired, still met in old
+// archives) stores its tags and lengths most significant byte first; the meta group never.
+std::uint16_t u16(const unsigned char* bytes, bool big_endian) {
+  return static_cast<std::uint16_t>(big_endian ? bytes[0] << 8 | bytes[1] : bytes[0] | bytes[1] << 8);
+}
+
+std::uint32_t u32(const unsigned char* bytes, bool big_endian) {
+  const auto byte = [&](int index) { return static_cast<std::uint32_t>(bytes[big_endian ? 3 - index : index]); };
+  return byte(0) | byte(1) << 8 | byte(2) << 16 | byte(3) << 24;
+}
+
 std::string tag_text(std::uint16_t group, std::uint16_t element) {
   std::array<char, 16> text{};
   std::snprintf(text.data(), text.size(), "(%04X,%04X)", group, element);
@@ -43,16 +54,15 @@ std::string tag_text(std::uint16_t group, std::uint16_t element) {
 
 // Where the fragments of encapsulated Pixel Data starting at `at` end (after the Sequence
 // Delimitation Item); 0 when the file ends first (GDCM takes a missing delimiter at the end).
-result<std::uint64_t> end_of_fragments(std::ifstream& in, std::uint64_t at, std::uint64_t size) {
+result<std::uint64_t> end_of_fragments(std::ifstream& in, std::uint64_t at, std::uint64_t size, bool big_endian) {
   while (at + 8 <= size) {
     std::array<unsigned char, 8> head{};
     in.seekg(static_cast<std::streamoff>(at));
     in.read(reinterpret_cast<char*>(head.data()), 8);  // NOLINT: bytes
     if (!in) return 0;
-    const auto group = static_cast<std::uint16_t>(head[0] | head[1] << 8);
-    const auto element = static_cast<std::uint16_t>(head[2] | head[3] << 8);
-    const std::uint32_t length =
-        static_cast<std::uint32_t>(head[4] | head[5] << 8 | head[6] << 16) | static_cast<std::uint32_t>(head[7]) << 24;
+    const std::uint16_t group = u16(head.data(), big_endian);
+    const std::uint16_t element = u16(head.data() + 2, big_endian);
+    const std::uint32_t length = u32(head.data() + 4, big_endian);
     if (group == 0xFFFE && element == 0xE0DD) return at + 8;
     if (group != 0xFFFE || element != 0xE000) {
       // GDCM reads on from here as if it were an element: a length it may allocate.
@@ -75,8 +85,9 @@ result<void> check_value_lengths(const std::filesystem::path& file) {
   // explicit where a known VR stands, else implicit.
   const std::string syntax = declared_transfer_syntax(file);
   bool implicit = syntax == "1.2.840.10008.1.2";
-  if (syntax == "1.2.840.10008.1.2.2" || syntax == "1.2.840.10008.1.2.1.99" || syntax == "1.2.840.10008.1.2.4.95") {
-    return {};  // big endian, or a deflated dataset
+  const bool big_endian = syntax == "1.2.840.10008.1.2.2";
+  if (syntax == "1.2.840.10008.1.2.1.99" || syntax == "1.2.840.10008.1.2.4.95") {
+    return {};  // a deflated dataset: its inflated lengths are left to the decode helper's limits
   }
   std::ifstream in(file, std::ios::binary);
   std::error_code error;
@@ -103,8 +114,10 @@ result<void> check_value_lengths(const std::filesystem::path& file) {
     in.seekg(static_cast<std::streamoff>(at));
     in.read(reinterpret_cast<char*>(head.data()), 8);  // NOLINT: bytes
     if (!in) return {};
-    const auto group = static_cast<std::uint16_t>(head[0] | head[1] << 8);
-    const auto element = static_cast<std::uint16_t>(head[2] | head[3] << 8);
+    // The meta group is little endian whatever the syntax; the dataset as its syntax says.
+    const bool big = big_endian && u16(head.data(), false) != 0x0002;
+    const std::uint16_t group = u16(head.data(), big);
+    const std::uint16_t element = u16(head.data() + 2, big);
     std::uint64_t header = 8;
     std::uint32_t length = 0;
     bool unknown = false;  // UN: of undefined length, what it holds is implicit VR
@@ -116,20 +129,19 @@ result<void> check_value_lengths(const std::filesystem::path& file) {
         if (!in) return {};
         header = 12;
         unknown = vr == "UN";
-        length = static_cast<std::uint32_t>(head[8] | head[9] << 8 | head[10] << 16) |
-                 static_cast<std::uint32_t>(head[11]) << 24;
+        length = u32(head.data() + 8, big);
       } else {
-        length = static_cast<std::uint32_t>(head[6] | head[7] << 8);
+        length = u16(head.data() + 6, big);
       }
     } else {
-      length = static_cast<std::uint32_t>(head[4] | head[5] << 8 | head[6] << 16) | static_cast<std::uint32_t>(head[7]) << 24;
+      length = u32(head.data() + 4, big);
     }
     // A sequence or item of undefined length holds elements: walked into. Anything else is
     // a value, which the file must hold.
     if (group == 0x7FE0 && element == 0x0010 && length == undefined_length) {
       // Encapsulated Pixel Data: fragments, each of which the file must hold (pixel_checks.hpp
       // checks them against the header); what follows it is walked too.
-      auto after = end_of_fragments(in, at + header, size);
+      auto after = end_of_fragments(in, at + header, size, big);
       if (!after) return after.error();
       if (*after == 0) return {};
       at = *after;

@@ -9,10 +9,10 @@
 
 namespace dcmflow::dicom {
 
-// Walks the file meta and the dataset to its end (little endian, explicit or implicit VR;
-// sequences of undefined length stepped into, Pixel Data's fragments and what follows them
-// included), after the preamble or, without one, from the first byte. Nothing for deflated
-// or big endian datasets: GDCM's own checks and the helper's limits remain.
+// Walks the file meta and the dataset to its end (little or big endian, explicit or implicit
+// VR; sequences of undefined length stepped into, Pixel Data's fragments and what follows
+// them included), after the preamble or, without one, from the first byte. Nothing for
+// deflated datasets: GDCM's own checks and the helper's limits remain.
 [[nodiscard]] result<void> check_value_lengths(const std::filesystem::path& file);
 
 }  // namespace dcmflow::dicom
