@@ -177,17 +177,14 @@ dimse_destination::attempt_result dimse_destination::try_store(association& slot
   }
   ++slot.sent;
   const std::string comment = sent.comment.empty() ? std::string() : " (" + sent.comment + ")";
-  switch (classify_c_store_status(sent.status)) {
-    case c_store_status::success: return attempt_result::stored;
-    case c_store_status::warning:
-      done.notes.push_back(url_ + ": stored with warning status " + status_hex(sent.status) + comment);
-      return attempt_result::stored;
-    case c_store_status::out_of_resources:
-    case c_store_status::refused: break;
+  const c_store_status meaning = classify_c_store_status(sent.status);
+  if (meaning == c_store_status::success) return attempt_result::stored;
+  if (meaning == c_store_status::warning) {
+    done.notes.push_back(url_ + ": stored with warning status " + status_hex(sent.status) + comment);
+    return attempt_result::stored;
   }
   why = "C-STORE refused by " + url_ + ": status " + status_hex(sent.status) + comment;
-  return classify_c_store_status(sent.status) == c_store_status::out_of_resources ? attempt_result::retry
-                                                                                  : attempt_result::failed;
+  return meaning == c_store_status::out_of_resources ? attempt_result::retry : attempt_result::failed;
 }
 
 store_result dimse_destination::store(const outgoing_instance& object) {

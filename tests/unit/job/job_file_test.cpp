@@ -9,18 +9,14 @@
 #include <fstream>
 #include <string>
 
+#include "../temp_folder.hpp"
+
 namespace dcmflow::job {
 namespace {
 
-class job_file_test : public ::testing::Test {
+class job_file_test : public testing::temp_folder_test {
  protected:
-  void SetUp() override {
-    folder_ = std::filesystem::temp_directory_path() /
-              ("dcmflow-job-file-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    std::filesystem::remove_all(folder_);
-    std::filesystem::create_directories(folder_);
-  }
-  void TearDown() override { std::filesystem::remove_all(folder_); }
+  job_file_test() : temp_folder_test("dcmflow-job-file-") {}
 
   result<job_spec> load(const std::string& yaml) {
     const auto file = folder_ / "job.yaml";
@@ -34,7 +30,6 @@ class job_file_test : public ::testing::Test {
     return message.substr(message.find("job.yaml:"));
   }
 
-  std::filesystem::path folder_;
 };
 
 TEST_F(job_file_test, a_valid_job_gives_its_typed_settings_and_the_defaults) {

@@ -7,20 +7,16 @@
 
 #include "journal/journal.hpp"
 
+#include "../temp_folder.hpp"
+
 namespace dcmflow::journal {
 namespace {
 
-class journal_test : public ::testing::Test {
+class journal_test : public testing::temp_folder_test {
  protected:
-  void SetUp() override {
-    folder_ = std::filesystem::temp_directory_path() /
-              ("dcmflow-journal-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    std::filesystem::remove_all(folder_);
-  }
-  void TearDown() override { std::filesystem::remove_all(folder_); }
+  journal_test() : temp_folder_test("dcmflow-journal-") {}
 
   [[nodiscard]] std::filesystem::path file() const { return folder_ / "sub" / "job.journal.sqlite"; }
-  std::filesystem::path folder_;
 };
 
 item_record stored_item(const std::string& key, const std::string& sha, std::vector<std::string> uids) {

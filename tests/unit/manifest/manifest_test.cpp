@@ -9,19 +9,18 @@
 #include <fstream>
 #include <string>
 
+#include "../temp_folder.hpp"
+
 namespace dcmflow::manifest {
 namespace {
 
-class manifest_test : public ::testing::Test {
+class manifest_test : public testing::temp_folder_test {
  protected:
+  manifest_test() : temp_folder_test("dcmflow-manifest-") {}
   void SetUp() override {
-    folder_ = std::filesystem::temp_directory_path() /
-              ("dcmflow-manifest-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    std::filesystem::remove_all(folder_);
-    std::filesystem::create_directories(folder_);
+    temp_folder_test::SetUp();
     for (const char* name : {"a.png", "b.png", "c.png"}) std::ofstream(folder_ / name) << "x";
   }
-  void TearDown() override { std::filesystem::remove_all(folder_); }
 
   std::filesystem::path write(const std::string& name, const std::string& bytes) {
     std::ofstream(folder_ / name, std::ios::binary) << bytes;
@@ -33,8 +32,6 @@ class manifest_test : public ::testing::Test {
     }
     return "(absent)";
   }
-
-  std::filesystem::path folder_;
 };
 
 TEST_F(manifest_test, a_row_gives_its_file_its_values_as_dicom_writes_them) {
