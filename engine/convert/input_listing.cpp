@@ -50,7 +50,9 @@ std::string own_name(const std::filesystem::path& folder) {
   return (error ? folder.lexically_normal() : full).filename().string();
 }
 
-void add_folder(const std::filesystem::path& folder, const input_filter& filter, std::vector<input_file>& out) {
+// `folder`: where it is opened; `shown`: as the user named it, what its files' names start with.
+void add_folder(const std::filesystem::path& folder, const std::filesystem::path& shown, const input_filter& filter,
+                std::vector<input_file>& out) {
   std::vector<std::filesystem::path> found;
   std::error_code error;
   auto it = std::filesystem::recursive_directory_iterator(
@@ -64,27 +66,29 @@ void add_folder(const std::filesystem::path& folder, const input_filter& filter,
   }
   if (error) {
     // An unreadable folder is reported as an item rather than silently skipped.
-    out.push_back({folder, folder.string(), true, {}, 0, {}, own_name(folder)});
+    out.push_back({folder, shown.string(), true, {}, 0, {}, own_name(folder)});
     return;
   }
   std::sort(found.begin(), found.end());
   const std::string root = own_name(folder);
   for (auto& path : found) {
     const std::string below = path.lexically_relative(folder).generic_string();
-    add_file(path, path.string(), false, root + "/" + below, filter.archive_name_encoding, out);
+    add_file(path, (shown / below).string(), false, root + "/" + below, filter.archive_name_encoding, out);
   }
 }
 
 }  // namespace
 
-std::vector<input_file> list_inputs(std::span<const std::filesystem::path> named, const input_filter& filter) {
+std::vector<input_file> list_inputs(std::span<const std::filesystem::path> named, const input_filter& filter,
+                                    const std::filesystem::path& base) {
   std::vector<input_file> out;
-  for (const auto& path : named) {
+  for (const auto& shown : named) {
+    const std::filesystem::path path = base.empty() || base == "." || shown.is_absolute() ? shown : base / shown;
     std::error_code error;
     if (std::filesystem::is_directory(path, error)) {
-      add_folder(path, filter, out);
+      add_folder(path, shown, filter, out);
     } else {
-      add_file(path, path.string(), true, path.filename().string(), filter.archive_name_encoding, out);
+      add_file(path, shown.string(), true, path.filename().string(), filter.archive_name_encoding, out);
     }
   }
   return out;

@@ -35,8 +35,10 @@ struct input_filter {
 
 // Folders are walked recursively (hidden entries skipped) and sorted by path, so two runs
 // see the same order; archives are listed entry by entry. A path that does not exist is
-// still listed: it fails as an item.
+// still listed: it fails as an item. Relative paths are opened under `base` (a job file's
+// folder) and named as given.
 [[nodiscard]] std::vector<input_file> list_inputs(std::span<const std::filesystem::path> named,
-                                                  const input_filter& filter = {});
+                                                  const input_filter& filter = {},
+                                                  const std::filesystem::path& base = {});
 
 }  // namespace dcmflow::convert

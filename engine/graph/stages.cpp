@@ -335,55 +335,10 @@ const result<store::outgoing_instance>& store_stage::as_destination_takes(
   return found->second;
 }
 
-// Every destination gets the same object (in its own codec under codec: auto), whatever the
-// others answered, and each answer is recorded on its own; an item is stored only when all
-// of them took it.
-void store_stage::send(work_item& item, dicom::instance& object, const result<store::outgoing_instance>& primary,
-                       instance_record& record, refusals& refused) const {
-  recodings recoded;
-  for (std::size_t index = 0; index < gates_.size(); ++index) {
-    const auto& gate = gates_[index];
-    const store::destination& destination = gate->target();
-    // A destination that did not take an instance of this item is not asked again for the
-    // rest (each ask would spend its retries): they are recorded as not sent, and why.
-    if (const auto earlier = refused.find(gate.get()); earlier != refused.end()) {
-      record.deliveries.push_back({destination.url(), delivery_state::failed,
-                                   "not sent: an earlier instance of this item was not stored: " + earlier->second});
-      continue;
-    }
-    const result<store::outgoing_instance>& outgoing = as_destination_takes(index, object, primary, recoded);
-    if (!outgoing) {
-      record.deliveries.push_back(
-          {destination.url(), delivery_state::failed, "not sent: " + outgoing.error().message});
-      refused.emplace(gate.get(), outgoing.error().message);
-      item.fail(outgoing.error());
-      continue;
-    }
-    auto delivered = gate->store(*outgoing);
-    if (!delivered) {
-      const store::refusal& why = delivered.error();
-      record.deliveries.push_back({destination.url(), delivery_state::failed, why.message});
-      refused.emplace(gate.get(), why.message);
-      if (why.kind == store::refusal_kind::instance) {
-        // Refused for what it is: the item fails, whatever else waits.
-        if (item.waits_for_destination) item.record.error.clear();
-        item.waits_for_destination = false;
-        item.fail(failure{why.message});
-      } else if (item.record.error.empty()) {
-        item.waits_for_destination = true;  // the destination was given up: pending, for the next run
-        item.fail(failure{why.message});
-      }
-      continue;
-    }
-    record.deliveries.push_back({destination.url(), delivery_state::stored, {}});
-    item.record.notes.insert(item.record.notes.end(), delivered->notes.begin(), delivered->notes.end());
-  }
-}
-
 void store_stage::store(work_item& item) const {
-  // Every instance goes to every destination that has not failed one of them: each
-  // destination's answer for each instance is what the journal and the lists record.
-  refusals refused;
+  // Every instance goes to every destination that has not failed one of them (in its own
+  // codec under codec: auto): each destination's answer for each instance is what the
+  // journal and the lists record.
   for (std::size_t index = 0; index < item.instances.size(); ++index) {
     dicom::instance& object = item.instances[index];
     instance_record record{
@@ -396,15 +351,27 @@ void store_stage::store(work_item& item) const {
         .native_bytes = object.native_pixel_data_bytes(),
         .stored_bytes = object.pixel_data_bytes(),
         .output = item.instance_names[index],
-        .deliveries = {},  // send() fills them
+        .deliveries = {},  // item_delivery fills them
     };
     const auto primary = outgoing_of(object, record.output);
-    if (!primary) return item.fail(primary.error());
-    send(item, object, primary, record, refused);
+    if (!primary) {
+      item.fail(primary.error());
+      break;
+    }
+    recodings recoded;
+    item.delivery.send(
+        gates_, [&](std::size_t destination) -> const auto& {
+          return as_destination_takes(destination, object, primary, recoded);
+        },
+        record, item.record.notes);
     const bool stored_everywhere = std::all_of(record.deliveries.begin(), record.deliveries.end(),
                                                [](const delivery_outcome& delivery) { return delivery.stored(); });
     item.record.instances.push_back(std::move(record));
     if (stored_everywhere) item.record.outputs.push_back(item.instance_names[index]);
+  }
+  if (const auto& why = item.delivery.why_not_stored(); why && item.record.error.empty()) {
+    item.fail(failure{why->message});
+    item.waits_for_destination = item.delivery.status() == item_status::pending;
   }
   item.instances.clear();  // this part is sent: its memory goes before the next part is made
   item.instance_names.clear();

@@ -93,16 +93,12 @@ class store_stage {
 
  private:
   void store(work_item& item) const;
-  // Destinations that did not take an instance of this item, and why.
-  using refusals = std::map<const store::outage_gate*, std::string>;
   // The object as destination `index` takes it: `primary`, or recoded into its codec (made
   // once per codec and instance, in `recoded`).
   using recodings = std::map<const codecs::encoder*, result<store::outgoing_instance>>;
   const result<store::outgoing_instance>& as_destination_takes(std::size_t index, dicom::instance& object,
                                                                const result<store::outgoing_instance>& primary,
                                                                recodings& recoded) const;
-  void send(work_item& item, dicom::instance& object, const result<store::outgoing_instance>& primary,
-            instance_record& record, refusals& refused) const;
   const std::vector<std::unique_ptr<store::outage_gate>>& gates_;
   const std::vector<std::shared_ptr<const codecs::encoder>>& codecs_;
 };

@@ -14,6 +14,7 @@
 #include "dicom/instance.hpp"
 #include "graph/pipeline.hpp"
 #include "raster/raster.hpp"
+#include "store/item_delivery.hpp"
 
 namespace dcmflow::graph {
 
@@ -40,8 +41,10 @@ struct work_item {
   std::size_t instances_made = 0;  // by earlier parts: numbers the next part's instances
   item_record record;
   std::chrono::steady_clock::time_point started;
-  // A destination it needs was given up for this run (outage_gate.hpp): the item ends
-  // pending, not failed, unless a destination also refused one of its instances.
+  // Its instances on their way to the destinations, over all its parts (item_delivery.hpp).
+  store::item_delivery delivery;
+  // A destination it needs was given up for this run and none refused one of its
+  // instances: the item ends pending, not failed.
   bool waits_for_destination = false;
 
   [[nodiscard]] bool active() const { return !skipped && record.error.empty(); }

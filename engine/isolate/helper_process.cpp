@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/process_runtime.hpp"
+
 extern char** environ;
 
 namespace dcmflow::isolate {
@@ -47,6 +49,11 @@ std::string signal_name(int signal) {
 }
 
 result<void> helper_process::start(const std::filesystem::path& program, const std::vector<std::string>& arguments) {
+  // A helper that died must not take us with it on the next write.
+  if (!sigpipe_ignored()) {
+    return failure{"internal error: SIGPIPE is not ignored; the program must set up its process runtime "
+                   "(core/process_runtime.hpp)"};
+  }
   stop();
   std::array<int, 2> to_child{};
   std::array<int, 2> from_child{};
@@ -86,9 +93,6 @@ result<void> helper_process::start(const std::filesystem::path& program, const s
     close(errors[0]);
     return failure{"cannot start " + name + ": " + std::strerror(spawned)};
   }
-  // A helper that died must not take us with it on the next write.
-  static const bool ignore_sigpipe = [] { return signal(SIGPIPE, SIG_IGN) != SIG_ERR; }();
-  (void)ignore_sigpipe;
   pid_ = pid;
   to_helper_ = to_child[1];
   from_helper_ = from_child[0];

@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/process_runtime.hpp"
 #include "core/program_location.hpp"
 #include "core/scratch.hpp"
 #include "office/rendering_environment.hpp"
@@ -109,7 +110,6 @@ office_pool::office_pool(pool_options options) : options_(std::move(options)) {
   worker_environment_ = with_variable(environ, "TMPDIR", scratch_.string());
   workers_.resize(options_.workers);
   free_ = std::make_unique<slots>(options_.workers);
-  signal(SIGPIPE, SIG_IGN);  // a worker that died must not take us with it on the next write
 }
 
 office_pool::~office_pool() {
@@ -122,6 +122,11 @@ office_pool::~office_pool() {
 }
 
 result<void> office_pool::start(worker& w) {
+  // A worker that died must not take us with it on the next write.
+  if (!sigpipe_ignored()) {
+    return failure{"internal error: SIGPIPE is not ignored; the program must set up its process runtime "
+                   "(core/process_runtime.hpp)"};
+  }
   std::call_once(fonts_settled_, settle_font_cache);
   std::array<int, 2> to_child{};
   std::array<int, 2> from_child{};

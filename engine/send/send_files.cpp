@@ -12,6 +12,7 @@
 #include "convert/output_naming.hpp"
 #include "core/scratch.hpp"
 #include "core/file_bytes.hpp"
+#include "store/item_delivery.hpp"
 #include "store/part10_identity.hpp"
 
 namespace dcmflow::send {
@@ -118,14 +119,8 @@ void fail(item_record& record, const failure& why) {
   record.error = why.message.empty() ? "failed" : why.message;
 }
 
-// What a destination did not take: the item fails, or stays pending when the destination
-// was given up for the run (outage_gate.hpp).
-void refused(item_record& record, const store::refusal& why) {
-  fail(record, failure{why.message});
-  if (why.kind != store::refusal_kind::instance) record.status = item_status::pending;
-}
-
-// Reads one file and sends it to every destination; what became of it, in `record`.
+// Reads one file and sends it to every destination (item_delivery.hpp: every destination is
+// asked whatever the others answered); what became of it, in `record`.
 void send_one(std::size_t index, run_state& run, item_record& record) {
   const std::filesystem::path entry_folder = run.scratch / std::to_string(index);
   auto file = local_file(run.inputs[index], entry_folder, run);
@@ -139,19 +134,18 @@ void send_one(std::size_t index, run_state& run, item_record& record) {
   if (run.options.decode_uncompressed) {
     object->uncompressed = [&decode = run.options.decode_uncompressed, path = *file] { return decode(path); };
   }
-  // Every destination gets the same bytes; the item is stored only when all of them took them.
-  for (const auto& gate : run.gates) {
-    auto delivered = gate->store(*object);
-    if (!delivered) return refused(record, delivered.error());
-    record.notes.insert(record.notes.end(), delivered->notes.begin(), delivered->notes.end());
-  }
   instance_record sent;
   sent.sop_instance_uid = object->sop_instance_uid;
   sent.sop_class_uid = object->sop_class_uid;
   sent.transfer_syntax_uid = object->transfer_syntax_uid;
   sent.stored_bytes = record.input_bytes;
   sent.output = run.names[index];
+  const result<store::outgoing_instance> same_for_all = std::move(object).value();
+  store::item_delivery delivery;
+  delivery.send(run.gates, [&same_for_all](std::size_t) -> const auto& { return same_for_all; }, sent, record.notes);
   record.instances.push_back(std::move(sent));
+  record.status = delivery.status();
+  if (const auto& why = delivery.why_not_stored()) return fail(record, failure{why->message});
   record.outputs.push_back(run.names[index]);
 }
 
@@ -167,15 +161,7 @@ void sender(run_state& run) {
     } catch (...) {
       record.error = "internal error";
     }
-    if (record.error.empty()) {
-      record.status = item_status::converted;
-    } else if (record.status != item_status::pending) {
-      record.status = item_status::failed;
-    }
-    if (record.status != item_status::converted) {
-      record.outputs.clear();
-      record.instances.clear();
-    }
+    if (!record.error.empty() && record.status != item_status::pending) record.status = item_status::failed;
     record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::error_code ignored;
     if (!run.inputs[index].entry.empty()) std::filesystem::remove_all(run.scratch / std::to_string(index), ignored);

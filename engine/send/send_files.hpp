@@ -48,8 +48,9 @@ struct send_options {
   std::chrono::milliseconds outage_limit = store::default_outage_limit;
 };
 
-// Sends every input to every destination; one record per input, in input order (an item is
-// stored only when every destination took it). `on_each` (optional) sees each record as
+// Sends every input to every destination, each asked whatever the others answered
+// (store/item_delivery.hpp); one record per input, in input order, holding each
+// destination's answer (an item is stored only when every destination took it). `on_each` (optional) sees each record as
 // its item finishes, never concurrently.
 [[nodiscard]] std::vector<item_record> send_files(std::span<const convert::input_file> inputs,
                                                   const send_options& options,

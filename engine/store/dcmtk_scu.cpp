@@ -20,9 +20,7 @@ void quiet_dcmtk() {
   static std::once_flag once;
   std::call_once(once, [] {
     OFLog::configure(OFLogger::FATAL_LOG_LEVEL);
-    // Without Nagle: every C-STORE otherwise waits ~40 ms for a delayed ACK (PEERS.md).
-    // dcmnet reads this variable when it opens a socket; a user's own setting wins.
-    setenv("TCP_NODELAY", "1", 0);
+    // Nagle is turned off by the process runtime (core/process_runtime.hpp).
   });
 }
 

@@ -1,10 +1,5 @@
 #include "cli/command_line.hpp"
 
-#include <langinfo.h>
-#include <malloc.h>
-#include <sys/stat.h>
-
-#include <clocale>
 #include <exception>
 #include <iostream>
 #include <string>
@@ -33,27 +28,6 @@ std::string usage_error_text(CLI::App& app, const CLI::ParseError& error) {
 }
 
 }  // namespace
-
-void keep_large_buffers_in_the_heap() {
-  mallopt(M_MMAP_THRESHOLD, 512 << 20);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-}
-
-void read_names_as_utf8() {
-  std::setlocale(LC_CTYPE, "");
-  if (std::string_view(nl_langinfo(CODESET)) != "UTF-8") std::setlocale(LC_CTYPE, "C.UTF-8");
-}
-
-void keep_what_we_write_private() {
-  const mode_t inherited = umask(077);
-  umask(inherited | 077);
-}
-
-void start_process() {
-  keep_large_buffers_in_the_heap();
-  read_names_as_utf8();
-  keep_what_we_write_private();
-}
 
 void configure_app(CLI::App& app) {
   app.name("dcmflow");

@@ -10,26 +10,6 @@
 
 namespace dcmflow::cli {
 
-// Pages are tens of megabytes: above glibc's largest mmap threshold (32 MiB) every such
-// buffer would be mapped, faulted in page by page, zeroed and unmapped again, item after
-// item (a third of the run's time on documents). Kept in the heap instead, freed pages are
-// reused; the engine's limits bound how much that can be.
-void keep_large_buffers_in_the_heap();
-
-// Names are UTF-8 here whatever the caller's locale: libarchive hands out entry names in
-// the locale's character set, and under LANG=C (cron, containers, a bare machine) a Chinese
-// or accented name has none, so "报告/胸部CT.png" came out empty. Character classification
-// only (LC_CTYPE): messages, numbers and dates stay as they were.
-void read_names_as_utf8();
-
-// Everything dcmflow writes holds patient data or describes it (DICOM files, journals,
-// reports, hand-over lists, scratch copies): created for its owner alone, files 0600 and
-// folders 0700, whatever the caller's umask allowed.
-void keep_what_we_write_private();
-
-// What both programs set up before anything else, process-wide: the three above.
-void start_process();
-
 // The program's name, description, --version and error style.
 void configure_app(CLI::App& app);
 

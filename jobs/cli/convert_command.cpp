@@ -67,7 +67,7 @@ int run_convert(const convert_arguments& args) {
   std::shared_ptr<const manifest::manifest> rows;
   if (!args.manifest.empty()) {
     const auto encoding = manifest::parse_text_encoding(args.manifest_encoding).value_or(manifest::text_encoding::detect);
-    auto loaded = manifest::manifest::load(args.manifest, {args.allow_missing_patient_id, patient_id_set, encoding, {}});
+    auto loaded = manifest::manifest::load(args.manifest, {args.allow_missing_patient_id, patient_id_set, encoding, {}, {}});
     if (!loaded) {
       std::cerr << "dcmflow convert: " << loaded.error().message << '\n';
       return exit_usage;

@@ -22,6 +22,7 @@
 #include "cli/decoder_plugin.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/store_command.hpp"
+#include "core/process_runtime.hpp"
 #include "core/program_location.hpp"
 
 namespace {
@@ -55,7 +56,7 @@ int hand_over(char** argv) {
 int main(int argc, char** argv) {
   using namespace dcmflow::cli;
   if (!runs_here(argc, argv)) return hand_over(argv);
-  start_process();
+  dcmflow::set_up_process_runtime();
   CLI::App app;
   configure_app(app);
   const std::vector<std::function<int()>> commands = {add_store_command(app, decoder_plugin()),

@@ -25,6 +25,7 @@
 #include "cli/ups_command.hpp"
 #include "cli/validate_command.hpp"
 #include "cli/work_command.hpp"
+#include "core/process_runtime.hpp"
 #include "dicom/dicom_reader.hpp"
 #include "raster/image_loader.hpp"
 
@@ -47,7 +48,7 @@ std::optional<std::string> commands_not_in_the_table(const CLI::App& app) {
 
 int main(int argc, char** argv) {
   using namespace dcmflow::cli;
-  start_process();
+  dcmflow::set_up_process_runtime();
   CLI::App app;
   configure_app(app);
   const std::vector<std::function<int()>> commands = {

@@ -38,15 +38,12 @@ struct run_arguments {
   double progress_seconds = 5;
 };
 
-// Reads the job file, moves to its folder (its relative paths start there) and plans it.
+// Reads the job file and plans it (its relative paths start at its folder: job_spec::opened).
 result<job::job_plan> open_job(const std::filesystem::path& file, const std::string& shard_text) {
   auto part = job::parse_shard(shard_text);
   if (!part) return part.error();
   auto spec = job::load_job_file(file);
   if (!spec) return spec.error();
-  std::error_code error;
-  std::filesystem::current_path(spec->folder, error);
-  if (error) return failure{file.string() + ": cannot enter " + spec->folder.string() + ": " + error.message()};
   return job::plan_job(std::move(spec).value(), part.value());
 }
 

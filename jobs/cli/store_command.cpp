@@ -55,6 +55,27 @@ store::transcode_policy policy_of(const std::string& name) {
                          : store::transcode_policy::lossless;
 }
 
+// What each destination took: every destination is asked for every file whatever the
+// others answered, so each has its own count.
+void print_each_destination(const std::vector<std::shared_ptr<store::destination>>& destinations,
+                            const std::vector<item_record>& records) {
+  for (const auto& destination : destinations) {
+    std::size_t stored = 0;
+    std::size_t failed = 0;
+    for (const auto& record : records) {
+      for (const auto& instance : record.instances) {
+        for (const auto& delivery : instance.deliveries) {
+          if (delivery.destination != destination->url()) continue;
+          (delivery.stored() ? stored : failed) += 1;
+        }
+      }
+    }
+    std::cout << "  " << destination->url() << ": " << stored << " stored";
+    if (failed > 0) std::cout << ", " << failed << " failed";
+    std::cout << '\n';
+  }
+}
+
 int run_store(store_arguments& args, const send::uncompressed_decoder& decoder) {
   args.network.transcode = policy_of(args.transcode);
   send::send_options options;
@@ -101,6 +122,7 @@ int run_store(store_arguments& args, const send::uncompressed_decoder& decoder) 
   if (failed > 0) std::cout << " (" << failed << " failed)";
   if (unsent > 0) std::cout << " (" << unsent << " not sent: a destination was given up)";
   std::cout << '\n';
+  if (options.destinations.size() > 1) print_each_destination(options.destinations, records);
   if (unsent > 0) return exit_destination_unavailable;
   return failed > 0 ? exit_items_failed : exit_ok;
 }

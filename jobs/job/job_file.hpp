@@ -28,8 +28,11 @@ struct manifest_spec {
   std::map<std::string, manifest::column_mapping> columns;
 };
 
+// Paths are kept as the job file wrote them (an input's name, the item's key in the journal,
+// is the path as written); `opened()` gives the path this process opens, whatever its
+// working folder: no command moves into the job's folder.
 struct job_spec {
-  std::filesystem::path file;                  // the job file itself
+  std::filesystem::path file;                  // the job file itself, as the command line named it
   std::filesystem::path folder;                // where its relative paths start
   std::vector<input_spec> inputs;
   std::optional<manifest_spec> manifest;
@@ -65,6 +68,10 @@ struct job_spec {
   std::string uid_root = "2.25";
   std::string uid_namespace = "dcmflow";
   std::size_t thumbnails = 24;
+
+  [[nodiscard]] std::filesystem::path opened(const std::filesystem::path& written) const {
+    return written.is_absolute() || folder == "." ? written : folder / written;
+  }
 };
 
 [[nodiscard]] result<job_spec> load_job_file(const std::filesystem::path& file);

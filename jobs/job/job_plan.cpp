@@ -15,10 +15,9 @@
 namespace dcmflow::job {
 
 std::filesystem::path journal_of(const job_spec& spec, const shard& part) {
+  std::filesystem::path named = spec.opened(spec.journal);
   const std::string suffix = part.suffix();
-  if (suffix.empty()) return spec.journal;
-  std::filesystem::path named = spec.journal;
-  named.replace_filename(spec.journal.stem().string() + suffix + spec.journal.extension().string());
+  if (!suffix.empty()) named.replace_filename(named.stem().string() + suffix + named.extension().string());
   return named;
 }
 
@@ -29,7 +28,7 @@ result<std::shared_ptr<const manifest::manifest>> load_manifest(const job_spec& 
   const manifest_spec& named = *spec.manifest;
   const auto encoding = manifest::parse_text_encoding(named.encoding).value_or(manifest::text_encoding::detect);
   auto loaded = manifest::manifest::load(
-      named.file, {spec.allow_missing_patient_id, patient_id_set, encoding, named.columns});
+      spec.opened(named.file), {spec.allow_missing_patient_id, patient_id_set, encoding, named.columns, named.file.string()});
   if (!loaded) return loaded.error();
   return std::make_shared<const manifest::manifest>(std::move(loaded).value());
 }
@@ -84,12 +83,13 @@ class own_files {
 
 own_files own_files_of(const job_spec& spec, const job_plan& plan, const std::filesystem::path& reports) {
   own_files own;
-  own.add_file(std::filesystem::current_path() / spec.file.filename());  // run moved into the job's folder
-  if (spec.manifest) own.add_file(spec.manifest->file);
+  own.add_file(spec.file);
+  if (spec.manifest) own.add_file(spec.opened(spec.manifest->file));
   // job.journal.sqlite, job.journal.shard-1-of-4.sqlite, and each with -wal, -shm, -journal.
-  const std::string stem = spec.journal.stem().string();
-  const std::string extension = spec.journal.extension().string();
-  own.add_names(spec.journal.has_parent_path() ? spec.journal.parent_path() : ".", [=](const std::string& name) {
+  const std::filesystem::path journal = spec.opened(spec.journal);
+  const std::string stem = journal.stem().string();
+  const std::string extension = journal.extension().string();
+  own.add_names(journal.has_parent_path() ? journal.parent_path() : ".", [=](const std::string& name) {
     static const std::regex sqlite_side("(|-wal|-shm|-journal)");
     if (!name.starts_with(stem)) return false;
     std::string rest = name.substr(stem.size());
@@ -147,7 +147,7 @@ result<job_plan> plan_job(job_spec spec, const shard& part) {
                            "allow_missing_patient_id: true"};
   }
   for (const auto& url : spec.destinations) {
-    auto destination = store::open_destination(url, ".");
+    auto destination = store::open_destination(url, spec.folder);
     if (!destination) return failure{where + "destinations: " + destination.error().message};
     options.destinations.push_back(std::move(destination).value());
   }
@@ -177,7 +177,7 @@ result<job_plan> plan_job(job_spec spec, const shard& part) {
   plan.journal_file = journal_of(spec, part);
   // Reports go where the user asked, else beside the output (as `convert` does), else
   // beside the journal.
-  std::filesystem::path reports = spec.report_folder;
+  std::filesystem::path reports = spec.report_folder.empty() ? std::filesystem::path() : spec.opened(spec.report_folder);
   for (const auto& destination : options.destinations) {
     const auto* folder = dynamic_cast<const store::folder_destination*>(destination.get());
     if (reports.empty() && folder != nullptr) reports = folder->folder();
@@ -192,8 +192,8 @@ result<job_plan> plan_job(job_spec spec, const shard& part) {
   const own_files own = own_files_of(spec, plan, reports);
   for (const auto& input : spec.inputs) {
     const std::filesystem::path named[] = {input.path};
-    for (auto& found : convert::list_inputs(named, {input.include, input.exclude, spec.archive_encoding})) {
-      if (!found.named_directly && own.contains(found.path, input.path)) continue;
+    for (auto& found : convert::list_inputs(named, {input.include, input.exclude, spec.archive_encoding}, spec.folder)) {
+      if (!found.named_directly && own.contains(found.path, spec.opened(input.path))) continue;
       plan.listed.push_back(std::move(found));
     }
   }

@@ -267,7 +267,7 @@ std::optional<text_encoding> parse_text_encoding(std::string_view name) {
 }
 
 result<manifest> manifest::load(const std::filesystem::path& file, const manifest_options& options) {
-  const std::string name = file.string();
+  const std::string name = options.shown_name.empty() ? file.string() : options.shown_name;
   bool readable = false;
   std::string text = read_whole(file, readable);
   if (!readable) return failure{name + ": cannot read the manifest"};

@@ -43,6 +43,8 @@ struct manifest_options {
   // Header name -> keyword. When given, columns it does not name are ignored unless their
   // header is a DICOM keyword (a legacy export has many columns nobody asked for).
   std::map<std::string, column_mapping> columns;
+  // What messages call the file (a job names it relative to its own folder); empty: its path.
+  std::string shown_name;
 };
 
 struct manifest_row {

@@ -195,6 +195,38 @@ def test_rerun_skips_finished_items_and_redoes_changed_ones(tmp_path):
     assert all(count == 1 for key, count in attempts.items() if key != "pages/page-0002.png")
 
 
+def test_a_job_is_the_same_job_from_any_working_folder(tmp_path):
+    """Relative paths start at the job file's folder, and an item's key is its path as the job
+    wrote it, wherever dcmflow is started: a run from the parent folder and one from the
+    job's own folder share the journal, the outputs and the UIDs; the paths printed are ones
+    the caller can open. (dcmflow used to move into the job's folder to get this.)"""
+    job_folder = tmp_path / "migration"
+    make_pages(job_folder / "pages", 3)
+    (job_folder / "manifest.csv").write_text(
+        "file,PatientID,PatientName\n" + "".join(f"pages/page-{i:04d}.png,ID-{i},DOE^J{i}\n" for i in range(3)),
+        encoding="utf-8")
+    write_job(job_folder, "inputs: [pages]\nmanifest: manifest.csv\nreport: reports\n"
+                          "destinations: ['file://out']\n")
+    first = subprocess.run([dcmflow_binary(), "run", "migration/job.yaml", "--progress", "none"],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    report = [line.split(": ", 1)[1] for line in first.stdout.splitlines() if line.startswith("report: ")][0]
+    assert (tmp_path / report).is_file(), first.stdout  # relative to the caller, or absolute
+    outputs = sorted((job_folder / "out").glob("*.dcm"))
+    assert [path.name for path in outputs] == [f"page-{i:04d}.dcm" for i in range(3)]
+    assert [pydicom.dcmread(path).PatientID for path in outputs] == ["ID-0", "ID-1", "ID-2"]
+    uids = [pydicom.dcmread(path).SOPInstanceUID for path in outputs]
+    keys = sorted(key for (key,) in journal_rows(job_folder / "job.journal.sqlite", "SELECT key FROM items"))
+    assert keys == [f"pages/page-{i:04d}.png" for i in range(3)]
+    assert not (tmp_path / "out").exists() and not (tmp_path / "job.journal.sqlite").exists()
+
+    again = subprocess.run([dcmflow_binary(), "run", "job.yaml", "--progress", "none", "--retry-failed"],
+                           cwd=job_folder, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert "(3 done by an earlier run)" in again.stdout
+    assert [pydicom.dcmread(path).SOPInstanceUID for path in sorted((job_folder / "out").glob("*.dcm"))] == uids
+
+
 def test_failed_items_are_retried_only_with_retry_failed(tmp_path):
     make_pages(tmp_path / "pages", 2)
     (tmp_path / "pages" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 20)

@@ -108,6 +108,31 @@ def test_transcode_never_fails_the_items_a_peer_refuses(storescp, tmp_path):
     assert storescp.files() == []
 
 
+def test_store_asks_every_destination_whatever_the_others_answered(tmp_path):
+    """`dcmflow store --to A --to B --to C` with A refusing every file: B and C still get every
+    file, and the summary gives each destination's count. (`store` used to stop at the first
+    refusal, so the folder and the peer after it received nothing.)"""
+    good = StoreSCP(tmp_path / "good", aet="GOOD", accept_all=True)
+    refusing = StoreSCP(tmp_path / "refusing", aet="REFUSING")
+    try:
+        dicom = make_instances(tmp_path, 3, "jpegls")
+        folder = f"file://{tmp_path / 'out'}"
+        completed = run_dcmflow("store", dicom, "--to", f"{refusing.url}?transcode=never", "--to", folder,
+                                "--to", good.url, "--associations", "1", check=1)
+        assert completed.stderr.count("transcoding is off") == 3, completed.stderr
+        assert refusing.files() == []
+        assert len(list((tmp_path / "out").rglob("*.dcm"))) == 3
+        assert len(good.files()) == 3
+        assert "0 of 3 files stored (3 failed)" in completed.stdout
+        per_destination = {line.split(": ", 1)[0].strip(): line.split(": ", 1)[1]
+                           for line in completed.stdout.splitlines() if line.startswith("  ")}
+        assert per_destination == {f"{refusing.url}?transcode=never": "0 stored, 3 failed", folder: "3 stored",
+                                   good.url: "3 stored"}, completed.stdout
+    finally:
+        good.stop()
+        refusing.stop()
+
+
 def test_each_destination_s_answer_is_journalled_whatever_the_others_did(tmp_path):
     """A folder, a peer that takes everything and one that refuses the syntax: the first two
     hold every instance and the journal, the lists and verify say so; the third's failures

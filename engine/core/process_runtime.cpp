@@ -1,0 +1,33 @@
+#include "core/process_runtime.hpp"
+
+#include <langinfo.h>
+#include <malloc.h>
+#include <sys/stat.h>
+
+#include <clocale>
+#include <csignal>
+#include <cstdlib>
+#include <string_view>
+
+namespace dcmflow {
+
+void set_up_process_runtime() {
+  mallopt(M_MMAP_THRESHOLD, 512 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+
+  std::setlocale(LC_CTYPE, "");
+  if (std::string_view(nl_langinfo(CODESET)) != "UTF-8") std::setlocale(LC_CTYPE, "C.UTF-8");
+
+  const mode_t inherited = umask(077);
+  umask(inherited | 077);
+
+  std::signal(SIGPIPE, SIG_IGN);
+  setenv("TCP_NODELAY", "1", 0);
+}
+
+bool sigpipe_ignored() {
+  struct sigaction current {};
+  return sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_IGN;
+}
+
+}  // namespace dcmflow
