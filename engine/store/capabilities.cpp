@@ -134,32 +134,34 @@ void tell_syntax_from_class(std::vector<context_answer>& answers) {
 
 }  // namespace
 
-result<automatic_codec> automatic_codec_for(const destination& target) {
-  if (dynamic_cast<const folder_destination*>(&target) != nullptr) {
-    return automatic_codec{std::string(first_lossless_codec()), {}};
+// codec: auto, for each kind of destination (destination::choose_automatic_codec).
+
+result<automatic_codec> folder_destination::choose_automatic_codec() const {
+  return automatic_codec{std::string(first_lossless_codec()), {}};
+}
+
+// A DICOMweb server says which syntaxes it takes only through a vendor's endpoint.
+result<automatic_codec> stow_destination::choose_automatic_codec() const {
+  auto found = probe_web_capabilities(where());
+  if (!found) return failure{"codec: auto could not ask " + url() + ": " + found.error().message};
+  const auto& syntaxes = found->transfer_syntaxes;
+  if (syntaxes.empty()) {
+    return failure{url() + ": codec: auto cannot tell which transfer syntaxes this DICOMweb server accepts "
+                           "(no known vendor endpoint answered): give a codec"};
   }
-  if (const auto* server = dynamic_cast<const stow_destination*>(&target)) {
-    // A DICOMweb server says which syntaxes it takes only through a vendor's endpoint.
-    auto found = probe_web_capabilities(server->where());
-    if (!found) return failure{"codec: auto could not ask " + target.url() + ": " + found.error().message};
-    const auto& syntaxes = found->transfer_syntaxes;
-    if (syntaxes.empty()) {
-      return failure{target.url() + ": codec: auto cannot tell which transfer syntaxes this DICOMweb server accepts "
-                                    "(no known vendor endpoint answered): give a codec"};
+  for (const std::string_view name : lossless_preference) {
+    const codecs::transfer_syntax* syntax = lossless_syntax_of(name);
+    if (syntax != nullptr && std::find(syntaxes.begin(), syntaxes.end(), syntax->uid) != syntaxes.end()) {
+      return automatic_codec{std::string(name), {}};
     }
-    for (const std::string_view name : lossless_preference) {
-      const codecs::transfer_syntax* syntax = lossless_syntax_of(name);
-      if (syntax != nullptr && std::find(syntaxes.begin(), syntaxes.end(), syntax->uid) != syntaxes.end()) {
-        return automatic_codec{std::string(name), {}};
-      }
-    }
-    return automatic_codec{"none", {}};
   }
-  const auto* peer = dynamic_cast<const dimse_destination*>(&target);
-  if (peer == nullptr) return failure{target.url() + ": codec: auto does not know this kind of destination"};
+  return automatic_codec{"none", {}};
+}
+
+result<automatic_codec> dimse_destination::choose_automatic_codec() const {
   std::vector<std::string> classes(storage_classes_written.begin(), storage_classes_written.end());
-  auto found = probe_capabilities(peer->where(), classes);
-  if (!found) return failure{target.url() + ": codec: auto could not ask what it accepts: " + found.error().message};
+  auto found = probe_capabilities(where(), classes);
+  if (!found) return failure{url() + ": codec: auto could not ask what it accepts: " + found.error().message};
   automatic_codec chosen{std::string(best_lossless_codec(*found)), {}};
   for (const auto& sop_class : classes) {
     if (!found->accepts(sop_class, UID_LittleEndianExplicitTransferSyntax)) chosen.refused.push_back(sop_class);

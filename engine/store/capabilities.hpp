@@ -49,16 +49,12 @@ struct peer_capabilities {
 // accepts none of them: Explicit VR Little Endian).
 [[nodiscard]] std::string_view best_lossless_codec(const peer_capabilities& peer);
 
-// What `codec: auto` gives one destination: a folder takes anything (JPEG-LS); a DIMSE peer
-// is asked (probe_capabilities) and gets the best lossless codec it accepts for every image
-// class, and `refused` names the classes dcmflow writes that it does not take at all; a
-// DICOMweb server gets the best one its vendor endpoint lists (web_capabilities.hpp), and
-// fails when it has none dcmflow knows.
-struct automatic_codec {
-  std::string codec;                 // a codec name: "jpegls", "none"...
-  std::vector<std::string> refused;  // SOP classes dcmflow writes that the peer refuses
-};
-[[nodiscard]] result<automatic_codec> automatic_codec_for(const destination& target);
+// What `codec: auto` gives one destination (destination::choose_automatic_codec, defined
+// here for each kind): a folder takes anything (JPEG-LS); a DIMSE peer is asked
+// (probe_capabilities) and gets the best lossless codec it accepts for every image class,
+// with the classes dcmflow writes that it does not take at all; a DICOMweb server gets the
+// best one its vendor endpoint lists (web_capabilities.hpp), and fails when it has none
+// dcmflow knows.
 
 // "SecondaryCaptureImageStorage", as DCMTK's dictionary names a UID; the UID itself when
 // it has no name for it.

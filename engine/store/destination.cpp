@@ -31,6 +31,10 @@ bool zero_preamble(const std::filesystem::path& file) {
 
 }  // namespace
 
+result<automatic_codec> destination::choose_automatic_codec() const {
+  return failure{url() + ": codec: auto does not know this kind of destination"};
+}
+
 std::string redacted_url(std::string_view url) {
   const auto scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) return std::string(url);

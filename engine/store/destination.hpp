@@ -54,6 +54,14 @@ struct refusal {
 
 using store_result = result<delivery, refusal>;
 
+// What `codec: auto` gives one destination (capabilities.hpp says how each kind is asked).
+struct automatic_codec {
+  std::string codec;                 // a codec name: "jpegls", "none"...
+  std::vector<std::string> refused;  // SOP classes dcmflow writes that the peer refuses outright
+};
+
+class commits_storage;  // storage_commitment.hpp
+
 // A URL as it may be shown and stored: a password in it ("http://alice:SECRET@host/...")
 // replaced by "***". Secrets never reach logs, reports, file names or the journal.
 [[nodiscard]] std::string redacted_url(std::string_view url);
@@ -84,6 +92,15 @@ class destination {
     (void)series_instance_uid;
     return failure{url() + " cannot be queried"};
   }
+
+  // What else it can do, asked of the interface rather than of a concrete type:
+  // - the folder it writes on this machine (a job never reads what it wrote as its input);
+  [[nodiscard]] virtual const std::filesystem::path* local_folder() const { return nullptr; }
+  // - Storage Commitment (DIMSE peers): null when it has none;
+  [[nodiscard]] virtual commits_storage* storage_commitment() { return nullptr; }
+  // - the best lossless codec it accepts for what dcmflow writes, asked of the peer
+  //   (capabilities.hpp). Fails when it cannot say.
+  [[nodiscard]] virtual result<automatic_codec> choose_automatic_codec() const;
 };
 
 // file://DIR or a bare folder path: Part 10 files, written beside and renamed into place.
@@ -94,6 +111,9 @@ class folder_destination final : public destination {
   [[nodiscard]] const std::filesystem::path& folder() const { return folder_; }
   [[nodiscard]] store_result store(const outgoing_instance& object) override;
   [[nodiscard]] bool reads_files() const override { return true; }
+  [[nodiscard]] const std::filesystem::path* local_folder() const override { return &folder_; }
+  // Takes anything: the first lossless codec of the preference that this dcmflow was built with.
+  [[nodiscard]] result<automatic_codec> choose_automatic_codec() const override;
 
  private:
   std::filesystem::path folder_;

@@ -237,10 +237,5 @@ std::optional<refusal> dimse_destination::probe() {
   return std::nullopt;
 }
 
-result<void> dimse_destination::echo() {
-  if (auto refused = probe()) return failure{refused->message};
-  return {};
-}
-
 
 }  // namespace dcmflow::store

@@ -28,6 +28,7 @@
 
 #include "store/destination.hpp"
 #include "store/dicom_url.hpp"
+#include "store/storage_commitment.hpp"
 
 class DcmDataset;            // DCMTK's, seen only by the implementation
 class DcmTLSTransportLayer;
@@ -36,7 +37,7 @@ namespace dcmflow::store {
 
 
 
-class dimse_destination final : public destination {
+class dimse_destination final : public destination, public commits_storage {
  public:
   dimse_destination(dicom_url where, std::string url);
   ~dimse_destination() override;
@@ -51,13 +52,19 @@ class dimse_destination final : public destination {
   [[nodiscard]] std::size_t concurrency() const override { return slots_.size(); }
   [[nodiscard]] bool reads_files() const override { return true; }
 
-  // C-ECHO on a fresh association: is the peer there and does it accept us?
-  [[nodiscard]] result<void> echo();
-
   // C-FIND, Study Root, IMAGE level, on an association of its own.
   [[nodiscard]] bool queryable() const override { return true; }
   [[nodiscard]] result<std::set<std::string>> held_instances(const std::string& study_instance_uid,
                                                              const std::string& series_instance_uid) override;
+
+  // Storage Commitment: an N-ACTION on an association of its own (storage_commitment.hpp).
+  [[nodiscard]] commits_storage* storage_commitment() override { return this; }
+  [[nodiscard]] result<commitment_result> commit(const commitment_request& request) override {
+    return request_commitment(where_, request);
+  }
+
+  // What it accepts, asked before anything is sent (capabilities.cpp).
+  [[nodiscard]] result<automatic_codec> choose_automatic_codec() const override;
 
   struct association;  // one DCMTK SCU and what it proposed
 

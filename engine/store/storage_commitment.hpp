@@ -16,7 +16,8 @@
 #include <utility>
 
 #include "core/result.hpp"
-#include "store/dimse_destination.hpp"
+#include "store/destination.hpp"
+#include "store/dicom_url.hpp"
 
 namespace dcmflow::store {
 
@@ -34,5 +35,14 @@ struct commitment_result {
 };
 
 [[nodiscard]] result<commitment_result> request_commitment(const dicom_url& peer, const commitment_request& request);
+
+// A destination that can be asked to commit (destination::storage_commitment()).
+class commits_storage {
+ public:
+  [[nodiscard]] virtual result<commitment_result> commit(const commitment_request& request) = 0;
+
+ protected:
+  ~commits_storage() = default;
+};
 
 }  // namespace dcmflow::store

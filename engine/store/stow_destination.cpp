@@ -308,11 +308,6 @@ std::optional<refusal> stow_destination::probe() {
                  "QIDO-RS to " + url_ + ": HTTP " + std::to_string(got.status)};
 }
 
-result<void> stow_destination::echo() {
-  if (auto refused = probe()) return failure{refused->message};
-  return {};
-}
-
 result<std::set<std::string>> stow_destination::held_instances(const std::string& study_instance_uid,
                                                                  const std::string& series_instance_uid) {
   const std::string target =

@@ -48,14 +48,14 @@ class stow_destination final : public destination {
 
   [[nodiscard]] const std::string& url() const override { return url_; }
   [[nodiscard]] const stow_url& where() const { return where_; }
+  // From its vendor's endpoint (capabilities.cpp).
+  [[nodiscard]] result<automatic_codec> choose_automatic_codec() const override;
   [[nodiscard]] store_result store(const outgoing_instance& object) override;
   // A QIDO-RS request; 401/403 and certificate failures are permanent.
   [[nodiscard]] std::optional<refusal> probe() override;
   // Enough callers to fill every batch of every request in flight.
   [[nodiscard]] std::size_t concurrency() const override { return where_.batch * where_.in_flight; }
 
-  // A QIDO-RS request (GET /studies?limit=1): is the server there and does it answer?
-  [[nodiscard]] result<void> echo();
 
   // QIDO-RS: GET /studies/{study}/series/{series}/instances.
   [[nodiscard]] bool queryable() const override { return true; }

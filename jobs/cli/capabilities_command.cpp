@@ -166,8 +166,8 @@ int run_capabilities(const capabilities_arguments& args) {
   }
   // A peer that does not answer C-ECHO is not asked the rest.
   store::dimse_destination echo_peer(*peer, args.url);
-  if (auto answered = echo_peer.echo(); !answered) {
-    std::cerr << "dcmflow capabilities: " << answered.error().message << '\n';
+  if (const auto refused = echo_peer.probe()) {
+    std::cerr << "dcmflow capabilities: " << refused->message << '\n';
     return exit_items_failed;
   }
   std::vector<std::string> storage_classes;

@@ -159,35 +159,20 @@ std::function<int()> add_echo_command(CLI::App& app) {
       ->capture_default_str();
   return [command, url, network] {
     if (!command->parsed()) return -1;
-    if (url->starts_with("http://") || url->starts_with("https://")) {
-      auto parsed = store::parse_stow_url(*url);
-      if (!parsed) {
-        std::cerr << "dcmflow echo: " << parsed.error().message << '\n';
-        return static_cast<int>(exit_usage);
-      }
-      store::stow_destination destination(std::move(parsed).value(), *url);
-      if (auto answered = destination.echo(); !answered) {
-        std::cerr << "dcmflow echo: " << answered.error().message << '\n';
-        return static_cast<int>(exit_items_failed);
-      }
-      std::cout << "echo: " << destination.url() << " answered\n";
-      return static_cast<int>(exit_ok);
-    }
-    if (!url->starts_with("dicom://") && !url->starts_with("dicoms://")) {
-      std::cerr << "dcmflow echo: " << *url << ": expected dicom://AE@host:port or http(s)://host/dicom-web\n";
+    auto destination = store::open_destination(*url, std::filesystem::current_path(), *network);
+    if (!destination || (*destination)->local_folder() != nullptr) {
+      std::cerr << "dcmflow echo: "
+                << (destination ? *url + ": expected dicom://AE@host:port or http(s)://host/dicom-web"
+                                : destination.error().message)
+                << '\n';
       return static_cast<int>(exit_usage);
     }
-    auto parsed = store::parse_dicom_url(*url, *network);
-    if (!parsed) {
-      std::cerr << "dcmflow echo: " << parsed.error().message << '\n';
-      return static_cast<int>(exit_usage);
-    }
-    store::dimse_destination destination(std::move(parsed).value(), *url);
-    if (auto answered = destination.echo(); !answered) {
-      std::cerr << "dcmflow echo: " << answered.error().message << '\n';
+    // C-ECHO on a fresh association, or a QIDO-RS request: what a paused store probes with.
+    if (const auto refused = (*destination)->probe()) {
+      std::cerr << "dcmflow echo: " << refused->message << '\n';
       return static_cast<int>(exit_items_failed);
     }
-    std::cout << "echo: " << *url << " answered\n";
+    std::cout << "echo: " << (*destination)->url() << " answered\n";
     return static_cast<int>(exit_ok);
   };
 }

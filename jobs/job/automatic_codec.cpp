@@ -12,7 +12,7 @@ result<std::vector<std::string>> choose_automatic_codecs(graph::pipeline_options
   std::vector<std::string> told;
   options.destination_codecs.clear();
   for (const auto& destination : options.destinations) {
-    auto chosen = store::automatic_codec_for(*destination);
+    auto chosen = destination->choose_automatic_codec();
     if (!chosen) return chosen.error();
     std::error_code error;
     std::shared_ptr<const codecs::encoder> codec = codecs::make_encoder(chosen->codec, error);

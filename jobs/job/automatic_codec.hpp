@@ -1,6 +1,6 @@
 #pragma once
 // codec: auto (job files, `--codec auto`): each destination is asked what it accepts
-// (store::automatic_codec_for) and gets the best lossless codec it takes; the run
+// (store::destination::choose_automatic_codec) and gets the best lossless codec it takes; the run
 // compresses with the first destination's, and the store stage recodes for the others
 // (lossless both ways), so no destination meets a syntax it refuses.
 

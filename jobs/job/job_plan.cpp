@@ -103,9 +103,7 @@ own_files own_files_of(const job_spec& spec, const job_plan& plan, const std::fi
     return std::regex_match(name, report);
   });
   for (const auto& destination : plan.options.destinations) {
-    if (const auto* folder = dynamic_cast<const store::folder_destination*>(destination.get())) {
-      own.add_folder(folder->folder());
-    }
+    if (const auto* folder = destination->local_folder()) own.add_folder(*folder);
   }
   return own;
 }
@@ -179,8 +177,8 @@ result<job_plan> plan_job(job_spec spec, const shard& part) {
   // beside the journal.
   std::filesystem::path reports = spec.report_folder.empty() ? std::filesystem::path() : spec.opened(spec.report_folder);
   for (const auto& destination : options.destinations) {
-    const auto* folder = dynamic_cast<const store::folder_destination*>(destination.get());
-    if (reports.empty() && folder != nullptr) reports = folder->folder();
+    const auto* folder = destination->local_folder();
+    if (reports.empty() && folder != nullptr) reports = *folder;
   }
   if (reports.empty()) reports = plan.journal_file.has_parent_path() ? plan.journal_file.parent_path() : ".";
   plan.report_json = reports / ("report" + part.suffix() + ".json");

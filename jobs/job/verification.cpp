@@ -4,7 +4,6 @@
 #include <fstream>
 #include <set>
 
-#include "store/dimse_destination.hpp"
 #include "store/storage_commitment.hpp"
 
 namespace dcmflow::job {
@@ -131,7 +130,7 @@ result<commitment_summary> commit_deliveries(journal::journal& journal,
                                              std::uint16_t listen_port, std::chrono::seconds wait) {
   commitment_summary summary;
   for (const auto& destination : destinations) {
-    const auto* peer = dynamic_cast<const store::dimse_destination*>(destination.get());
+    store::commits_storage* peer = destination->storage_commitment();
     if (peer == nullptr) {
       summary.notes.push_back(destination->url() + ": no storage commitment (DIMSE destinations only)");
       continue;
@@ -149,7 +148,7 @@ result<commitment_summary> commit_deliveries(journal::journal& journal,
     // One transaction per thousand instances: a request stays a reasonable size.
     for (std::size_t start = 0; start < pending.size(); start += 1000) {
       const auto chunk = std::span(pending).subspan(start, std::min<std::size_t>(1000, pending.size() - start));
-      auto answer = store::request_commitment(peer->where(), {listen_port, wait, chunk});
+      auto answer = peer->commit({listen_port, wait, chunk});
       if (!answer) {
         summary.notes.push_back(destination->url() + ": " + answer.error().message);
         continue;
