@@ -9,8 +9,6 @@
 #include <map>
 #include <memory>
 
-#include <dcmflow/codecs/registry.hpp>
-
 #include "store/dcmtk_scu.hpp"
 #include "store/stow_destination.hpp"
 #include "store/web_capabilities.hpp"
@@ -38,24 +36,6 @@ constexpr std::array<std::string_view, 10> services = {
     UID_UnifiedProcedureStepEventSOPClass,
     UID_UnifiedProcedureStepQuerySOPClass,
 };
-
-constexpr std::array<std::string_view, 6> lossless_preference = {"jpegls", "j2k", "htj2k", "rle", "deflate", "none"};
-
-// The lossless syntax `--codec NAME` writes; null when this build cannot write it.
-const codecs::transfer_syntax* lossless_syntax_of(std::string_view name) {
-  for (const codecs::transfer_syntax& syntax : codecs::transfer_syntaxes()) {
-    if (syntax.codec == name && !syntax.lossy && syntax.make_encoder != nullptr && syntax.built()) return &syntax;
-  }
-  return nullptr;
-}
-
-// The preferred lossless codec where nothing else limits the choice (a folder).
-std::string_view first_lossless_codec() {
-  for (const std::string_view name : lossless_preference) {
-    if (lossless_syntax_of(name) != nullptr) return name;
-  }
-  return "none";
-}
 
 // PS3.8 9.3.2.2: presentation context IDs are the odd numbers 1 to 255.
 constexpr std::size_t contexts_per_association = 128;
@@ -136,12 +116,13 @@ void tell_syntax_from_class(std::vector<context_answer>& answers) {
 
 // codec: auto, for each kind of destination (destination::choose_automatic_codec).
 
-result<automatic_codec> folder_destination::choose_automatic_codec() const {
-  return automatic_codec{std::string(first_lossless_codec()), {}};
+result<automatic_codec> folder_destination::choose_automatic_codec(std::span<const codec_choice> by_preference) const {
+  if (by_preference.empty()) return automatic_codec{"none", {}};
+  return automatic_codec{by_preference.front().codec, {}};
 }
 
 // A DICOMweb server says which syntaxes it takes only through a vendor's endpoint.
-result<automatic_codec> stow_destination::choose_automatic_codec() const {
+result<automatic_codec> stow_destination::choose_automatic_codec(std::span<const codec_choice> by_preference) const {
   auto found = probe_web_capabilities(where());
   if (!found) return failure{"codec: auto could not ask " + url() + ": " + found.error().message};
   const auto& syntaxes = found->transfer_syntaxes;
@@ -149,20 +130,25 @@ result<automatic_codec> stow_destination::choose_automatic_codec() const {
     return failure{url() + ": codec: auto cannot tell which transfer syntaxes this DICOMweb server accepts "
                            "(no known vendor endpoint answered): give a codec"};
   }
-  for (const std::string_view name : lossless_preference) {
-    const codecs::transfer_syntax* syntax = lossless_syntax_of(name);
-    if (syntax != nullptr && std::find(syntaxes.begin(), syntaxes.end(), syntax->uid) != syntaxes.end()) {
-      return automatic_codec{std::string(name), {}};
+  for (const codec_choice& choice : by_preference) {
+    if (std::find(syntaxes.begin(), syntaxes.end(), choice.transfer_syntax) != syntaxes.end()) {
+      return automatic_codec{choice.codec, {}};
     }
   }
   return automatic_codec{"none", {}};
 }
 
-result<automatic_codec> dimse_destination::choose_automatic_codec() const {
+result<automatic_codec> dimse_destination::choose_automatic_codec(std::span<const codec_choice> by_preference) const {
   std::vector<std::string> classes(storage_classes_written.begin(), storage_classes_written.end());
-  auto found = probe_capabilities(where(), classes);
+  std::vector<std::string> syntaxes{UID_LittleEndianExplicitTransferSyntax};
+  for (const codec_choice& choice : by_preference) {
+    if (std::find(syntaxes.begin(), syntaxes.end(), choice.transfer_syntax) == syntaxes.end()) {
+      syntaxes.push_back(choice.transfer_syntax);
+    }
+  }
+  auto found = probe_capabilities(where(), classes, syntaxes);
   if (!found) return failure{url() + ": codec: auto could not ask what it accepts: " + found.error().message};
-  automatic_codec chosen{std::string(best_lossless_codec(*found)), {}};
+  automatic_codec chosen{best_lossless_codec(*found, by_preference), {}};
   for (const auto& sop_class : classes) {
     if (!found->accepts(sop_class, UID_LittleEndianExplicitTransferSyntax)) chosen.refused.push_back(sop_class);
   }
@@ -177,17 +163,13 @@ bool peer_capabilities::accepts(std::string_view sop_class, std::string_view tra
 
 std::span<const std::string_view> written_storage_classes() { return storage_classes_written; }
 
-std::span<const std::string_view> lossless_codecs_by_preference() { return lossless_preference; }
-
-std::string_view best_lossless_codec(const peer_capabilities& peer) {
+std::string best_lossless_codec(const peer_capabilities& peer, std::span<const codec_choice> by_preference) {
   const auto image_classes = std::span(storage_classes_written).first(4);  // Encapsulated PDF has no pixels
-  for (const std::string_view name : lossless_preference) {
-    const codecs::transfer_syntax* syntax = lossless_syntax_of(name);
-    if (syntax == nullptr) continue;
+  for (const codec_choice& choice : by_preference) {
     const bool everywhere = std::all_of(image_classes.begin(), image_classes.end(), [&](std::string_view sop_class) {
-      return peer.accepts(sop_class, syntax->uid);
+      return peer.accepts(sop_class, choice.transfer_syntax);
     });
-    if (everywhere) return name;
+    if (everywhere) return choice.codec;
   }
   return "none";
 }
@@ -199,19 +181,9 @@ std::string uid_keyword(const std::string& uid) {
   return name != nullptr ? std::string(name) : uid;
 }
 
-std::vector<std::string> written_transfer_syntaxes() {
-  std::vector<std::string> syntaxes{UID_LittleEndianExplicitTransferSyntax};
-  for (const auto& written : codecs::transfer_syntaxes()) {
-    const std::string syntax(written.uid);
-    if (written.make_encoder == nullptr || !written.built()) continue;
-    if (std::find(syntaxes.begin(), syntaxes.end(), syntax) == syntaxes.end()) syntaxes.push_back(syntax);
-  }
-  return syntaxes;
-}
-
-result<peer_capabilities> probe_capabilities(const dicom_url& peer, std::span<const std::string> storage_classes) {
+result<peer_capabilities> probe_capabilities(const dicom_url& peer, std::span<const std::string> storage_classes,
+                                             std::span<const std::string> syntaxes) {
   std::vector<proposal> proposals;
-  const std::vector<std::string> syntaxes = written_transfer_syntaxes();
   for (const auto& sop_class : storage_classes) {
     for (const auto& syntax : syntaxes) proposals.push_back({sop_class, {syntax}});
   }

@@ -38,16 +38,11 @@ struct peer_capabilities {
 [[nodiscard]] std::span<const std::string_view> written_storage_classes();
 // The services asked about besides storage.
 [[nodiscard]] std::span<const std::string_view> probed_services();
-// Every transfer syntax dcmflow writes (the codecs'), Explicit VR Little Endian first.
-[[nodiscard]] std::vector<std::string> written_transfer_syntaxes();
-
-// The lossless codecs in the order `codec: auto` prefers them: JPEG-LS (the smallest files
-// of dcmflow's bench, and fast), JPEG 2000 (as small, 3x slower), HTJ2K (fast, but few
-// decoders read it yet), RLE (read everywhere), Deflate, then none.
-[[nodiscard]] std::span<const std::string_view> lossless_codecs_by_preference();
-// The first of them the peer accepts for every image class dcmflow writes ("none" when it
-// accepts none of them: Explicit VR Little Endian).
-[[nodiscard]] std::string_view best_lossless_codec(const peer_capabilities& peer);
+// The first of `by_preference` the peer accepts for every image class dcmflow writes
+// ("none" when it accepts none of them: Explicit VR Little Endian). The preference is the
+// caller's (job/automatic_codec.hpp): the store links no codec library.
+[[nodiscard]] std::string best_lossless_codec(const peer_capabilities& peer,
+                                              std::span<const codec_choice> by_preference);
 
 // What `codec: auto` gives one destination (destination::choose_automatic_codec, defined
 // here for each kind): a folder takes anything (JPEG-LS); a DIMSE peer is asked
@@ -60,9 +55,11 @@ struct peer_capabilities {
 // it has no name for it.
 [[nodiscard]] std::string uid_keyword(const std::string& uid);
 
-// Proposes `storage_classes` (each with every written syntax) and the probed services to
-// `peer`; fails when no association can be opened, saying why (rejection, TLS).
+// Proposes `storage_classes`, each with every one of `transfer_syntaxes` (Explicit VR Little
+// Endian among them, to tell a refused syntax from a refused class), and the probed services
+// to `peer`; fails when no association can be opened, saying why (rejection, TLS).
 [[nodiscard]] result<peer_capabilities> probe_capabilities(const dicom_url& peer,
-                                                           std::span<const std::string> storage_classes);
+                                                           std::span<const std::string> storage_classes,
+                                                           std::span<const std::string> transfer_syntaxes);
 
 }  // namespace dcmflow::store

@@ -31,7 +31,8 @@ bool zero_preamble(const std::filesystem::path& file) {
 
 }  // namespace
 
-result<automatic_codec> destination::choose_automatic_codec() const {
+result<automatic_codec> destination::choose_automatic_codec(std::span<const codec_choice> by_preference) const {
+  (void)by_preference;
   return failure{url() + ": codec: auto does not know this kind of destination"};
 }
 

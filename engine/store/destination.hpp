@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,6 +55,14 @@ struct refusal {
 
 using store_result = result<delivery, refusal>;
 
+// A lossless codec `codec: auto` may choose, and the transfer syntax it writes. The caller
+// lists them in its order of preference: the codec table lives above the store, which never
+// links a codec library (`dcmflow store` starts without them).
+struct codec_choice {
+  std::string codec;            // a codec name: "jpegls", "none"...
+  std::string transfer_syntax;  // its UID
+};
+
 // What `codec: auto` gives one destination (capabilities.hpp says how each kind is asked).
 struct automatic_codec {
   std::string codec;                 // a codec name: "jpegls", "none"...
@@ -98,9 +107,10 @@ class destination {
   [[nodiscard]] virtual const std::filesystem::path* local_folder() const { return nullptr; }
   // - Storage Commitment (DIMSE peers): null when it has none;
   [[nodiscard]] virtual commits_storage* storage_commitment() { return nullptr; }
-  // - the best lossless codec it accepts for what dcmflow writes, asked of the peer
-  //   (capabilities.hpp). Fails when it cannot say.
-  [[nodiscard]] virtual result<automatic_codec> choose_automatic_codec() const;
+  // - the first of `by_preference` it accepts for what dcmflow writes, asked of the peer
+  //   (capabilities.hpp); "none" when it takes none of them. Fails when it cannot say.
+  [[nodiscard]] virtual result<automatic_codec> choose_automatic_codec(
+      std::span<const codec_choice> by_preference) const;
 };
 
 // file://DIR or a bare folder path: Part 10 files, written beside and renamed into place.
@@ -112,8 +122,9 @@ class folder_destination final : public destination {
   [[nodiscard]] store_result store(const outgoing_instance& object) override;
   [[nodiscard]] bool reads_files() const override { return true; }
   [[nodiscard]] const std::filesystem::path* local_folder() const override { return &folder_; }
-  // Takes anything: the first lossless codec of the preference that this dcmflow was built with.
-  [[nodiscard]] result<automatic_codec> choose_automatic_codec() const override;
+  // Takes anything: the first of the preference.
+  [[nodiscard]] result<automatic_codec> choose_automatic_codec(
+      std::span<const codec_choice> by_preference) const override;
 
  private:
   std::filesystem::path folder_;

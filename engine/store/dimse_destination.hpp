@@ -64,7 +64,8 @@ class dimse_destination final : public destination, public commits_storage {
   }
 
   // What it accepts, asked before anything is sent (capabilities.cpp).
-  [[nodiscard]] result<automatic_codec> choose_automatic_codec() const override;
+  [[nodiscard]] result<automatic_codec> choose_automatic_codec(
+      std::span<const codec_choice> by_preference) const override;
 
   struct association;  // one DCMTK SCU and what it proposed
 

@@ -49,7 +49,8 @@ class stow_destination final : public destination {
   [[nodiscard]] const std::string& url() const override { return url_; }
   [[nodiscard]] const stow_url& where() const { return where_; }
   // From its vendor's endpoint (capabilities.cpp).
-  [[nodiscard]] result<automatic_codec> choose_automatic_codec() const override;
+  [[nodiscard]] result<automatic_codec> choose_automatic_codec(
+      std::span<const codec_choice> by_preference) const override;
   [[nodiscard]] store_result store(const outgoing_instance& object) override;
   // A QIDO-RS request; 401/403 and certificate failures are permanent.
   [[nodiscard]] std::optional<refusal> probe() override;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cli/exit_codes.hpp"
+#include "job/automatic_codec.hpp"
 #include "store/capabilities.hpp"
 #include "store/dimse_destination.hpp"
 #include "store/part10_identity.hpp"
@@ -63,8 +64,8 @@ std::string syntax_name(const std::string& uid) {
 }
 
 void print_table(const std::string& url, const store::peer_capabilities& found,
-                 const std::vector<std::string>& storage_classes, std::string_view best) {
-  const std::vector<std::string> syntaxes = store::written_transfer_syntaxes();
+                 const std::vector<std::string>& storage_classes, const std::vector<std::string>& syntaxes,
+                 std::string_view best) {
   std::cout << "capabilities: " << url << "\n\nstorage, by the codec that writes each transfer syntax (yes: accepted; "
                "no: refused, reasons below)\n";
   std::cout << std::left << std::setw(56) << "SOP class";
@@ -177,16 +178,17 @@ int run_capabilities(const capabilities_arguments& args) {
       storage_classes.push_back(uid);
     }
   }
-  auto found = store::probe_capabilities(*peer, storage_classes);
+  const std::vector<std::string> syntaxes = job::written_transfer_syntaxes();
+  auto found = store::probe_capabilities(*peer, storage_classes, syntaxes);
   if (!found) {
     std::cerr << "dcmflow capabilities: " << found.error().message << '\n';
     return exit_items_failed;
   }
-  const std::string_view best = store::best_lossless_codec(*found);
+  const std::string best = store::best_lossless_codec(*found, job::lossless_codecs_by_preference());
   if (args.json) {
     print_json(args.url, *found, best);
   } else {
-    print_table(args.url, *found, storage_classes, best);
+    print_table(args.url, *found, storage_classes, syntaxes, best);
   }
   return exit_ok;
 }
