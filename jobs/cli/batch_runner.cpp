@@ -6,8 +6,6 @@
 #include <iostream>
 #include <optional>
 
-#include <dcmflow/codecs/registry.hpp>
-
 #include "cli/exit_codes.hpp"
 #include "convert/archive_reader.hpp"
 #include "job/automatic_codec.hpp"
@@ -65,48 +63,69 @@ void add_batch_options(CLI::App& command, batch_arguments& args, std::string_vie
       ->capture_default_str();
 }
 
-int run_batch_command(std::string_view command_name, const batch_arguments& args, graph::pipeline_options options) {
-  std::error_code error;
-  options.destinations = {std::make_shared<store::folder_destination>(args.output)};
-  if (args.codec == job::automatic_codec_spec) {
+job::job_spec spec_of(const batch_arguments& args, std::string mode) {
+  job::job_spec spec;
+  spec.origin = job::spec_origin::command_line;
+  spec.folder = ".";
+  spec.mode = std::move(mode);
+  for (const auto& path : args.inputs) spec.inputs.push_back({path, args.filter.include, args.filter.exclude});
+  spec.archive_encoding = args.filter.archive_name_encoding;
+  spec.destinations = {"file://" + args.output.string()};
+  spec.codec = args.codec;
+  spec.threads = args.threads;
+  spec.uid_root = args.uid_root;
+  spec.uid_namespace = args.uid_namespace;
+  spec.max_entry_bytes = args.max_entry_bytes;
+  spec.max_expansion_ratio = args.max_expansion_ratio;
+  spec.decode_memory_mb = args.decode_memory_mb;
+  spec.decode_timeout_s = args.decode_timeout_s;
+  spec.max_document_mb = args.max_document_mb;
+  spec.max_document_xml_mb = args.max_document_xml_mb;
+  spec.thumbnails = 0;  // report.json only: no contact sheet
+  return spec;
+}
+
+int run_batch_command(std::string_view command_name, const job::job_spec& spec, const std::filesystem::path& output) {
+  auto planned_settings = job::settings_of(spec);
+  if (!planned_settings) {
+    std::cerr << "dcmflow " << command_name << ": " << planned_settings.error().message << '\n';
+    return exit_usage;
+  }
+  graph::pipeline_options& options = planned_settings->options;
+  if (spec.codec == job::automatic_codec_spec) {
     if (auto chosen = job::choose_automatic_codecs(options); !chosen) {
       std::cerr << "dcmflow " << command_name << ": " << chosen.error().message << '\n';
       return exit_usage;
     }
-  } else {
-    options.codec = codecs::make_encoder(args.codec, error);
-    options.codec_spec = args.codec;
-    if (!options.codec) {
-      std::cerr << "dcmflow " << command_name << ": --codec " << args.codec << ": " << error.message() << '\n';
-      return exit_usage;
-    }
   }
-  options.uid_root = args.uid_root;
-  options.archives.max_entry_bytes = args.max_entry_bytes;
-  options.archives.max_expansion_ratio = args.max_expansion_ratio;
-  options.uid_namespace = args.uid_namespace;
-  options.decoder = std::make_shared<isolate::contained_decoder>(job::decode_limits_of(args));
-  std::filesystem::create_directories(args.output, error);
+  std::error_code error;
+  std::filesystem::create_directories(output, error);
   if (error) {
-    std::cerr << "dcmflow " << command_name << ": cannot create output folder " << args.output << ": "
+    std::cerr << "dcmflow " << command_name << ": cannot create output folder " << output << ": "
               << error.message() << '\n';
     return exit_fatal;
   }
 
   std::optional<tbb::global_control> thread_limit;
-  if (args.threads > 0) {
-    thread_limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(args.threads));
+  if (spec.threads > 0) {
+    thread_limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(spec.threads));
   }
 
   const auto started = std::chrono::system_clock::now();
-  const std::vector<convert::input_file> inputs = convert::list_inputs(args.inputs, args.filter);
+  std::vector<convert::input_file> inputs;
+  for (const auto& input : spec.inputs) {
+    const std::filesystem::path named[] = {input.path};
+    for (auto& found : convert::list_inputs(named, {input.include, input.exclude, spec.archive_encoding})) {
+      inputs.push_back(std::move(found));
+    }
+  }
   const std::vector<graph::planned_item> planned = graph::plan(inputs);
   const std::vector<item_record> records = graph::run_to_records(planned, options, [](const item_record& record) {
     if (!record.error.empty()) std::cerr << record.input << ": " << record.error << '\n';
   });
   const auto finished = std::chrono::system_clock::now();
 
-  const std::filesystem::path report_file = args.output / "report.json";
+  const std::filesystem::path report_file = output / "report.json";
   if (auto written = report::write_report_json(report_file, records, {started, finished}); !written) {
     std::cerr << "dcmflow " << command_name << ": " << written.error().message << '\n';
     return exit_fatal;
@@ -119,7 +138,7 @@ int run_batch_command(std::string_view command_name, const batch_arguments& args
     outputs += record.outputs.size();
   }
   std::cout << command_name << ": " << records.size() - failed << " of " << records.size() << " inputs done, "
-            << outputs << " DICOM files in " << args.output.string();
+            << outputs << " DICOM files in " << output.string();
   if (failed > 0) std::cout << " (" << failed << " failed)";
   std::cout << "\nreport: " << report_file.string() << '\n';
   return failed > 0 ? exit_items_failed : exit_ok;

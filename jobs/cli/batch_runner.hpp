@@ -1,6 +1,8 @@
 #pragma once
-// What `convert` and `transcode` share: inputs, output folder, codec and threads on the
-// command line; running the batch; the summary, the report and the exit code.
+// What `convert` and `transcode` share: inputs, output folder, codec, limits and threads on
+// the command line, written into the job spec `run` reads from a job file (job_file.hpp) and
+// planned as `run` plans it (job::settings_of); running the batch; the summary, the report
+// and the exit code.
 
 #include <CLI/CLI.hpp>
 
@@ -10,8 +12,11 @@
 #include <string_view>
 #include <vector>
 
+#include "convert/archive_reader.hpp"
 #include "convert/input_listing.hpp"
-#include "graph/pipeline.hpp"
+#include "isolate/contained_decoder.hpp"
+#include "job/job_file.hpp"
+#include "office/document_inspection.hpp"
 
 namespace dcmflow::cli {
 
@@ -33,9 +38,13 @@ struct batch_arguments {
 
 void add_batch_options(CLI::App& command, batch_arguments& args, std::string_view inputs_help);
 
-// Resolves the codec, runs the engine over the inputs into the output folder, writes
-// OUTDIR/report.json, prints a summary; returns the exit code.
-[[nodiscard]] int run_batch_command(std::string_view command_name, const batch_arguments& args,
-                                    graph::pipeline_options options);
+// The spec of a batch: its inputs, the output folder as its one destination, its codec,
+// limits and UIDs. The command adds its own settings.
+[[nodiscard]] job::job_spec spec_of(const batch_arguments& args, std::string mode);
+
+// Plans the spec (a usage error when a setting is wrong), runs the engine over its inputs
+// into the output folder, writes OUTDIR/report.json, prints a summary; returns the exit code.
+[[nodiscard]] int run_batch_command(std::string_view command_name, const job::job_spec& spec,
+                                    const std::filesystem::path& output);
 
 }  // namespace dcmflow::cli

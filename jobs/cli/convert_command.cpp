@@ -8,12 +8,7 @@
 #include <vector>
 
 #include "cli/batch_runner.hpp"
-#include "cli/exit_codes.hpp"
-#include "dicom/attribute.hpp"
-#include "dicom/character_set.hpp"
-#include "manifest/manifest.hpp"
-#include "office/office_pool.hpp"
-#include "raster/image_loader.hpp"
+#include "graph/pipeline.hpp"
 
 namespace dcmflow::cli {
 namespace {
@@ -35,54 +30,19 @@ struct convert_arguments {
 };
 
 int run_convert(const convert_arguments& args) {
-  graph::pipeline_options options;
-  auto charset = dicom::parse_character_set(args.charset);
-  if (!charset) {
-    std::cerr << "dcmflow convert: --charset: " << charset.error().message << '\n';
-    return exit_usage;
-  }
-  options.character_set = charset.value();
-  options.per_page = args.per_page;
-  options.frames_per_instance = args.frames_per_instance;
-  options.also_pdf = args.also_pdf;
-  options.rasterise.dpi = args.dpi;
-  options.office = std::make_shared<office::office_pool>(
-      office::pool_options{.workers = args.office_workers,
-                           .timeout = std::chrono::seconds(args.office_timeout),
-                           .worker_program = {},
-                           .profiles = {}});
-  options.rasterise.colour = args.colour == "gray"  ? raster::colour_mode::grey
-                             : args.colour == "rgb" ? raster::colour_mode::rgb
-                                                    : raster::colour_mode::automatic;
-  for (const auto& text : args.assignments) {
-    auto assignment = dicom::parse_assignment(text);
-    if (!assignment) {
-      std::cerr << "dcmflow convert: --set " << text << ": " << assignment.error().message << '\n';
-      return exit_usage;
-    }
-    options.attributes.push_back(std::move(assignment).value());
-  }
-  const bool patient_id_set = std::any_of(options.attributes.begin(), options.attributes.end(),
-                                          [](const auto& a) { return a.keyword == "PatientID" && !a.value.empty(); });
-  std::shared_ptr<const manifest::manifest> rows;
-  if (!args.manifest.empty()) {
-    const auto encoding = manifest::parse_text_encoding(args.manifest_encoding).value_or(manifest::text_encoding::detect);
-    auto loaded = manifest::manifest::load(args.manifest, {args.allow_missing_patient_id, patient_id_set, encoding, {}, {}});
-    if (!loaded) {
-      std::cerr << "dcmflow convert: " << loaded.error().message << '\n';
-      return exit_usage;
-    }
-    rows = std::make_shared<const manifest::manifest>(std::move(loaded).value());
-    options.item_attributes = [rows](const convert::input_file& input) {
-      return rows->attributes_for(input.path, input.entry);
-    };
-  } else if (!patient_id_set && !args.allow_missing_patient_id) {
-    std::cerr << "dcmflow convert: no PatientID: give --manifest, --set PatientID=..., "
-                 "or --allow-missing-patient-id\n";
-    return exit_usage;
-  }
-  options.mode = graph::input_mode::convert;
-  return run_batch_command("convert", args.batch, std::move(options));
+  job::job_spec spec = spec_of(args.batch, "convert");
+  spec.attributes = args.assignments;
+  if (!args.manifest.empty()) spec.manifest = job::manifest_spec{args.manifest, args.manifest_encoding, {}};
+  spec.allow_missing_patient_id = args.allow_missing_patient_id;
+  spec.charset = args.charset;
+  spec.per_page = args.per_page;
+  spec.frames_per_instance = args.frames_per_instance;
+  spec.also_pdf = args.also_pdf;
+  spec.dpi = args.dpi;
+  spec.colour = args.colour;
+  spec.office_workers = args.office_workers;
+  spec.office_timeout_s = args.office_timeout;
+  return run_batch_command("convert", spec, args.batch.output);
 }
 
 }  // namespace
@@ -151,19 +111,10 @@ struct transcode_arguments {
 };
 
 int run_transcode(const transcode_arguments& args) {
-  graph::pipeline_options options;
-  for (const auto& [given, into] : {std::pair{&args.charset, &options.recode_text_to},
-                                    std::pair{&args.assume_charset, &options.assume_character_set}}) {
-    if (given->empty()) continue;
-    auto set = dicom::parse_character_set(*given);
-    if (!set) {
-      std::cerr << "dcmflow transcode: " << set.error().message << '\n';
-      return exit_usage;
-    }
-    *into = set.value();
-  }
-  options.mode = graph::input_mode::transcode;
-  return run_batch_command("transcode", args.batch, std::move(options));
+  job::job_spec spec = spec_of(args.batch, "transcode");
+  spec.recode_charset = args.charset;
+  spec.assume_charset = args.assume_charset;
+  return run_batch_command("transcode", spec, args.batch.output);
 }
 
 std::function<int()> add_transcode_command(CLI::App& app) {

@@ -28,10 +28,15 @@ struct manifest_spec {
   std::map<std::string, manifest::column_mapping> columns;
 };
 
+// Who wrote a spec: a job file, or `convert`/`transcode`'s command line. Messages name a
+// setting as its writer does ("codec: ..." or "--codec ...").
+enum class spec_origin { job_file, command_line };
+
 // Paths are kept as the job file wrote them (an input's name, the item's key in the journal,
 // is the path as written); `opened()` gives the path this process opens, whatever its
 // working folder: no command moves into the job's folder.
 struct job_spec {
+  spec_origin origin = spec_origin::job_file;
   std::filesystem::path file;                  // the job file itself, as the command line named it
   std::filesystem::path folder;                // where its relative paths start
   std::vector<input_spec> inputs;
@@ -40,7 +45,9 @@ struct job_spec {
   bool allow_missing_patient_id = false;
   std::string mode = "auto";                   // auto, convert, transcode
   std::string codec = "none";
-  std::string charset = "utf8";
+  std::string charset = "utf8";               // written by convert
+  std::string recode_charset;                  // transcode: text re-encoded into it; empty: kept
+  std::string assume_charset;                  // transcode: text read as it, whatever the file says
   std::string archive_encoding = "CP437";      // of archive entry names not marked as UTF-8
   double dpi = 200;
   std::string colour = "auto";

@@ -108,12 +108,49 @@ own_files own_files_of(const job_spec& spec, const job_plan& plan, const std::fi
   return own;
 }
 
+// How a spec's writer names a setting in messages.
+struct setting_name {
+  std::string_view in_job_file;
+  std::string_view on_command_line;
+};
+constexpr setting_name codec_setting{"codec", "--codec"};
+constexpr setting_name charset_setting{"charset", "--charset"};
+constexpr setting_name attributes_setting{"attributes", "--set"};
+
+class named_settings {
+ public:
+  explicit named_settings(const job_spec& spec)
+      : job_file_(spec.origin == spec_origin::job_file), where_(job_file_ ? spec.file.string() + ": " : "") {}
+  // "job.yaml: codec: " or "--codec "; `given`, the value, follows on the command line.
+  [[nodiscard]] failure problem(const setting_name& setting, const std::string& given, const std::string& what) const {
+    if (job_file_) return failure{where_ + std::string(setting.in_job_file) + ": " + what};
+    return failure{std::string(setting.on_command_line) + (given.empty() ? "" : " " + given) + ": " + what};
+  }
+  [[nodiscard]] failure problem(const std::string& what) const { return failure{where_ + what}; }
+  [[nodiscard]] std::string no_patient_id() const {
+    return job_file_ ? "no PatientID: name a manifest, set attributes: {PatientID: ...}, or allow_missing_patient_id: true"
+                     : "no PatientID: give --manifest, --set PatientID=..., or --allow-missing-patient-id";
+  }
+
+ private:
+  bool job_file_;
+  std::string where_;
+};
+
+isolate::decode_limits decode_limits_of(const job_spec& spec) {
+  return {.memory_bytes = spec.decode_memory_mb << 20,
+          .time = std::chrono::seconds(spec.decode_timeout_s),
+          .documents = {.max_expanded_bytes = spec.max_document_mb << 20, .max_xml_bytes = spec.max_document_xml_mb << 20},
+          .helpers = spec.threads > 0 ? static_cast<std::size_t>(spec.threads) : 0,  // one helper per thread
+          .program = {}};
+}
+
 }  // namespace
 
-result<job_plan> plan_job(job_spec spec, const shard& part) {
-  job_plan plan;
-  graph::pipeline_options& options = plan.options;
-  const std::string where = spec.file.string() + ": ";
+result<engine_settings> settings_of(const job_spec& spec) {
+  engine_settings settings;
+  graph::pipeline_options& options = settings.options;
+  const named_settings named(spec);
   options.mode = spec.mode == "convert"     ? graph::input_mode::convert
                  : spec.mode == "transcode" ? graph::input_mode::transcode
                                             : graph::input_mode::automatic;
@@ -121,32 +158,42 @@ result<job_plan> plan_job(job_spec spec, const shard& part) {
   options.codec_spec = spec.codec;
   if (spec.codec != automatic_codec_spec) {  // auto: chosen when the destinations are asked (automatic_codec.hpp)
     options.codec = codecs::make_encoder(spec.codec, error);
-    if (!options.codec) return failure{where + "codec: " + spec.codec + ": " + error.message()};
+    const std::string shown = spec.origin == spec_origin::job_file ? "" : spec.codec;
+    if (!options.codec) return named.problem(codec_setting, shown, (shown.empty() ? spec.codec + ": " : "") + error.message());
   }
   auto charset = dicom::parse_character_set(spec.charset);
-  if (!charset) return failure{where + "charset: " + charset.error().message};
+  if (!charset) return named.problem(charset_setting, "", charset.error().message);
   options.character_set = charset.value();
+  for (const auto& [given, into] : {std::pair{&spec.recode_charset, &options.recode_text_to},
+                                    std::pair{&spec.assume_charset, &options.assume_character_set}}) {
+    if (given->empty()) continue;
+    auto set = dicom::parse_character_set(*given);
+    if (!set) return named.problem(set.error().message);
+    *into = set.value();
+  }
   for (const auto& text : spec.attributes) {
     auto assignment = dicom::parse_assignment(text);
-    if (!assignment) return failure{where + "attributes: " + assignment.error().message};
+    if (!assignment) {
+      return named.problem(attributes_setting, spec.origin == spec_origin::job_file ? "" : text,
+                           assignment.error().message);
+    }
     options.attributes.push_back(std::move(assignment).value());
   }
   const bool patient_id_set = std::any_of(options.attributes.begin(), options.attributes.end(),
                                           [](const auto& a) { return a.keyword == "PatientID" && !a.value.empty(); });
   auto rows = load_manifest(spec, patient_id_set);
   if (!rows) return rows.error();
-  plan.manifest = std::move(rows).value();
-  if (plan.manifest) {
-    options.item_attributes = [rows = plan.manifest](const convert::input_file& input) {
+  settings.manifest = std::move(rows).value();
+  if (settings.manifest) {
+    options.item_attributes = [rows = settings.manifest](const convert::input_file& input) {
       return rows->attributes_for(input.path, input.entry);
     };
   } else if (!patient_id_set && !spec.allow_missing_patient_id && options.mode != graph::input_mode::transcode) {
-    return failure{where + "no PatientID: name a manifest, set attributes: {PatientID: ...}, or "
-                           "allow_missing_patient_id: true"};
+    return named.problem(named.no_patient_id());
   }
   for (const auto& url : spec.destinations) {
     auto destination = store::open_destination(url, spec.folder);
-    if (!destination) return failure{where + "destinations: " + destination.error().message};
+    if (!destination) return named.problem("destinations: " + destination.error().message);
     options.destinations.push_back(std::move(destination).value());
   }
   options.per_page = spec.per_page;
@@ -156,11 +203,13 @@ result<job_plan> plan_job(job_spec spec, const shard& part) {
   options.rasterise.colour = spec.colour == "gray"  ? raster::colour_mode::grey
                              : spec.colour == "rgb" ? raster::colour_mode::rgb
                                                     : raster::colour_mode::automatic;
-  options.office = std::make_shared<office::office_pool>(
-      office::pool_options{.workers = spec.office_workers,
-                           .timeout = std::chrono::seconds(spec.office_timeout_s),
-                           .worker_program = {},
-                           .profiles = {}});
+  if (options.mode != graph::input_mode::transcode) {  // DICOM inputs never reach LibreOffice
+    options.office = std::make_shared<office::office_pool>(
+        office::pool_options{.workers = spec.office_workers,
+                             .timeout = std::chrono::seconds(spec.office_timeout_s),
+                             .worker_program = {},
+                             .profiles = {}});
+  }
   options.archives.max_entry_bytes = spec.max_entry_bytes;
   options.outage_limit = std::chrono::seconds(spec.outage_limit_s);
   options.archives.max_expansion_ratio = spec.max_expansion_ratio;
@@ -170,6 +219,16 @@ result<job_plan> plan_job(job_spec spec, const shard& part) {
   options.max_items_in_flight = spec.items_in_flight;
   options.max_bytes_in_flight = spec.memory_mb << 20;
   options.thumbnails = spec.thumbnails;
+  return settings;
+}
+
+result<job_plan> plan_job(job_spec spec, const shard& part) {
+  auto settings = settings_of(spec);
+  if (!settings) return settings.error();
+  job_plan plan;
+  plan.options = std::move(settings->options);
+  plan.manifest = std::move(settings->manifest);
+  const graph::pipeline_options& options = plan.options;
 
   plan.suffix = part.suffix();
   plan.journal_file = journal_of(spec, part);

@@ -1,9 +1,10 @@
 #pragma once
-// A job file made ready to run: the engine's options (codec, manifest lookup, office pool,
-// destinations), the shard's items in list order, and where the journal and reports go.
-// Everything here fails before any pixel is touched, as a usage error.
+// A job made ready to run. settings_of() turns any spec -- a job file's, or the one
+// `convert` and `transcode` build from their command line -- into the engine's options;
+// plan_job() adds what only `run` has: the shard's items in list order, and where the
+// journal and reports go. Everything here fails before any pixel is touched, as a usage
+// error.
 
-#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -11,12 +12,21 @@
 
 #include "core/result.hpp"
 #include "graph/pipeline.hpp"
-#include "isolate/contained_decoder.hpp"
 #include "job/job_file.hpp"
 #include "job/shard.hpp"
 #include "manifest/manifest.hpp"
 
 namespace dcmflow::job {
+
+// The engine's options a spec asks for: codec (auto is chosen later, when the destinations
+// are asked: automatic_codec.hpp), character sets, attributes and manifest, rasterising,
+// the LibreOffice pool, limits, UIDs and destinations. Messages name settings as the spec's
+// writer does; a job file's start with its name.
+struct engine_settings {
+  graph::pipeline_options options;
+  std::shared_ptr<const manifest::manifest> manifest;  // null without one
+};
+[[nodiscard]] result<engine_settings> settings_of(const job_spec& spec);
 
 struct job_plan {
   job_spec spec;
@@ -33,20 +43,7 @@ struct job_plan {
 // The journal of one shard of a job (`job.journal.shard-0-of-3.sqlite`), or of the whole job.
 [[nodiscard]] std::filesystem::path journal_of(const job_spec& spec, const shard& part);
 
-// Paths in `spec` are taken relative to the current folder (the caller moves there first).
+// Relative paths in `spec` start at its folder (job_spec::opened), wherever the process is.
 [[nodiscard]] result<job_plan> plan_job(job_spec spec, const shard& part);
-
-// The decode helpers' limits from a job file's or a command line's settings, which name
-// them alike (decode_memory_mb, decode_timeout_s, max_document_mb, max_document_xml_mb,
-// threads: one helper per thread).
-template <class Settings>
-[[nodiscard]] isolate::decode_limits decode_limits_of(const Settings& settings) {
-  return {.memory_bytes = settings.decode_memory_mb << 20,
-          .time = std::chrono::seconds(settings.decode_timeout_s),
-          .documents = {.max_expanded_bytes = settings.max_document_mb << 20,
-                        .max_xml_bytes = settings.max_document_xml_mb << 20},
-          .helpers = settings.threads > 0 ? static_cast<std::size_t>(settings.threads) : 0,
-          .program = {}};
-}
 
 }  // namespace dcmflow::job
