@@ -29,6 +29,7 @@ tests=(
   orthanc orthanc-dicomweb             # a real PACS for the store tests (started per test)
   openssl                              # the TLS tests make their CA and certificates
   binutils                             # readelf: the front program's libraries are checked
+  clang-format clang-tidy              # the house rules (scripts/lint.sh, ctest lint.*)
 )
 
 # Running the end-to-end benchmarks: document generator, page renderer, arithmetic, and the
@@ -42,7 +43,8 @@ runtime_and_build_modules=(numpy PIL docx pydicom)
 runtime_and_build_files=(/usr/lib/libreoffice/program/soffice /usr/share/fonts/truetype/wqy/wqy-microhei.ttc)
 tests_commands=(dciodvfy dcmdump dcmconv dcmdrle dcmdjpls dcmdjpeg storescp storescu gdcmconv opj_decompress
                 pdfinfo pdffonts pdftoppm bsdtar openssl readelf clang clang++ Orthanc
-                img2dcm dcmcjpls dcmcrle dcmsend gdcmimg)   # the last: bench-vs-peers' own test
+                img2dcm dcmcjpls dcmcrle dcmsend gdcmimg    # bench-vs-peers' own test
+                clang-format clang-tidy run-clang-tidy)
 tests_modules=(pydicom pytest numpy PIL docx)
 tests_files=(/usr/share/orthanc/plugins/libOrthancDicomWeb.so)
 bench_commands=(img2dcm dcmcjpls dcmcrle dcmsend storescu gdcmimg gdcmconv pdftoppm bc /usr/bin/time Orthanc soffice)

@@ -47,6 +47,7 @@ std::size_t charls_alone(const frame_sample& frame, std::vector<std::byte>& out)
 
 template <class Sample>
 void fill_planes(const frame_sample& frame, opj_image_t* image) {
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): byte view
   const auto* samples = reinterpret_cast<const Sample*>(frame.pixels.data());
   const std::size_t pixels = frame.info.pixel_count();
   const std::size_t components = frame.info.samples_per_pixel;
@@ -121,9 +122,11 @@ std::size_t openjph_alone(const frame_sample& frame, unsigned levels) {
     for (std::size_t c = 0; c < components; ++c) {
       const std::size_t row = y * frame.info.width * components;
       if (frame.info.bits_allocated == 8) {
+        // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): byte view
         const auto* samples = reinterpret_cast<const std::uint8_t*>(frame.pixels.data()) + row;
         for (std::size_t x = 0; x < frame.info.width; ++x) line->i32[x] = samples[x * components + component];
       } else {
+        // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): byte view
         const auto* samples = reinterpret_cast<const std::uint16_t*>(frame.pixels.data()) + row;
         for (std::size_t x = 0; x < frame.info.width; ++x) line->i32[x] = samples[x * components + component];
       }
@@ -141,11 +144,13 @@ std::size_t turbojpeg_alone(const frame_sample& frame, std::vector<std::byte>& o
   const bool grey = frame.info.samples_per_pixel == 1;
   const int subsampling = grey ? TJSAMP_GRAY : TJSAMP_422;
   out.resize(tjBufSize(static_cast<int>(frame.info.width), static_cast<int>(frame.info.height), subsampling));
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): byte view
   auto* destination = reinterpret_cast<unsigned char*>(out.data());
   unsigned long size = out.size();
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): the library's pointer type
   tjCompress2(handle, reinterpret_cast<const unsigned char*>(frame.pixels.data()), static_cast<int>(frame.info.width),
-              0, static_cast<int>(frame.info.height), grey ? TJPF_GRAY : TJPF_RGB, &destination, &size, subsampling,
-              90, TJFLAG_NOREALLOC | TJFLAG_ACCURATEDCT);
+              0, static_cast<int>(frame.info.height), grey ? TJPF_GRAY : TJPF_RGB, &destination, &size, subsampling, 90,
+              TJFLAG_NOREALLOC | TJFLAG_ACCURATEDCT);
   tjDestroy(handle);
   return size;
 }
@@ -160,7 +165,9 @@ std::size_t gdcm_rle(const frame_sample& frame) {
                                                                        : gdcm::PhotometricInterpretation::MONOCHROME2);
   codec.SetPlanarConfiguration(0);
   gdcm::DataElement in(gdcm::Tag(0x7FE0, 0x0010));
-  in.SetByteValue(reinterpret_cast<const char*>(frame.pixels.data()), static_cast<std::uint32_t>(frame.pixels.size()));
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): GDCM takes char*
+  const auto* bytes = reinterpret_cast<const char*>(frame.pixels.data());
+  in.SetByteValue(bytes, static_cast<std::uint32_t>(frame.pixels.size()));
   gdcm::DataElement out;
   codec.Code(in, out);
   return out.GetSequenceOfFragments() != nullptr ? out.GetSequenceOfFragments()->ComputeByteLength() : 0;
@@ -182,26 +189,26 @@ void run(benchmark::State& state, const frame_sample& frame, const std::function
     benchmark::DoNotOptimize(compressed);
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * frame.info.bytes()));
-  state.counters["ratio"] = compressed == 0 ? 0.0 : static_cast<double>(frame.info.bytes()) / static_cast<double>(compressed);
+  state.counters["ratio"] =
+      compressed == 0 ? 0.0 : static_cast<double>(frame.info.bytes()) / static_cast<double>(compressed);
 }
 
 void register_pair(const std::string& image, const frame_sample& frame, const std::string& spec,
-                   std::function<std::size_t()> library, const std::string& library_name) {
+                   const std::function<std::size_t()>& library, const std::string& library_name) {
   std::error_code error;
   std::shared_ptr<dcmflow::codecs::encoder> codec = dcmflow::codecs::make_encoder(spec, error);
   std::vector<std::byte> probe;
   dcmflow::codecs::encoding_effect effect;
   if (codec->encode(frame.info, frame.pixels, probe, effect)) return;  // codec refuses this class
-  benchmark::RegisterBenchmark(("encode/" + image + "/" + spec + "/dcmflow").c_str(),
-                               [codec, &frame](benchmark::State& state) {
-                                 std::vector<std::byte> fragment;
-                                 dcmflow::codecs::encoding_effect effect;
-                                 run(state, frame, [&] {
-                                   (void)codec->encode(frame.info, frame.pixels, fragment, effect);
-                                   return fragment.size();
-                                 });
-                               })
-      ->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark(("encode/" + image + "/" + spec + "/dcmflow").c_str(), [codec, &frame](
+                                                                                          benchmark::State& state) {
+    std::vector<std::byte> fragment;
+    dcmflow::codecs::encoding_effect effect;
+    run(state, frame, [&] {
+      (void)codec->encode(frame.info, frame.pixels, fragment, effect);
+      return fragment.size();
+    });
+  })->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark(("encode/" + image + "/" + spec + "/" + library_name).c_str(),
                                [library, &frame](benchmark::State& state) { run(state, frame, library); })
       ->Unit(benchmark::kMillisecond);
@@ -223,15 +230,17 @@ int main(int argc, char** argv) {
   for (const frame_sample& frame : loaded.frames) {
     const std::string image = std::filesystem::path(frame.source).stem().string();
     std::vector<std::byte>* scratch = new std::vector<std::byte>();  // lives as long as the benchmarks
-    register_pair(image, frame, "jpegls", [&frame, scratch] { return charls_alone(frame, *scratch); }, "charls");
-    register_pair(image, frame, "j2k",
-                  [&frame, scratch] { return openjpeg_alone(frame, *scratch, decompositions(frame.info)); },
-                  "openjpeg");
-    register_pair(image, frame, "htj2k", [&frame] { return openjph_alone(frame, decompositions(frame.info)); },
-                  "openjph");
-    register_pair(image, frame, "jpeg:90", [&frame, scratch] { return turbojpeg_alone(frame, *scratch); },
-                  "turbojpeg");
-    register_pair(image, frame, "rle", [&frame] { return gdcm_rle(frame); }, "gdcm");
+    register_pair(
+        image, frame, "jpegls", [&frame, scratch] { return charls_alone(frame, *scratch); }, "charls");
+    register_pair(
+        image, frame, "j2k", [&frame, scratch] { return openjpeg_alone(frame, *scratch, decompositions(frame.info)); },
+        "openjpeg");
+    register_pair(
+        image, frame, "htj2k", [&frame] { return openjph_alone(frame, decompositions(frame.info)); }, "openjph");
+    register_pair(
+        image, frame, "jpeg:90", [&frame, scratch] { return turbojpeg_alone(frame, *scratch); }, "turbojpeg");
+    register_pair(
+        image, frame, "rle", [&frame] { return gdcm_rle(frame); }, "gdcm");
   }
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();

@@ -18,8 +18,8 @@ struct adapter {
   std::error_code (*encode)(const transfer_syntax& syntax, double option, const frame_info& frame,
                             std::span<const std::byte> pixels, std::vector<std::byte>& fragment,
                             encoding_effect& effect) = nullptr;
-  std::error_code (*decode)(const transfer_syntax& syntax, std::span<const std::byte> fragment,
-                            const frame_info& frame, std::span<std::byte> pixels) = nullptr;
+  std::error_code (*decode)(const transfer_syntax& syntax, std::span<const std::byte> fragment, const frame_info& frame,
+                            std::span<std::byte> pixels) = nullptr;
 };
 
 extern const adapter native;  // Explicit VR Little Endian, and Deflated (a frame deflated alone: what bench measures)

@@ -34,6 +34,7 @@ std::error_code decoder::decode(std::span<const std::byte> fragment, const frame
 }
 
 bool backend_built(backend library) noexcept {
+  // NOLINTBEGIN(bugprone-branch-clone): each case reads its own build option, alike only in this build
   switch (library) {
     case backend::dcmflow:
     case backend::zlib: return true;
@@ -42,6 +43,7 @@ bool backend_built(backend library) noexcept {
     case backend::openjph: return DCMFLOW_WITH_OPENJPH != 0;
     case backend::libjpeg_turbo: return DCMFLOW_WITH_LIBJPEG_TURBO != 0;
   }
+  // NOLINTEND(bugprone-branch-clone)
   return false;
 }
 

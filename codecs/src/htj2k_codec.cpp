@@ -27,6 +27,7 @@ namespace {
 // statics, never deleted through a base pointer.)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wnon-virtual-dtor"
+// NOLINTNEXTLINE(cppcoreguidelines-virtual-class-destructor): statics
 class throwing_error final : public ojph::message_error {
  public:
   void operator()(int, const char*, int, const char* format, ...) override {
@@ -38,11 +39,12 @@ class throwing_error final : public ojph::message_error {
     throw std::runtime_error(text);
   }
 };
+// NOLINTNEXTLINE(cppcoreguidelines-virtual-class-destructor): statics
 class quiet_warning final : public ojph::message_warning {
  public:
   void operator()(int, const char*, int, const char*, ...) override {}
 };
-class quiet_info final : public ojph::message_info {
+class quiet_info final : public ojph::message_info {  // NOLINT(cppcoreguidelines-virtual-class-destructor): statics
  public:
   void operator()(int, const char*, int, const char*, ...) override {}
 };
@@ -102,10 +104,8 @@ std::error_code encode_once(const frame_info& frame, std::span<const std::byte> 
   return {};
 }
 
-
 std::error_code encode(const transfer_syntax& /*syntax*/, double ratio, const frame_info& frame,
-                       std::span<const std::byte> pixels, std::vector<std::byte>& fragment,
-                       encoding_effect& effect) {
+                       std::span<const std::byte> pixels, std::vector<std::byte>& fragment, encoding_effect& effect) {
   if (!detail::valid_frame(frame) || pixels.size() < frame.bytes() ||
       (frame.samples_per_pixel == 3 && frame.photometric != photometric::rgb)) {
     return codec_errc::unsupported_frame;
@@ -124,7 +124,8 @@ std::error_code encode(const transfer_syntax& /*syntax*/, double ratio, const fr
       double best_distance = INFINITY;
       for (int step = 0; step < 12; ++step) {
         const double middle = (low + high) / 2;
-        if (auto error = encode_once(frame, pixels, false, static_cast<float>(std::exp(middle)), candidate)) return error;
+        if (auto error = encode_once(frame, pixels, false, static_cast<float>(std::exp(middle)), candidate))
+          return error;
         const double size = static_cast<double>(candidate.size());
         const double distance = std::abs(size - wanted);
         if (distance < best_distance) {
@@ -155,7 +156,8 @@ std::error_code decode(const transfer_syntax& /*syntax*/, std::span<const std::b
   install_quiet_handlers();
   try {
     ojph::mem_infile input;
-    input.open(reinterpret_cast<const ojph::ui8*>(fragment.data()), fragment.size());  // NOLINT: byte view
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): byte view
+    input.open(reinterpret_cast<const ojph::ui8*>(fragment.data()), fragment.size());
     ojph::codestream codestream;
     codestream.enable_resilience();
     codestream.read_headers(&input);

@@ -90,8 +90,8 @@ stream_ptr make_input_stream(input_buffer& buffer) {
   });
   opj_stream_set_skip_function(stream.get(), [](OPJ_OFF_T skip, void* user) -> OPJ_OFF_T {
     auto& in = *static_cast<input_buffer*>(user);
-    const auto target = std::clamp<OPJ_OFF_T>(static_cast<OPJ_OFF_T>(in.position) + skip, 0,
-                                              static_cast<OPJ_OFF_T>(in.bytes.size()));
+    const auto target =
+        std::clamp<OPJ_OFF_T>(static_cast<OPJ_OFF_T>(in.position) + skip, 0, static_cast<OPJ_OFF_T>(in.bytes.size()));
     const OPJ_OFF_T moved = target - static_cast<OPJ_OFF_T>(in.position);
     in.position = static_cast<std::size_t>(target);
     return moved;
@@ -127,10 +127,8 @@ bool uses_high_throughput(std::span<const std::byte> codestream) {
   return false;
 }
 
-
 std::error_code encode(const transfer_syntax& /*syntax*/, double ratio, const frame_info& frame,
-                       std::span<const std::byte> pixels, std::vector<std::byte>& fragment,
-                       encoding_effect& effect) {
+                       std::span<const std::byte> pixels, std::vector<std::byte>& fragment, encoding_effect& effect) {
   if (!detail::valid_frame(frame) || pixels.size() < frame.bytes()) return codec_errc::unsupported_frame;
   const std::size_t components = frame.samples_per_pixel;
 
@@ -226,7 +224,8 @@ std::error_code decode(const transfer_syntax& /*syntax*/, std::span<const std::b
       return codec_errc::geometry_mismatch;
     }
   }
-  if (!opj_decode(decompressor.get(), stream.get(), image.get()) || !opj_end_decompress(decompressor.get(), stream.get())) {
+  if (!opj_decode(decompressor.get(), stream.get(), image.get()) ||
+      !opj_end_decompress(decompressor.get(), stream.get())) {
     return codec_errc::corrupt_data;
   }
   for (std::size_t c = 0; c < image->numcomps; ++c) {

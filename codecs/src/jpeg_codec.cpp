@@ -26,10 +26,8 @@ std::span<const std::byte> interleaved(const frame_info& frame, std::span<const 
   return scratch;
 }
 
-
 std::error_code encode(const transfer_syntax& /*syntax*/, double option, const frame_info& frame,
-                       std::span<const std::byte> pixels, std::vector<std::byte>& fragment,
-                       encoding_effect& effect) {
+                       std::span<const std::byte> pixels, std::vector<std::byte>& fragment, encoding_effect& effect) {
   const int quality = static_cast<int>(option);  // 1-100
   // Lossy coding of palette indices would change colours arbitrarily: refused.
   if (!detail::valid_frame(frame) || frame.bits_allocated != 8 || frame.bits_stored != 8 || frame.is_signed ||
@@ -46,9 +44,11 @@ std::error_code encode(const transfer_syntax& /*syntax*/, double option, const f
   const auto width = static_cast<int>(frame.width);
   const auto height = static_cast<int>(frame.height);
   fragment.resize(tjBufSize(width, height, subsampling));
-  auto* destination = reinterpret_cast<unsigned char*>(fragment.data());  // NOLINT: byte view
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): byte view
+  auto* destination = reinterpret_cast<unsigned char*>(fragment.data());
   unsigned long size = fragment.size();
-  if (tjCompress2(handle.get(), reinterpret_cast<const unsigned char*>(source.data()), width, 0, height,  // NOLINT
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast)
+  if (tjCompress2(handle.get(), reinterpret_cast<const unsigned char*>(source.data()), width, 0, height,
                   grey ? TJPF_GRAY : TJPF_RGB, &destination, &size, subsampling, quality,
                   TJFLAG_NOREALLOC | TJFLAG_ACCURATEDCT) != 0) {
     fragment.clear();
@@ -70,7 +70,8 @@ std::error_code decode(const transfer_syntax& /*syntax*/, std::span<const std::b
   if (fragment.empty()) return codec_errc::corrupt_data;  // libraries take no null buffer
   handle_ptr handle(tjInitDecompress());
   if (!handle) return codec_errc::library_failure;
-  const auto* source = reinterpret_cast<const unsigned char*>(fragment.data());  // NOLINT: byte view
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): byte view
+  const auto* source = reinterpret_cast<const unsigned char*>(fragment.data());
   int width = 0;
   int height = 0;
   int subsampling = 0;
@@ -85,10 +86,11 @@ std::error_code decode(const transfer_syntax& /*syntax*/, std::span<const std::b
   }
   const bool planar = !grey && frame.planar == planar_configuration::planar;
   std::vector<std::byte> scratch(planar ? frame.bytes() : 0);
-  auto* destination = reinterpret_cast<unsigned char*>(planar ? scratch.data() : pixels.data());  // NOLINT
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast)
+  auto* destination = reinterpret_cast<unsigned char*>(planar ? scratch.data() : pixels.data());
   // TJFLAG_STOPONWARNING: a truncated stream is an error, not a grey bottom half.
-  if (tjDecompress2(handle.get(), source, fragment.size(), destination, width, 0, height,
-                    grey ? TJPF_GRAY : TJPF_RGB, TJFLAG_ACCURATEDCT | TJFLAG_STOPONWARNING) != 0) {
+  if (tjDecompress2(handle.get(), source, fragment.size(), destination, width, 0, height, grey ? TJPF_GRAY : TJPF_RGB,
+                    TJFLAG_ACCURATEDCT | TJFLAG_STOPONWARNING) != 0) {
     return codec_errc::corrupt_data;
   }
   if (planar) {

@@ -12,8 +12,7 @@ namespace dcmflow::codecs {
 namespace {
 
 std::error_code encode(const transfer_syntax& /*syntax*/, double option, const frame_info& frame,
-                       std::span<const std::byte> pixels, std::vector<std::byte>& fragment,
-                       encoding_effect& effect) {
+                       std::span<const std::byte> pixels, std::vector<std::byte>& fragment, encoding_effect& effect) {
   const int near = static_cast<int>(option);  // 0: lossless (.80); above 0: near-lossless (.81)
   if (!detail::valid_frame(frame) || frame.bits_stored < 2 || pixels.size() < frame.bytes() ||
       (near > 0 && frame.photometric == photometric::palette_color)) {

@@ -22,9 +22,12 @@ std::error_code deflate_frame(std::span<const std::byte> in, std::vector<std::by
     return codec_errc::library_failure;
   }
   out.resize(deflateBound(&stream, static_cast<uLong>(in.size())));
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<std::byte*>(in.data()));  // NOLINT: zlib's API is not const
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast,cppcoreguidelines-pro-type-const-cast):
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<std::byte*>(in.data()));
+  // zlib's API is not const
   stream.avail_in = static_cast<uInt>(in.size());
-  stream.next_out = reinterpret_cast<Bytef*>(out.data());  // NOLINT: byte view
+  stream.next_out =
+      reinterpret_cast<Bytef*>(out.data());  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): byte view
   stream.avail_out = static_cast<uInt>(out.size());
   const int status = deflate(&stream, Z_FINISH);
   out.resize(stream.total_out);
@@ -35,9 +38,12 @@ std::error_code deflate_frame(std::span<const std::byte> in, std::vector<std::by
 std::error_code inflate_frame(std::span<const std::byte> in, std::span<std::byte> out) {
   z_stream stream{};
   if (inflateInit2(&stream, raw_deflate_window) != Z_OK) return codec_errc::library_failure;
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<std::byte*>(in.data()));  // NOLINT: zlib's API is not const
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast,cppcoreguidelines-pro-type-const-cast):
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<std::byte*>(in.data()));
+  // zlib's API is not const
   stream.avail_in = static_cast<uInt>(in.size());
-  stream.next_out = reinterpret_cast<Bytef*>(out.data());  // NOLINT: byte view
+  stream.next_out =
+      reinterpret_cast<Bytef*>(out.data());  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): byte view
   stream.avail_out = static_cast<uInt>(out.size());
   const int status = inflate(&stream, Z_FINISH);
   const bool whole = status == Z_STREAM_END && stream.total_out == out.size();
@@ -45,12 +51,10 @@ std::error_code inflate_frame(std::span<const std::byte> in, std::span<std::byte
   return whole ? std::error_code() : make_error_code(codec_errc::corrupt_data);
 }
 
-
 // For `none` these are copies. For `deflate` the file writer deflates the whole dataset;
 // here a frame is deflated alone, which is what `dcmflow bench` measures for it.
 std::error_code encode(const transfer_syntax& syntax, double /*option*/, const frame_info& frame,
-                       std::span<const std::byte> pixels, std::vector<std::byte>& fragment,
-                       encoding_effect& effect) {
+                       std::span<const std::byte> pixels, std::vector<std::byte>& fragment, encoding_effect& effect) {
   if (!detail::valid_frame(frame) || pixels.size() < frame.bytes()) return codec_errc::unsupported_frame;
   effect = {};
   const auto frame_pixels = pixels.first(frame.bytes());

@@ -110,8 +110,8 @@ std::uint32_t read_u32(const std::byte* at) {
 void write_u32(std::byte* at, std::uint32_t value) { std::memcpy(at, &value, 4); }
 
 // Unpacks one segment into every `stride`-th byte of `out`, exactly `count` bytes.
-std::error_code unpack_segment(const std::uint8_t* in, std::size_t in_size, std::byte* out,
-                               std::size_t stride, std::size_t count) {
+std::error_code unpack_segment(const std::uint8_t* in, std::size_t in_size, std::byte* out, std::size_t stride,
+                               std::size_t count) {
   std::size_t read = 0;
   std::size_t written = 0;
   while (written < count) {
@@ -162,10 +162,8 @@ std::vector<std::byte>& scratch_buffer() {
   return scratch;
 }
 
-
 std::error_code encode(const transfer_syntax& /*syntax*/, double /*option*/, const frame_info& frame,
-                       std::span<const std::byte> pixels, std::vector<std::byte>& fragment,
-                       encoding_effect& effect) {
+                       std::span<const std::byte> pixels, std::vector<std::byte>& fragment, encoding_effect& effect) {
   if (!detail::valid_frame(frame) || pixels.size() < frame.bytes()) return codec_errc::unsupported_frame;
   const std::size_t segments = frame.samples_per_pixel * frame.bytes_per_sample();
   if (segments > max_segments) return codec_errc::unsupported_frame;
@@ -179,7 +177,8 @@ std::error_code encode(const transfer_syntax& /*syntax*/, double /*option*/, con
   std::array<std::uint32_t, 16> header{};
   header[0] = static_cast<std::uint32_t>(segments);
 
-  const auto* source = reinterpret_cast<const std::uint8_t*>(pixels.data());  // NOLINT: byte view
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): byte view
+  const auto* source = reinterpret_cast<const std::uint8_t*>(pixels.data());
   // Uniform rows, found once for all segments when the samples of a row are contiguous
   // (interleaved, or one sample a pixel); each value's packed row is made once.
   const bool rows_contiguous = frame.planar == planar_configuration::interleaved || frame.samples_per_pixel == 1;
@@ -244,7 +243,8 @@ std::error_code decode(const transfer_syntax& /*syntax*/, std::span<const std::b
     }
   }
   bounds[segments] = fragment.size();
-  const auto* data = reinterpret_cast<const std::uint8_t*>(fragment.data());  // NOLINT: byte view
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): byte view
+  const auto* data = reinterpret_cast<const std::uint8_t*>(fragment.data());
   for (std::size_t s = 0; s < segments; ++s) {
     const segment_layout layout = locate_segment(frame, s);
     if (auto error = unpack_segment(data + bounds[s], bounds[s + 1] - bounds[s], pixels.data() + layout.first,

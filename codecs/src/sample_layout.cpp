@@ -55,7 +55,8 @@ void change_planar_configuration(const frame_info& from, std::span<const std::by
     for (std::size_t p = 0; p < pixels; ++p) {
       const std::size_t interleaved = (p * components + c) * size;
       const std::size_t planar = (c * pixels + p) * size;
-      std::memcpy(out.data() + (to_planar ? planar : interleaved), in.data() + (to_planar ? interleaved : planar), size);
+      std::memcpy(out.data() + (to_planar ? planar : interleaved), in.data() + (to_planar ? interleaved : planar),
+                  size);
     }
   }
 }

@@ -45,8 +45,7 @@ static_assert(std::endian::native == std::endian::little,
 
 // Writes a decoded value back, clamped to the bits_stored range; a signed value is
 // sign-extended into the unused high bits.
-inline void write_sample(const frame_info& frame, std::byte* pixels, std::size_t index,
-                         std::int32_t value) noexcept {
+inline void write_sample(const frame_info& frame, std::byte* pixels, std::size_t index, std::int32_t value) noexcept {
   const unsigned bits = frame.bits_stored;
   const std::int32_t low = frame.is_signed ? -(1 << (bits - 1)) : 0;
   const std::int32_t high = frame.is_signed ? (1 << (bits - 1)) - 1 : static_cast<std::int32_t>((1U << bits) - 1U);
@@ -74,8 +73,7 @@ void change_planar_configuration(const frame_info& from, std::span<const std::by
                                  std::span<std::byte> out) noexcept;
 
 [[nodiscard]] inline bool valid_frame(const frame_info& frame) noexcept {
-  return frame.width > 0 && frame.height > 0 &&
-         (frame.samples_per_pixel == 1 || frame.samples_per_pixel == 3) &&
+  return frame.width > 0 && frame.height > 0 && (frame.samples_per_pixel == 1 || frame.samples_per_pixel == 3) &&
          (frame.bits_allocated == 8 || frame.bits_allocated == 16) && frame.bits_stored >= 1 &&
          frame.bits_stored <= frame.bits_allocated;
 }

@@ -7,9 +7,9 @@
 
 #include <cerrno>
 #include <chrono>
-#include <thread>
 #include <csignal>
 #include <cstring>
+#include <thread>
 
 #include <dcmflow/codecs/codec_error.hpp>
 

@@ -38,16 +38,19 @@ result<archive_ptr> open_archive(const std::filesystem::path& file) {
 }
 
 std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return text;
 }
 
 // Bytes in a legacy code page to UTF-8 (glibc's iconv); empty when they are not in it.
 std::string from_code_page(std::string_view bytes, const std::string& code_page) {
   iconv_t convert = iconv_open("UTF-8", code_page.c_str());
-  if (convert == reinterpret_cast<iconv_t>(-1)) return {};  // NOLINT: iconv's error value
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast,performance-no-int-to-ptr): iconv's error value
+  if (convert == reinterpret_cast<iconv_t>(-1)) return {};
   std::string out(bytes.size() * 4 + 4, '\0');
-  char* in = const_cast<char*>(bytes.data());  // NOLINT: iconv's signature; it only reads
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast): iconv's signature; it only reads
+  char* in = const_cast<char*>(bytes.data());
   std::size_t in_left = bytes.size();
   char* to = out.data();
   std::size_t out_left = out.size();
@@ -81,8 +84,8 @@ bool leaves_archive(const std::string& path) {
 
 bool is_archive(const std::filesystem::path& file) {
   const std::string name = lower(file.filename().string());
-  static constexpr std::array<std::string_view, 9> endings = {".zip", ".tar", ".tar.gz", ".tgz", ".tar.xz",
-                                                              ".txz", ".tar.bz2", ".tbz2", ".7z"};
+  static constexpr std::array<std::string_view, 9> endings = {".zip", ".tar",     ".tar.gz", ".tgz", ".tar.xz",
+                                                              ".txz", ".tar.bz2", ".tbz2",   ".7z"};
   return std::any_of(endings.begin(), endings.end(), [&](std::string_view ending) {
     return name.size() > ending.size() && name.compare(name.size() - ending.size(), ending.size(), ending) == 0;
   });
@@ -90,7 +93,8 @@ bool is_archive(const std::filesystem::path& file) {
 
 bool is_known_name_encoding(const std::string& code_page) {
   iconv_t convert = iconv_open("UTF-8", code_page.c_str());
-  if (convert == reinterpret_cast<iconv_t>(-1)) return false;  // NOLINT: iconv's error value
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast,performance-no-int-to-ptr): iconv's error value
+  if (convert == reinterpret_cast<iconv_t>(-1)) return false;
   iconv_close(convert);
   return true;
 }
@@ -103,10 +107,13 @@ result<std::vector<input_file>> list_archive(const std::filesystem::path& file, 
   archive_entry* entry = nullptr;
   std::size_t index = 0;
   int status = ARCHIVE_OK;
-  while ((status = archive_read_next_header(handle->get(), &entry)) == ARCHIVE_OK ||
-         status == ARCHIVE_WARN) {
+  while ((status = archive_read_next_header(handle->get(), &entry)) == ARCHIVE_OK || status == ARCHIVE_WARN) {
     if (index == max_archive_entries) {
-      entries.push_back({file, name + "!", true, "", index,
+      entries.push_back({file,
+                         name + "!",
+                         true,
+                         "",
+                         index,
                          "the archive holds more than " + std::to_string(max_archive_entries) +
                              " entries: the rest is not listed (split the archive)",
                          {}});
@@ -136,14 +143,24 @@ result<std::vector<input_file>> list_archive(const std::filesystem::path& file, 
   }
   if (status != ARCHIVE_EOF) {
     // A damaged archive: what was listed is kept, the rest is named as one failed item.
-    entries.push_back({file, name + "!", true, "", index,
-                       std::string("cannot read the rest of the archive: ") + reason_of(handle->get()), {}});
+    entries.push_back({file,
+                       name + "!",
+                       true,
+                       "",
+                       index,
+                       std::string("cannot read the rest of the archive: ") + reason_of(handle->get()),
+                       {}});
   }
   if (entries.empty()) {
     // Nothing to convert is not success: the archive named fails, with why.
-    entries.push_back({file, name, true, "", 0,
-                       index == 0 ? "empty archive: no entries (or an empty file)" : "an archive of folders only: no files",
-                       {}});
+    entries.push_back(
+        {file,
+         name,
+         true,
+         "",
+         0,
+         index == 0 ? "empty archive: no entries (or an empty file)" : "an archive of folders only: no files",
+         {}});
   }
   return entries;
 }

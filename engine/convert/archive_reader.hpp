@@ -24,7 +24,7 @@ struct archive_limits {
   std::uint64_t max_total_bytes = 64ULL << 30;  // everything extracted in one run
   // Bytes out per byte of archive read, once an entry passes 64 MiB. Deflate cannot pass
   // about 1032:1, so no zip of real files trips it; bzip2 and xz bombs of gigabytes do.
-  std::uint64_t max_expansion_ratio = 2000;    // --max-expansion-ratio
+  std::uint64_t max_expansion_ratio = 2000;  // --max-expansion-ratio
 };
 
 [[nodiscard]] bool is_archive(const std::filesystem::path& file);
@@ -37,12 +37,11 @@ struct archive_limits {
 // Entry names come out in UTF-8: as the archive declares them (zip's UTF-8 flag, or its
 // Info-ZIP Unicode Path field), else their bytes when those are valid UTF-8, else decoded
 // from `legacy_name_encoding` (an iconv name: CP437, GBK...).
-[[nodiscard]] result<std::vector<input_file>> list_archive(const std::filesystem::path& archive,
-                                                          const std::string& name,
-                                                          const std::string& legacy_name_encoding = "CP437");
+[[nodiscard]] result<std::vector<input_file>> list_archive(const std::filesystem::path& file, const std::string& name,
+                                                           const std::string& legacy_name_encoding = "CP437");
 
 // Writes an entry's bytes to `target`, within the limits (`extracted` counts the run's total).
-[[nodiscard]] result<void> extract_entry(const input_file& entry, const std::filesystem::path& target,
+[[nodiscard]] result<void> extract_entry(const input_file& wanted, const std::filesystem::path& target,
                                          const archive_limits& limits, std::atomic<std::uint64_t>& extracted);
 
 }  // namespace dcmflow::convert

@@ -14,7 +14,7 @@ struct input_file {
   bool named_directly = true;  // false: found by walking a folder the user named
   std::string entry;           // the path inside the archive; empty for a plain file
   std::size_t entry_index = 0;
-  std::string problem;         // why this input is refused before any work (zip-slip...)
+  std::string problem;  // why this input is refused before any work (zip-slip...)
   // Names the input wherever the archive is mounted and however the job names its folder:
   // the folder's own name and the path below it ("2019/scans/a.png"), a named file's name,
   // then "!entry" for an archive entry. Part of what its UIDs derive from (dicom/identity).

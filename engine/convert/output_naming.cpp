@@ -41,8 +41,7 @@ std::vector<std::filesystem::path> name_outputs(std::span<const input_file> inpu
   return names;
 }
 
-std::filesystem::path instance_output(const std::filesystem::path& item_name, std::size_t index,
-                                      bool only_instance) {
+std::filesystem::path instance_output(const std::filesystem::path& item_name, std::size_t index, bool only_instance) {
   if (only_instance) return item_name;
   const std::string stem = item_name.stem().string();
   std::string number = std::to_string(index + 1);

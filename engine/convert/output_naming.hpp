@@ -15,7 +15,7 @@ namespace dcmflow::convert {
 // Where instance `index` (from 0) made from one input goes: the item's name when it is the
 // input's only instance; otherwise a folder named after the item (which no other item's
 // `.dcm` name can take) holding `<stem>-0001.dcm`, `<stem>-0002.dcm`...
-[[nodiscard]] std::filesystem::path instance_output(const std::filesystem::path& item_name,
-                                                    std::size_t index, bool only_instance);
+[[nodiscard]] std::filesystem::path instance_output(const std::filesystem::path& item_name, std::size_t index,
+                                                    bool only_instance);
 
 }  // namespace dcmflow::convert

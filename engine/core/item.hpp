@@ -29,8 +29,8 @@ enum class delivery_state {
 
 // Each state's one name, in the journal (whose CHECK constraints list them), the hand-over
 // lists and `dcmflow run --status`. An item converted is 'stored' there.
-inline constexpr std::array<std::pair<item_status, std::string_view>, 3> item_status_names{{
-    {item_status::pending, "pending"}, {item_status::converted, "stored"}, {item_status::failed, "failed"}}};
+inline constexpr std::array<std::pair<item_status, std::string_view>, 3> item_status_names{
+    {{item_status::pending, "pending"}, {item_status::converted, "stored"}, {item_status::failed, "failed"}}};
 inline constexpr std::array<std::pair<delivery_state, std::string_view>, 6> delivery_state_names{{
     {delivery_state::stored, "stored"},
     {delivery_state::failed, "failed"},
@@ -52,7 +52,8 @@ template <class State, std::size_t count>
 }
 
 template <class State, std::size_t count>
-[[nodiscard]] constexpr std::optional<State> state_named(std::string_view text, const state_names<State, count>& names) {
+[[nodiscard]] constexpr std::optional<State> state_named(std::string_view text,
+                                                         const state_names<State, count>& names) {
   for (const auto& [each, name] : names) {
     if (name == text) return each;
   }
@@ -68,7 +69,7 @@ template <class State, std::size_t count>
 struct delivery_outcome {
   std::string destination;  // the destination's label (credentials redacted)
   delivery_state state = delivery_state::failed;
-  std::string detail;       // why not stored
+  std::string detail;  // why not stored
 
   [[nodiscard]] bool stored() const { return state == delivery_state::stored; }
 };
@@ -82,25 +83,25 @@ struct instance_record {
   std::string series_instance_uid;
   std::string transfer_syntax_uid;
   std::uint32_t frames = 0;
-  std::uint64_t native_bytes = 0;  // uncompressed pixel data
-  std::uint64_t stored_bytes = 0;  // pixel data as written (compressed or not)
-  std::filesystem::path output;    // relative to a file destination's folder
+  std::uint64_t native_bytes = 0;            // uncompressed pixel data
+  std::uint64_t stored_bytes = 0;            // pixel data as written (compressed or not)
+  std::filesystem::path output;              // relative to a file destination's folder
   std::vector<delivery_outcome> deliveries;  // one per destination, whatever the others did
 };
 
 struct item_record {
-  std::string input;                              // as the user named it; the item's key
+  std::string input;  // as the user named it; the item's key
   item_status status = item_status::failed;
-  std::string error;                              // why it failed; empty when converted
-  std::vector<std::filesystem::path> outputs;     // relative to the output folder
-  std::vector<std::string> notes;                 // conversions worth knowing about
-  std::string content_sha256;                     // of the input's bytes; empty when unreadable
+  std::string error;                           // why it failed; empty when converted
+  std::vector<std::filesystem::path> outputs;  // relative to the output folder
+  std::vector<std::string> notes;              // conversions worth knowing about
+  std::string content_sha256;                  // of the input's bytes; empty when unreadable
   std::uint64_t input_bytes = 0;
   std::vector<instance_record> instances;
-  double seconds = 0;                             // wall time of its work, all stages
-  std::uint32_t attempts = 0;                     // runs that worked on it (journal)
-  std::string finished_at;                        // ISO 8601 UTC (journal)
-  std::vector<std::byte> thumbnail_png;           // a sample of pages only; usually empty
+  double seconds = 0;                    // wall time of its work, all stages
+  std::uint32_t attempts = 0;            // runs that worked on it (journal)
+  std::string finished_at;               // ISO 8601 UTC (journal)
+  std::vector<std::byte> thumbnail_png;  // a sample of pages only; usually empty
 
   [[nodiscard]] std::uint32_t frames() const {
     std::uint32_t total = 0;

@@ -17,11 +17,12 @@ struct failure {
 template <class T, class Why = failure>
 class [[nodiscard]] result {
  public:
-  result(T value) : state_(std::in_place_index<0>, std::move(value)) {}      // NOLINT(google-explicit-constructor): reads like a return value
-  result(Why why) : state_(std::in_place_index<1>, std::move(why)) {}        // NOLINT(google-explicit-constructor)
+  // NOLINTNEXTLINE(google-explicit-constructor): reads like a return value
+  result(T value) : state_(std::in_place_index<0>, std::move(value)) {}
+  result(Why why) : state_(std::in_place_index<1>, std::move(why)) {}  // NOLINT(google-explicit-constructor)
   // A plain failure, where the caller tells kinds of failure apart: Why's default kind.
   result(failure why)  // NOLINT(google-explicit-constructor)
-    requires(!std::is_same_v<Why, failure>)
+      requires(!std::is_same_v<Why, failure>)
       : state_(std::in_place_index<1>, Why(std::move(why))) {}
 
   [[nodiscard]] bool ok() const noexcept { return state_.index() == 0; }
@@ -46,8 +47,8 @@ class [[nodiscard]] result<void, Why> {
  public:
   result() = default;
   result(Why why) : error_(std::move(why)), ok_(false) {}  // NOLINT(google-explicit-constructor)
-  result(failure why)  // NOLINT(google-explicit-constructor)
-    requires(!std::is_same_v<Why, failure>)
+  result(failure why)                                      // NOLINT(google-explicit-constructor)
+      requires(!std::is_same_v<Why, failure>)
       : error_(std::move(why)), ok_(false) {}
 
   [[nodiscard]] bool ok() const noexcept { return ok_; }

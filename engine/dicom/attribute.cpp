@@ -47,15 +47,14 @@ constexpr std::array<tag, 13> derived_attributes = {{
 }};
 
 bool is_derived(tag t) {
-  return t.group == 0x0002 || t == tag{0x0028, 0x0102} /* HighBit */ ||
-         t == tag{0x7FE0, 0x0010} /* PixelData */ ||
+  return t.group == 0x0002 || t == tag{0x0028, 0x0102} /* HighBit */ || t == tag{0x7FE0, 0x0010} /* PixelData */ ||
          std::find(derived_attributes.begin(), derived_attributes.end(), t) != derived_attributes.end();
 }
 
 bool settable_from_text(std::string_view vr) {
-  static constexpr std::array<std::string_view, 21> text_vrs = {
-      "AE", "AS", "CS", "DA", "DS", "DT", "IS", "LO", "LT", "PN", "SH",
-      "ST", "TM", "UC", "UI", "UR", "UT", "US", "SS", "UL", "SL"};
+  static constexpr std::array<std::string_view, 21> text_vrs = {"AE", "AS", "CS", "DA", "DS", "DT", "IS",
+                                                                "LO", "LT", "PN", "SH", "ST", "TM", "UC",
+                                                                "UI", "UR", "UT", "US", "SS", "UL", "SL"};
   static constexpr std::array<std::string_view, 2> float_vrs = {"FL", "FD"};
   return std::find(text_vrs.begin(), text_vrs.end(), vr) != text_vrs.end() ||
          std::find(float_vrs.begin(), float_vrs.end(), vr) != float_vrs.end();
@@ -114,8 +113,7 @@ result<dictionary_entry> look_up_keyword(std::string_view keyword) {
   if (found == index.end()) {
     return failure{"unknown DICOM keyword '" + std::string(keyword) + "'"};
   }
-  const gdcm::DictEntry& entry =
-      gdcm::Global::GetInstance().GetDicts().GetPublicDict().GetDictEntry(found->second);
+  const gdcm::DictEntry& entry = gdcm::Global::GetInstance().GetDicts().GetPublicDict().GetDictEntry(found->second);
   return dictionary_entry{tag{found->second.GetGroup(), found->second.GetElement()},
                           gdcm::VR::GetVRString(entry.GetVR()), gdcm::VM::GetVMString(entry.GetVM())};
 }

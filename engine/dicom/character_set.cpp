@@ -6,18 +6,18 @@
 #include <memory>
 
 namespace dcmflow::dicom {
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 // One conversion through glibc's iconv; a converter per call (iconv_t is not thread-safe).
 result<std::string> convert_charset(std::string_view in, const char* to, const char* from) {
   iconv_t converter = iconv_open(to, from);
-  if (converter == reinterpret_cast<iconv_t>(-1)) {  // NOLINT: iconv's error value
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast,performance-no-int-to-ptr): iconv's error value
+  if (converter == reinterpret_cast<iconv_t>(-1)) {
     return failure{std::string("no converter from ") + from + " to " + to};
   }
   std::string out(in.size() * 4 + 16, '\0');
-  char* source = const_cast<char*>(in.data());  // NOLINT: iconv's API is not const
+  char* source =
+      const_cast<char*>(in.data());  // NOLINT(cppcoreguidelines-pro-type-const-cast): iconv's API is not const
   std::size_t source_left = in.size();
   char* target = out.data();
   std::size_t target_left = out.size();
@@ -51,7 +51,8 @@ result<std::string> encode_iso2022_gb2312(std::string_view utf8, std::string_vie
     std::size_t end = start;
     while (end < utf8.size()) {
       const char c = utf8[end];
-      if (c == '\\' || c == '\r' || c == '\n' || c == '\f' || c == '\t' || (person_name && (c == '^' || c == '='))) break;
+      if (c == '\\' || c == '\r' || c == '\n' || c == '\f' || c == '\t' || (person_name && (c == '^' || c == '=')))
+        break;
       ++end;
     }
     const std::string_view segment = utf8.substr(start, end - start);

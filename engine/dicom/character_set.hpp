@@ -35,7 +35,7 @@ enum class character_set {
 
 // Bytes from one iconv charset to another ("UTF-8", "GB18030", "EUC-JP"...); fails for a
 // charset iconv lacks or bytes it cannot convert.
-[[nodiscard]] result<std::string> convert_charset(std::string_view bytes, const char* to, const char* from);
+[[nodiscard]] result<std::string> convert_charset(std::string_view in, const char* to, const char* from);
 
 // Bytes in GB18030 (a superset of GBK and GB2312, as legacy Chinese HIS exports are) to UTF-8.
 [[nodiscard]] result<std::string> gb18030_to_utf8(std::string_view bytes);

@@ -17,20 +17,21 @@ date_time local_date_time(std::chrono::system_clock::time_point when) {
   return {date, time};
 }
 
-void add_patient_and_study(gdcm::DataSet& ds, std::string_view study_instance_uid) {
-  set_text(ds, {0x0010, 0x0010}, "PN", "");  // PatientName
-  set_text(ds, {0x0010, 0x0020}, "LO", "");  // PatientID
-  set_text(ds, {0x0010, 0x0030}, "DA", "");  // PatientBirthDate
-  set_text(ds, {0x0010, 0x0040}, "CS", "");  // PatientSex
-  set_text(ds, {0x0020, 0x000D}, "UI", study_instance_uid);
-  set_text(ds, {0x0008, 0x0020}, "DA", "");  // StudyDate
-  set_text(ds, {0x0008, 0x0030}, "TM", "");  // StudyTime
-  set_text(ds, {0x0008, 0x0090}, "PN", "");  // ReferringPhysicianName
-  set_text(ds, {0x0020, 0x0010}, "SH", "");  // StudyID
-  set_text(ds, {0x0008, 0x0050}, "SH", "");  // AccessionNumber
+void add_patient_and_study(gdcm::DataSet& dataset, std::string_view study_instance_uid) {
+  set_text(dataset, {0x0010, 0x0010}, "PN", "");  // PatientName
+  set_text(dataset, {0x0010, 0x0020}, "LO", "");  // PatientID
+  set_text(dataset, {0x0010, 0x0030}, "DA", "");  // PatientBirthDate
+  set_text(dataset, {0x0010, 0x0040}, "CS", "");  // PatientSex
+  set_text(dataset, {0x0020, 0x000D}, "UI", study_instance_uid);
+  set_text(dataset, {0x0008, 0x0020}, "DA", "");  // StudyDate
+  set_text(dataset, {0x0008, 0x0030}, "TM", "");  // StudyTime
+  set_text(dataset, {0x0008, 0x0090}, "PN", "");  // ReferringPhysicianName
+  set_text(dataset, {0x0020, 0x0010}, "SH", "");  // StudyID
+  set_text(dataset, {0x0008, 0x0050}, "SH", "");  // AccessionNumber
 }
 
-result<void> apply_attributes(gdcm::DataSet& ds, std::span<const attribute_assignment> attributes, character_set set) {
+result<void> apply_attributes(gdcm::DataSet& dataset, std::span<const attribute_assignment> attributes,
+                              character_set set) {
   for (const attribute_assignment& given : attributes) {
     attribute_assignment assignment = given;
     if (is_character_set_vr(assignment.vr)) {
@@ -41,7 +42,7 @@ result<void> apply_attributes(gdcm::DataSet& ds, std::span<const attribute_assig
       }
       assignment.value = std::move(encoded).value();
     }
-    if (auto applied = apply_assignment(ds, assignment); !applied) return applied.error();
+    if (auto applied = apply_assignment(dataset, assignment); !applied) return applied.error();
   }
   return {};
 }

@@ -4,10 +4,10 @@
 #include <gdcmFileExplicitFilter.h>
 #include <gdcmFileMetaInformation.h>
 #include <gdcmImage.h>
-#include <gdcmImplicitDataElement.h>
 #include <gdcmImageChangePhotometricInterpretation.h>
 #include <gdcmImageChangeTransferSyntax.h>
 #include <gdcmImageReader.h>
+#include <gdcmImplicitDataElement.h>
 #include <gdcmReader.h>
 
 #include <string>
@@ -92,9 +92,9 @@ result<void> check_not_truncated(const gdcm::File& parsed, const std::filesystem
   if (error) return {};
   const gdcm::DataSet& dataset = parsed.GetDataSet();
   const gdcm::FileMetaInformation& header = parsed.GetHeader();
-  std::uint64_t encoded =
-      syntax.IsImplicit() ? static_cast<std::uint32_t>(dataset.GetLength<gdcm::ImplicitDataElement>())
-                          : static_cast<std::uint32_t>(dataset.GetLength<gdcm::ExplicitDataElement>());
+  std::uint64_t encoded = syntax.IsImplicit()
+                              ? static_cast<std::uint32_t>(dataset.GetLength<gdcm::ImplicitDataElement>())
+                              : static_cast<std::uint32_t>(dataset.GetLength<gdcm::ExplicitDataElement>());
   encoded += static_cast<std::uint32_t>(header.GetLength<gdcm::ExplicitDataElement>());
   if (!header.GetPreamble().IsEmpty()) encoded += 128 + 4;  // preamble and "DICM"
   // One byte of slack: GDCM pads an odd-length last value (seen in real files) when it
@@ -116,14 +116,9 @@ void keep_lossy_history(gdcm::DataSet& dataset, const gdcm::TransferSyntax& sour
   std::string_view method;
   switch (source) {
     case gdcm::TransferSyntax::JPEGBaselineProcess1:
-    case gdcm::TransferSyntax::JPEGExtendedProcess2_4:
-      method = "ISO_10918_1";
-      break;
-    case gdcm::TransferSyntax::JPEGLSNearLossless:
-      method = "ISO_14495_1";
-      break;
-    default:
-      return;
+    case gdcm::TransferSyntax::JPEGExtendedProcess2_4: method = "ISO_10918_1"; break;
+    case gdcm::TransferSyntax::JPEGLSNearLossless: method = "ISO_14495_1"; break;
+    default: return;
   }
   if (get_text(dataset, {0x0028, 0x2110}) == "01") return;  // its history is told already
   set_text(dataset, {0x0028, 0x2110}, "CS", "01");
@@ -147,7 +142,8 @@ result<instance> read_decoded(const std::filesystem::path& file) {
   // Decoded JPEG stays YCbCr in GDCM; codecs that transform colour expect RGB.
   gdcm::ImageChangePhotometricInterpretation to_rgb;
   const auto pi = decoded->GetPhotometricInterpretation();
-  const bool ybr = pi == gdcm::PhotometricInterpretation::YBR_FULL || pi == gdcm::PhotometricInterpretation::YBR_FULL_422;
+  const bool ybr =
+      pi == gdcm::PhotometricInterpretation::YBR_FULL || pi == gdcm::PhotometricInterpretation::YBR_FULL_422;
   if (ybr) {
     if (reader.GetImage().GetTransferSyntax().IsEncapsulated() == false &&
         pi == gdcm::PhotometricInterpretation::YBR_FULL_422) {
@@ -176,12 +172,13 @@ result<instance> read_decoded(const std::filesystem::path& file) {
   state->frame.bits_stored = format.GetBitsStored();
   state->frame.is_signed = format.GetPixelRepresentation() == 1;
   state->frame.planar = decoded->GetPlanarConfiguration() == 1 ? codecs::planar_configuration::planar
-                                                                : codecs::planar_configuration::interleaved;
+                                                               : codecs::planar_configuration::interleaved;
   state->frame.photometric = photometric.value();
   state->frame_count = decoded->GetNumberOfDimensions() > 2 ? decoded->GetDimension(2) : 1;
   state->native_pixels.resize(decoded->GetBufferLength());
   if (state->native_pixels.size() != state->frame.bytes() * state->frame_count ||
-      !decoded->GetBuffer(reinterpret_cast<char*>(state->native_pixels.data()))) {  // NOLINT: GDCM takes char*
+      // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): GDCM takes char*
+      !decoded->GetBuffer(reinterpret_cast<char*>(state->native_pixels.data()))) {
     return failure{"cannot decode pixel data: its length does not match its rows, columns and frames"};
   }
 
@@ -190,7 +187,8 @@ result<instance> read_decoded(const std::filesystem::path& file) {
   const bool implicit = state->file->GetHeader().GetDataSetTransferSyntax().IsImplicit();
   if (auto prepared = prepare_dataset(*state, implicit); !prepared) return prepared.error();
   gdcm::DataSet& dataset = state->file->GetDataSet();
-  set_text(dataset, {0x0028, 0x0004}, "CS", gdcm::PhotometricInterpretation::GetPIString(decoded->GetPhotometricInterpretation()));
+  set_text(dataset, {0x0028, 0x0004}, "CS",
+           gdcm::PhotometricInterpretation::GetPIString(decoded->GetPhotometricInterpretation()));
   if (state->frame.samples_per_pixel == 3) {
     set_us(dataset, {0x0028, 0x0006}, static_cast<std::uint16_t>(decoded->GetPlanarConfiguration()));
   }

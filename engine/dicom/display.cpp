@@ -42,7 +42,8 @@ result<display_source> subsampled_to_rgb(const gdcm::Image& image) {
   source.frame.photometric = codecs::photometric::rgb;
   source.frame_count = image.GetNumberOfDimensions() > 2 ? image.GetDimension(2) : 1;
   std::vector<unsigned char> packed(image.GetBufferLength());
-  if (!image.GetBuffer(reinterpret_cast<char*>(packed.data()))) return failure{"cannot decode pixel data"};  // NOLINT
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast)
+  if (!image.GetBuffer(reinterpret_cast<char*>(packed.data()))) return failure{"cannot decode pixel data"};
   const std::size_t pixels = std::size_t{source.frame.width} * source.frame.height * source.frame_count;
   if (packed.size() < pixels * 2 || source.frame.width % 2 != 0) {
     return failure{"YBR_FULL_422 pixel data does not match its rows and columns"};
@@ -83,7 +84,8 @@ std::optional<result<display_source>> encapsulated_pdf_page(const std::filesyste
   const gdcm::ByteValue* document =
       dataset.FindDataElement(document_tag) ? dataset.GetDataElement(document_tag).GetByteValue() : nullptr;
   if (document == nullptr || document->GetLength() == 0) return failure{"an Encapsulated PDF without its document"};
-  const auto* bytes = reinterpret_cast<const std::byte*>(document->GetPointer());  // NOLINT: GDCM hands out char*
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): GDCM hands out char*
+  const auto* bytes = reinterpret_cast<const std::byte*>(document->GetPointer());
   auto rendered = raster::render_pdf_page(std::span(bytes, document->GetLength()), 0, pdf_preview_dpi);
   if (!rendered) return rendered.error();
   display_source source;
@@ -117,7 +119,8 @@ result<display_source> read_for_display(const std::filesystem::path& file) {
     palette.SetInput(*current);
     if (!palette.Apply()) return failure{"cannot apply the palette"};
     current = &palette.GetOutput();
-  } else if (pi == gdcm::PhotometricInterpretation::YBR_FULL_422 && !reader.GetImage().GetTransferSyntax().IsEncapsulated()) {
+  } else if (pi == gdcm::PhotometricInterpretation::YBR_FULL_422 &&
+             !reader.GetImage().GetTransferSyntax().IsEncapsulated()) {
     return subsampled_to_rgb(*current);  // GDCM converts only decoded JPEG
   } else if (pi == gdcm::PhotometricInterpretation::YBR_FULL || pi == gdcm::PhotometricInterpretation::YBR_FULL_422) {
     to_rgb.SetPhotometricInterpretation(gdcm::PhotometricInterpretation::RGB);
@@ -149,17 +152,17 @@ result<display_source> read_for_display(const std::filesystem::path& file) {
   source.frame.bits_allocated = static_cast<std::uint16_t>(bits);
   source.frame.bits_stored = format.GetBitsStored();
   source.frame.is_signed = format.GetPixelRepresentation() == 1;
-  source.frame.photometric = format.GetSamplesPerPixel() == 3 ? codecs::photometric::rgb
-                             : shown == gdcm::PhotometricInterpretation::MONOCHROME1
-                                 ? codecs::photometric::monochrome1
-                                 : codecs::photometric::monochrome2;
+  source.frame.photometric = format.GetSamplesPerPixel() == 3                        ? codecs::photometric::rgb
+                             : shown == gdcm::PhotometricInterpretation::MONOCHROME1 ? codecs::photometric::monochrome1
+                                                                                     : codecs::photometric::monochrome2;
   source.frame_count = image.GetNumberOfDimensions() > 2 ? image.GetDimension(2) : 1;
   std::vector<std::byte> buffer(image.GetBufferLength());
-  if (!image.GetBuffer(reinterpret_cast<char*>(buffer.data()))) {  // NOLINT: GDCM takes char*
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): GDCM takes char*
+  if (!image.GetBuffer(reinterpret_cast<char*>(buffer.data()))) {
     return failure{"cannot decode pixel data"};
   }
-  const std::size_t samples = std::size_t{source.frame.width} * source.frame.height * source.frame_count *
-                              source.frame.samples_per_pixel;
+  const std::size_t samples =
+      std::size_t{source.frame.width} * source.frame.height * source.frame_count * source.frame.samples_per_pixel;
   if (bits == 1) {
     // Bit-packed (segmentations, overlays): the first pixel in the lowest bit; shown as 0 and 1.
     if (buffer.size() * 8 < samples) return failure{"cannot decode pixel data: too short for its rows and columns"};

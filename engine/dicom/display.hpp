@@ -18,7 +18,7 @@
 namespace dcmflow::dicom {
 
 struct display_source {
-  codecs::frame_info frame;     // photometric: MONOCHROME1, MONOCHROME2 or RGB
+  codecs::frame_info frame;  // photometric: MONOCHROME1, MONOCHROME2 or RGB
   std::uint32_t frame_count = 0;
   std::vector<std::byte> pixels;  // frame after frame, interleaved, little endian
   double rescale_slope = 1;

@@ -36,17 +36,17 @@ result<instance> build_encapsulated_pdf(std::vector<char> pdf, const encapsulate
   set_text(ds, {0x0020, 0x000E}, "UI", request.series_instance_uid);
   set_text(ds, {0x0020, 0x0011}, "IS", "1");  // SeriesNumber
   // SC Equipment
-  set_text(ds, {0x0008, 0x0064}, "CS", "WSD");  // ConversionType
+  set_text(ds, {0x0008, 0x0064}, "CS", "WSD");            // ConversionType
   set_text(ds, {0x0018, 0x1016}, "LO", "dcmflow");        // SecondaryCaptureDeviceManufacturer
   set_text(ds, {0x0018, 0x1019}, "LO", DCMFLOW_VERSION);  // SecondaryCaptureDeviceSoftwareVersions
   // Encapsulated Document
-  set_text(ds, {0x0020, 0x0013}, "IS", "1");        // InstanceNumber
-  set_text(ds, {0x0008, 0x0023}, "DA", date);       // ContentDate
-  set_text(ds, {0x0008, 0x0033}, "TM", time);       // ContentTime
-  set_text(ds, {0x0008, 0x002A}, "DT", "");         // AcquisitionDateTime: unknown
-  set_text(ds, {0x0028, 0x0301}, "CS", "YES");      // BurnedInAnnotation: a report names its patient
+  set_text(ds, {0x0020, 0x0013}, "IS", "1");                     // InstanceNumber
+  set_text(ds, {0x0008, 0x0023}, "DA", date);                    // ContentDate
+  set_text(ds, {0x0008, 0x0033}, "TM", time);                    // ContentTime
+  set_text(ds, {0x0008, 0x002A}, "DT", "");                      // AcquisitionDateTime: unknown
+  set_text(ds, {0x0028, 0x0301}, "CS", "YES");                   // BurnedInAnnotation: a report names its patient
   set_text(ds, {0x0042, 0x0010}, "ST", request.document_title);  // DocumentTitle
-  gdcm::DataElement concept_name(gdcm::Tag(0x0040, 0xA043));  // ConceptNameCodeSequence: type 2, empty
+  gdcm::DataElement concept_name(gdcm::Tag(0x0040, 0xA043));     // ConceptNameCodeSequence: type 2, empty
   concept_name.SetVR(gdcm::VR::SQ);
   gdcm::SmartPointer<gdcm::SequenceOfItems> no_items = new gdcm::SequenceOfItems;
   concept_name.SetValue(*no_items);
@@ -57,9 +57,10 @@ result<instance> build_encapsulated_pdf(std::vector<char> pdf, const encapsulate
   const auto length = static_cast<std::uint32_t>(pdf.size());
   gdcm::DataElement document_length(gdcm::Tag(0x0042, 0x0015));  // EncapsulatedDocumentLength: before padding
   document_length.SetVR(gdcm::VR::UL);
-  document_length.SetByteValue(reinterpret_cast<const char*>(&length), 4);  // NOLINT: GDCM takes char*
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): GDCM takes char*
+  document_length.SetByteValue(reinterpret_cast<const char*>(&length), 4);
   ds.Replace(document_length);
-  if (pdf.size() % 2 != 0) pdf.push_back('\0');  // PS3.3 C.24.2.1: padded with a NUL
+  if (pdf.size() % 2 != 0) pdf.push_back('\0');           // PS3.3 C.24.2.1: padded with a NUL
   gdcm::DataElement document(gdcm::Tag(0x0042, 0x0011));  // EncapsulatedDocument
   document.SetVR(gdcm::VR::OB);
   document.SetByteValue(pdf.data(), static_cast<std::uint32_t>(pdf.size()));

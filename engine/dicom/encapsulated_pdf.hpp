@@ -18,7 +18,7 @@ struct encapsulated_pdf_request {
   std::string study_instance_uid;
   std::string series_instance_uid;
   std::string sop_instance_uid;
-  std::string document_title;                        // DocumentTitle: the file's name
+  std::string document_title;  // DocumentTitle: the file's name
   std::chrono::system_clock::time_point created;
   std::span<const attribute_assignment> attributes;  // patient and study: as for the pages
   dicom::character_set character_set = dicom::character_set::utf8;

@@ -60,7 +60,9 @@ std::optional<syntax_element> find_syntax(const std::string& bytes, bool& trunca
     const std::string vr = bytes.substr(at + 4, 2);
     const bool long_form = vr == "OB" || vr == "OW" || vr == "UN" || vr == "SQ" || vr == "UT" || vr == "UC";
     const std::size_t header = long_form ? 12 : 8;
-    const std::size_t length = at + header > bytes.size() ? 0 : long_form ? read32(bytes, at + 8) : read16(bytes, at + 6);
+    const std::size_t length = at + header > bytes.size() ? 0
+                               : long_form                ? read32(bytes, at + 8)
+                                                          : read16(bytes, at + 6);
     if (at + header + length > bytes.size()) {
       truncated = true;
       return std::nullopt;
@@ -105,7 +107,8 @@ std::string renamed_copy(const std::filesystem::path& file, std::string& real_sy
   if (value.size() % 2 != 0) value.push_back('\0');
   const auto new_length = static_cast<std::uint16_t>(value.size());
   std::string out = bytes->substr(0, syntax->at + 6);
-  out.append(reinterpret_cast<const char*>(&new_length), 2);  // NOLINT: little-endian bytes
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): little-endian bytes
+  out.append(reinterpret_cast<const char*>(&new_length), 2);
   out += value;
   out += bytes->substr(syntax->at + syntax->header + syntax->length);
   if (syntax->group_length_value != 0) {
@@ -183,9 +186,9 @@ std::vector<std::span<const std::byte>> frames_of(const gdcm::SequenceOfFragment
 
 std::optional<result<void>> native_image::decode_with_codecs() {
   const gdcm::Image& image = reader_.GetImage();
-  const std::string syntax =
-      input_->real_syntax().empty() ? std::string(gdcm::TransferSyntax::GetTSString(image.GetTransferSyntax()))
-                                    : input_->real_syntax();
+  const std::string syntax = input_->real_syntax().empty()
+                                 ? std::string(gdcm::TransferSyntax::GetTSString(image.GetTransferSyntax()))
+                                 : input_->real_syntax();
   const auto decoder = codecs::make_decoder(syntax);
   const gdcm::PixelFormat& format = image.GetPixelFormat();
   const gdcm::SequenceOfFragments* fragments = image.GetDataElement().GetSequenceOfFragments();
@@ -204,7 +207,7 @@ std::optional<result<void>> native_image::decode_with_codecs() {
   frame.bits_stored = format.GetBitsStored();
   frame.is_signed = format.GetPixelRepresentation() == 1;
   frame.planar = codecs::planar_configuration::interleaved;
-  frame.photometric = colour ? codecs::photometric::rgb
+  frame.photometric = colour                                                 ? codecs::photometric::rgb
                       : pi == gdcm::PhotometricInterpretation::MONOCHROME1   ? codecs::photometric::monochrome1
                       : pi == gdcm::PhotometricInterpretation::PALETTE_COLOR ? codecs::photometric::palette_color
                                                                              : codecs::photometric::monochrome2;
@@ -219,22 +222,21 @@ std::optional<result<void>> native_image::decode_with_codecs() {
   for (std::uint32_t index = 0; index < frame_count; ++index) {
     const auto into = std::span(pixels).subspan(index * frame_bytes, frame_bytes);
     if (const std::error_code error = codecs::decode_untrusted(*decoder, frames[index], frame, into)) {
-      return result<void>(failure{"cannot decode frame " + std::to_string(index + 1) + " (" + name + "): " +
-                                  error.message()});
+      return result<void>(
+          failure{"cannot decode frame " + std::to_string(index + 1) + " (" + name + "): " + error.message()});
     }
   }
   // Colour comes out as RGB where the codestream or the JPEG stream transforms it (JPEG 2000's
   // YBR_ICT/RCT, JPEG's YCbCr); other colour stays as stored (YBR_FULL in RLE stays YBR_FULL).
   gdcm::SmartPointer<gdcm::Image> out = new gdcm::Image(image);
   const bool transformed = pi == gdcm::PhotometricInterpretation::YBR_ICT ||
-                           pi == gdcm::PhotometricInterpretation::YBR_RCT ||
-                           syntax == "1.2.840.10008.1.2.4.50";
+                           pi == gdcm::PhotometricInterpretation::YBR_RCT || syntax == "1.2.840.10008.1.2.4.50";
   if (colour && transformed) out->SetPhotometricInterpretation(gdcm::PhotometricInterpretation::RGB);
   if (colour) out->SetPlanarConfiguration(0);
   gdcm::DataElement pixel_data(gdcm::Tag(0x7FE0, 0x0010));
   pixel_data.SetVR(frame.bits_allocated == 16 ? gdcm::VR::OW : gdcm::VR::OB);
-  pixel_data.SetByteValue(reinterpret_cast<const char*>(pixels.data()),  // NOLINT: GDCM takes char*
-                          static_cast<std::uint32_t>(pixels.size()));
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): GDCM takes char*
+  pixel_data.SetByteValue(reinterpret_cast<const char*>(pixels.data()), static_cast<std::uint32_t>(pixels.size()));
   out->SetDataElement(pixel_data);
   out->SetTransferSyntax(gdcm::TransferSyntax::ExplicitVRLittleEndian);
   by_codecs_ = out;

@@ -26,7 +26,7 @@ class gdcm_input {
   // GDCM stopped (stream()).
   gdcm_input(const std::filesystem::path& file, gdcm::Reader& reader, bool shared_stream = false);
   [[nodiscard]] const std::string& real_syntax() const { return real_syntax_; }  // empty: as GDCM reads it
-  [[nodiscard]] std::istream* stream() const { return stream_.get(); }  // null: GDCM opened the file
+  [[nodiscard]] std::istream* stream() const { return stream_.get(); }           // null: GDCM opened the file
 
  private:
   std::unique_ptr<std::istream> stream_;
@@ -51,9 +51,7 @@ class native_image {
   [[nodiscard]] result<void> decode(const std::filesystem::path& file);
 
   [[nodiscard]] const gdcm::ImageReader& reader() const { return reader_; }
-  [[nodiscard]] const gdcm::Image& decoded() const {
-    return by_codecs_ != nullptr ? *by_codecs_ : decode_.GetOutput();
-  }
+  [[nodiscard]] const gdcm::Image& decoded() const { return by_codecs_ != nullptr ? *by_codecs_ : decode_.GetOutput(); }
 
  private:
   // Empty when codecs/ does not cover the file (GDCM decodes it); else what they made of it.

@@ -80,6 +80,8 @@ std::string derived_uids::pdf_series() const {
   return derived_uid(scheme_.root, scheme_.name_space, {"pdf-series", object_});
 }
 
-std::string derived_uids::pdf_instance() const { return derived_uid(scheme_.root, scheme_.name_space, {"pdf", object_}); }
+std::string derived_uids::pdf_instance() const {
+  return derived_uid(scheme_.root, scheme_.name_space, {"pdf", object_});
+}
 
 }  // namespace dcmflow::dicom

@@ -29,20 +29,20 @@ struct uid_scheme {
 // What shapes an input's pixels besides its bytes. Part of its objects' identity: its text
 // is hashed, so it must never change for the same settings.
 struct rendering_recipe {
-  bool per_page = false;                 // pages as instances, not frames
-  std::uint32_t frames_per_instance = 0; // where a long source is cut; 0: not cut (fits in one)
-  std::string_view lossy_codec{};        // the --codec spec of a lossy codec; empty: lossless
-  bool document = false;                 // rendered (PDF, Office): dpi and colour shape it
+  bool per_page = false;                  // pages as instances, not frames
+  std::uint32_t frames_per_instance = 0;  // where a long source is cut; 0: not cut (fits in one)
+  std::string_view lossy_codec{};         // the --codec spec of a lossy codec; empty: lossless
+  bool document = false;                  // rendered (PDF, Office): dpi and colour shape it
   double dpi = 0;
-  int colour = 0;                        // raster::colour_mode as a number
+  int colour = 0;  // raster::colour_mode as a number
 
   // "per_page=0 frames_per_instance=2 lossy=j2k:10 dpi=200.000000 colour=0"
   [[nodiscard]] std::string text() const;
 };
 
 struct source_identity {
-  std::string_view input_key;       // the item's name in its run: "pages/a.png", "x.zip!in/b.docx"
-  std::string_view content_sha256;  // of the input's bytes
+  std::string_view input_key;                        // the item's name in its run: "pages/a.png", "x.zip!in/b.docx"
+  std::string_view content_sha256;                   // of the input's bytes
   std::span<const attribute_assignment> attributes;  // as resolved: the manifest's, then the job's (last wins)
   rendering_recipe rendering;
 };

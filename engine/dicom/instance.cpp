@@ -30,8 +30,10 @@ gdcm::DataElement native_pixel_data(const instance::impl& state) {
   gdcm::DataElement pixels(pixel_data_tag);
   pixels.SetVR(state.frame.bits_allocated > 8 ? gdcm::VR::OW : gdcm::VR::OB);
   // GDCM pads an odd length with a zero byte, as PS3.5 8.1.1 asks.
-  pixels.SetByteValue(reinterpret_cast<const char*>(state.native_pixels.data()),  // NOLINT: GDCM takes char*
-                      static_cast<std::uint32_t>(state.native_pixels.size()));
+  pixels.SetByteValue(
+      // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): GDCM takes char*
+      reinterpret_cast<const char*>(state.native_pixels.data()),
+      static_cast<std::uint32_t>(state.native_pixels.size()));
   return pixels;
 }
 
@@ -44,8 +46,9 @@ gdcm::DataElement encapsulated_pixel_data(const instance::impl& state) {
   for (const auto& fragment : state.fragments) {
     offsets.push_back(offset);
     gdcm::Fragment item;
-    item.SetByteValue(reinterpret_cast<const char*>(fragment.data()),  // NOLINT: GDCM takes char*
-                      static_cast<std::uint32_t>(fragment.size()));   // padded to even by GDCM
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): GDCM takes char*
+    item.SetByteValue(reinterpret_cast<const char*>(fragment.data()),
+                      static_cast<std::uint32_t>(fragment.size()));  // padded to even by GDCM
     sequence->AddFragment(item);
     offset += 8 + static_cast<std::uint32_t>((fragment.size() + 1) / 2 * 2);
   }
@@ -87,7 +90,8 @@ bool prepare_file_meta(instance::impl& state) {
   }
   gdcm::DataElement group_length(gdcm::Tag(0x0002, 0x0000));
   group_length.SetVR(gdcm::VR::UL);
-  group_length.SetByteValue(reinterpret_cast<const char*>(&length), 4);  // NOLINT: GDCM takes char*
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): GDCM takes char*
+  group_length.SetByteValue(reinterpret_cast<const char*>(&length), 4);
   header.Replace(group_length);
   return true;
 }
@@ -144,11 +148,18 @@ void name_the_implementation() {
 
 // Part 10 into `stream`: Pixel Data is lent to GDCM only for the write, so the pixels stay
 // ours (and are not copied into the dataset between stages).
-void put16(std::ostream& out, std::uint16_t value) { out.write(reinterpret_cast<const char*>(&value), 2); }  // NOLINT
-void put32(std::ostream& out, std::uint32_t value) { out.write(reinterpret_cast<const char*>(&value), 4); }  // NOLINT
+void put16(std::ostream& out, std::uint16_t value) {
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast)
+  out.write(reinterpret_cast<const char*>(&value), 2);
+}
+void put32(std::ostream& out, std::uint32_t value) {
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast)
+  out.write(reinterpret_cast<const char*>(&value), 4);
+}
 
 void put_bytes(std::ostream& out, std::span<const std::byte> bytes) {
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));  // NOLINT
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast)
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   if (bytes.size() % 2 != 0) out.put('\0');  // values are even (PS3.5 7.1.1)
 }
 
@@ -202,7 +213,7 @@ bool write_part10(instance::impl& state, std::ostream& stream) {
   const bool ours = state.has_pixels && last && state.encoding != codecs::pixel_encoding::deflated;
   if (state.has_pixels && !ours) {
     dataset.Replace(state.encoding == codecs::pixel_encoding::encapsulated ? encapsulated_pixel_data(state)
-                                                                            : native_pixel_data(state));
+                                                                           : native_pixel_data(state));
   }
   const bool meta_ready = prepare_file_meta(state);
   gdcm::Writer writer;
@@ -253,7 +264,8 @@ result<void> instance::decompress() {
     // what they were before compression.
     gdcm::DataSet& dataset = state.file->GetDataSet();
     set_text(dataset, {0x0028, 0x0004}, "CS", photometric_name(state.frame.photometric));
-    if (state.frame.samples_per_pixel > 1) set_us(dataset, {0x0028, 0x0006}, static_cast<std::uint16_t>(state.frame.planar));
+    if (state.frame.samples_per_pixel > 1)
+      set_us(dataset, {0x0028, 0x0006}, static_cast<std::uint16_t>(state.frame.planar));
     state.native_pixels = std::move(pixels);
     state.fragments.clear();
   }

@@ -20,12 +20,12 @@ struct instance::impl {
   std::string transfer_syntax_uid{explicit_vr_little_endian};
   codecs::pixel_encoding encoding = codecs::pixel_encoding::native;
 
-  bool has_pixels = true;  // false for objects without Pixel Data (reports, waveforms)
+  bool has_pixels = true;          // false for objects without Pixel Data (reports, waveforms)
   std::vector<std::string> notes;  // instance::notes()
   codecs::frame_info frame;
   std::uint32_t frame_count = 0;
-  std::vector<std::byte> native_pixels;              // frame after frame, until compressed
-  std::vector<std::vector<std::byte>> fragments;     // one per frame, once encapsulated
+  std::vector<std::byte> native_pixels;           // frame after frame, until compressed
+  std::vector<std::vector<std::byte>> fragments;  // one per frame, once encapsulated
 };
 
 }  // namespace dcmflow::dicom

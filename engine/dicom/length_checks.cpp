@@ -58,7 +58,7 @@ result<std::uint64_t> end_of_fragments(std::ifstream& in, std::uint64_t at, std:
   while (at + 8 <= size) {
     std::array<unsigned char, 8> head{};
     in.seekg(static_cast<std::streamoff>(at));
-    in.read(reinterpret_cast<char*>(head.data()), 8);  // NOLINT: bytes
+    in.read(reinterpret_cast<char*>(head.data()), 8);  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): bytes
     if (!in) return 0;
     const std::uint16_t group = u16(head.data(), big_endian);
     const std::uint16_t element = u16(head.data() + 2, big_endian);
@@ -112,7 +112,7 @@ result<void> check_value_lengths(const std::filesystem::path& file) {
   while (at + 8 <= size) {
     std::array<unsigned char, 12> head{};
     in.seekg(static_cast<std::streamoff>(at));
-    in.read(reinterpret_cast<char*>(head.data()), 8);  // NOLINT: bytes
+    in.read(reinterpret_cast<char*>(head.data()), 8);  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): bytes
     if (!in) return {};
     // The meta group is little endian whatever the syntax; the dataset as its syntax says.
     const bool big = big_endian && u16(head.data(), false) != 0x0002;
@@ -121,11 +121,13 @@ result<void> check_value_lengths(const std::filesystem::path& file) {
     std::uint64_t header = 8;
     std::uint32_t length = 0;
     bool unknown = false;  // UN: of undefined length, what it holds is implicit VR
-    const std::string_view vr(reinterpret_cast<const char*>(head.data()) + 4, 2);  // NOLINT: bytes
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): bytes
+    const std::string_view vr(reinterpret_cast<const char*>(head.data()) + 4, 2);
     const bool explicit_vr = (group == 0x0002 || (!implicit && group != 0xFFFE)) && known_vr(vr);
     if (explicit_vr) {
       if (long_form(vr)) {
-        in.read(reinterpret_cast<char*>(head.data()) + 8, 4);  // NOLINT: bytes
+        // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): bytes
+        in.read(reinterpret_cast<char*>(head.data()) + 8, 4);
         if (!in) return {};
         header = 12;
         unknown = vr == "UN";

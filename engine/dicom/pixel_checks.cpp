@@ -29,7 +29,8 @@ result<std::uint32_t> unsigned_short(const gdcm::DataSet& dataset, std::uint16_t
   if (value == nullptr || value->GetLength() != 2) {
     return inconsistent(std::string(keyword) + " is not one 2-byte unsigned number (US)");
   }
-  const auto* bytes = reinterpret_cast<const unsigned char*>(value->GetPointer());  // NOLINT: GDCM hands out char*
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): GDCM hands out char*
+  const auto* bytes = reinterpret_cast<const unsigned char*>(value->GetPointer());
   return (std::uint32_t{bytes[1]} << 8) | bytes[0];
 }
 
@@ -50,7 +51,8 @@ std::uint32_t number_of_frames(const gdcm::DataSet& dataset) {
 
 std::optional<std::uint32_t> read32(std::istream& in, bool big_endian) {
   std::array<unsigned char, 4> bytes{};
-  if (!in.read(reinterpret_cast<char*>(bytes.data()), 4)) return std::nullopt;  // NOLINT: bytes of a file
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): bytes of a file
+  if (!in.read(reinterpret_cast<char*>(bytes.data()), 4)) return std::nullopt;
   return big_endian ? (std::uint32_t{bytes[0]} << 24) | (std::uint32_t{bytes[1]} << 16) |
                           (std::uint32_t{bytes[2]} << 8) | bytes[3]
                     : (std::uint32_t{bytes[3]} << 24) | (std::uint32_t{bytes[2]} << 16) |
@@ -83,9 +85,10 @@ result<std::vector<fragment_head>> fragment_heads(std::istream& in, std::uint64_
                      " bytes, the file holds " + std::to_string(stream_size - start) + " after it"};
     }
     if (!offset_table) {
-      fragment_head fragment{*length, std::vector<unsigned char>(std::min<std::uint64_t>(*length, fragment_head_bytes))};
-      in.read(reinterpret_cast<char*>(fragment.head.data()),  // NOLINT: bytes of a file
-              static_cast<std::streamsize>(fragment.head.size()));
+      fragment_head fragment{*length,
+                             std::vector<unsigned char>(std::min<std::uint64_t>(*length, fragment_head_bytes))};
+      // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): bytes of a file
+      in.read(reinterpret_cast<char*>(fragment.head.data()), static_cast<std::streamsize>(fragment.head.size()));
       fragments.push_back(std::move(fragment));
     }
     offset_table = false;
@@ -102,7 +105,8 @@ bool stopped_at_pixel_data(std::istream& in, std::size_t value_offset) {
     std::array<unsigned char, 4> tag{};
     in.clear();
     in.seekg(static_cast<std::streamoff>(value_offset - header));
-    if (!in.read(reinterpret_cast<char*>(tag.data()), 4)) continue;  // NOLINT: bytes of a file
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): bytes of a file
+    if (!in.read(reinterpret_cast<char*>(tag.data()), 4)) continue;
     if (tag == std::array<unsigned char, 4>{0xE0, 0x7F, 0x10, 0x00} ||
         tag == std::array<unsigned char, 4>{0x7F, 0xE0, 0x00, 0x10}) {
       return true;
@@ -171,10 +175,11 @@ result<void> check_jpeg(std::span<const unsigned char> bytes, std::size_t index,
       continue;
     }
     const std::uint32_t length = big16(bytes, at + 2);
-    const bool start_of_frame = (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 &&
-                                 marker != 0xCC) || marker == 0xF7;
+    const bool start_of_frame =
+        (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC) || marker == 0xF7;
     if (start_of_frame) {
-      if (at + 10 > bytes.size() || length < 8) return inconsistent(frame_name(index) + ": a JPEG frame header cut short");
+      if (at + 10 > bytes.size() || length < 8)
+        return inconsistent(frame_name(index) + ": a JPEG frame header cut short");
       return compare(index, big16(bytes, at + 7), big16(bytes, at + 5), bytes[at + 9], bytes[at + 4], geometry,
                      marker == 0xF7 ? "JPEG-LS" : "JPEG");
     }
@@ -269,15 +274,16 @@ result<std::optional<pixel_geometry>> check_pixel_header(const std::filesystem::
   stream.clear();
   stream.seekg(0, std::ios::end);
   const auto stream_size = static_cast<std::uint64_t>(stream.tellg());
-  const bool reached_pixel_data = stream && value_offset >= 4 && value_offset <= stream_size &&
-                                  dataset.FindDataElement(gdcm::Tag(0x0028, 0x0010));
-  if (!reached_pixel_data || !stopped_at_pixel_data(stream, value_offset)) return found();  // the readers say what it is
+  const bool reached_pixel_data =
+      stream && value_offset >= 4 && value_offset <= stream_size && dataset.FindDataElement(gdcm::Tag(0x0028, 0x0010));
+  if (!reached_pixel_data || !stopped_at_pixel_data(stream, value_offset))
+    return found();  // the readers say what it is
 
   const bool big_endian = syntax == gdcm::TransferSyntax::ExplicitVRBigEndian;
   pixel_geometry geometry;
   // Rows, Columns and BitsAllocated must be there; the rest as GDCM reads them when missing.
-  const auto read = [&](std::uint16_t element, const char* keyword, std::optional<std::uint32_t> otherwise)
-      -> result<std::uint32_t> {
+  const auto read = [&](std::uint16_t element, const char* keyword,
+                        std::optional<std::uint32_t> otherwise) -> result<std::uint32_t> {
     if (otherwise && !dataset.FindDataElement(gdcm::Tag(0x0028, element))) return *otherwise;
     return unsigned_short(dataset, element, keyword);
   };
@@ -353,8 +359,10 @@ result<std::optional<pixel_geometry>> check_pixel_header(const std::filesystem::
   }
   const std::uint64_t padded = decoded + (decoded % 2);
   if (*declared != decoded && *declared != padded) {
-    return inconsistent("Pixel Data holds " + std::to_string(*declared) + " bytes, its rows, columns, samples, bits "
-                        "and frames make " + std::to_string(decoded));
+    return inconsistent("Pixel Data holds " + std::to_string(*declared) +
+                        " bytes, its rows, columns, samples, bits "
+                        "and frames make " +
+                        std::to_string(decoded));
   }
   return found(geometry);
 }

@@ -37,5 +37,4 @@ struct pixel_geometry {
 // or is not one GDCM parses: the readers then say what it is.
 [[nodiscard]] result<std::optional<pixel_geometry>> check_pixel_header(const std::filesystem::path& file);
 
-
 }  // namespace dcmflow::dicom

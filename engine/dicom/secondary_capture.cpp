@@ -20,31 +20,31 @@ namespace {
 void add_series_and_equipment(gdcm::DataSet& ds, const secondary_capture_request& request) {
   set_text(ds, {0x0008, 0x0060}, "CS", "OT");  // Modality: "other", as SC asks when unknown
   set_text(ds, {0x0020, 0x000E}, "UI", request.series_instance_uid);
-  set_text(ds, {0x0020, 0x0011}, "IS", "1");   // SeriesNumber
+  set_text(ds, {0x0020, 0x0011}, "IS", "1");    // SeriesNumber
   set_text(ds, {0x0008, 0x0064}, "CS", "WSD");  // ConversionType: workstation
   // General Equipment is optional for SC, but a manifest may fill it (InstitutionName); its
   // type 2 Manufacturer -- of the equipment that made the original, unknown -- stays empty.
   set_text(ds, {0x0008, 0x0070}, "LO", "");
-  set_text(ds, {0x0018, 0x1016}, "LO", "dcmflow");              // SecondaryCaptureDeviceManufacturer
-  set_text(ds, {0x0018, 0x1019}, "LO", DCMFLOW_VERSION);        // SecondaryCaptureDeviceSoftwareVersions
+  set_text(ds, {0x0018, 0x1016}, "LO", "dcmflow");        // SecondaryCaptureDeviceManufacturer
+  set_text(ds, {0x0018, 0x1019}, "LO", DCMFLOW_VERSION);  // SecondaryCaptureDeviceSoftwareVersions
 }
 
 void add_image(gdcm::DataSet& ds, const raster::raster& image, sop_class cls, const date_time& now,
                std::uint32_t instance_number) {
-  set_text(ds, {0x0008, 0x0008}, "CS", "DERIVED\\SECONDARY");  // ImageType
+  set_text(ds, {0x0008, 0x0008}, "CS", "DERIVED\\SECONDARY");             // ImageType
   set_text(ds, {0x0020, 0x0013}, "IS", std::to_string(instance_number));  // InstanceNumber
-  set_text(ds, {0x0020, 0x0020}, "CS", "");                    // PatientOrientation: unknown for a scan
+  set_text(ds, {0x0020, 0x0020}, "CS", "");                               // PatientOrientation: unknown for a scan
   // A report or photo is of no paired body part: ImageLaterality U (unpaired) lets the
   // series-level Laterality (type 2C) stay absent, as PS3.3 C.7.3.1 asks then.
   set_text(ds, {0x0020, 0x0062}, "CS", "U");
-  set_text(ds, {0x0008, 0x0023}, "DA", now.date);               // ContentDate
-  set_text(ds, {0x0008, 0x0033}, "TM", now.time);               // ContentTime
-  set_text(ds, {0x0018, 0x1012}, "DA", now.date);               // DateOfSecondaryCapture
-  set_text(ds, {0x0018, 0x1014}, "TM", now.time);               // TimeOfSecondaryCapture
+  set_text(ds, {0x0008, 0x0023}, "DA", now.date);  // ContentDate
+  set_text(ds, {0x0008, 0x0033}, "TM", now.time);  // ContentTime
+  set_text(ds, {0x0018, 0x1012}, "DA", now.date);  // DateOfSecondaryCapture
+  set_text(ds, {0x0018, 0x1014}, "TM", now.time);  // TimeOfSecondaryCapture
   // A scanned report or photo may show names and dates: say so, de-identification checks it.
-  set_text(ds, {0x0028, 0x0301}, "CS", "YES");                  // BurnedInAnnotation
+  set_text(ds, {0x0028, 0x0301}, "CS", "YES");  // BurnedInAnnotation
   if (image.lossy_source_method.empty()) {
-    set_text(ds, {0x0028, 0x2110}, "CS", "00");                 // LossyImageCompression
+    set_text(ds, {0x0028, 0x2110}, "CS", "00");  // LossyImageCompression
   } else {
     set_text(ds, {0x0028, 0x2110}, "CS", "01");
     set_text(ds, {0x0028, 0x2114}, "CS", image.lossy_source_method);  // LossyImageCompressionMethod
@@ -85,10 +85,10 @@ void add_image(gdcm::DataSet& ds, const raster::raster& image, sop_class cls, co
   }
   if (grey && is_multiframe(cls)) {
     // Required for the grey multi-frame SC classes (PS3.3 C.8.6.3): identity rescale.
-    set_text(ds, {0x0028, 0x1052}, "DS", "0");          // RescaleIntercept
-    set_text(ds, {0x0028, 0x1053}, "DS", "1");          // RescaleSlope
-    set_text(ds, {0x0028, 0x1054}, "LO", "US");         // RescaleType: unspecified
-    set_text(ds, {0x2050, 0x0020}, "CS", "IDENTITY");   // PresentationLUTShape
+    set_text(ds, {0x0028, 0x1052}, "DS", "0");         // RescaleIntercept
+    set_text(ds, {0x0028, 0x1053}, "DS", "1");         // RescaleSlope
+    set_text(ds, {0x0028, 0x1054}, "LO", "US");        // RescaleType: unspecified
+    set_text(ds, {0x2050, 0x0020}, "CS", "IDENTITY");  // PresentationLUTShape
   }
 }
 
@@ -96,8 +96,8 @@ void add_image(gdcm::DataSet& ds, const raster::raster& image, sop_class cls, co
 
 result<instance> build_secondary_capture(raster::raster image, const secondary_capture_request& request) {
   if (image.frame.width > 0xFFFF || image.frame.height > 0xFFFF) {
-    return failure{"image is " + std::to_string(image.frame.width) + "x" +
-                   std::to_string(image.frame.height) + "; DICOM rows and columns stop at 65535"};
+    return failure{"image is " + std::to_string(image.frame.width) + "x" + std::to_string(image.frame.height) +
+                   "; DICOM rows and columns stop at 65535"};
   }
   const sop_class cls = choose_secondary_capture_class(image.frame, image.frame_count);
   auto state = std::make_unique<instance::impl>();
@@ -107,8 +107,8 @@ result<instance> build_secondary_capture(raster::raster image, const secondary_c
   gdcm::DataSet& ds = state->file->GetDataSet();
   const date_time now = local_date_time(request.created);
   set_text(ds, {0x0008, 0x0005}, "CS", specific_character_set(request.character_set));
-  set_text(ds, {0x0008, 0x0012}, "DA", now.date);      // InstanceCreationDate
-  set_text(ds, {0x0008, 0x0013}, "TM", now.time);      // InstanceCreationTime
+  set_text(ds, {0x0008, 0x0012}, "DA", now.date);  // InstanceCreationDate
+  set_text(ds, {0x0008, 0x0013}, "TM", now.time);  // InstanceCreationTime
   set_text(ds, {0x0008, 0x0016}, "UI", state->sop_class_uid);
   set_text(ds, {0x0008, 0x0018}, "UI", state->sop_instance_uid);
   add_patient_and_study(ds, request.study_instance_uid);

@@ -20,13 +20,12 @@ struct secondary_capture_request {
   std::string series_instance_uid;
   std::string sop_instance_uid;
   std::uint32_t instance_number = 1;
-  std::chrono::system_clock::time_point created;       // content and capture date/time
-  std::span<const attribute_assignment> attributes;    // applied last: the user has the final word
+  std::chrono::system_clock::time_point created;                    // content and capture date/time
+  std::span<const attribute_assignment> attributes;                 // applied last: the user has the final word
   dicom::character_set character_set = dicom::character_set::utf8;  // of the text written
 };
 
 // Takes the raster's pixels over (no copy): pass it with std::move.
-[[nodiscard]] result<instance> build_secondary_capture(raster::raster image,
-                                                       const secondary_capture_request& request);
+[[nodiscard]] result<instance> build_secondary_capture(raster::raster image, const secondary_capture_request& request);
 
 }  // namespace dcmflow::dicom

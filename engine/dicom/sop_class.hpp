@@ -15,8 +15,7 @@ enum class sop_class {
   multiframe_true_color_sc,      // A.8.5: 8-bit RGB, several frames
 };
 
-[[nodiscard]] sop_class choose_secondary_capture_class(const codecs::frame_info& frame,
-                                                       std::uint32_t frame_count);
+[[nodiscard]] sop_class choose_secondary_capture_class(const codecs::frame_info& frame, std::uint32_t frame_count);
 [[nodiscard]] std::string_view uid_of(sop_class cls);
 [[nodiscard]] bool is_multiframe(sop_class cls);
 

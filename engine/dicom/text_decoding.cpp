@@ -22,11 +22,21 @@ std::optional<const char*> whole_value_charset(std::string_view term) {
     const char* iconv_name;
   };
   static constexpr std::array<entry, 16> table = {{
-      {"ISO_IR 6", "ASCII"},        {"ISO_IR 100", "ISO-8859-1"}, {"ISO_IR 101", "ISO-8859-2"},
-      {"ISO_IR 109", "ISO-8859-3"}, {"ISO_IR 110", "ISO-8859-4"}, {"ISO_IR 144", "ISO-8859-5"},
-      {"ISO_IR 127", "ISO-8859-6"}, {"ISO_IR 126", "ISO-8859-7"}, {"ISO_IR 138", "ISO-8859-8"},
-      {"ISO_IR 148", "ISO-8859-9"}, {"ISO_IR 203", "ISO-8859-15"}, {"ISO_IR 13", "JIS_X0201"},
-      {"ISO_IR 166", "TIS-620"},    {"ISO_IR 192", "UTF-8"},      {"GB18030", "GB18030"},
+      {"ISO_IR 6", "ASCII"},
+      {"ISO_IR 100", "ISO-8859-1"},
+      {"ISO_IR 101", "ISO-8859-2"},
+      {"ISO_IR 109", "ISO-8859-3"},
+      {"ISO_IR 110", "ISO-8859-4"},
+      {"ISO_IR 144", "ISO-8859-5"},
+      {"ISO_IR 127", "ISO-8859-6"},
+      {"ISO_IR 126", "ISO-8859-7"},
+      {"ISO_IR 138", "ISO-8859-8"},
+      {"ISO_IR 148", "ISO-8859-9"},
+      {"ISO_IR 203", "ISO-8859-15"},
+      {"ISO_IR 13", "JIS_X0201"},
+      {"ISO_IR 166", "TIS-620"},
+      {"ISO_IR 192", "UTF-8"},
+      {"GB18030", "GB18030"},
       {"GBK", "GBK"},
   }};
   for (const entry& known : table) {
@@ -78,11 +88,17 @@ std::optional<code_element> initial_g1(std::string_view term) {
   if (term == "ISO 2022 IR 13") return code_element{element_kind::katakana, "EUC-JP"};
   if (term == "ISO 2022 IR 149") return code_element{element_kind::single_byte, "EUC-KR"};
   if (term == "ISO 2022 IR 58") return code_element{element_kind::single_byte, "GB2312"};
-  static constexpr std::array<std::pair<std::string_view, const char*>, 10> single = {{
-      {"ISO 2022 IR 100", "ISO-8859-1"}, {"ISO 2022 IR 101", "ISO-8859-2"}, {"ISO 2022 IR 109", "ISO-8859-3"},
-      {"ISO 2022 IR 110", "ISO-8859-4"}, {"ISO 2022 IR 144", "ISO-8859-5"}, {"ISO 2022 IR 127", "ISO-8859-6"},
-      {"ISO 2022 IR 126", "ISO-8859-7"}, {"ISO 2022 IR 138", "ISO-8859-8"}, {"ISO 2022 IR 148", "ISO-8859-9"},
-      {"ISO 2022 IR 166", "TIS-620"}}};
+  static constexpr std::array<std::pair<std::string_view, const char*>, 10> single = {
+      {{"ISO 2022 IR 100", "ISO-8859-1"},
+       {"ISO 2022 IR 101", "ISO-8859-2"},
+       {"ISO 2022 IR 109", "ISO-8859-3"},
+       {"ISO 2022 IR 110", "ISO-8859-4"},
+       {"ISO 2022 IR 144", "ISO-8859-5"},
+       {"ISO 2022 IR 127", "ISO-8859-6"},
+       {"ISO 2022 IR 126", "ISO-8859-7"},
+       {"ISO 2022 IR 138", "ISO-8859-8"},
+       {"ISO 2022 IR 148", "ISO-8859-9"},
+       {"ISO 2022 IR 166", "TIS-620"}}};
   for (const auto& [name, charset] : single) {
     if (name == term) return code_element{element_kind::single_byte, charset};
   }
@@ -98,8 +114,7 @@ bool is_iso2022(std::span<const std::string> terms) {
 result<std::string> decode_run(std::string_view run, const code_element& element) {
   std::string bytes;
   switch (element.kind) {
-    case element_kind::single_byte:
-      return iconv_to_utf8(run, element.charset);
+    case element_kind::single_byte: return iconv_to_utf8(run, element.charset);
     case element_kind::seven_bit_double:
       for (const char c : run) bytes.push_back(static_cast<char>(static_cast<unsigned char>(c) | 0x80));
       break;

@@ -14,7 +14,7 @@ namespace dcmflow::dicom {
 
 // `specific_character_set`: the values of (0008,0005), in order (empty list: the default
 // repertoire). Fails for a set dcmflow does not know, or bytes the set cannot decode.
-[[nodiscard]] result<std::string> decode_text(std::string_view bytes, std::span<const std::string> specific_character_set,
-                                              std::string_view vr);
+[[nodiscard]] result<std::string> decode_text(std::string_view bytes,
+                                              std::span<const std::string> specific_character_set, std::string_view vr);
 
 }  // namespace dcmflow::dicom

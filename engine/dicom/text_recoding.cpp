@@ -54,7 +54,7 @@ result<void> recode(gdcm::DataSet& dataset, std::vector<std::string> terms, bool
       continue;
     }
     if (!is_character_set_vr(vr) || element.GetByteValue() == nullptr) continue;
-    const gdcm::Tag at = element.GetTag();
+    const gdcm::Tag& at = element.GetTag();
     std::string raw = get_text(dataset, {at.GetGroup(), at.GetElement()});
     auto text = decode_text(raw, terms, vr);
     char tag_text[16];

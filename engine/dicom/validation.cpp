@@ -10,8 +10,8 @@
 
 #include <array>
 #include <fstream>
-#include <string_view>
 #include <map>
+#include <string_view>
 
 #include "dicom/character_set.hpp"
 #include "dicom/element.hpp"
@@ -31,33 +31,51 @@ struct required_attribute {
 // The attributes dcmflow checks per IOD: the mandatory modules' type 1 and 2 attributes
 // (PS3.3 A.8 and A.45.1), conditional ones where the condition is the IOD itself.
 constexpr std::array<required_attribute, 16> common_attributes = {{
-    {{0x0010, 0x0010}, requirement::type2}, {{0x0010, 0x0020}, requirement::type2},  // PatientName, PatientID
-    {{0x0010, 0x0030}, requirement::type2}, {{0x0010, 0x0040}, requirement::type2},  // PatientBirthDate, PatientSex
-    {{0x0020, 0x000D}, requirement::type1}, {{0x0008, 0x0020}, requirement::type2},  // StudyInstanceUID, StudyDate
-    {{0x0008, 0x0030}, requirement::type2}, {{0x0008, 0x0090}, requirement::type2},  // StudyTime, ReferringPhysicianName
-    {{0x0020, 0x0010}, requirement::type2}, {{0x0008, 0x0050}, requirement::type2},  // StudyID, AccessionNumber
-    {{0x0008, 0x0060}, requirement::type1}, {{0x0020, 0x000E}, requirement::type1},  // Modality, SeriesInstanceUID
-    {{0x0020, 0x0011}, requirement::type2}, {{0x0008, 0x0016}, requirement::type1},  // SeriesNumber, SOPClassUID
-    {{0x0008, 0x0018}, requirement::type1}, {{0x0008, 0x0064}, requirement::type1},  // SOPInstanceUID, ConversionType
+    {{0x0010, 0x0010}, requirement::type2},
+    {{0x0010, 0x0020}, requirement::type2},  // PatientName, PatientID
+    {{0x0010, 0x0030}, requirement::type2},
+    {{0x0010, 0x0040}, requirement::type2},  // PatientBirthDate, PatientSex
+    {{0x0020, 0x000D}, requirement::type1},
+    {{0x0008, 0x0020}, requirement::type2},  // StudyInstanceUID, StudyDate
+    {{0x0008, 0x0030}, requirement::type2},
+    {{0x0008, 0x0090}, requirement::type2},  // StudyTime, ReferringPhysicianName
+    {{0x0020, 0x0010}, requirement::type2},
+    {{0x0008, 0x0050}, requirement::type2},  // StudyID, AccessionNumber
+    {{0x0008, 0x0060}, requirement::type1},
+    {{0x0020, 0x000E}, requirement::type1},  // Modality, SeriesInstanceUID
+    {{0x0020, 0x0011}, requirement::type2},
+    {{0x0008, 0x0016}, requirement::type1},  // SeriesNumber, SOPClassUID
+    {{0x0008, 0x0018}, requirement::type1},
+    {{0x0008, 0x0064}, requirement::type1},  // SOPInstanceUID, ConversionType
 }};
 
 constexpr std::array<required_attribute, 10> image_attributes = {{
-    {{0x0020, 0x0013}, requirement::type2}, {{0x0028, 0x0002}, requirement::type1},  // InstanceNumber, SamplesPerPixel
-    {{0x0028, 0x0004}, requirement::type1}, {{0x0028, 0x0010}, requirement::type1},  // PhotometricInterpretation, Rows
-    {{0x0028, 0x0011}, requirement::type1}, {{0x0028, 0x0100}, requirement::type1},  // Columns, BitsAllocated
-    {{0x0028, 0x0101}, requirement::type1}, {{0x0028, 0x0102}, requirement::type1},  // BitsStored, HighBit
-    {{0x0028, 0x0103}, requirement::type1}, {{0x7FE0, 0x0010}, requirement::type1},  // PixelRepresentation, PixelData
+    {{0x0020, 0x0013}, requirement::type2},
+    {{0x0028, 0x0002}, requirement::type1},  // InstanceNumber, SamplesPerPixel
+    {{0x0028, 0x0004}, requirement::type1},
+    {{0x0028, 0x0010}, requirement::type1},  // PhotometricInterpretation, Rows
+    {{0x0028, 0x0011}, requirement::type1},
+    {{0x0028, 0x0100}, requirement::type1},  // Columns, BitsAllocated
+    {{0x0028, 0x0101}, requirement::type1},
+    {{0x0028, 0x0102}, requirement::type1},  // BitsStored, HighBit
+    {{0x0028, 0x0103}, requirement::type1},
+    {{0x7FE0, 0x0010}, requirement::type1},  // PixelRepresentation, PixelData
 }};
 
 constexpr std::array<required_attribute, 2> multiframe_attributes = {{
-    {{0x0028, 0x0008}, requirement::type1}, {{0x0028, 0x0301}, requirement::type1},  // NumberOfFrames, BurnedInAnnotation
+    {{0x0028, 0x0008}, requirement::type1},
+    {{0x0028, 0x0301}, requirement::type1},  // NumberOfFrames, BurnedInAnnotation
 }};
 
 constexpr std::array<required_attribute, 8> encapsulated_pdf_attributes = {{
-    {{0x0020, 0x0013}, requirement::type1}, {{0x0008, 0x0023}, requirement::type2},  // InstanceNumber, ContentDate
-    {{0x0008, 0x0033}, requirement::type2}, {{0x0008, 0x002A}, requirement::type2},  // ContentTime, AcquisitionDateTime
-    {{0x0028, 0x0301}, requirement::type1}, {{0x0042, 0x0010}, requirement::type2},  // BurnedInAnnotation, DocumentTitle
-    {{0x0042, 0x0012}, requirement::type1}, {{0x0042, 0x0011}, requirement::type1},  // MIMETypeOf..., EncapsulatedDocument
+    {{0x0020, 0x0013}, requirement::type1},
+    {{0x0008, 0x0023}, requirement::type2},  // InstanceNumber, ContentDate
+    {{0x0008, 0x0033}, requirement::type2},
+    {{0x0008, 0x002A}, requirement::type2},  // ContentTime, AcquisitionDateTime
+    {{0x0028, 0x0301}, requirement::type1},
+    {{0x0042, 0x0010}, requirement::type2},  // BurnedInAnnotation, DocumentTitle
+    {{0x0042, 0x0012}, requirement::type1},
+    {{0x0042, 0x0011}, requirement::type1},  // MIMETypeOf..., EncapsulatedDocument
 }};
 
 struct iod_rules {
@@ -76,7 +94,7 @@ constexpr std::array<iod_rules, 5> known_iods = {{
     {"1.2.840.10008.5.1.4.1.1.104.1", "Encapsulated PDF", false, false, true},
 }};
 
-std::string keyword_of(gdcm::Tag at) {
+std::string keyword_of(const gdcm::Tag& at) {
   const char* keyword = gdcm::Global::GetInstance().GetDicts().GetPublicDict().GetKeywordFromTag(at);
   return keyword != nullptr ? keyword : "";
 }
@@ -87,9 +105,9 @@ void check_required(const gdcm::DataSet& dataset, const std::array<required_attr
   for (const required_attribute& attribute : list) {
     const gdcm::Tag at(attribute.at.group, attribute.at.element);
     if (!dataset.FindDataElement(at)) {
-      report.problems.push_back({attribute.at, keyword_of(at),
-                                 attribute.type == requirement::type1 ? "type 1 attribute missing"
-                                                                      : "type 2 attribute missing"});
+      report.problems.push_back(
+          {attribute.at, keyword_of(at),
+           attribute.type == requirement::type1 ? "type 1 attribute missing" : "type 2 attribute missing"});
     } else if (attribute.type == requirement::type1 && dataset.GetDataElement(at).IsEmpty()) {
       report.problems.push_back({attribute.at, keyword_of(at), "type 1 attribute empty"});
     }
@@ -118,11 +136,12 @@ std::string text_as_utf8(const std::string& raw, std::string_view specific_chara
 void check_values(const gdcm::DataSet& dataset, std::string_view specific_character_set, validation_report& report) {
   const gdcm::Dict& dictionary = gdcm::Global::GetInstance().GetDicts().GetPublicDict();
   for (const gdcm::DataElement& element : dataset.GetDES()) {
-    const gdcm::Tag at = element.GetTag();
+    const gdcm::Tag& at = element.GetTag();
     if (at.IsPrivate() || at.GetElement() == 0x0000 || at.GetGroup() == 0x7FE0) continue;
     const gdcm::DictEntry& entry = dictionary.GetDictEntry(at);
     const std::string keyword = entry.GetKeyword() != nullptr ? entry.GetKeyword() : "";
-    const std::string vr = gdcm::VR::GetVRString(element.GetVR() != gdcm::VR::INVALID ? element.GetVR() : entry.GetVR());
+    const std::string vr =
+        gdcm::VR::GetVRString(element.GetVR() != gdcm::VR::INVALID ? element.GetVR() : entry.GetVR());
     if (vr == "SQ") {
       if (const auto items = element.GetValueAsSQ()) {
         for (gdcm::SequenceOfItems::SizeType i = 1; i <= items->GetNumberOfItems(); ++i) {
@@ -133,15 +152,16 @@ void check_values(const gdcm::DataSet& dataset, std::string_view specific_charac
     }
     const gdcm::ByteValue* value = element.GetByteValue();
     if (value == nullptr || keyword.empty() || (!is_binary_vr(vr) && vr.size() != 2)) continue;
-    if (vr == "OB" || vr == "OW" || vr == "OF" || vr == "OD" || vr == "OL" || vr == "UN" || vr == "AT" ||
-        vr == "OV" || vr == "SV" || vr == "UV") {
+    if (vr == "OB" || vr == "OW" || vr == "OF" || vr == "OD" || vr == "OL" || vr == "UN" || vr == "AT" || vr == "OV" ||
+        vr == "SV" || vr == "UV") {
       continue;
     }
     if (is_binary_vr(vr)) {
       const std::size_t size = vr == "US" || vr == "SS" ? 2 : vr == "FD" ? 8 : 4;
       if (value->GetLength() % size != 0) {
-        report.problems.push_back({{at.GetGroup(), at.GetElement()}, keyword, "length is not a multiple of " +
-                                                                                   std::to_string(size) + " bytes"});
+        report.problems.push_back({{at.GetGroup(), at.GetElement()},
+                                   keyword,
+                                   "length is not a multiple of " + std::to_string(size) + " bytes"});
       }
       continue;
     }

@@ -22,7 +22,8 @@ std::string_view trim(std::string_view text) {
 
 std::string lower_ascii(std::string_view text) {
   std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
 
@@ -106,7 +107,8 @@ result<std::string> normalise_date(std::string_view value) {
     // Year first with one separator kind ('-', '/', '.', or 年月日): only one reading.
     std::string ascii(rest);
     for (const std::string_view mark : {"年", "月"}) {
-      for (auto at = ascii.find(mark); at != std::string::npos; at = ascii.find(mark)) ascii.replace(at, mark.size(), "-");
+      for (auto at = ascii.find(mark); at != std::string::npos; at = ascii.find(mark))
+        ascii.replace(at, mark.size(), "-");
     }
     if (const auto at = ascii.find("日"); at != std::string::npos && at + 3 == ascii.size()) ascii.erase(at);
     char separator = 0;
@@ -196,8 +198,9 @@ result<std::string> normalise_datetime(std::string_view value) {
     if (offset == "Z") offset = "+0000";
     offset.erase(std::remove(offset.begin(), offset.end(), ':'), offset.end());
     if (offset[0] == '&') offset[0] = '+';
-    if (offset.size() != 5 || (offset[0] != '+' && offset[0] != '-') || !all_digits(std::string_view(offset).substr(1)) ||
-        to_int(std::string_view(offset).substr(1, 2)) > 14 || to_int(std::string_view(offset).substr(3, 2)) > 59) {
+    if (offset.size() != 5 || (offset[0] != '+' && offset[0] != '-') ||
+        !all_digits(std::string_view(offset).substr(1)) || to_int(std::string_view(offset).substr(1, 2)) > 14 ||
+        to_int(std::string_view(offset).substr(3, 2)) > 59) {
       return failure{"has a bad time zone offset"};
     }
     out += offset;
@@ -217,11 +220,11 @@ result<std::string> normalise_age(std::string_view value) {
     std::string_view name;
     char code;
   };
-  static constexpr std::array<age_unit, 22> units = {{
-      {"y", 'Y'}, {"yr", 'Y'}, {"yrs", 'Y'}, {"year", 'Y'}, {"years", 'Y'}, {"岁", 'Y'}, {"周岁", 'Y'},
-      {"m", 'M'}, {"mo", 'M'}, {"month", 'M'}, {"months", 'M'}, {"月", 'M'}, {"个月", 'M'},
-      {"w", 'W'}, {"wk", 'W'}, {"week", 'W'}, {"weeks", 'W'}, {"周", 'W'},
-      {"d", 'D'}, {"day", 'D'}, {"days", 'D'}, {"天", 'D'}}};
+  static constexpr std::array<age_unit, 22> units = {
+      {{"y", 'Y'},    {"yr", 'Y'},  {"yrs", 'Y'},  {"year", 'Y'},  {"years", 'Y'},  {"岁", 'Y'},
+       {"周岁", 'Y'}, {"m", 'M'},   {"mo", 'M'},   {"month", 'M'}, {"months", 'M'}, {"月", 'M'},
+       {"个月", 'M'}, {"w", 'W'},   {"wk", 'W'},   {"week", 'W'},  {"weeks", 'W'},  {"周", 'W'},
+       {"d", 'D'},    {"day", 'D'}, {"days", 'D'}, {"天", 'D'}}};
   char letter = 0;
   for (const age_unit& known : units) {
     if (known.name == unit) letter = known.code;
@@ -352,18 +355,18 @@ struct enumerated_values {
   std::array<std::string_view, 4> allowed;  // unused places empty
 };
 constexpr std::array<enumerated_values, 12> enumerations = {{
-    {"PatientSex", {"M", "F", "O"}},                                   // C.7.1.1
-    {"PatientSexNeutered", {"ALTERED", "UNALTERED"}},                  // C.7.1.1
-    {"PatientIdentityRemoved", {"YES", "NO"}},                         // C.7.1.1
-    {"SmokingStatus", {"YES", "NO", "UNKNOWN"}},                       // C.7.2.2
-    {"Laterality", {"R", "L"}},                                        // C.7.3.1
-    {"ImageLaterality", {"R", "L", "U", "B"}},                         // C.7.6.1
-    {"BurnedInAnnotation", {"YES", "NO"}},                             // C.7.6.1, A.45.1
-    {"RecognizableVisualFeatures", {"YES", "NO"}},                     // C.7.6.1, A.45.1
-    {"QualityControlImage", {"YES", "NO", "BOTH"}},                    // C.7.6.1
-    {"LossyImageCompression", {"00", "01"}},                           // C.7.6.1
-    {"PresentationLUTShape", {"IDENTITY", "INVERSE"}},                 // C.7.6.1
-    {"AnatomicalOrientationType", {"BIPED", "QUADRUPED"}},             // C.7.3.1
+    {"PatientSex", {"M", "F", "O"}},                        // C.7.1.1
+    {"PatientSexNeutered", {"ALTERED", "UNALTERED"}},       // C.7.1.1
+    {"PatientIdentityRemoved", {"YES", "NO"}},              // C.7.1.1
+    {"SmokingStatus", {"YES", "NO", "UNKNOWN"}},            // C.7.2.2
+    {"Laterality", {"R", "L"}},                             // C.7.3.1
+    {"ImageLaterality", {"R", "L", "U", "B"}},              // C.7.6.1
+    {"BurnedInAnnotation", {"YES", "NO"}},                  // C.7.6.1, A.45.1
+    {"RecognizableVisualFeatures", {"YES", "NO"}},          // C.7.6.1, A.45.1
+    {"QualityControlImage", {"YES", "NO", "BOTH"}},         // C.7.6.1
+    {"LossyImageCompression", {"00", "01"}},                // C.7.6.1
+    {"PresentationLUTShape", {"IDENTITY", "INVERSE"}},      // C.7.6.1
+    {"AnatomicalOrientationType", {"BIPED", "QUADRUPED"}},  // C.7.3.1
 }};
 
 result<std::string> check_enumerated(std::string_view keyword, std::string value) {
@@ -383,10 +386,13 @@ result<std::string> check_enumerated(std::string_view keyword, std::string value
 result<std::string> check_code_string(std::string_view keyword, std::string_view value) {
   if (auto synonym = keyword_synonym(keyword, value)) return *synonym;
   std::string out(value);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   if (out.size() > 16) return failure{"longer than 16 characters"};
-  if (!std::all_of(out.begin(), out.end(), [](char c) { return std::isupper(static_cast<unsigned char>(c)) ||
-                                                              std::isdigit(static_cast<unsigned char>(c)) || c == ' ' || c == '_'; })) {
+  if (!std::all_of(out.begin(), out.end(), [](char c) {
+        return std::isupper(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == ' ' ||
+               c == '_';
+      })) {
     return failure{"may hold only A-Z, 0-9, space and _"};
   }
   return check_enumerated(keyword, std::move(out));
@@ -396,9 +402,15 @@ struct string_limit {
   std::string_view vr;
   std::size_t characters;
 };
-constexpr std::array<string_limit, 9> string_limits = {{
-    {"AE", 16}, {"SH", 16}, {"LO", 64}, {"ST", 1024}, {"LT", 10240}, {"UC", SIZE_MAX}, {"UT", 0xFFFFFFFEULL},
-    {"UR", 0xFFFFFFFEULL}, {"PN", SIZE_MAX}}};
+constexpr std::array<string_limit, 9> string_limits = {{{"AE", 16},
+                                                        {"SH", 16},
+                                                        {"LO", 64},
+                                                        {"ST", 1024},
+                                                        {"LT", 10240},
+                                                        {"UC", SIZE_MAX},
+                                                        {"UT", 0xFFFFFFFEULL},
+                                                        {"UR", 0xFFFFFFFEULL},
+                                                        {"PN", SIZE_MAX}}};
 
 // One value (no backslash inside) of a VR.
 result<std::string> normalise_single(const value_target& target, std::string_view raw) {
@@ -431,8 +443,8 @@ result<std::string> normalise_single(const value_target& target, std::string_vie
   if (vr == "PN") return check_person_name(value);
   for (const auto& limit : string_limits) {
     if (limit.vr == vr && *length > limit.characters) {
-      return failure{"longer than the " + std::to_string(limit.characters) + " characters " +
-                     std::string(vr) + " allows"};
+      return failure{"longer than the " + std::to_string(limit.characters) + " characters " + std::string(vr) +
+                     " allows"};
     }
   }
   return std::string(value);
@@ -444,11 +456,12 @@ result<std::string> normalise_value(const value_target& target, std::string_view
   const std::string_view vr = target.vr;
   // LT, ST, UT and UR hold one value in which a backslash is just a character.
   const bool single_valued = vr == "LT" || vr == "ST" || vr == "UT" || vr == "UR";
-  const std::vector<std::string_view> values = single_valued ? std::vector<std::string_view>{value} : split(value, '\\');
+  const std::vector<std::string_view> values =
+      single_valued ? std::vector<std::string_view>{value} : split(value, '\\');
   const multiplicity vm = parse_vm(target.vm);
   if (!value.empty() && (values.size() < vm.min || values.size() > vm.max)) {
-    return failure{"has " + std::to_string(values.size()) + " values; " + std::string(target.keyword) +
-                   " takes " + std::string(target.vm)};
+    return failure{"has " + std::to_string(values.size()) + " values; " + std::string(target.keyword) + " takes " +
+                   std::string(target.vm)};
   }
   std::string out;
   for (std::size_t i = 0; i < values.size(); ++i) {

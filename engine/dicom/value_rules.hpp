@@ -18,7 +18,7 @@ namespace dcmflow::dicom {
 struct value_target {
   std::string_view keyword;  // some normalisations are the attribute's own (PatientSex "male" -> "M")
   std::string_view vr;
-  std::string_view vm;       // value multiplicity from the dictionary: "1", "1-n", "2"...
+  std::string_view vm;  // value multiplicity from the dictionary: "1", "1-n", "2"...
 };
 
 // The value as it should be stored (padding is the writer's job), or what is wrong with it.

@@ -48,15 +48,14 @@ class finish_stage {
 
   void operator()(const item_handle& item, finish_node::output_ports_type& ports) const {
     work_item& each = *item;
-    each.record.status = each.record.error.empty() ? item_status::converted
+    each.record.status = each.record.error.empty()    ? item_status::converted
                          : each.waits_for_destination ? item_status::pending
                                                       : item_status::failed;
     if (each.record.status != item_status::converted) {
       each.record.outputs.clear();  // a failed item's partial outputs are not its outputs
       // Instances that reached the destinations stay, with every destination's answer: what a
       // PACS holds, and what it refused, is journalled whatever became of the item.
-      std::erase_if(each.record.instances,
-                    [](const instance_record& instance) { return instance.deliveries.empty(); });
+      std::erase_if(each.record.instances, [](const instance_record& instance) { return instance.deliveries.empty(); });
     }
     each.record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - each.started).count();
     std::error_code ignored;
@@ -132,21 +131,21 @@ result<void> run_pipeline(std::span<const planned_item> items, const pipeline_op
   flow::function_node<item_handle, item_handle> identify(g, flow::unlimited,
                                                          identify_stage(options, hooks, scratch, extracted));
   admission_input to_admission(g);
-  admission_node admit(g, flow::serial, [&](const admission_input::output_type& message,
-                                            admission_node::output_ports_type& ports) {
-    const std::vector<item_handle> admitted = message.tag() == 0
-                                                  ? budget.arrive(flow::cast_to<item_handle>(message))
-                                                  : budget.release(flow::cast_to<std::uint64_t>(message));
-    for (const auto& item : admitted) {
-      if (hooks.on_admitted && item->active() && !admission_fatal) {
-        if (auto marked = hooks.on_admitted(item->record); !marked) {
-          admission_fatal = marked.error();
-          stopping = true;
+  admission_node admit(
+      g, flow::serial, [&](const admission_input::output_type& message, admission_node::output_ports_type& ports) {
+        const std::vector<item_handle> admitted = message.tag() == 0
+                                                      ? budget.arrive(flow::cast_to<item_handle>(message))
+                                                      : budget.release(flow::cast_to<std::uint64_t>(message));
+        for (const auto& item : admitted) {
+          if (hooks.on_admitted && item->active() && !admission_fatal) {
+            if (auto marked = hooks.on_admitted(item->record); !marked) {
+              admission_fatal = marked.error();
+              stopping = true;
+            }
+          }
+          std::get<0>(ports).try_put(item);
         }
-      }
-      std::get<0>(ports).try_put(item);
-    }
-  });
+      });
   // LibreOffice converts on threads of its own (one per worker), so the TBB threads render
   // pages meanwhile instead of waiting for it.
   blocking_pool office_threads(options.office ? options.office->workers() : 1);
@@ -237,12 +236,9 @@ std::vector<item_record> run_to_records(std::span<const planned_item> items, con
 
 bool goes_through_office(const std::filesystem::path& file) {
   switch (office::office_document_evidence(file)) {
-    case office::document_evidence::content:
-      return true;
-    case office::document_evidence::extension:
-      return !raster::is_pdf(file) && !raster::is_image(file);
-    case office::document_evidence::none:
-      break;
+    case office::document_evidence::content: return true;
+    case office::document_evidence::extension: return !raster::is_pdf(file) && !raster::is_image(file);
+    case office::document_evidence::none: break;
   }
   return false;
 }

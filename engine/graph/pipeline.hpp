@@ -50,18 +50,18 @@ struct pipeline_options {
   std::vector<std::shared_ptr<store::destination>> destinations;
   std::vector<dicom::attribute_assignment> attributes;  // convert: for every input, applied last
   attribute_lookup item_attributes;                     // convert: per input; null for none
-  std::shared_ptr<const codecs::encoder> codec;           // null: uncompressed; shared by all workers
+  std::shared_ptr<const codecs::encoder> codec;         // null: uncompressed; shared by all workers
   // codec: auto: one per destination, what it accepts (store/capabilities.hpp); `codec` is
   // the first one's, and the others get each instance recoded. Empty: `codec` for all.
   std::vector<std::shared_ptr<const codecs::encoder>> destination_codecs;
-  std::string codec_spec;                               // as given ("jpeg:80"): a lossy one is part of UIDs
+  std::string codec_spec;                                           // as given ("jpeg:80"): a lossy one is part of UIDs
   dicom::character_set character_set = dicom::character_set::utf8;  // convert: of the text written
   bool per_page = false;  // convert: one instance per page instead of one multi-frame instance
   // convert: a source of more pages becomes several instances of at most this many frames
   // (one series), made and sent one after another: memory holds one of them at a time.
   std::uint32_t frames_per_instance = default_frames_per_instance;
-  bool also_pdf = false;  // convert: a PDF input also becomes an Encapsulated PDF in the same study
-  raster::load_options rasterise;               // PDF resolution and colour
+  bool also_pdf = false;           // convert: a PDF input also becomes an Encapsulated PDF in the same study
+  raster::load_options rasterise;  // PDF resolution and colour
   std::shared_ptr<office::office_pool> office;  // Office documents to PDF; null: refused
   // Where files from outside are parsed and decoded (helper processes); null: in this
   // process, for tests of the stages alone.

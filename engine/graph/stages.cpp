@@ -148,8 +148,8 @@ item_handle produce_stage::operator()(item_handle item) const {
 
 void produce_stage::produce(work_item& item) const {
   if (item.dicom_input) {
-    auto object = options_.decoder ? options_.decoder->read_decoded(item.local_file)
-                                   : dicom::read_decoded(item.local_file);
+    auto object =
+        options_.decoder ? options_.decoder->read_decoded(item.local_file) : dicom::read_decoded(item.local_file);
     if (!object) return item.fail(object.error());
     item.instances.push_back(std::move(object).value());
     return;
@@ -178,8 +178,7 @@ void produce_stage::produce(work_item& item) const {
 }
 
 bool office_stage::wanted(const work_item& item) const {
-  return item.active() && !item.dicom_input &&
-         goes_through_office(item.local_file);
+  return item.active() && !item.dicom_input && goes_through_office(item.local_file);
 }
 
 item_handle office_stage::operator()(item_handle item) const {
@@ -217,17 +216,18 @@ void tag_stage::tag(work_item& item) const {
   const bool only_instance = item.instances_made == 0 && last_part && item.pages.size() + (with_pdf ? 1 : 0) == 1;
   if (item.wants_thumbnail && item.instances_made == 0 && !item.pages.empty()) {
     // A thumbnail is a sample for the report; not having one never fails the item.
-    if (auto png = render::thumbnail_png(item.pages.front(), 0, 160)) item.record.thumbnail_png = std::move(png).value();
+    if (auto png = render::thumbnail_png(item.pages.front(), 0, 160))
+      item.record.thumbnail_png = std::move(png).value();
   }
 
   // One series per source document; several instances only when its pages differ in size.
   // Their UIDs: dicom/identity.hpp (whose input, which attributes, rendered how).
   const dicom::derived_uids uids(
-      dicom::source_identity{.input_key = item.plan->input.identity.empty() ? item.record.input
-                                                                            : item.plan->input.identity,
-                             .content_sha256 = content,
-                             .attributes = item.attributes,
-                             .rendering = recipe_of(options_, rendered, item.source_pages)},
+      dicom::source_identity{
+          .input_key = item.plan->input.identity.empty() ? item.record.input : item.plan->input.identity,
+          .content_sha256 = content,
+          .attributes = item.attributes,
+          .rendering = recipe_of(options_, rendered, item.source_pages)},
       {options_.uid_root, options_.uid_namespace});
   const auto created = std::chrono::system_clock::now();
   for (raster::raster& image : item.pages) {
@@ -303,8 +303,13 @@ item_handle store_stage::operator()(item_handle item) const {
 result<store::outgoing_instance> outgoing_of(dicom::instance& object, const std::filesystem::path& name) {
   auto part10 = object.to_part10();
   if (!part10) return part10.error();
-  store::outgoing_instance outgoing{object.sop_class_uid(), object.sop_instance_uid(), object.transfer_syntax_uid(),
-                                    name, std::move(part10).value(), {}, {}};
+  store::outgoing_instance outgoing{object.sop_class_uid(),
+                                    object.sop_instance_uid(),
+                                    object.transfer_syntax_uid(),
+                                    name,
+                                    std::move(part10).value(),
+                                    {},
+                                    {}};
   outgoing.uncompressed = [&object]() -> result<std::string> {
     if (auto plain = object.decompress(); !plain) return plain.error();
     return object.to_part10();
@@ -360,7 +365,8 @@ void store_stage::store(work_item& item) const {
     }
     recodings recoded;
     item.delivery.send(
-        gates_, [&](std::size_t destination) -> const auto& {
+        gates_,
+        [&](std::size_t destination) -> const auto& {
           return as_destination_takes(destination, object, primary, recoded);
         },
         record, item.record.notes);

@@ -99,11 +99,11 @@ result<void> contained_decoder::exchange(const decode_request& request,
   // An idle helper may have ended (killed from outside, or with the thread that started it).
   if (!helper.running()) {
     helper.stop();
-    auto started = helper.start(limits_.program,
-                                {"--memory", std::to_string(limits_.memory_bytes), "--cpu",
-                                 std::to_string(limits_.time.count()), "--document-bytes",
-                                 std::to_string(limits_.documents.max_expanded_bytes), "--document-xml-bytes",
-                                 std::to_string(limits_.documents.max_xml_bytes), "--parent", std::to_string(getpid())});
+    auto started =
+        helper.start(limits_.program,
+                     {"--memory", std::to_string(limits_.memory_bytes), "--cpu", std::to_string(limits_.time.count()),
+                      "--document-bytes", std::to_string(limits_.documents.max_expanded_bytes), "--document-xml-bytes",
+                      std::to_string(limits_.documents.max_xml_bytes), "--parent", std::to_string(getpid())});
     if (!started) return started.error();
   }
   const std::string header = encode_request(request);
@@ -127,7 +127,8 @@ result<void> contained_decoder::exchange(const decode_request& request,
     message_kind kind{};
     std::uint64_t size = 0;
     auto outcome = helper.read(std::as_writable_bytes(std::span(&kind, 1)), until);
-    if (outcome == helper_process::read_outcome::ok) outcome = helper.read(std::as_writable_bytes(std::span(&size, 1)), until);
+    if (outcome == helper_process::read_outcome::ok)
+      outcome = helper.read(std::as_writable_bytes(std::span(&size, 1)), until);
     if (outcome != helper_process::read_outcome::ok) return broke_off(outcome);
     if (size > max_header_bytes) return broke_off(helper_process::read_outcome::ended);
     std::string text(size, '\0');
@@ -172,14 +173,15 @@ result<raster::image_probe> contained_decoder::probe_image(const std::filesystem
                                                            const raster::load_options& options) {
   raster::image_probe probe;
   std::vector<std::string> messages;
-  auto done = exchange({operation::probe_image, file, options},
-                       [&](wire_reader& header, payload&) -> result<void> {
-                         probe.pages = header.get<std::uint32_t>();
-                         probe.decoded_bytes = header.get<std::uint64_t>();
-                         probe.document = header.get<bool>();
-                         return {};
-                       },
-                       messages);
+  auto done = exchange(
+      {operation::probe_image, file, options},
+      [&](wire_reader& header, payload&) -> result<void> {
+        probe.pages = header.get<std::uint32_t>();
+        probe.decoded_bytes = header.get<std::uint64_t>();
+        probe.document = header.get<bool>();
+        return {};
+      },
+      messages);
   if (!done) return with_messages(done.error(), messages);
   return probe;
 }
@@ -265,8 +267,14 @@ result<dicom::display_source> contained_decoder::read_for_display(const std::fil
         const auto bytes = header.get<std::uint64_t>();
         source.rescale_slope = header.get<double>();
         source.rescale_intercept = header.get<double>();
-        if (header.get<bool>()) source.window_center = header.get<double>(); else (void)header.get<double>();
-        if (header.get<bool>()) source.window_width = header.get<double>(); else (void)header.get<double>();
+        if (header.get<bool>())
+          source.window_center = header.get<double>();
+        else
+          (void)header.get<double>();
+        if (header.get<bool>())
+          source.window_width = header.get<double>();
+        else
+          (void)header.get<double>();
         if (header.failed() || bytes != pixels.left() || pixel_bytes(source.frame, source.frame_count) != bytes) {
           return failure{"the decoder's answer was malformed"};
         }
@@ -283,8 +291,8 @@ result<dicom::display_source> contained_decoder::read_for_display(const std::fil
 
 result<void> contained_decoder::inspect_document(const std::filesystem::path& file) {
   std::vector<std::string> messages;
-  auto done = exchange({operation::inspect_document, file, {}}, [](wire_reader&, payload&) -> result<void> { return {}; },
-                       messages);
+  auto done = exchange(
+      {operation::inspect_document, file, {}}, [](wire_reader&, payload&) -> result<void> { return {}; }, messages);
   if (!done) return with_messages(done.error(), messages);
   return {};
 }

@@ -35,10 +35,10 @@ struct decode_limits {
   // Address space of each helper. Decoding an image within the 4 GiB pixel budget needs
   // the file, the decoded pixels and a library's copy of them.
   std::uint64_t memory_bytes = 12ULL << 30;
-  std::chrono::seconds time{600};  // per file: wall clock, and as much CPU
+  std::chrono::seconds time{600};     // per file: wall clock, and as much CPU
   office::document_limits documents;  // Office documents, before LibreOffice sees them
-  std::size_t helpers = 0;         // 0: one per core
-  std::filesystem::path program;   // empty: dcmflow-decode-worker beside this program
+  std::size_t helpers = 0;            // 0: one per core
+  std::filesystem::path program;      // empty: dcmflow-decode-worker beside this program
 };
 
 class contained_decoder {

@@ -53,15 +53,17 @@ codecs::frame_info get_frame_info(wire_reader& in) {
 }
 
 std::optional<std::uint64_t> pixel_bytes(const codecs::frame_info& frame, std::uint32_t frames) {
-  const bool known = (frame.bits_allocated == 8 || frame.bits_allocated == 16) &&
-                     (frame.samples_per_pixel == 1 || frame.samples_per_pixel == 3) && frame.bits_stored >= 1 &&
-                     frame.bits_stored <= frame.bits_allocated &&
-                     static_cast<unsigned>(frame.planar) <= static_cast<unsigned>(codecs::planar_configuration::planar) &&
-                     static_cast<unsigned>(frame.photometric) <= static_cast<unsigned>(codecs::photometric::rgb) &&
-                     frame.width >= 1 && frame.height >= 1;
+  const bool known =
+      (frame.bits_allocated == 8 || frame.bits_allocated == 16) &&
+      (frame.samples_per_pixel == 1 || frame.samples_per_pixel == 3) && frame.bits_stored >= 1 &&
+      frame.bits_stored <= frame.bits_allocated &&
+      static_cast<unsigned>(frame.planar) <= static_cast<unsigned>(codecs::planar_configuration::planar) &&
+      static_cast<unsigned>(frame.photometric) <= static_cast<unsigned>(codecs::photometric::rgb) && frame.width >= 1 &&
+      frame.height >= 1;
   if (!known) return std::nullopt;
   __extension__ using uint128 = unsigned __int128;
-  const uint128 bytes = uint128{frame.width} * frame.height * frame.samples_per_pixel * (frame.bits_allocated / 8U) * frames;
+  const uint128 bytes =
+      uint128{frame.width} * frame.height * frame.samples_per_pixel * (frame.bits_allocated / 8U) * frames;
   if (bytes > ~std::uint64_t{0}) return std::nullopt;
   return static_cast<std::uint64_t>(bytes);
 }

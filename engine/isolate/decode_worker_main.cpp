@@ -48,7 +48,7 @@ namespace {
 using namespace dcmflow;
 using namespace dcmflow::isolate;
 
-int answers = -1;  // the pipe to dcmflow; stdout itself goes to stderr (libraries print there)
+int answers = -1;                         // the pipe to dcmflow; stdout itself goes to stderr (libraries print there)
 office::document_limits document_limits;  // --document-bytes, --document-xml-bytes
 
 bool write_all(std::span<const std::byte> bytes) {
@@ -83,8 +83,8 @@ void send(message_kind kind, const std::string& header, const std::vector<std::s
   std::uint64_t payload_size = 0;
   for (const auto& part : payload) payload_size += part.size();
   const std::uint64_t header_size = header.size();
-  bool sent = write_all(bytes_of(kind)) && write_all(bytes_of(header_size)) && write_all(std::as_bytes(std::span(header))) &&
-              write_all(bytes_of(payload_size));
+  bool sent = write_all(bytes_of(kind)) && write_all(bytes_of(header_size)) &&
+              write_all(std::as_bytes(std::span(header))) && write_all(bytes_of(payload_size));
   for (const auto& part : payload) sent = sent && write_all(part);
   if (!sent) std::_Exit(0);  // dcmflow is gone
 }
@@ -132,16 +132,13 @@ std::uint64_t expected_bytes(const decode_request& request) {
   const std::uint64_t file = std::filesystem::file_size(request.file, error);
   switch (request.what) {
     case operation::read_decoded:
-    case operation::read_for_display:
-      return file + dicom::declared_pixel_bytes(request.file);
+    case operation::read_for_display: return file + dicom::declared_pixel_bytes(request.file);
     case operation::load_image: {
       auto probed = raster::probe_image(request.file, request.options);
       return file + (probed ? probed->decoded_bytes : 0);
     }
-    case operation::inspect_document:
-      return document_limits.max_xml_bytes;
-    default:
-      return file;
+    case operation::inspect_document: return document_limits.max_xml_bytes;
+    default: return file;
   }
 }
 

@@ -51,8 +51,9 @@ std::string signal_name(int signal) {
 result<void> helper_process::start(const std::filesystem::path& program, const std::vector<std::string>& arguments) {
   // A helper that died must not take us with it on the next write.
   if (!sigpipe_ignored()) {
-    return failure{"internal error: SIGPIPE is not ignored; the program must set up its process runtime "
-                   "(core/process_runtime.hpp)"};
+    return failure{
+        "internal error: SIGPIPE is not ignored; the program must set up its process runtime "
+        "(core/process_runtime.hpp)"};
   }
   stop();
   std::array<int, 2> to_child{};
@@ -79,6 +80,7 @@ result<void> helper_process::start(const std::filesystem::path& program, const s
   std::vector<std::string> words{name};
   words.insert(words.end(), arguments.begin(), arguments.end());
   std::vector<char*> argv;
+  argv.reserve(words.size() + 1);
   for (auto& word : words) argv.push_back(word.data());
   argv.push_back(nullptr);
   pid_t pid = -1;

@@ -17,9 +17,10 @@ namespace dcmflow::isolate {
 class wire_writer {
  public:
   template <class T>
-    requires std::is_arithmetic_v<T> || std::is_enum_v<T>
+  requires std::is_arithmetic_v<T> || std::is_enum_v<T>
   void put(T value) {
-    bytes_.append(reinterpret_cast<const char*>(&value), sizeof value);  // NOLINT: the value's own bytes
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): the value's own bytes
+    bytes_.append(reinterpret_cast<const char*>(&value), sizeof value);
   }
   void put_text(std::string_view text) {
     put<std::uint64_t>(text.size());
@@ -37,8 +38,7 @@ class wire_reader {
  public:
   explicit wire_reader(std::string_view bytes) : bytes_(bytes) {}
   template <class T>
-    requires std::is_arithmetic_v<T> || std::is_enum_v<T>
-  T get() {
+  requires std::is_arithmetic_v<T> || std::is_enum_v<T> T get() {
     if constexpr (std::is_same_v<T, bool>) {
       return get<std::uint8_t>() != 0;  // any other byte in a bool is undefined behaviour
     }

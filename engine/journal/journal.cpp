@@ -88,8 +88,8 @@ result<journal> journal::open(const std::filesystem::path& file) {
   // WAL: a commit is one append, readers (dcmflow status) never block the run. NORMAL
   // sync: a power cut may lose the last commits, never corrupt the file; a lost commit
   // means an item is redone, which gives the same object.
-  for (const std::string_view setup : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
-                                       "PRAGMA foreign_keys=ON"}) {
+  for (const std::string_view setup :
+       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"}) {
     if (auto done = execute(database, setup); !done) return failure{file.string() + ": " + done.error().message};
   }
   statement version(database, "PRAGMA user_version");
@@ -278,7 +278,8 @@ result<void> journal::for_each_item(const std::function<void(item_record&&)>& vi
 result<std::map<item_status, std::size_t>> journal::counts() const {
   statement select(database_, "SELECT state, count(*) FROM items GROUP BY state");
   if (!select.ok()) return failure{"journal: " + select.error()};
-  std::map<item_status, std::size_t> counts{{item_status::pending, 0}, {item_status::converted, 0}, {item_status::failed, 0}};
+  std::map<item_status, std::size_t> counts{
+      {item_status::pending, 0}, {item_status::converted, 0}, {item_status::failed, 0}};
   int step = SQLITE_ROW;
   while ((step = select.step()) == SQLITE_ROW) {
     counts[parse_status(select.text(0))] = static_cast<std::size_t>(select.integer(1));
@@ -315,8 +316,9 @@ result<journal::stopped_items> journal::settle_items_in_flight(const std::string
     if (step != SQLITE_DONE) return database_failure(database_, "cannot read items in flight");
   }
   // Failed with the content they had, so a plain rerun skips them and --retry-failed retries.
-  statement fail(database_, "UPDATE items SET state = 'failed', error = ?, content_sha256 = ?, "
-                            "attempts = attempts + 1 WHERE key = ?");
+  statement fail(database_,
+                 "UPDATE items SET state = 'failed', error = ?, content_sha256 = ?, "
+                 "attempts = attempts + 1 WHERE key = ?");
   if (!fail.ok()) return failure{"journal: " + fail.error()};
   for (const auto& [key, content] : culprits) {
     if (fail.bind(1, reason).bind(2, content).bind(3, key).step() != SQLITE_DONE) {
@@ -348,9 +350,11 @@ result<std::string> journal::setting(const std::string& key) const {
 }
 
 result<void> journal::set_setting(const std::string& key, const std::string& value) {
-  statement upsert(database_, "INSERT INTO settings(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  statement upsert(
+      database_, "INSERT INTO settings(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
   if (!upsert.ok()) return failure{"journal: " + upsert.error()};
-  if (upsert.bind(1, key).bind(2, value).step() != SQLITE_DONE) return database_failure(database_, "cannot record a setting");
+  if (upsert.bind(1, key).bind(2, value).step() != SQLITE_DONE)
+    return database_failure(database_, "cannot record a setting");
   return {};
 }
 

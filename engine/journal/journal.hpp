@@ -31,15 +31,15 @@ struct finished_item {
 };
 
 struct pending_item {
-  std::string key;     // the input's name: a path, or "archive.zip!entry"
+  std::string key;  // the input's name: a path, or "archive.zip!entry"
   std::uint64_t size = 0;
 };
 
 // One run of a job, as report.html lists them: a resumed job has several.
 struct run_record {
   std::int64_t id = 0;
-  std::string started;   // ISO 8601 UTC
-  std::string finished;  // empty when the run never ended (killed)
+  std::string started;    // ISO 8601 UTC
+  std::string finished;   // empty when the run never ended (killed)
   std::size_t items = 0;  // items whose latest outcome this run recorded
 };
 

@@ -42,7 +42,8 @@ result<std::string> journal::setting_of(const std::filesystem::path& file, const
 }
 
 result<std::map<item_status, std::size_t>> journal::counts_of(const std::filesystem::path& file) {
-  std::map<item_status, std::size_t> counts{{item_status::pending, 0}, {item_status::converted, 0}, {item_status::failed, 0}};
+  std::map<item_status, std::size_t> counts{
+      {item_status::pending, 0}, {item_status::converted, 0}, {item_status::failed, 0}};
   std::error_code error;
   if (!std::filesystem::is_regular_file(file, error)) return counts;
   auto database = open_for_reading(file);

@@ -7,9 +7,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
-#include <vector>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/item.hpp"
 #include "core/result.hpp"
@@ -70,7 +70,8 @@ class statement {
   }
   [[nodiscard]] std::string text(int column) const {
     const auto* value = sqlite3_column_text(handle_, column);
-    return value ? std::string(reinterpret_cast<const char*>(value)) : std::string();  // NOLINT: SQLite's bytes
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): SQLite's bytes
+    return value ? std::string(reinterpret_cast<const char*>(value)) : std::string();
   }
   [[nodiscard]] std::int64_t integer(int column) const { return sqlite3_column_int64(handle_, column); }
   [[nodiscard]] double real(int column) const { return sqlite3_column_double(handle_, column); }

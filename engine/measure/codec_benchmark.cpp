@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <limits>
 #include <cstring>
+#include <limits>
 #include <memory>
 
 #include <dcmflow/codecs/registry.hpp>
@@ -25,8 +25,8 @@ template <class Work>
 double median_seconds(double min_seconds, Work&& work) {
   std::vector<double> runs;
   const auto start = clock::now();
-  while (runs.size() < 3 || (std::chrono::duration<double>(clock::now() - start).count() < min_seconds &&
-                             runs.size() < 1000)) {
+  while (runs.size() < 3 ||
+         (std::chrono::duration<double>(clock::now() - start).count() < min_seconds && runs.size() < 1000)) {
     const auto before = clock::now();
     work();
     runs.push_back(std::chrono::duration<double>(clock::now() - before).count());
@@ -43,8 +43,8 @@ std::int64_t sample_at(const codecs::frame_info& info, const std::vector<std::by
 }
 
 struct encoded_set {
-  std::vector<std::size_t> accepted;                // indexes into frames
-  std::vector<std::vector<std::byte>> fragments;    // parallel to accepted
+  std::vector<std::size_t> accepted;              // indexes into frames
+  std::vector<std::vector<std::byte>> fragments;  // parallel to accepted
 };
 
 }  // namespace
@@ -117,28 +117,29 @@ std::vector<codec_measurement> measure_codecs(std::span<const frame_sample> fram
     const double megabytes = static_cast<double>(result.raw_bytes) / 1e6;
     const std::size_t count = encoded.accepted.size();
 
-    result.encode_mb_per_s_all_threads = megabytes / median_seconds(options.min_seconds, [&] {
-      all_threads.execute([&] { tbb::parallel_for(std::size_t{0}, count, encode_one); });
-    });
+    result.encode_mb_per_s_all_threads =
+        megabytes / median_seconds(options.min_seconds, [&] {
+          all_threads.execute([&] { tbb::parallel_for(std::size_t{0}, count, encode_one); });
+        });
     std::vector<std::byte> scratch;
     if (options.encode_only) {
       result.encode_mb_per_s_one_thread = result.decode_mb_per_s_one_thread = result.decode_mb_per_s_all_threads =
           std::numeric_limits<double>::quiet_NaN();
     } else {
       result.encode_mb_per_s_one_thread = megabytes / median_seconds(options.min_seconds, [&] {
-        for (std::size_t k = 0; k < count; ++k) encode_one(k);
-      });
+                                            for (std::size_t k = 0; k < count; ++k) encode_one(k);
+                                          });
       result.decode_mb_per_s_one_thread = megabytes / median_seconds(options.min_seconds, [&] {
-        for (std::size_t k = 0; k < count; ++k) decode_one(k, scratch);
-      });
+                                            for (std::size_t k = 0; k < count; ++k) decode_one(k, scratch);
+                                          });
       result.decode_mb_per_s_all_threads = megabytes / median_seconds(options.min_seconds, [&] {
-        all_threads.execute([&] {
-          tbb::parallel_for(std::size_t{0}, count, [&](std::size_t k) {
-            thread_local std::vector<std::byte> out;
-            decode_one(k, out);
-          });
-        });
-      });
+                                             all_threads.execute([&] {
+                                               tbb::parallel_for(std::size_t{0}, count, [&](std::size_t k) {
+                                                 thread_local std::vector<std::byte> out;
+                                                 decode_one(k, out);
+                                               });
+                                             });
+                                           });
     }
     if (result.lossy) {
       std::int64_t max_error = 0;
@@ -151,7 +152,8 @@ std::vector<codec_measurement> measure_codecs(std::span<const frame_sample> fram
         const std::size_t n = frame.info.pixel_count() * frame.info.samples_per_pixel;
         const double peak = std::pow(2.0, frame.info.bits_stored) - 1;
         for (std::size_t i = 0; i < n; ++i) {
-          const std::int64_t difference = std::abs(sample_at(frame.info, scratch, i) - sample_at(frame.info, frame.pixels, i));
+          const std::int64_t difference =
+              std::abs(sample_at(frame.info, scratch, i) - sample_at(frame.info, frame.pixels, i));
           max_error = std::max(max_error, difference);
           squared += static_cast<double>(difference * difference);
         }

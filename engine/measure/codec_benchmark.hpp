@@ -21,10 +21,10 @@ struct frame_sample {
 };
 
 struct codec_measurement {
-  std::string codec;                   // the spec, e.g. "jpegls-near:2"
+  std::string codec;  // the spec, e.g. "jpegls-near:2"
   std::string transfer_syntax_uid;
   bool lossy = false;
-  std::size_t frames = 0;              // frames the codec accepted
+  std::size_t frames = 0;  // frames the codec accepted
   std::size_t raw_bytes = 0;
   std::size_t compressed_bytes = 0;
   double encode_mb_per_s_one_thread = 0;
@@ -49,7 +49,6 @@ struct benchmark_options {
 
 // Fails only for an unknown codec spec (the message names it).
 [[nodiscard]] std::vector<codec_measurement> measure_codecs(std::span<const frame_sample> frames,
-                                                            const benchmark_options& options,
-                                                            std::string& error);
+                                                            const benchmark_options& options, std::string& error);
 
 }  // namespace dcmflow::measure

@@ -1,6 +1,5 @@
 #include "measure/frame_source.hpp"
 
-
 #include "convert/input_listing.hpp"
 #include "dicom/dicom_reader.hpp"
 #include "dicom/validation.hpp"
@@ -18,7 +17,8 @@ void add_frames(const std::string& source, const codecs::frame_info& info, std::
   }
   for (std::uint32_t f = 0; f < count; ++f) {
     const auto frame = std::span(pixels).subspan(f * info.bytes(), info.bytes());
-    out.frames.push_back({source + "#" + std::to_string(f + 1), info, std::vector<std::byte>(frame.begin(), frame.end())});
+    out.frames.push_back(
+        {source + "#" + std::to_string(f + 1), info, std::vector<std::byte>(frame.begin(), frame.end())});
   }
 }
 
@@ -34,8 +34,8 @@ loaded_frames load_frames(std::span<const std::filesystem::path> inputs) {
         continue;
       }
       const auto pixels = object->native_pixels();
-      add_frames(input.name, object->frame(), object->frame_count(), std::vector<std::byte>(pixels.begin(), pixels.end()),
-                 out);
+      add_frames(input.name, object->frame(), object->frame_count(),
+                 std::vector<std::byte>(pixels.begin(), pixels.end()), out);
       continue;
     }
     auto images = raster::load_image(input.path);

@@ -17,7 +17,8 @@ namespace {
 
 std::string lower(std::string_view text) {
   std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
 
@@ -34,7 +35,8 @@ std::optional<std::string> linking_field(std::string_view text) {
        at = text.find("INCLUDEPICTURE", at + 1)) {
     const std::string_view instruction = text.substr(at, 600);
     for (std::size_t d = instruction.find("\\d"); d != std::string_view::npos; d = instruction.find("\\d", d + 1)) {
-      const bool ends = d + 2 >= instruction.size() || std::isalnum(static_cast<unsigned char>(instruction[d + 2])) == 0;
+      const bool ends =
+          d + 2 >= instruction.size() || std::isalnum(static_cast<unsigned char>(instruction[d + 2])) == 0;
       if (ends) return "an INCLUDEPICTURE field whose picture is not stored (\\d)";
     }
   }
@@ -72,7 +74,8 @@ void for_each_attribute(const std::string& text, std::string_view attribute, Vis
       target = text.substr(value, text.find_first_of(" \t\r\n>", value) - value);
     }
     const std::size_t tag_end = text.find('>', at);
-    if (visit(element, target, std::string_view(text).substr(open, tag_end == std::string::npos ? 0 : tag_end - open))) {
+    if (visit(element, target,
+              std::string_view(text).substr(open, tag_end == std::string::npos ? 0 : tag_end - open))) {
       return;
     }
   }
@@ -82,8 +85,8 @@ void for_each_attribute(const std::string& text, std::string_view attribute, Vis
 // document (pictures, OLE objects, sub-documents, frames, media) with TargetMode="External".
 std::optional<std::string> external_relationship(const std::string& rels) {
   static constexpr std::array<std::string_view, 12> rendered = {
-      "image", "oleObject", "package", "subDocument", "frame", "audio", "video", "media", "chart", "font",
-      "externalLinkPath", "diagramData"};
+      "image", "oleObject", "package", "subDocument",      "frame",      "audio", "video",
+      "media", "chart",     "font",    "externalLinkPath", "diagramData"};
   std::optional<std::string> found;
   for_each_attribute(rels, "Type", [&](const std::string& element, const std::string& type, std::string_view tag) {
     if (element != "Relationship" || tag.find("TargetMode=\"External\"") == std::string_view::npos) return false;
@@ -98,14 +101,14 @@ std::optional<std::string> external_relationship(const std::string& rels) {
 // An OpenDocument part: an image, object, frame or section whose xlink:href leaves the package.
 std::optional<std::string> external_odf_reference(const std::string& xml) {
   static constexpr std::array<std::string_view, 9> loaded = {
-      "draw:image", "draw:object", "draw:object-ole", "draw:plugin", "draw:applet", "draw:floating-frame",
-      "draw:fill-image", "style:background-image", "text:section-source"};
+      "draw:image",          "draw:object",     "draw:object-ole",        "draw:plugin",        "draw:applet",
+      "draw:floating-frame", "draw:fill-image", "style:background-image", "text:section-source"};
   std::optional<std::string> found;
   for_each_attribute(xml, "xlink:href", [&](const std::string& element, const std::string& target, std::string_view) {
     if (std::find(loaded.begin(), loaded.end(), element) == loaded.end()) return false;
-    const bool inside = target.starts_with("Pictures/") || target.starts_with("./") || target.starts_with("#") ||
-                        (target.find(':') == std::string::npos && !target.starts_with("/") &&
-                         !target.starts_with("../"));
+    const bool inside =
+        target.starts_with("Pictures/") || target.starts_with("./") || target.starts_with("#") ||
+        (target.find(':') == std::string::npos && !target.starts_with("/") && !target.starts_with("../"));
     if (inside) return false;
     found = "a linked " + element;
     return true;
@@ -118,15 +121,16 @@ std::optional<std::string> external_html_reference(const std::string& html) {
   const std::string text = lower(html);
   std::optional<std::string> found;
   for (const std::string_view attribute : {"src", "data", "poster", "background", "href"}) {
-    for_each_attribute(text, attribute, [&](const std::string& element, const std::string& target, std::string_view tag) {
-      if (target.empty() || target.starts_with("data:") || target.starts_with("#")) return false;
-      if (element == "script") return false;  // LibreOffice runs no script
-      if (attribute == "href" && !(element == "link" && tag.find("stylesheet") != std::string_view::npos)) {
-        return false;  // a hyperlink, not loaded
-      }
-      found = "a linked <" + element + ">";
-      return true;
-    });
+    for_each_attribute(
+        text, attribute, [&](const std::string& element, const std::string& target, std::string_view tag) {
+          if (target.empty() || target.starts_with("data:") || target.starts_with("#")) return false;
+          if (element == "script") return false;  // LibreOffice runs no script
+          if (attribute == "href" && !(element == "link" && tag.find("stylesheet") != std::string_view::npos)) {
+            return false;  // a hyperlink, not loaded
+          }
+          found = "a linked <" + element + ">";
+          return true;
+        });
     if (found) return found;
   }
   // Stylesheets: <style> blocks and style="" attributes, not the text of the page.

@@ -66,7 +66,7 @@ bool is_office_document(const std::filesystem::path& file) {
   std::transform(extension.begin(), extension.end(), extension.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   static constexpr std::array<std::string_view, 8> office = {".doc", ".docx", ".rtf", ".odt",
-                                                            ".txt", ".html", ".htm", ".wpd"};
+                                                             ".txt", ".html", ".htm", ".wpd"};
   return std::find(office.begin(), office.end(), extension) != office.end();
 }
 
@@ -76,9 +76,9 @@ document_evidence office_document_evidence(const std::filesystem::path& file) {
   in.read(head.data(), static_cast<std::streamsize>(head.size()));
   head.resize(static_cast<std::size_t>(in.gcount()));
   const auto starts = [&](std::string_view magic) { return head.starts_with(magic); };
-  const bool ooxml_or_odf = starts("PK\x03\x04") && (head.find("[Content_Types].xml") != std::string::npos ||
-                                                       head.find("mimetypeapplication/vnd.oasis.opendocument") !=
-                                                           std::string::npos);
+  const bool ooxml_or_odf =
+      starts("PK\x03\x04") && (head.find("[Content_Types].xml") != std::string::npos ||
+                               head.find("mimetypeapplication/vnd.oasis.opendocument") != std::string::npos);
   if (ooxml_or_odf || starts("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1") || starts("{\\rtf") || starts("\xFFWPC")) {
     return document_evidence::content;
   }
@@ -124,8 +124,9 @@ office_pool::~office_pool() {
 result<void> office_pool::start(worker& w) {
   // A worker that died must not take us with it on the next write.
   if (!sigpipe_ignored()) {
-    return failure{"internal error: SIGPIPE is not ignored; the program must set up its process runtime "
-                   "(core/process_runtime.hpp)"};
+    return failure{
+        "internal error: SIGPIPE is not ignored; the program must set up its process runtime "
+        "(core/process_runtime.hpp)"};
   }
   std::call_once(fonts_settled_, settle_font_cache);
   std::array<int, 2> to_child{};
@@ -140,12 +141,11 @@ result<void> office_pool::start(worker& w) {
   posix_spawn_file_actions_adddup2(&actions, to_child[0], STDIN_FILENO);
   posix_spawn_file_actions_adddup2(&actions, from_child[1], STDOUT_FILENO);
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);  // LibreOffice chatter
-  posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);  // none of our other files
-  const std::string program = options_.worker_program.string();
-  const std::string profile = w.profile.string();
+  posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);                // none of our other files
+  std::string program = options_.worker_program.string();  // posix_spawn takes char*: our own copies
+  std::string profile = w.profile.string();
   std::string parent = std::to_string(getpid());
-  std::array<char*, 4> argv = {const_cast<char*>(program.c_str()), const_cast<char*>(profile.c_str()), parent.data(),
-                               nullptr};
+  std::array<char*, 4> argv = {program.data(), profile.data(), parent.data(), nullptr};
   pid_t pid = -1;
   std::vector<char*> environment;
   for (auto& variable : worker_environment_) environment.push_back(variable.data());
@@ -216,7 +216,8 @@ result<std::string> office_pool::read_line(worker& w, std::chrono::steady_clock:
       w.pending.erase(0, end + 1);
       return line;
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return failure{"timeout"};
     pollfd readable{w.from_worker, POLLIN, 0};
     const int ready = poll(&readable, 1, static_cast<int>(left.count()));
@@ -245,7 +246,7 @@ result<void> office_pool::to_pdf(const std::filesystem::path& document, const st
     if (!outcome) break;
     const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
     auto answer = write_all(w.to_worker, input + "\t" + pdf.string() + "\n") ? read_line(w, deadline)
-                                                                              : result<std::string>(failure{"ended"});
+                                                                             : result<std::string>(failure{"ended"});
     if (answer) {
       if (answer.value() != "ok") {
         const std::string& reply = answer.value();

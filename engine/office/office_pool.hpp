@@ -25,10 +25,10 @@
 namespace dcmflow::office {
 
 struct pool_options {
-  std::size_t workers = 0;                    // 0: one per core
-  std::chrono::seconds timeout{60};           // per document
-  std::filesystem::path worker_program;       // empty: dcmflow-office-worker beside this executable
-  std::filesystem::path profiles;             // where profiles are kept; empty: the user's cache
+  std::size_t workers = 0;               // 0: one per core
+  std::chrono::seconds timeout{60};      // per document
+  std::filesystem::path worker_program;  // empty: dcmflow-office-worker beside this executable
+  std::filesystem::path profiles;        // where profiles are kept; empty: the user's cache
 };
 
 // Is this name one of the documents LibreOffice converts here? (By extension alone: for
@@ -67,7 +67,7 @@ class office_pool {
     int from_worker = -1;
     std::string pending;  // bytes read past the last line
     std::filesystem::path profile;
-    int profile_lock = -1;  // held while this pool owns the profile
+    int profile_lock = -1;              // held while this pool owns the profile
     bool fresh_profile_needed = false;  // its LibreOffice crashed or hung: the profile may be damaged
   };
 
@@ -79,8 +79,8 @@ class office_pool {
   pool_options options_;
   std::filesystem::path scratch_;
   std::vector<worker> workers_;
-  std::unique_ptr<slots> free_;  // which worker is free
-  std::once_flag fonts_settled_;  // fontconfig's cache made before the first LibreOffice starts
+  std::unique_ptr<slots> free_;                  // which worker is free
+  std::once_flag fonts_settled_;                 // fontconfig's cache made before the first LibreOffice starts
   std::vector<std::string> worker_environment_;  // ours, with TMPDIR in the scratch folder
 };
 

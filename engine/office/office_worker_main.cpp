@@ -56,15 +56,17 @@ void write_profile_settings(const std::filesystem::path& profile) {
              "</prop></node></item>\n";
   }
   if (text.find("\"BlockUntrustedRefererLinks\"") == std::string::npos) {
-    items += "<item oor:path=\"/org.openoffice.Office.Common/Security/Scripting\"><prop "
-             "oor:name=\"BlockUntrustedRefererLinks\" oor:op=\"fuse\"><value>true</value></prop></item>\n";
+    items +=
+        "<item oor:path=\"/org.openoffice.Office.Common/Security/Scripting\"><prop "
+        "oor:name=\"BlockUntrustedRefererLinks\" oor:op=\"fuse\"><value>true</value></prop></item>\n";
   }
   if (items.empty()) return;
   const auto end = text.rfind("</oor:items>");
   if (end == std::string::npos) {
-    text = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<oor:items xmlns:oor=\"http://openoffice.org/2001/registry\" "
-           "xmlns:xs=\"http://www.w3.org/2001/XMLSchema\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">\n" +
-           items + "</oor:items>\n";
+    text =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<oor:items xmlns:oor=\"http://openoffice.org/2001/registry\" "
+        "xmlns:xs=\"http://www.w3.org/2001/XMLSchema\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">\n" +
+        items + "</oor:items>\n";
   } else {
     text.insert(end, items);
   }

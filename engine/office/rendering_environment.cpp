@@ -17,7 +17,7 @@
 
 #include "core/digest.hpp"
 
-extern char** environ;  // NOLINT: POSIX's
+extern char** environ;  // POSIX's own
 
 namespace dcmflow::office {
 namespace {
@@ -51,8 +51,8 @@ rendering_environment current_rendering_environment() {
   }
   std::error_code error;
   const auto library_size = std::filesystem::file_size(program / "libmergedlo.so", error);
-  environment.libreoffice = "LibreOffice build " + build + " " +
-                            short_hash(version + "\n" + std::to_string(error ? 0 : library_size));
+  environment.libreoffice =
+      "LibreOffice build " + build + " " + short_hash(version + "\n" + std::to_string(error ? 0 : library_size));
 
   // Every font file by its path and size, in a fixed order.
   std::vector<std::string> fonts;
@@ -73,7 +73,8 @@ rendering_environment current_rendering_environment() {
 }
 
 void settle_font_cache() {
-  std::array<char*, 2> argv = {const_cast<char*>("fc-cache"), nullptr};  // NOLINT: posix_spawn's signature
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast): posix_spawn's signature
+  std::array<char*, 2> argv = {const_cast<char*>("fc-cache"), nullptr};
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);

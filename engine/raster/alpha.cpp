@@ -25,8 +25,8 @@ void flatten(const std::byte* in, std::byte* out, std::size_t pixels, std::size_
 
 }  // namespace
 
-void flatten_onto_white(std::span<const std::byte> with_alpha, std::span<std::byte> out,
-                        std::size_t colour_samples, std::size_t bytes_per_sample) {
+void flatten_onto_white(std::span<const std::byte> with_alpha, std::span<std::byte> out, std::size_t colour_samples,
+                        std::size_t bytes_per_sample) {
   assert(colour_samples == 1 || colour_samples == 3);
   const std::size_t pixels = with_alpha.size() / ((colour_samples + 1) * bytes_per_sample);
   assert(out.size() >= pixels * colour_samples * bytes_per_sample);

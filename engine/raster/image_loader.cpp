@@ -70,10 +70,9 @@ result<std::string_view> find_image_loader(const std::filesystem::path& file) {
     return reason("not an image format dcmflow reads");
   }
   static constexpr std::array<std::string_view, 10> image_loaders = {
-      "VipsForeignLoadPngFile",  "VipsForeignLoadJpegFile", "VipsForeignLoadTiffFile",
-      "VipsForeignLoadNsgifFile", "VipsForeignLoadWebpFile", "VipsForeignLoadHeifFile",
-      "VipsForeignLoadJp2kFile", "VipsForeignLoadPpmFile",  "VipsForeignLoadMagickFile",
-      "VipsForeignLoadPdfFile"};
+      "VipsForeignLoadPngFile",    "VipsForeignLoadJpegFile", "VipsForeignLoadTiffFile", "VipsForeignLoadNsgifFile",
+      "VipsForeignLoadWebpFile",   "VipsForeignLoadHeifFile", "VipsForeignLoadJp2kFile", "VipsForeignLoadPpmFile",
+      "VipsForeignLoadMagickFile", "VipsForeignLoadPdfFile"};
   const std::string_view name(loader);
   if (std::find(image_loaders.begin(), image_loaders.end(), name) == image_loaders.end()) {
     // "VipsForeignLoadPdfFile" -> "pdf": say what the file looks like in a user's words.
@@ -94,12 +93,11 @@ constexpr std::string_view pdf_loader = "VipsForeignLoadPdfFile";
 // Lazy open: reads the header, decodes nothing yet. A truncated file fails at decode time.
 // `dpi` above 0: a PDF page, rendered at that resolution.
 result<image_ref> open_page(const std::filesystem::path& file, int page, bool paged, double dpi) {
-  VipsImage* image = dpi > 0 ? vips_image_new_from_file(file.c_str(), "page", page, "dpi", dpi, "fail_on",
-                                                        VIPS_FAIL_ON_TRUNCATED, nullptr)
-                     : paged ? vips_image_new_from_file(file.c_str(), "page", page, "fail_on",
-                                                        VIPS_FAIL_ON_TRUNCATED, nullptr)
-                             : vips_image_new_from_file(file.c_str(), "fail_on",
-                                                        VIPS_FAIL_ON_TRUNCATED, nullptr);
+  VipsImage* image =
+      dpi > 0
+          ? vips_image_new_from_file(file.c_str(), "page", page, "dpi", dpi, "fail_on", VIPS_FAIL_ON_TRUNCATED, nullptr)
+      : paged ? vips_image_new_from_file(file.c_str(), "page", page, "fail_on", VIPS_FAIL_ON_TRUNCATED, nullptr)
+              : vips_image_new_from_file(file.c_str(), "fail_on", VIPS_FAIL_ON_TRUNCATED, nullptr);
   if (image == nullptr) return reason(take_vips_error());
   return image_ref(image);
 }
@@ -150,9 +148,8 @@ struct page_shape {
 result<page_shape> describe(VipsImage* image) {
   const VipsBandFormat format = vips_image_get_format(image);
   if (format != VIPS_FORMAT_UCHAR && format != VIPS_FORMAT_USHORT) {
-    return reason(std::string("unsupported sample format ") +
-                       vips_enum_nick(VIPS_TYPE_BAND_FORMAT, format) +
-                       " (only 8- and 16-bit unsigned samples)");
+    return reason(std::string("unsupported sample format ") + vips_enum_nick(VIPS_TYPE_BAND_FORMAT, format) +
+                  " (only 8- and 16-bit unsigned samples)");
   }
   page_shape shape;
   shape.colour_bands = vips_image_get_bands(image) - (vips_image_hasalpha(image) != 0 ? 1 : 0);
@@ -161,42 +158,36 @@ result<page_shape> describe(VipsImage* image) {
   const VipsInterpretation interpretation = vips_image_get_interpretation(image);
   shape.needs_colour_conversion =
       shape.colour && (shape.colour_bands != 3 || shape.sixteen_bit ||
-                       (interpretation != VIPS_INTERPRETATION_sRGB &&
-                        interpretation != VIPS_INTERPRETATION_RGB));
+                       (interpretation != VIPS_INTERPRETATION_sRGB && interpretation != VIPS_INTERPRETATION_RGB));
   return shape;
 }
 
 // Converts one page to the raster's common model: 8-bit sRGB, or grey of the chosen depth.
-result<image_ref> to_common_model(image_ref page, const page_shape& shape, bool rgb,
-                                  bool sixteen_bit) {
+result<image_ref> to_common_model(image_ref page, const page_shape& shape, bool rgb, bool sixteen_bit) {
   if (rgb && (!shape.colour || shape.needs_colour_conversion)) {
-    return apply([&](VipsImage** out) {
-      return vips_colourspace(page.get(), out, VIPS_INTERPRETATION_sRGB, nullptr);
-    });
+    return apply([&](VipsImage** out) { return vips_colourspace(page.get(), out, VIPS_INTERPRETATION_sRGB, nullptr); });
   }
   if (!rgb && sixteen_bit && !shape.sixteen_bit) {
-    return apply([&](VipsImage** out) {
-      return vips_colourspace(page.get(), out, VIPS_INTERPRETATION_GREY16, nullptr);
-    });
+    return apply(
+        [&](VipsImage** out) { return vips_colourspace(page.get(), out, VIPS_INTERPRETATION_GREY16, nullptr); });
   }
   return page;
 }
 
-result<void> decode_into(VipsImage* image, std::span<std::byte> frame, bool alpha,
-                         const codecs::frame_info& info) {
+result<void> decode_into(VipsImage* image, std::span<std::byte> frame, bool alpha, const codecs::frame_info& info) {
   if (!alpha) {
     // Decode straight into the raster: no intermediate buffer.
-    image_ref target(vips_image_new_from_memory(
-        frame.data(), frame.size(), static_cast<int>(info.width), static_cast<int>(info.height),
-        info.samples_per_pixel, info.bits_allocated == 16 ? VIPS_FORMAT_USHORT : VIPS_FORMAT_UCHAR));
+    image_ref target(vips_image_new_from_memory(frame.data(), frame.size(), static_cast<int>(info.width),
+                                                static_cast<int>(info.height), info.samples_per_pixel,
+                                                info.bits_allocated == 16 ? VIPS_FORMAT_USHORT : VIPS_FORMAT_UCHAR));
     if (!target || vips_image_write(image, target.get()) != 0) return reason(take_vips_error());
     return {};
   }
   std::size_t size = 0;
   void* with_alpha = vips_image_write_to_memory(image, &size);
   if (with_alpha == nullptr) return reason(take_vips_error());
-  flatten_onto_white(std::span(static_cast<const std::byte*>(with_alpha), size), frame,
-                     info.samples_per_pixel, info.bytes_per_sample());
+  flatten_onto_white(std::span(static_cast<const std::byte*>(with_alpha), size), frame, info.samples_per_pixel,
+                     info.bytes_per_sample());
   g_free(with_alpha);
   return {};
 }
@@ -218,7 +209,8 @@ result<void> decode_rendered_into(VipsImage* image, std::span<std::byte> frame, 
   constexpr int strip_rows = 256;
   VipsRegion* region = vips_region_new(image);
   if (region == nullptr) return reason(take_vips_error());
-  auto* out = reinterpret_cast<std::uint8_t*>(frame.data());  // NOLINT: byte view
+  auto* out =
+      reinterpret_cast<std::uint8_t*>(frame.data());  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): byte view
   for (int top = 0; top < height; top += strip_rows) {
     VipsRect strip{0, top, width, std::min(strip_rows, height - top)};
     if (vips_region_prepare(region, &strip) != 0) {
@@ -226,12 +218,14 @@ result<void> decode_rendered_into(VipsImage* image, std::span<std::byte> frame, 
       return reason(take_vips_error());
     }
     for (int y = strip.top; y < strip.top + strip.height; ++y) {
-      const auto* in = reinterpret_cast<const std::uint8_t*>(VIPS_REGION_ADDR(region, 0, y));  // NOLINT
+      // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast)
+      const auto* in = reinterpret_cast<const std::uint8_t*>(VIPS_REGION_ADDR(region, 0, y));
       std::uint8_t* row = out + static_cast<std::size_t>(y) * static_cast<std::size_t>(width) * 3;
       // Four bytes a pixel, the fourth overwritten by the next pixel: one load and one
       // store instead of three of each. The last pixel takes its three bytes alone.
-      for (int x = 0; x + 1 < width; ++x) std::memcpy(row + 3 * x, in + 4 * x, 4);
-      std::memcpy(row + 3 * (width - 1), in + 4 * (width - 1), 3);
+      const auto columns = static_cast<std::size_t>(width);
+      for (std::size_t x = 0; x + 1 < columns; ++x) std::memcpy(row + 3 * x, in + 4 * x, 4);
+      std::memcpy(row + 3 * (columns - 1), in + 4 * (columns - 1), 3);
     }
   }
   g_object_unref(region);
@@ -239,8 +233,7 @@ result<void> decode_rendered_into(VipsImage* image, std::span<std::byte> frame, 
 }
 
 std::string size_text(VipsImage* image) {
-  return std::to_string(vips_image_get_width(image)) + "x" +
-         std::to_string(vips_image_get_height(image));
+  return std::to_string(vips_image_get_width(image)) + "x" + std::to_string(vips_image_get_height(image));
 }
 
 }  // namespace
@@ -249,8 +242,8 @@ vips_runtime::vips_runtime(const char* program_name) {
   if (VIPS_INIT(program_name) != 0) vips_error_exit("cannot start libvips");
   // libvips also prints warnings ("not enough data") from its worker threads; what matters
   // reaches the item's failure through the error buffer, so keep the terminal clean.
-  g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING,
-                    [](const gchar*, GLogLevelFlags, const gchar*, gpointer) {}, nullptr);
+  g_log_set_handler(
+      "VIPS", G_LOG_LEVEL_WARNING, [](const gchar*, GLogLevelFlags, const gchar*, gpointer) {}, nullptr);
   vips_concurrency_set(1);
   vips_cache_set_max(0);  // each operation runs once per item: caching only holds memory
 }
@@ -283,18 +276,16 @@ std::vector<std::string> model_notes(std::span<const page_shape> shapes, common_
 }
 
 bool pages_share_size(std::span<const image_ref> pages) {
-  return std::all_of(pages.begin(), pages.end(), [&](const image_ref& page) {
-    return size_text(page.get()) == size_text(pages.front().get());
-  });
+  return std::all_of(pages.begin(), pages.end(),
+                     [&](const image_ref& page) { return size_text(page.get()) == size_text(pages.front().get()); });
 }
 
 // Decodes consecutive pages of one size as the frames of one raster. `first_page` numbers
 // the pages in messages; 0 for an image that has no pages.
 // `rendered`: pages poppler rendered onto its opaque white background, whose alpha band is
 // 255 everywhere: dropped, not flattened, so the page decodes straight into the raster.
-result<raster> decode_frames(std::span<image_ref> pages, std::span<const page_shape> shapes,
-                             common_model model, const load_options& options, std::size_t first_page,
-                             bool rendered) {
+result<raster> decode_frames(std::span<image_ref> pages, std::span<const page_shape> shapes, common_model model,
+                             const load_options& options, std::size_t first_page, bool rendered) {
   raster out;
   out.frame.width = static_cast<std::uint32_t>(vips_image_get_width(pages[0].get()));
   out.frame.height = static_cast<std::uint32_t>(vips_image_get_height(pages[0].get()));
@@ -310,8 +301,8 @@ result<raster> decode_frames(std::span<image_ref> pages, std::span<const page_sh
       // A long document, not a large picture: say which, and what would fit.
       return reason("too many pages for one object: " + std::to_string(out.frame_count) + " pages of " +
                     std::to_string(out.frame.width) + "x" + std::to_string(out.frame.height) +
-                    (model.rgb ? " in colour" : "") + " make " + std::to_string(total) +
-                    " bytes of pixels, over the " + std::to_string(options.max_pixel_bytes) +
+                    (model.rgb ? " in colour" : "") + " make " + std::to_string(total) + " bytes of pixels, over the " +
+                    std::to_string(options.max_pixel_bytes) +
                     " one object holds (a lower --dpi or --frames-per-instance would fit)");
     }
     return reason("image too large: " + std::to_string(total) + " bytes of pixels (limit " +
@@ -331,8 +322,7 @@ result<raster> decode_frames(std::span<image_ref> pages, std::span<const page_sh
   out.pixels.resize(static_cast<std::size_t>(out.frame.bytes()) * out.frame_count);
 
   for (std::size_t index = 0; index < pages.size(); ++index) {
-    const std::string where =
-        first_page == 0 ? std::string() : "page " + std::to_string(first_page + index) + ": ";
+    const std::string where = first_page == 0 ? std::string() : "page " + std::to_string(first_page + index) + ": ";
     auto common = to_common_model(std::move(pages[index]), shapes[index], model.rgb, model.sixteen_bit);
     if (!common) return reason(where + common.error().message);
     const bool alpha = vips_image_hasalpha(common->get()) != 0;
@@ -340,8 +330,8 @@ result<raster> decode_frames(std::span<image_ref> pages, std::span<const page_sh
     codecs::frame_info decoded_as = out.frame;
     decoded_as.samples_per_pixel = grey_so_far ? 3 : out.frame.samples_per_pixel;
     decoded_as.photometric = grey_so_far ? codecs::photometric::rgb : out.frame.photometric;
-    auto frame = grey_so_far ? std::span(page_rgb)
-                             : std::span(out.pixels).subspan(index * out.frame.bytes(), out.frame.bytes());
+    auto frame =
+        grey_so_far ? std::span(page_rgb) : std::span(out.pixels).subspan(index * out.frame.bytes(), out.frame.bytes());
     auto decoded = alpha && rendered ? decode_rendered_into(common->get(), frame, decoded_as)
                                      : decode_into(common->get(), frame, alpha, decoded_as);
     if (!decoded) return reason(where + decoded.error().message);
@@ -349,7 +339,8 @@ result<raster> decode_frames(std::span<image_ref> pages, std::span<const page_sh
     const bool grey_page = is_grey_rgb(page_rgb);
     if (grey_page || options.colour == colour_mode::grey) {
       const std::string note = "colour page rendered in grey (--color gray)";
-      if (!grey_page && std::find(out.notes.begin(), out.notes.end(), note) == out.notes.end()) out.notes.push_back(note);
+      if (!grey_page && std::find(out.notes.begin(), out.notes.end(), note) == out.notes.end())
+        out.notes.push_back(note);
       grey_of(page_rgb, std::span(out.pixels).subspan(index * out.frame.bytes(), out.frame.bytes()));
       continue;
     }
@@ -417,7 +408,8 @@ result<std::vector<raster>> decode_all_pages(const std::filesystem::path& file, 
   const std::uint64_t first_page_bytes = std::uint64_t{static_cast<std::uint32_t>(vips_image_get_width(first->get()))} *
                                          static_cast<std::uint32_t>(vips_image_get_height(first->get()));
   if (first_page_bytes * range->count > options.max_pixel_bytes) {
-    return reason("image too large: " + std::to_string(range->count) + " pages of " + std::to_string(vips_image_get_width(first->get())) + "x" +
+    return reason("image too large: " + std::to_string(range->count) + " pages of " +
+                  std::to_string(vips_image_get_width(first->get())) + "x" +
                   std::to_string(vips_image_get_height(first->get())) + " need more than the " +
                   std::to_string(options.max_pixel_bytes) + " bytes of pixels one object may hold");
   }
@@ -430,6 +422,7 @@ result<std::vector<raster>> decode_all_pages(const std::filesystem::path& file, 
     opened = std::move(pdf_pages).value();
   } else {
     for (std::uint32_t index = range->first; index < range->first + range->count; ++index) {
+      // NOLINTNEXTLINE(bugprone-use-after-move): page 0 comes once; `first` is reset below
       auto page = index == 0 ? std::move(first) : open_page(file, static_cast<int>(index), paged, dpi);
       if (!page) return page.error();
       opened.push_back(std::move(page).value());
@@ -461,8 +454,8 @@ result<std::vector<raster>> decode_all_pages(const std::filesystem::path& file, 
     // Pages of different sizes cannot be frames of one instance; keep each page whole
     // rather than crop or pad it.
     for (std::size_t index = 0; index < pages.size(); ++index) {
-      auto one = decode_frames(std::span(pages).subspan(index, 1), std::span(shapes).subspan(index, 1),
-                               model, options, range->first + index + 1, document);
+      auto one = decode_frames(std::span(pages).subspan(index, 1), std::span(shapes).subspan(index, 1), model, options,
+                               range->first + index + 1, document);
       if (!one) return one.error();
       rasters.push_back(std::move(one).value());
     }
@@ -491,8 +484,9 @@ result<std::vector<raster>> decode_all_pages(const std::filesystem::path& file, 
 
 result<raster> render_pdf_page(std::span<const std::byte> pdf, std::uint32_t page, double dpi) {
   const auto rendered = apply([&](VipsImage** out) {
-    return vips_pdfload_buffer(const_cast<std::byte*>(pdf.data()), pdf.size(), out,  // NOLINT: read only
-                               "page", static_cast<int>(page), "dpi", dpi, nullptr);
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast): read only
+    return vips_pdfload_buffer(const_cast<std::byte*>(pdf.data()), pdf.size(), out, "page", static_cast<int>(page),
+                               "dpi", dpi, nullptr);
   });
   if (!rendered) return failure{"cannot render PDF: " + rendered.error().message};
   // Pages come as RGBA with a transparent background: onto white, as on paper.
@@ -500,7 +494,7 @@ result<raster> render_pdf_page(std::span<const std::byte> pdf, std::uint32_t pag
   VipsArrayDouble* white = vips_array_double_new(white_rgb, 3);
   const auto flat = apply([&](VipsImage** out) {
     return vips_image_hasalpha(rendered->get()) != 0 ? vips_flatten(rendered->get(), out, "background", white, nullptr)
-                                                    : vips_copy(rendered->get(), out, nullptr);
+                                                     : vips_copy(rendered->get(), out, nullptr);
   });
   vips_area_unref(VIPS_AREA(white));
   if (!flat) return failure{"cannot render PDF: " + flat.error().message};

@@ -32,7 +32,7 @@ enum class colour_mode {
 struct load_options {
   // Uncompressed Pixel Data must fit a 32-bit even length (PS3.5 7.1.1).
   std::uint64_t max_pixel_bytes = 0xFFFFFFFEULL;
-  double dpi = 200;                        // PDF pages are rendered at this resolution
+  double dpi = 200;                             // PDF pages are rendered at this resolution
   colour_mode colour = colour_mode::automatic;  // for rendered documents
   // Which pages: from `first_page` (from 0), at most `page_limit` of them (0: to the end).
   // A long document is loaded a part at a time, so that memory holds a few pages of it.

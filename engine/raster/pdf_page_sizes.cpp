@@ -10,8 +10,8 @@ namespace dcmflow::raster {
 result<std::vector<page_size_points>> pdf_page_sizes(const std::filesystem::path& file, std::uint32_t first,
                                                      std::uint32_t count) {
   GError* error = nullptr;
-  std::unique_ptr<char, decltype(&g_free)> uri(g_filename_to_uri(std::filesystem::absolute(file).c_str(), nullptr, &error),
-                                               &g_free);
+  std::unique_ptr<char, decltype(&g_free)> uri(
+      g_filename_to_uri(std::filesystem::absolute(file).c_str(), nullptr, &error), &g_free);
   if (!uri) {
     const std::string why = error != nullptr ? error->message : "not a file name";
     g_clear_error(&error);
@@ -26,7 +26,8 @@ result<std::vector<page_size_points>> pdf_page_sizes(const std::filesystem::path
   }
   const int pages = poppler_document_get_n_pages(document.get());
   if (pages < 0 || std::uint64_t{first} + count > static_cast<std::uint64_t>(pages)) {
-    return failure{"the PDF has " + std::to_string(pages) + " pages, not " + std::to_string(std::uint64_t{first} + count)};
+    return failure{"the PDF has " + std::to_string(pages) + " pages, not " +
+                   std::to_string(std::uint64_t{first} + count)};
   }
   std::vector<page_size_points> sizes;
   sizes.reserve(count);

@@ -13,7 +13,7 @@
 namespace dcmflow::raster {
 
 struct page_size_points {
-  double width = 0;   // as rotated for display, in points (1/72 inch)
+  double width = 0;  // as rotated for display, in points (1/72 inch)
   double height = 0;
   friend bool operator==(const page_size_points&, const page_size_points&) = default;
 };

@@ -6,7 +6,8 @@
 namespace dcmflow::raster {
 
 bool is_grey_rgb(std::span<const std::byte> rgb) {
-  const auto* pixels = reinterpret_cast<const std::uint8_t*>(rgb.data());  // NOLINT: byte view
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): byte view
+  const auto* pixels = reinterpret_cast<const std::uint8_t*>(rgb.data());
   const std::size_t count = rgb.size() / 3;
   for (std::size_t p = 0; p < count; ++p) {
     if (pixels[3 * p] != pixels[3 * p + 1] || pixels[3 * p] != pixels[3 * p + 2]) return false;
@@ -21,8 +22,10 @@ bool is_grey(const raster& image) {
 }
 
 void grey_of(std::span<const std::byte> rgb, std::span<std::byte> grey) {
-  const auto* in = reinterpret_cast<const std::uint8_t*>(rgb.data());  // NOLINT: byte view
-  auto* out = reinterpret_cast<std::uint8_t*>(grey.data());          // NOLINT: byte view
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): byte view
+  const auto* in = reinterpret_cast<const std::uint8_t*>(rgb.data());
+  auto* out =
+      reinterpret_cast<std::uint8_t*>(grey.data());  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): byte view
   const std::size_t count = std::min(rgb.size() / 3, grey.size());
   for (std::size_t p = 0; p < count; ++p) {
     const unsigned luma = (299U * in[3 * p] + 587U * in[3 * p + 1] + 114U * in[3 * p + 2] + 500U) / 1000U;

@@ -13,7 +13,7 @@
 namespace dcmflow::raster {
 
 struct raster {
-  codecs::frame_info frame;        // shared by every frame
+  codecs::frame_info frame;  // shared by every frame
   std::uint32_t frame_count = 0;
   std::vector<std::byte> pixels;   // frame after frame, samples interleaved, little endian
   std::vector<std::string> notes;  // conversions the user should know about (bit depth reduced...)

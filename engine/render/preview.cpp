@@ -122,7 +122,8 @@ result<image_ref> fit(image_ref image, std::uint32_t width, std::uint32_t height
 
 result<void> write(VipsImage* image, const std::filesystem::path& file) {
   std::string extension = file.extension().string();
-  std::transform(extension.begin(), extension.end(), extension.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(extension.begin(), extension.end(), extension.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   int status = 0;
   if (extension == ".png") {
     status = vips_pngsave(image, file.c_str(), "compression", 6, nullptr);
@@ -150,7 +151,8 @@ result<raster::raster> render_frame(const dicom::display_source& source, std::ui
   picture.frame.bits_allocated = 8;
   picture.frame.bits_stored = 8;
   picture.frame.is_signed = false;
-  picture.frame.photometric = frame.samples_per_pixel == 3 ? codecs::photometric::rgb : codecs::photometric::monochrome2;
+  picture.frame.photometric =
+      frame.samples_per_pixel == 3 ? codecs::photometric::rgb : codecs::photometric::monochrome2;
   picture.frame_count = 1;
   const std::size_t samples = frame.pixel_count() * frame.samples_per_pixel;
   picture.pixels.resize(samples);
@@ -245,6 +247,7 @@ result<void> save_sheet(const std::vector<sheet_tile>& tiles, const std::filesys
     cells.emplace_back(joined);
   }
   std::vector<VipsImage*> array;
+  array.reserve(cells.size());
   for (const auto& cell : cells) array.push_back(cell.image);
   const int across = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(cells.size()))));
   VipsImage* sheet = nullptr;

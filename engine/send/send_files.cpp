@@ -2,16 +2,16 @@
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <chrono>
+#include <condition_variable>
 #include <exception>
 #include <mutex>
 #include <system_error>
 #include <thread>
 
 #include "convert/output_naming.hpp"
-#include "core/scratch.hpp"
 #include "core/file_bytes.hpp"
+#include "core/scratch.hpp"
 #include "store/item_delivery.hpp"
 #include "store/part10_identity.hpp"
 
@@ -107,7 +107,8 @@ result<store::outgoing_instance> outgoing_file(const std::filesystem::path& file
     if (!bytes) return bytes.error();
     object.part10 = std::move(bytes).value();
   }
-  auto identity = object.part10.empty() ? store::read_part10_file_identity(file) : store::read_part10_identity(object.part10);
+  auto identity =
+      object.part10.empty() ? store::read_part10_file_identity(file) : store::read_part10_identity(object.part10);
   if (!identity) return identity.error();
   object.sop_class_uid = std::move(identity->sop_class_uid);
   object.sop_instance_uid = std::move(identity->sop_instance_uid);
@@ -115,9 +116,7 @@ result<store::outgoing_instance> outgoing_file(const std::filesystem::path& file
   return object;
 }
 
-void fail(item_record& record, const failure& why) {
-  record.error = why.message.empty() ? "failed" : why.message;
-}
+void fail(item_record& record, const failure& why) { record.error = why.message.empty() ? "failed" : why.message; }
 
 // Reads one file and sends it to every destination (item_delivery.hpp: every destination is
 // asked whatever the others answered); what became of it, in `record`.
@@ -142,7 +141,8 @@ void send_one(std::size_t index, run_state& run, item_record& record) {
   sent.output = run.names[index];
   const result<store::outgoing_instance> same_for_all = std::move(object).value();
   store::item_delivery delivery;
-  delivery.send(run.gates, [&same_for_all](std::size_t) -> const auto& { return same_for_all; }, sent, record.notes);
+  delivery.send(
+      run.gates, [&same_for_all](std::size_t) -> const auto& { return same_for_all; }, sent, record.notes);
   record.instances.push_back(std::move(sent));
   record.status = delivery.status();
   if (const auto& why = delivery.why_not_stored()) return fail(record, failure{why->message});

@@ -50,8 +50,8 @@ struct send_options {
 
 // Sends every input to every destination, each asked whatever the others answered
 // (store/item_delivery.hpp); one record per input, in input order, holding each
-// destination's answer (an item is stored only when every destination took it). `on_each` (optional) sees each record as
-// its item finishes, never concurrently.
+// destination's answer (an item is stored only when every destination took it). `on_each` (optional) sees each record
+// as its item finishes, never concurrently.
 [[nodiscard]] std::vector<item_record> send_files(std::span<const convert::input_file> inputs,
                                                   const send_options& options,
                                                   const std::function<void(const item_record&)>& on_each = {});

@@ -28,7 +28,7 @@ store_scu::outcome store_scu::store(T_ASC_PresentationContextID context, DcmData
   if (result.transport.good()) result.status = response.msg.CStoreRSP.DimseStatus;
   if (detail != nullptr) {
     OFString comment;
-    if (detail->findAndGetOFString(DCM_ErrorComment, comment).good()) result.comment = comment.c_str();
+    if (detail->findAndGetOFString(DCM_ErrorComment, comment).good()) result.comment = comment;
     delete detail;
   }
   return result;

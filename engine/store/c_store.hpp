@@ -30,7 +30,6 @@ class store_scu : public peer_scu {
   outcome store(T_ASC_PresentationContextID context, DcmDataset& dataset, const std::string& sop_class,
                 const std::string& sop_instance);
 
-
  private:
   Uint16 message_id_ = 0;
 };

@@ -106,8 +106,9 @@ void tell_syntax_from_class(std::vector<context_answer>& answers) {
     const auto plain = plain_accepted.find(answer.abstract_syntax);
     if (!answer.accepted && answer.reason == "abstract syntax not supported" && plain != plain_accepted.end() &&
         plain->second) {
-      answer.reason = "transfer syntax not supported (the peer said \"abstract syntax not supported\", but takes "
-                      "this class in Explicit VR Little Endian)";
+      answer.reason =
+          "transfer syntax not supported (the peer said \"abstract syntax not supported\", but takes "
+          "this class in Explicit VR Little Endian)";
     }
   }
 }
@@ -127,8 +128,9 @@ result<automatic_codec> stow_destination::choose_automatic_codec(std::span<const
   if (!found) return failure{"codec: auto could not ask " + url() + ": " + found.error().message};
   const auto& syntaxes = found->transfer_syntaxes;
   if (syntaxes.empty()) {
-    return failure{url() + ": codec: auto cannot tell which transfer syntaxes this DICOMweb server accepts "
-                           "(no known vendor endpoint answered): give a codec"};
+    return failure{url() +
+                   ": codec: auto cannot tell which transfer syntaxes this DICOMweb server accepts "
+                   "(no known vendor endpoint answered): give a codec"};
   }
   for (const codec_choice& choice : by_preference) {
     if (std::find(syntaxes.begin(), syntaxes.end(), choice.transfer_syntax) != syntaxes.end()) {
@@ -188,8 +190,8 @@ result<peer_capabilities> probe_capabilities(const dicom_url& peer, std::span<co
     for (const auto& syntax : syntaxes) proposals.push_back({sop_class, {syntax}});
   }
   for (const auto service : services) {
-    proposals.push_back({std::string(service),
-                         {UID_LittleEndianExplicitTransferSyntax, UID_LittleEndianImplicitTransferSyntax}});
+    proposals.push_back(
+        {std::string(service), {UID_LittleEndianExplicitTransferSyntax, UID_LittleEndianImplicitTransferSyntax}});
   }
   std::unique_ptr<DcmTransportLayer> tls;
   if (peer.tls) {

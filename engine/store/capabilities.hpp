@@ -24,7 +24,7 @@ struct context_answer {
   std::string abstract_syntax;  // a SOP class UID
   std::string transfer_syntax;  // the one proposed (for a service: the first of the two)
   bool accepted = false;
-  std::string reason;           // "accepted", "transfer syntax not supported"... (PS3.8 Table 9-18)
+  std::string reason;  // "accepted", "transfer syntax not supported"... (PS3.8 Table 9-18)
 };
 
 struct peer_capabilities {

@@ -1,11 +1,11 @@
 #include "store/dcmtk_scu.hpp"
 
 #include <dcmtk/dcmdata/dcerror.h>
-#include <dcmtk/oflog/oflog.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmnet/assoc.h>
 #include <dcmtk/dcmnet/dcmtrans.h>
 #include <dcmtk/dcmtls/tlscond.h>
+#include <dcmtk/oflog/oflog.h>
 #include <openssl/x509v3.h>
 
 #include <algorithm>
@@ -83,9 +83,9 @@ void remember_tls_refusals(SSL_CTX* context) {
 void configure_scu(DcmSCU& scu, const dicom_url& peer) {
   quiet_dcmtk();
   bound_blocking_reads(peer.options.connect_timeout_s);
-  scu.setAETitle(peer.options.calling_ae.c_str());
-  scu.setPeerAETitle(peer.called_ae.c_str());
-  scu.setPeerHostName(peer.host.c_str());
+  scu.setAETitle(peer.options.calling_ae);
+  scu.setPeerAETitle(peer.called_ae);
+  scu.setPeerHostName(peer.host);
   scu.setPeerPort(peer.port);
   scu.setConnectionTimeout(peer.options.connect_timeout_s);
   scu.setACSETimeout(static_cast<Uint32>(peer.options.connect_timeout_s));
@@ -96,15 +96,15 @@ void configure_scu(DcmSCU& scu, const dicom_url& peer) {
 
 OFList<OFString> uncompressed_syntaxes() {
   OFList<OFString> plain;
-  plain.push_back(UID_LittleEndianExplicitTransferSyntax);
-  plain.push_back(UID_LittleEndianImplicitTransferSyntax);
+  plain.emplace_back(UID_LittleEndianExplicitTransferSyntax);
+  plain.emplace_back(UID_LittleEndianImplicitTransferSyntax);
   return plain;
 }
 
 namespace {
 
-std::string one_line(OFString text) {
-  std::string line(text.c_str());
+std::string one_line(const OFString& text) {
+  std::string line(text);
   std::replace(line.begin(), line.end(), '\n', ' ');
   while (line.ends_with(' ')) line.pop_back();
   return line;
@@ -196,9 +196,10 @@ refusal association_failure(const OFCondition& status, const dicom_url& peer, co
   if (rejection != nullptr) {
     OFString words;
     ASC_printRejectParameters(words, rejection);
-    return refusal{rejection->result == ASC_RESULT_REJECTEDPERMANENT ? refusal_kind::permanent : refusal_kind::transient,
-                   whom + " rejected the association from " + peer.options.calling_ae + " (" + one_line(words) +
-                       "): " + advice(*rejection, peer)};
+    return refusal{
+        rejection->result == ASC_RESULT_REJECTEDPERMANENT ? refusal_kind::permanent : refusal_kind::transient,
+        whom + " rejected the association from " + peer.options.calling_ae + " (" + one_line(words) +
+            "): " + advice(*rejection, peer)};
   }
   // TLS refused: a certificate, a host name or a protocol version (dcmtls' X.509 and TLS
   // alert codes) will not change by waiting; its I/O conditions (a read that timed out, a

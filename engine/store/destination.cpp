@@ -50,7 +50,6 @@ std::string redacted_url(std::string_view url) {
          std::string(url.substr(authority_start + at));
 }
 
-
 folder_destination::folder_destination(std::filesystem::path folder, std::string url)
     : folder_(std::move(folder)), url_(url.empty() ? "file://" + folder_.string() : std::move(url)) {}
 

@@ -22,8 +22,8 @@ struct outgoing_instance {
   std::string sop_class_uid;
   std::string sop_instance_uid;
   std::string transfer_syntax_uid;
-  std::filesystem::path name;     // its path under a folder destination
-  std::string part10;  // the object's bytes; empty when `file` holds them
+  std::filesystem::path name;  // its path under a folder destination
+  std::string part10;          // the object's bytes; empty when `file` holds them
   // The same object in Explicit VR Little Endian, made only when a peer refuses its
   // syntax. Null when there is no way (the caller then fails the item).
   std::function<result<std::string>()> uncompressed;
@@ -50,7 +50,8 @@ struct refusal {
   std::string message;  // the peer's own words where it gave any; never a secret
   refusal() = default;
   refusal(refusal_kind how, std::string why) : kind(how), message(std::move(why)) {}
-  refusal(failure why) : message(std::move(why.message)) {}  // NOLINT(google-explicit-constructor): a failure refuses the instance
+  // NOLINTNEXTLINE(google-explicit-constructor): a failure refuses the instance
+  refusal(failure why) : message(std::move(why.message)) {}
 };
 
 using store_result = result<delivery, refusal>;
@@ -156,7 +157,7 @@ struct network_options {
 // "http(s)://host:port/PATH[?batch=N&in_flight=N...]" a DICOMweb root (stow_destination.hpp).
 // Options in the URL win over `defaults`. Other schemes fail with what is supported.
 [[nodiscard]] result<std::shared_ptr<destination>> open_destination(const std::string& url,
-                                                                   const std::filesystem::path& base,
-                                                                   const network_options& defaults = {});
+                                                                    const std::filesystem::path& base,
+                                                                    const network_options& defaults = {});
 
 }  // namespace dcmflow::store

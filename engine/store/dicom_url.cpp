@@ -65,10 +65,14 @@ result<dicom_url> parse_dicom_url(const std::string& url, const network_options&
       if (value.empty()) return bad("verify_name: a host name or address");
       parsed.verify_name = std::string(value);
     } else if (key == "transcode") {
-      if (value == "lossless") o.transcode = transcode_policy::lossless;
-      else if (value == "never") o.transcode = transcode_policy::never;
-      else if (value == "any") o.transcode = transcode_policy::any;
-      else return bad("transcode: lossless, never or any");
+      if (value == "lossless")
+        o.transcode = transcode_policy::lossless;
+      else if (value == "never")
+        o.transcode = transcode_policy::never;
+      else if (value == "any")
+        o.transcode = transcode_policy::any;
+      else
+        return bad("transcode: lossless, never or any");
     } else {
       return bad("unknown option '" + std::string(key) +
                  "' (calling, associations, max_per_association, connect_timeout_s, dimse_timeout_s, "

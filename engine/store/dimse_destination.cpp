@@ -53,9 +53,7 @@ dimse_destination::association& dimse_destination::acquire() {
     // A connected association first (the point of the pool is reuse), then one not resting,
     // then any.
     const auto now = std::chrono::steady_clock::now();
-    const auto rank = [&](std::size_t i) {
-      return slots_[i]->live ? 0 : slots_[i]->resting_until <= now ? 1 : 2;
-    };
+    const auto rank = [&](std::size_t i) { return slots_[i]->live ? 0 : slots_[i]->resting_until <= now ? 1 : 2; };
     std::size_t chosen = busy_.size();
     for (std::size_t i = 0; i < busy_.size(); ++i) {
       if (!busy_[i] && (chosen == busy_.size() || rank(i) < rank(chosen))) chosen = i;
@@ -99,9 +97,9 @@ result<void, refusal> dimse_destination::connect(association& slot,
     for (const auto& syntax : syntaxes) {
       OFList<OFString> one;
       one.push_back(syntax);
-      scu.addPresentationContext(sop_class.c_str(), one);
+      scu.addPresentationContext(sop_class, one);
     }
-    scu.addPresentationContext(sop_class.c_str(), plain);
+    scu.addPresentationContext(sop_class, plain);
   }
   if (wanted.empty()) scu.addPresentationContext(UID_VerificationSOPClass, plain);
   // TLS goes on the network initNetwork() made, before negotiating.
@@ -129,20 +127,19 @@ dimse_destination::attempt_result dimse_destination::try_store(association& slot
       if (connected.error().kind == refusal_kind::permanent) return attempt_result::refused_us;
       const std::lock_guard lock(mutex_);
       slot.resting_until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-      const bool others_live = std::any_of(slots_.begin(), slots_.end(), [&](const auto& other) {
-        return other.get() != &slot && other->live;
-      });
+      const bool others_live = std::any_of(slots_.begin(), slots_.end(),
+                                           [&](const auto& other) { return other.get() != &slot && other->live; });
       return others_live ? attempt_result::elsewhere : attempt_result::retry;
     }
   }
-  T_ASC_PresentationContextID id = slot.scu->findPresentationContextID(object.sop_class_uid.c_str(),
-                                                                      object.transfer_syntax_uid.c_str());
+  T_ASC_PresentationContextID id =
+      slot.scu->findPresentationContextID(object.sop_class_uid, object.transfer_syntax_uid);
   DcmDataset* dataset = &as_is;
   std::unique_ptr<DcmFileFormat> converted;
   if (id == 0) {
     const T_ASC_PresentationContextID plain_id =
-        std::max(slot.scu->findPresentationContextID(object.sop_class_uid.c_str(), UID_LittleEndianExplicitTransferSyntax),
-                 slot.scu->findPresentationContextID(object.sop_class_uid.c_str(), UID_LittleEndianImplicitTransferSyntax));
+        std::max(slot.scu->findPresentationContextID(object.sop_class_uid, UID_LittleEndianExplicitTransferSyntax),
+                 slot.scu->findPresentationContextID(object.sop_class_uid, UID_LittleEndianImplicitTransferSyntax));
     if (plain_id == 0) {
       why = "the peer accepts no transfer syntax for SOP class " + object.sop_class_uid;
       return attempt_result::failed;
@@ -236,6 +233,5 @@ std::optional<refusal> dimse_destination::probe() {
   if (status.bad()) return refusal{refusal_kind::transient, "C-ECHO to " + url_ + " failed: " + status.text()};
   return std::nullopt;
 }
-
 
 }  // namespace dcmflow::store

@@ -30,12 +30,10 @@
 #include "store/dicom_url.hpp"
 #include "store/storage_commitment.hpp"
 
-class DcmDataset;            // DCMTK's, seen only by the implementation
+class DcmDataset;  // DCMTK's, seen only by the implementation
 class DcmTLSTransportLayer;
 
 namespace dcmflow::store {
-
-
 
 class dimse_destination final : public destination, public commits_storage {
  public:
@@ -88,9 +86,9 @@ class dimse_destination final : public destination, public commits_storage {
   // (SOP class, transfer syntax) pairs met so far: every new association proposes them all.
   std::set<std::pair<std::string, std::string>> known_;
   std::mutex query_mutex_;
-  std::unique_ptr<association> query_;  // for C-FIND
+  std::unique_ptr<association> query_;         // for C-FIND
   std::unique_ptr<DcmTLSTransportLayer> tls_;  // shared by every association of a dicoms:// peer
-  std::string tls_error_;               // why TLS could not be set up: every store fails with it
+  std::string tls_error_;                      // why TLS could not be set up: every store fails with it
 };
 
 }  // namespace dcmflow::store

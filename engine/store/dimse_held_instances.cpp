@@ -17,7 +17,7 @@
 namespace dcmflow::store {
 
 result<std::set<std::string>> dimse_destination::held_instances(const std::string& study_instance_uid,
-                                                                  const std::string& series_instance_uid) {
+                                                                const std::string& series_instance_uid) {
   const std::lock_guard lock(query_mutex_);
   std::string why;
   for (int attempt = 1; attempt <= std::max(1, where_.options.max_attempts); ++attempt) {
@@ -35,8 +35,8 @@ result<std::set<std::string>> dimse_destination::held_instances(const std::strin
     if (context == 0) return failure{url_ + " does not accept C-FIND (Study Root) queries"};
     DcmDataset keys;
     keys.putAndInsertOFStringArray(DCM_QueryRetrieveLevel, "IMAGE");
-    keys.putAndInsertOFStringArray(DCM_StudyInstanceUID, study_instance_uid.c_str());
-    keys.putAndInsertOFStringArray(DCM_SeriesInstanceUID, series_instance_uid.c_str());
+    keys.putAndInsertOFStringArray(DCM_StudyInstanceUID, study_instance_uid);
+    keys.putAndInsertOFStringArray(DCM_SeriesInstanceUID, series_instance_uid);
     keys.putAndInsertOFStringArray(DCM_SOPInstanceUID, "");
     OFList<QRResponse*> responses;
     const OFCondition status = query_->scu->sendFINDRequest(context, &keys, &responses);

@@ -33,7 +33,8 @@ std::optional<std::string_view> header_value(std::string_view line, std::string_
   if (lower != name) return std::nullopt;
   std::string_view value = line.substr(name.size());
   while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
+  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
+    value.remove_suffix(1);
   return value;
 }
 

@@ -32,6 +32,7 @@ inline constexpr std::size_t json_answer_limit = 256U << 20U;
 // when given ("OPTIONS", "PUT", "DELETE").
 [[nodiscard]] http_response http_exchange(const stow_url& where, const std::string& target, const std::string& accept,
                                           const std::string* body, const std::string& content_type,
-                                          const char* method = nullptr, std::size_t max_answer_bytes = json_answer_limit);
+                                          const char* method = nullptr,
+                                          std::size_t max_answer_bytes = json_answer_limit);
 
 }  // namespace dcmflow::store

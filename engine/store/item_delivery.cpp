@@ -16,8 +16,8 @@ void item_delivery::send(std::span<const std::unique_ptr<outage_gate>> gates, co
     outage_gate& gate = *gates[index];
     const std::string& label = gate.target().url();
     if (const auto earlier = refused_.find(&gate); earlier != refused_.end()) {
-      record.deliveries.push_back(
-          {label, delivery_state::failed, "not sent: an earlier instance of this item was not stored: " + earlier->second});
+      record.deliveries.push_back({label, delivery_state::failed,
+                                   "not sent: an earlier instance of this item was not stored: " + earlier->second});
       continue;
     }
     const result<outgoing_instance>& outgoing = as_taken_by(index);

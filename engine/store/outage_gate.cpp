@@ -134,14 +134,15 @@ void outage_gate::give_up(refusal why) {
 }
 
 refusal outage_gate::unavailable(const std::string& last_reason) const {
-  return refusal{refusal_kind::transient,
-                 target_->url() + " did not come back within the outage limit (" + whole_seconds(limit_) +
-                     ", --outage-limit): " + last_reason + ". What needs it stays pending: run the job again"};
+  return refusal{refusal_kind::transient, target_->url() + " did not come back within the outage limit (" +
+                                              whole_seconds(limit_) + ", --outage-limit): " + last_reason +
+                                              ". What needs it stays pending: run the job again"};
 }
 
 std::vector<std::unique_ptr<outage_gate>> gates_for(const std::vector<std::shared_ptr<destination>>& destinations,
                                                     std::chrono::milliseconds limit) {
   std::vector<std::unique_ptr<outage_gate>> gates;
+  gates.reserve(destinations.size());
   for (const auto& each : destinations) gates.push_back(std::make_unique<outage_gate>(each, limit));
   return gates;
 }

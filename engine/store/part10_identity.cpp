@@ -28,7 +28,8 @@ result<part10_identity> identity_of(DcmFileFormat& file, const OFCondition& read
   if (read.bad()) return failure{std::string("not a DICOM file DCMTK can read: ") + read.text()};
   part10_identity found{text_of(*file.getDataset(), DCM_SOPClassUID), text_of(*file.getDataset(), DCM_SOPInstanceUID),
                         text_of(*file.getMetaInfo(), DCM_TransferSyntaxUID)};
-  if (found.transfer_syntax_uid.empty()) found.transfer_syntax_uid = DcmXfer(file.getDataset()->getOriginalXfer()).getXferID();
+  if (found.transfer_syntax_uid.empty())
+    found.transfer_syntax_uid = DcmXfer(file.getDataset()->getOriginalXfer()).getXferID();
   if (found.sop_class_uid.empty() || found.sop_instance_uid.empty()) {
     return failure{"no SOP Class UID or SOP Instance UID: not a composite object that can be stored"};
   }
@@ -45,7 +46,8 @@ result<part10_identity> read_part10_identity(std::string_view part10) {
   stream.setBuffer(part10.data(), static_cast<offile_off_t>(part10.size()));
   stream.setEos();
   file.transferInit();
-  const OFCondition read = file.readUntilTag(stream, EXS_Unknown, EGL_noChange, DCM_MaxReadLength, after_sop_instance_uid);
+  const OFCondition read =
+      file.readUntilTag(stream, EXS_Unknown, EGL_noChange, DCM_MaxReadLength, after_sop_instance_uid);
   file.transferEnd();
   return identity_of(file, read);
 }

@@ -20,6 +20,6 @@ struct part10_identity {
 // From bytes already in memory.
 [[nodiscard]] result<part10_identity> read_part10_identity(std::string_view part10);
 // From a file: its first few kilobytes.
-[[nodiscard]] result<part10_identity> read_part10_file_identity(const std::filesystem::path& file);
+[[nodiscard]] result<part10_identity> read_part10_file_identity(const std::filesystem::path& path);
 
 }  // namespace dcmflow::store

@@ -13,8 +13,8 @@
 #include <sstream>
 
 #include "store/dcmtk_scu.hpp"
-#include "store/http_exchange.hpp"
 #include "store/dimse_destination.hpp"
+#include "store/http_exchange.hpp"
 #include "store/stow_destination.hpp"
 
 namespace dcmflow::store {
@@ -42,7 +42,7 @@ result<nlohmann::json> find_dimse(const dicom_url& peer, const query_request& re
   for (const auto& [keyword, value] : request.match) {
     DcmTag tag;
     if (DcmTag::findTagFromName(keyword.c_str(), tag).bad()) return failure{"no DICOM keyword " + keyword};
-    keys.putAndInsertOFStringArray(tag, value.c_str());
+    keys.putAndInsertOFStringArray(tag, value);
     unicode = unicode || !is_ascii(value);
   }
   // Keys in UTF-8 say so; a PACS answers in its own set, converted below.
@@ -135,14 +135,14 @@ result<nlohmann::json> find_qido(const stow_url& root, const query_request& requ
 }  // namespace
 
 const std::vector<std::string>& return_keys(query_level level) {
-  static const std::vector<std::string> study = {"PatientName", "PatientID", "PatientBirthDate", "StudyDate",
+  static const std::vector<std::string> study = {"PatientName",     "PatientID",        "PatientBirthDate", "StudyDate",
                                                  "AccessionNumber", "StudyDescription", "StudyInstanceUID"};
-  static const std::vector<std::string> series = {"PatientName", "PatientID", "StudyDate", "Modality",
-                                                  "SeriesNumber", "SeriesDescription", "StudyInstanceUID",
-                                                  "SeriesInstanceUID"};
-  static const std::vector<std::string> instance = {"PatientName", "PatientID", "StudyDate", "InstanceNumber",
-                                                    "SOPClassUID", "StudyInstanceUID", "SeriesInstanceUID",
-                                                    "SOPInstanceUID"};
+  static const std::vector<std::string> series = {"PatientName",      "PatientID",        "StudyDate",
+                                                  "Modality",         "SeriesNumber",     "SeriesDescription",
+                                                  "StudyInstanceUID", "SeriesInstanceUID"};
+  static const std::vector<std::string> instance = {"PatientName",       "PatientID",     "StudyDate",
+                                                    "InstanceNumber",    "SOPClassUID",   "StudyInstanceUID",
+                                                    "SeriesInstanceUID", "SOPInstanceUID"};
   return level == query_level::study ? study : level == query_level::series ? series : instance;
 }
 

@@ -10,9 +10,9 @@
 #include <set>
 
 #include "store/dcmtk_scu.hpp"
+#include "store/dimse_destination.hpp"
 #include "store/http_exchange.hpp"
 #include "store/part10_identity.hpp"
-#include "store/dimse_destination.hpp"
 #include "store/stow_destination.hpp"
 
 namespace dcmflow::store {
@@ -43,12 +43,12 @@ result<std::vector<std::filesystem::path>> retrieve_cget(const dicom_url& peer, 
   // The C-STORE sub-operations come back on this association, with us as the SCP: one
   // context per storage SOP class, offering the stored syntaxes so nothing is transcoded.
   OFList<OFString> any;
-  for (const char* syntax : {UID_JPEGLSLosslessTransferSyntax, UID_JPEG2000LosslessOnlyTransferSyntax,
-                             UID_RLELosslessTransferSyntax, UID_JPEGProcess1TransferSyntax,
-                             UID_JPEGProcess14SV1TransferSyntax, UID_JPEG2000TransferSyntax,
-                             UID_DeflatedExplicitVRLittleEndianTransferSyntax, UID_LittleEndianExplicitTransferSyntax,
-                             UID_LittleEndianImplicitTransferSyntax}) {
-    any.push_back(syntax);
+  for (const char* syntax :
+       {UID_JPEGLSLosslessTransferSyntax, UID_JPEG2000LosslessOnlyTransferSyntax, UID_RLELosslessTransferSyntax,
+        UID_JPEGProcess1TransferSyntax, UID_JPEGProcess14SV1TransferSyntax, UID_JPEG2000TransferSyntax,
+        UID_DeflatedExplicitVRLittleEndianTransferSyntax, UID_LittleEndianExplicitTransferSyntax,
+        UID_LittleEndianImplicitTransferSyntax}) {
+    any.emplace_back(syntax);
   }
   // The classes dcmflow writes get one context per syntax, so the peer can send each
   // object in the syntax it holds it in (an acceptor picks one syntax per context); other
@@ -62,7 +62,7 @@ result<std::vector<std::filesystem::path>> retrieve_cget(const dicom_url& peer, 
     for (const auto& syntax : any) {
       OFList<OFString> one;
       one.push_back(syntax);
-      scu.addPresentationContext(sop_class.c_str(), one, ASC_SC_ROLE_SCP);
+      scu.addPresentationContext(sop_class, one, ASC_SC_ROLE_SCP);
       ++contexts;
     }
   }
@@ -79,13 +79,15 @@ result<std::vector<std::filesystem::path>> retrieve_cget(const dicom_url& peer, 
     return failure{"the peer does not accept C-GET (Study Root)"};
   }
   DcmDataset keys;
-  const char* level = !request.sop_instance_uid.empty() ? "IMAGE" : !request.series_instance_uid.empty() ? "SERIES" : "STUDY";
+  const char* level = !request.sop_instance_uid.empty()      ? "IMAGE"
+                      : !request.series_instance_uid.empty() ? "SERIES"
+                                                             : "STUDY";
   keys.putAndInsertOFStringArray(DCM_QueryRetrieveLevel, level);
-  keys.putAndInsertOFStringArray(DCM_StudyInstanceUID, request.study_instance_uid.c_str());
+  keys.putAndInsertOFStringArray(DCM_StudyInstanceUID, request.study_instance_uid);
   if (!request.series_instance_uid.empty()) {
-    keys.putAndInsertOFStringArray(DCM_SeriesInstanceUID, request.series_instance_uid.c_str());
+    keys.putAndInsertOFStringArray(DCM_SeriesInstanceUID, request.series_instance_uid);
   }
-  if (!request.sop_instance_uid.empty()) keys.putAndInsertOFStringArray(DCM_SOPInstanceUID, request.sop_instance_uid.c_str());
+  if (!request.sop_instance_uid.empty()) keys.putAndInsertOFStringArray(DCM_SOPInstanceUID, request.sop_instance_uid);
   OFList<RetrieveResponse*> responses;
   const OFCondition status = scu.sendCGETRequest(context, &keys, &responses);
   std::uint16_t final_status = 0;
@@ -158,9 +160,9 @@ result<std::vector<std::filesystem::path>> retrieve_wado(const stow_url& root, c
     written.push_back(png);
     return written;
   }
-  const http_response answer =
-      http_exchange(root, target, "multipart/related; type=\"application/dicom\"; transfer-syntax=*", nullptr, {}, nullptr,
-                    SIZE_MAX);  // a study's instances: as large as the study
+  const http_response answer = http_exchange(
+      root, target, "multipart/related; type=\"application/dicom\"; transfer-syntax=*", nullptr, {}, nullptr,
+      SIZE_MAX);  // a study's instances: as large as the study
   if (answer.transport != CURLE_OK) return failure{"WADO-RS broke off: " + answer.transport_error};
   if (answer.status != 200) return failure{"WADO-RS: HTTP " + std::to_string(answer.status)};
   auto parts = multipart_parts(answer.content_type, answer.body);
@@ -179,7 +181,8 @@ result<std::vector<std::filesystem::path>> retrieve_wado(const stow_url& root, c
 }  // namespace
 
 result<std::vector<std::filesystem::path>> retrieve(const std::string& url, const retrieve_request& request,
-                                                    const std::filesystem::path& folder, const network_options& options) {
+                                                    const std::filesystem::path& folder,
+                                                    const network_options& options) {
   std::error_code error;
   std::filesystem::create_directories(folder, error);
   if (error) return failure{"cannot create " + folder.string() + ": " + error.message()};

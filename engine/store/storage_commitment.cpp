@@ -47,7 +47,7 @@ void read_report(DcmDataset& report, commitment_result& into) {
 // Listens for the peer's N-EVENT-REPORT; answers each one, keeps the one for our transaction.
 class report_listener : public DcmSCP {
  public:
-  report_listener(std::string transaction_uid) : transaction_uid_(std::move(transaction_uid)) {}
+  explicit report_listener(std::string transaction_uid) : transaction_uid_(std::move(transaction_uid)) {}
 
   // True once the report for our transaction arrived.
   bool wait_for_report(std::chrono::seconds wait) {
@@ -70,7 +70,7 @@ class report_listener : public DcmSCP {
     if (status.bad()) return status;
     OFString transaction;
     if (report != nullptr) report->findAndGetOFString(DCM_TransactionUID, transaction);
-    if (report != nullptr && transaction.c_str() == transaction_uid_) {
+    if (report != nullptr && transaction == transaction_uid_) {
       const std::lock_guard lock(mutex_);
       result_.transaction_uid = transaction_uid_;
       read_report(*report, result_);
@@ -88,7 +88,8 @@ class report_listener : public DcmSCP {
     answer.DimseStatus = STATUS_Success;
     answer.DataSetType = DIMSE_DATASET_NULL;
     answer.EventTypeID = request.EventTypeID;
-    answer.opts = O_NEVENTREPORT_AFFECTEDSOPCLASSUID | O_NEVENTREPORT_AFFECTEDSOPINSTANCEUID | O_NEVENTREPORT_EVENTTYPEID;
+    answer.opts =
+        O_NEVENTREPORT_AFFECTEDSOPCLASSUID | O_NEVENTREPORT_AFFECTEDSOPINSTANCEUID | O_NEVENTREPORT_EVENTTYPEID;
     return sendDIMSEMessage(id, &response, nullptr);
   }
   OFBool stopAfterConnectionTimeout() override { return stopping_.load(); }
@@ -111,7 +112,7 @@ result<commitment_result> request_commitment(const dicom_url& peer, const commit
 
   // The listener first: a quick peer may report before the N-ACTION is even answered.
   report_listener listener(transaction_uid);
-  listener.setAETitle(peer.options.calling_ae.c_str());
+  listener.setAETitle(peer.options.calling_ae);
   listener.setPort(request.listen_port);
   listener.setConnectionBlockingMode(DUL_NOBLOCK);
   listener.setConnectionTimeout(1);  // wake every second to see whether to stop
@@ -140,28 +141,30 @@ result<commitment_result> request_commitment(const dicom_url& peer, const commit
   if (auto opened = open_association(scu, peer); !opened) {
     return failure{"cannot ask for storage commitment: " + opened.error().message};
   }
-  const T_ASC_PresentationContextID context = scu.findAnyPresentationContextID(UID_StorageCommitmentPushModelSOPClass, "");
+  const T_ASC_PresentationContextID context =
+      scu.findAnyPresentationContextID(UID_StorageCommitmentPushModelSOPClass, "");
   if (context == 0) {
     scu.releaseAssociation();
     return failure{"the peer does not accept Storage Commitment Push Model"};
   }
   DcmDataset action;
-  action.putAndInsertOFStringArray(DCM_TransactionUID, transaction_uid.c_str());
+  action.putAndInsertOFStringArray(DCM_TransactionUID, transaction_uid);
   for (const auto& [sop_class, sop_instance] : request.instances) {
     DcmItem* item = nullptr;
     if (action.findOrCreateSequenceItem(DCM_ReferencedSOPSequence, item, -2).good() && item != nullptr) {
-      item->putAndInsertOFStringArray(DCM_ReferencedSOPClassUID, sop_class.c_str());
-      item->putAndInsertOFStringArray(DCM_ReferencedSOPInstanceUID, sop_instance.c_str());
+      item->putAndInsertOFStringArray(DCM_ReferencedSOPClassUID, sop_class);
+      item->putAndInsertOFStringArray(DCM_ReferencedSOPInstanceUID, sop_instance);
     }
   }
   Uint16 answer = 0;
-  const OFCondition status = scu.sendACTIONRequest(context, UID_StorageCommitmentPushModelSOPInstance, 1, &action, answer);
+  const OFCondition status =
+      scu.sendACTIONRequest(context, UID_StorageCommitmentPushModelSOPInstance, 1, &action, answer);
   scu.releaseAssociation();
   if (status.bad()) return failure{std::string("storage commitment N-ACTION broke off: ") + status.text()};
   if (answer != STATUS_Success) return failure{"storage commitment N-ACTION refused: status " + status_hex(answer)};
   if (!listener.wait_for_report(request.wait)) {
-    return failure{"no storage commitment report within " + std::to_string(request.wait.count()) +
-                   " s (is our AE " + peer.options.calling_ae + " configured at the peer with port " +
+    return failure{"no storage commitment report within " + std::to_string(request.wait.count()) + " s (is our AE " +
+                   peer.options.calling_ae + " configured at the peer with port " +
                    std::to_string(request.listen_port) + "?)"};
   }
   return listener.take();

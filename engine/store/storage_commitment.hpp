@@ -22,16 +22,16 @@
 namespace dcmflow::store {
 
 struct commitment_request {
-  std::uint16_t listen_port = 0;           // where the peer's N-EVENT-REPORT comes
-  std::chrono::seconds wait{120};          // for the report
+  std::uint16_t listen_port = 0;   // where the peer's N-EVENT-REPORT comes
+  std::chrono::seconds wait{120};  // for the report
   // (SOP Class UID, SOP Instance UID) of every instance to commit.
   std::span<const std::pair<std::string, std::string>> instances;
 };
 
 struct commitment_result {
   std::string transaction_uid;
-  std::set<std::string> committed;              // SOP Instance UIDs
-  std::map<std::string, std::string> failed;    // SOP Instance UID -> Failure Reason
+  std::set<std::string> committed;            // SOP Instance UIDs
+  std::map<std::string, std::string> failed;  // SOP Instance UID -> Failure Reason
 };
 
 [[nodiscard]] result<commitment_result> request_commitment(const dicom_url& peer, const commitment_request& request);

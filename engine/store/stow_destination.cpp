@@ -44,9 +44,6 @@ std::string hex_status(std::uint64_t status) {
   return text;
 }
 
-
-
-
 }  // namespace
 
 struct stow_destination::batch {
@@ -71,7 +68,8 @@ result<stow_url> parse_stow_url(const std::string& url) {
   parsed.root = url.substr(0, query_at);
   while (parsed.root.ends_with('/')) parsed.root.pop_back();
   if (parsed.root.find("://") + 3 >= parsed.root.size()) return bad("expected http(s)://host[:port]/PATH");
-  const std::string_view query = query_at == std::string::npos ? std::string_view() : std::string_view(url).substr(query_at + 1);
+  const std::string_view query =
+      query_at == std::string::npos ? std::string_view() : std::string_view(url).substr(query_at + 1);
   bool ok = true;
   for (const auto& [key, value] : url_options(query)) {
     if (key == "batch") {
@@ -153,7 +151,7 @@ stow_verdicts read_verdicts(const std::string& body) {
 
 }  // namespace
 
-stow_destination::stow_destination(stow_url where, std::string url)
+stow_destination::stow_destination(stow_url where, const std::string& url)
     : where_(std::move(where)), url_(redacted_url(url)), state_(std::make_unique<state>()) {}
 
 stow_destination::~stow_destination() = default;
@@ -176,7 +174,8 @@ void stow_destination::send_part(batch& full, std::vector<std::size_t> pending) 
     std::string boundary;
     {
       const std::lock_guard lock(state_->mutex);
-      boundary = "dcmflow-" + std::to_string(reinterpret_cast<std::uintptr_t>(&full)) + "-" +  // NOLINT: an id
+      // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): an id
+      boundary = "dcmflow-" + std::to_string(reinterpret_cast<std::uintptr_t>(&full)) + "-" +
                  std::to_string(++state_->sequence);
     }
     std::string body;
@@ -216,8 +215,8 @@ void stow_destination::send_part(batch& full, std::vector<std::size_t> pending) 
             why = "STOW-RS to " + url_ + ": the server is out of resources (" + failed->second.text + ")";
             again.push_back(index);
           } else {
-            full.outcomes[index] = refusal{refusal_kind::instance,
-                                           "STOW-RS to " + url_ + " refused the instance: " + failed->second.text};
+            full.outcomes[index] =
+                refusal{refusal_kind::instance, "STOW-RS to " + url_ + " refused the instance: " + failed->second.text};
           }
         } else if (verdicts.stored.contains(uid)) {
           delivery done;
@@ -271,7 +270,8 @@ store_result stow_destination::store(const outgoing_instance& object) {
     } catch (const std::exception& error) {
       // Every caller of this batch is waiting for it: each gets the failure, none waits forever.
       for (auto& outcome : mine->outcomes) {
-        if (!outcome) outcome = refusal{refusal_kind::instance, std::string("STOW-RS: internal error: ") + error.what()};
+        if (!outcome)
+          outcome = refusal{refusal_kind::instance, std::string("STOW-RS: internal error: ") + error.what()};
       }
     } catch (...) {
       for (auto& outcome : mine->outcomes) {
@@ -290,15 +290,18 @@ store_result stow_destination::store(const outgoing_instance& object) {
     }
     state_->changed.wait_for(lock, batch_wait / 4);
   }
-  if (index >= mine->outcomes.size() || !mine->outcomes[index]) return failure{"STOW-RS: the batch ended without a verdict"};
+  if (index >= mine->outcomes.size() || !mine->outcomes[index])
+    return failure{"STOW-RS: the batch ended without a verdict"};
   return std::move(*mine->outcomes[index]);
 }
 
 std::optional<refusal> stow_destination::probe() {
-  const http_response got = http_exchange(where_, where_.root + "/studies?limit=1", "application/dicom+json", nullptr, {});
+  const http_response got =
+      http_exchange(where_, where_.root + "/studies?limit=1", "application/dicom+json", nullptr, {});
   if (got.transport != CURLE_OK) {
     // A certificate or host name the CA does not vouch for will not change by waiting.
-    const bool certificate = got.transport == CURLE_PEER_FAILED_VERIFICATION || got.transport == CURLE_SSL_CACERT_BADFILE;
+    const bool certificate =
+        got.transport == CURLE_PEER_FAILED_VERIFICATION || got.transport == CURLE_SSL_CACERT_BADFILE;
     return refusal{certificate ? refusal_kind::permanent : refusal_kind::transient,
                    "QIDO-RS to " + url_ + " failed: " + got.transport_error};
   }
@@ -309,7 +312,7 @@ std::optional<refusal> stow_destination::probe() {
 }
 
 result<std::set<std::string>> stow_destination::held_instances(const std::string& study_instance_uid,
-                                                                 const std::string& series_instance_uid) {
+                                                               const std::string& series_instance_uid) {
   const std::string target =
       where_.root + "/studies/" + study_instance_uid + "/series/" + series_instance_uid + "/instances";
   std::string why;

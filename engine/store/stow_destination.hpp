@@ -3,12 +3,11 @@
 // libcurl, `multipart/related; type="application/dicom"` bodies of `batch` instances, with
 // `in_flight` requests at once.
 //
-// Callers (the threads that send: the graph's store stage, `dcmflow store`'s senders) each bring one instance: it joins the open batch; the
-// caller that fills it sends it, and a batch that stays partly filled is sent after a short
-// wait by whoever waited longest, so a trickle is not held back. The DICOM JSON response
-// decides each instance: an item of the Failed SOP Sequence fails with its Failure Reason, an
-// item of the Referenced SOP Sequence is stored. 429 and 503 are retried after Retry-After,
-// transport failures and other 5xx with exponential backoff, then reported as transient
+// Callers (the threads that send: the graph's store stage, `dcmflow store`'s senders) each bring one instance: it joins
+// the open batch; the caller that fills it sends it, and a batch that stays partly filled is sent after a short wait by
+// whoever waited longest, so a trickle is not held back. The DICOM JSON response decides each instance: an item of the
+// Failed SOP Sequence fails with its Failure Reason, an item of the Referenced SOP Sequence is stored. 429 and 503 are
+// retried after Retry-After, transport failures and other 5xx with exponential backoff, then reported as transient
 // (outage_gate.hpp waits for the server); 401, 403, 404 and 415 refuse us (permanent);
 // other 4xx refuse the batch's instances with the status line.
 //
@@ -41,7 +40,7 @@ struct stow_url {
 
 class stow_destination final : public destination {
  public:
-  stow_destination(stow_url where, std::string url);
+  stow_destination(stow_url where, const std::string& url);
   ~stow_destination() override;
   stow_destination(const stow_destination&) = delete;
   stow_destination& operator=(const stow_destination&) = delete;
@@ -56,7 +55,6 @@ class stow_destination final : public destination {
   [[nodiscard]] std::optional<refusal> probe() override;
   // Enough callers to fill every batch of every request in flight.
   [[nodiscard]] std::size_t concurrency() const override { return where_.batch * where_.in_flight; }
-
 
   // QIDO-RS: GET /studies/{study}/series/{series}/instances.
   [[nodiscard]] bool queryable() const override { return true; }

@@ -10,7 +10,8 @@ std::vector<url_option> url_options(std::string_view query) {
     query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
     if (pair.empty()) continue;  // "a=1&&b=2"
     const auto equals = pair.find('=');
-    options.push_back({pair.substr(0, equals), equals == std::string_view::npos ? std::string_view() : pair.substr(equals + 1)});
+    options.push_back(
+        {pair.substr(0, equals), equals == std::string_view::npos ? std::string_view() : pair.substr(equals + 1)});
   }
   return options;
 }

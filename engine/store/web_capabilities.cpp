@@ -62,9 +62,11 @@ std::string_view words_of(support offered) {
 
 result<web_capabilities> probe_web_capabilities(const stow_url& root) {
   web_capabilities found;
-  const http_response options = http_exchange(root, root.root, "application/vnd.sun.wadl+xml, */*", nullptr, {}, "OPTIONS");
+  const http_response options =
+      http_exchange(root, root.root, "application/vnd.sun.wadl+xml, */*", nullptr, {}, "OPTIONS");
   if (options.transport != CURLE_OK) return failure{redacted_url(root.root) + ": " + options.transport_error};
-  found.services.push_back({"Capabilities (OPTIONS, WADL)", support_of(options, false), evidence_of("OPTIONS /", options)});
+  found.services.push_back(
+      {"Capabilities (OPTIONS, WADL)", support_of(options, false), evidence_of("OPTIONS /", options)});
   if (options.status == 200) {
     static const std::regex resource(R"re(<(?:\w+:)?resource\s[^>]*path="([^"]+)")re");
     for (auto match = std::sregex_iterator(options.body.begin(), options.body.end(), resource);
@@ -82,20 +84,24 @@ result<web_capabilities> probe_web_capabilities(const stow_url& root) {
     found.services.push_back({"WADO-RS", support::unknown, "no study to retrieve (QIDO-RS found none)"});
     found.services.push_back({"WADO-RS rendered", support::unknown, "no study to retrieve (QIDO-RS found none)"});
   } else {
-    const http_response metadata = http_exchange(root, root.root + "/studies/" + study + "/metadata", dicom_json, nullptr, {});
-    found.services.push_back({"WADO-RS", support_of(metadata, false), evidence_of("GET /studies/{found}/metadata", metadata)});
+    const http_response metadata =
+        http_exchange(root, root.root + "/studies/" + study + "/metadata", dicom_json, nullptr, {});
+    found.services.push_back(
+        {"WADO-RS", support_of(metadata, false), evidence_of("GET /studies/{found}/metadata", metadata)});
     const http_response instances =
         http_exchange(root, root.root + "/studies/" + study + "/instances?limit=1", dicom_json, nullptr, {});
     const std::string series = instances.status == 200 ? first_value(instances.body, "0020000E") : std::string();
     const std::string instance = instances.status == 200 ? first_value(instances.body, "00080018") : std::string();
     if (series.empty() || instance.empty()) {
-      found.services.push_back({"WADO-RS rendered", support::unknown, evidence_of("GET /studies/{found}/instances", instances)});
+      found.services.push_back(
+          {"WADO-RS rendered", support::unknown, evidence_of("GET /studies/{found}/instances", instances)});
     } else {
       const http_response rendered = http_exchange(
           root, root.root + "/studies/" + study + "/series/" + series + "/instances/" + instance + "/rendered",
           "image/png", nullptr, {});
-      found.services.push_back({"WADO-RS rendered", support_of(rendered, false),
-                                evidence_of("GET /studies/{found}/series/{found}/instances/{found}/rendered", rendered)});
+      found.services.push_back(
+          {"WADO-RS rendered", support_of(rendered, false),
+           evidence_of("GET /studies/{found}/series/{found}/instances/{found}/rendered", rendered)});
     }
   }
 

@@ -22,16 +22,16 @@ namespace dcmflow::store {
 enum class support { yes, no, unknown };
 
 struct web_service_answer {
-  std::string service;   // "QIDO-RS"...
+  std::string service;  // "QIDO-RS"...
   support offered = support::unknown;
   std::string evidence;  // "GET /studies?limit=1: 200 application/dicom+json"
 };
 
 struct web_capabilities {
   std::vector<web_service_answer> services;
-  std::vector<std::string> wadl_resources;       // paths the WADL lists, when the root serves one
-  std::vector<std::string> transfer_syntaxes;    // accepted, from a vendor endpoint; empty: not known
-  std::string transfer_syntaxes_evidence;        // where they came from
+  std::vector<std::string> wadl_resources;     // paths the WADL lists, when the root serves one
+  std::vector<std::string> transfer_syntaxes;  // accepted, from a vendor endpoint; empty: not known
+  std::string transfer_syntaxes_evidence;      // where they came from
 };
 
 [[nodiscard]] std::string_view words_of(support offered);

@@ -22,6 +22,7 @@ enum opcode : std::uint8_t { continuation = 0, text = 1, binary = 2, close = 8, 
 
 std::string base64(const unsigned char* bytes, std::size_t size) {
   std::string encoded(4 * ((size + 2) / 3) + 1, '\0');
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): OpenSSL's unsigned char
   const int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()), bytes, static_cast<int>(size));
   encoded.resize(static_cast<std::size_t>(length));
   return encoded;
@@ -66,10 +67,10 @@ std::string header_in(std::string_view head, std::string_view name) {
 struct event_channel::connection {
   CURL* curl = nullptr;
   std::array<char, CURL_ERROR_SIZE> error{};  // libcurl writes here for as long as the handle lives
-  std::string received;     // bytes read; frames start at `consumed`
-  std::size_t consumed = 0;  // whole frames already taken from `received`
-  std::string message;      // a fragmented message's text so far
-  bool in_message = false;  // a text frame without FIN came: continuations may follow
+  std::string received;                       // bytes read; frames start at `consumed`
+  std::size_t consumed = 0;                   // whole frames already taken from `received`
+  std::string message;                        // a fragmented message's text so far
+  bool in_message = false;                    // a text frame without FIN came: continuations may follow
 
   ~connection() {
     if (curl != nullptr) curl_easy_cleanup(curl);
@@ -128,6 +129,7 @@ struct event_channel::connection {
     frame.push_back(static_cast<char>(0x80U | payload.size()));
     std::array<unsigned char, 4> mask{};
     RAND_bytes(mask.data(), static_cast<int>(mask.size()));
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): bytes
     frame.append(reinterpret_cast<const char*>(mask.data()), mask.size());
     for (std::size_t i = 0; i < payload.size(); ++i) {
       frame.push_back(static_cast<char>(static_cast<unsigned char>(payload[i]) ^ mask[i % 4]));
@@ -185,7 +187,8 @@ result<std::unique_ptr<event_channel>> event_channel::open(const store::stow_url
   const std::string key = base64(nonce.data(), nonce.size());
   std::string request = "GET " + path + " HTTP/1.1\r\nHost: " + host +
                         "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
-                        "Sec-WebSocket-Key: " + key + "\r\n";
+                        "Sec-WebSocket-Key: " +
+                        key + "\r\n";
   if (!where.bearer_token.empty()) request += "Authorization: Bearer " + where.bearer_token + "\r\n";
   request += "\r\n";
   if (auto sent = link->send_all(request); !sent) return sent.error();
@@ -194,8 +197,10 @@ result<std::unique_ptr<event_channel>> event_channel::open(const store::stow_url
   std::size_t head_end = std::string::npos;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while ((head_end = link->received.find("\r\n\r\n")) == std::string::npos) {
-    if (link->received.size() > max_handshake) return failure{"the server's answer to the WebSocket upgrade is too long"};
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (link->received.size() > max_handshake)
+      return failure{"the server's answer to the WebSocket upgrade is too long"};
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return failure{"the server did not answer the WebSocket upgrade within 30 s"};
     auto got = link->read_some(static_cast<int>(left.count()));
     if (!got) return got.error();
@@ -206,7 +211,8 @@ result<std::unique_ptr<event_channel>> event_channel::open(const store::stow_url
   if (!status_line.starts_with("HTTP/1.1 101 ") && status_line != "HTTP/1.1 101") {
     return failure{"the server refused the event channel: " + status_line.substr(0, 200)};
   }
-  if (lower(header_in(head, "upgrade")) != "websocket" || lower(header_in(head, "connection")).find("upgrade") == std::string::npos) {
+  if (lower(header_in(head, "upgrade")) != "websocket" ||
+      lower(header_in(head, "connection")).find("upgrade") == std::string::npos) {
     return failure{"the server's answer to the WebSocket upgrade lacks Upgrade: websocket (RFC 6455 4.1)"};
   }
   if (header_in(head, "sec-websocket-accept") != expected_accept(key)) {
@@ -241,7 +247,9 @@ result<std::optional<std::string>> event_channel::next(std::chrono::milliseconds
       std::size_t header = 2;
       if (length == 126) {
         header = bytes.size() >= 4 ? 4 : 0;
-        if (header != 0) length = (static_cast<std::uint64_t>(static_cast<std::uint8_t>(bytes[2])) << 8U) | static_cast<std::uint8_t>(bytes[3]);
+        if (header != 0)
+          length = (static_cast<std::uint64_t>(static_cast<std::uint8_t>(bytes[2])) << 8U) |
+                   static_cast<std::uint8_t>(bytes[3]);
       } else if (length == 127) {
         header = bytes.size() >= 10 ? 10 : 0;
         if (header != 0) {
@@ -267,7 +275,8 @@ result<std::optional<std::string>> event_channel::next(std::chrono::milliseconds
           if (payload.size() == 1) return broken("a close frame of one byte");
           std::string why = "the server closed the event channel";
           if (payload.size() >= 2) {
-            why += " (code " + std::to_string((static_cast<std::uint8_t>(payload[0]) << 8U) | static_cast<std::uint8_t>(payload[1]));
+            why += " (code " + std::to_string((static_cast<std::uint8_t>(payload[0]) << 8U) |
+                                              static_cast<std::uint8_t>(payload[1]));
             if (payload.size() > 2) why += ": " + payload.substr(2, 123);
             why += ")";
           }
@@ -288,7 +297,8 @@ result<std::optional<std::string>> event_channel::next(std::chrono::milliseconds
         return whole;
       }
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return std::optional<std::string>{};
     auto got = link.read_some(static_cast<int>(left.count()));
     if (!got) {

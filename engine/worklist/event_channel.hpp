@@ -19,7 +19,7 @@ class event_channel {
  public:
   // Connects to `url` (http(s)://..., the channel's address) and upgrades to a WebSocket.
   [[nodiscard]] static result<std::unique_ptr<event_channel>> open(const store::stow_url& where,
-                                                                  const std::string& url);
+                                                                   const std::string& url);
   ~event_channel();
   event_channel(const event_channel&) = delete;
   event_channel& operator=(const event_channel&) = delete;

@@ -38,7 +38,8 @@ dataset sequence_element(const std::vector<dataset>& items) {
 workitem progress_update(const workitem& current, double percent, const std::string& description) {
   dataset item = progress_item(current);
   item[tag::procedure_step_progress] = text_element("DS", percent_text(percent));
-  if (!description.empty()) item[tag::procedure_step_progress_description] = text_element("ST", description.substr(0, 1024));
+  if (!description.empty())
+    item[tag::procedure_step_progress_description] = text_element("ST", description.substr(0, 1024));
   workitem update;
   update.set_items(tag::progress_information_sequence, {item});
   return update;
@@ -49,7 +50,8 @@ workitem completion_update(const workitem& current, const std::string& station, 
   // One Output Information item per series: PS3.3 Table 10-3b, Referenced Instances and
   // Access Macro.
   std::map<std::pair<std::string, std::string>, std::vector<const output_instance*>> by_series;
-  for (const auto& instance : outputs) by_series[{instance.study_instance_uid, instance.series_instance_uid}].push_back(&instance);
+  for (const auto& instance : outputs)
+    by_series[{instance.study_instance_uid, instance.series_instance_uid}].push_back(&instance);
   std::vector<dataset> output_items;
   for (const auto& [series, instances] : by_series) {
     std::vector<dataset> referenced;
@@ -67,13 +69,15 @@ workitem completion_update(const workitem& current, const std::string& station, 
       item[dicom_retrieval_sequence] = sequence_element({{{retrieve_ae_title, text_element("AE", where.retrieve_ae)}}});
     }
     if (!where.retrieve_url.empty()) {
-      item[wado_rs_retrieval_sequence] = sequence_element(
-          {{{tag::retrieve_url, text_element("UR", where.retrieve_url + "/studies/" + series.first + "/series/" + series.second)}}});
+      item[wado_rs_retrieval_sequence] =
+          sequence_element({{{tag::retrieve_url, text_element("UR", where.retrieve_url + "/studies/" + series.first +
+                                                                        "/series/" + series.second)}}});
     }
     output_items.push_back(std::move(item));
   }
   auto performed_code = current.items(tag::scheduled_workitem_code_sequence);
-  if (performed_code.empty()) performed_code.push_back(code_item({"DCMFLOW-WORK", "99DCMFLOW", "Work done with dcmflow"}));
+  if (performed_code.empty())
+    performed_code.push_back(code_item({"DCMFLOW-WORK", "99DCMFLOW", "Work done with dcmflow"}));
   const std::string now = datetime_now();
   dataset performed = {
       {performed_station_name_code_sequence,
@@ -90,7 +94,8 @@ workitem completion_update(const workitem& current, const std::string& station, 
   return update;
 }
 
-workitem cancellation_update(const workitem& current, const std::string& reason, const std::optional<code>& reason_code) {
+workitem cancellation_update(const workitem& current, const std::string& reason,
+                             const std::optional<code>& reason_code) {
   dataset item = progress_item(current);
   item[tag::procedure_step_cancellation_datetime] = text_element("DT", datetime_now());
   item[discontinuation_reason_code_sequence] =

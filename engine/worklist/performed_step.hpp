@@ -30,8 +30,8 @@ struct output_instance {
 // end, the station that performed it (`station`, an AE title, as a code of scheme
 // 99DCMFLOW), the performed workitem code (the scheduled one; without one, "work done with
 // dcmflow"), and one Output Information item per series stored.
-[[nodiscard]] workitem completion_update(const workitem& current, const std::string& station, const std::string& started,
-                                         const std::vector<output_instance>& outputs);
+[[nodiscard]] workitem completion_update(const workitem& current, const std::string& station,
+                                         const std::string& started, const std::vector<output_instance>& outputs);
 
 // The Final State attributes for CANCELED: the cancellation's time, reason and a
 // discontinuation reason code (`reason_code`; without one, DCM 110513 "Discontinued for

@@ -40,11 +40,12 @@ std::string escaped(std::string_view text) {
 }
 
 // A request's outcome: the response when the server did what was asked (one of `wanted`).
-ups_result<store::http_response> exchange(const ups_service& service, const std::string& target, const std::string* body,
-                                          const char* method, std::initializer_list<long> wanted) {
+ups_result<store::http_response> exchange(const ups_service& service, const std::string& target,
+                                          const std::string* body, const char* method,
+                                          std::initializer_list<long> wanted) {
   constexpr std::size_t max_answer = 16U << 20U;  // workitems and searches of them: JSON of KiBs
-  store::http_response got = store::http_exchange(service.where, target, dicom_json, body,
-                                                  body != nullptr && !body->empty() ? dicom_json : "", method, max_answer);
+  store::http_response got = store::http_exchange(
+      service.where, target, dicom_json, body, body != nullptr && !body->empty() ? dicom_json : "", method, max_answer);
   if (got.transport != CURLE_OK) return ups_error(0, service.label + ": " + got.transport_error);
   for (const long status : wanted) {
     if (got.status == status) return got;
@@ -75,17 +76,24 @@ result<ups_service> parse_ups_url(const std::string& url) {
   // Our own options come out of the query; the rest are DICOMweb connection options.
   std::string rest;
   const auto query_at = url.find('?');
-  const std::string_view options = query_at == std::string::npos ? std::string_view() : std::string_view(url).substr(query_at + 1);
+  const std::string_view options =
+      query_at == std::string::npos ? std::string_view() : std::string_view(url).substr(query_at + 1);
   for (const auto& [key, value] : store::url_options(options)) {
     if (key == "dialect") {
-      if (value == "standard") service.dialect = ups_dialect::standard;
-      else if (value == "transaction-uid") service.dialect = ups_dialect::transaction_uid;
-      else if (value == "transaction-in-body") service.dialect = ups_dialect::transaction_in_body;
-      else if (value == "dcm4chee") service.dialect = ups_dialect::dcm4chee;
-      else return failure{service.label + ": unknown dialect '" + std::string(value).substr(0, 40) +
-                          "' (standard, transaction-uid, transaction-in-body, dcm4chee)"};
+      if (value == "standard")
+        service.dialect = ups_dialect::standard;
+      else if (value == "transaction-uid")
+        service.dialect = ups_dialect::transaction_uid;
+      else if (value == "transaction-in-body")
+        service.dialect = ups_dialect::transaction_in_body;
+      else if (value == "dcm4chee")
+        service.dialect = ups_dialect::dcm4chee;
+      else
+        return failure{service.label + ": unknown dialect '" + std::string(value).substr(0, 40) +
+                       "' (standard, transaction-uid, transaction-in-body, dcm4chee)"};
     } else if (key == "requester") {
-      if (value.empty() || value.size() > 16) return failure{service.label + ": requester= must be an AE title of 1 to 16 characters"};
+      if (value.empty() || value.size() > 16)
+        return failure{service.label + ": requester= must be an AE title of 1 to 16 characters"};
       service.requester = std::string(value);
     } else {
       rest += (rest.empty() ? "?" : "&") + std::string(key) + (value.empty() ? "" : "=" + std::string(value));
@@ -145,7 +153,8 @@ ups_result<workitem> ups_client::retrieve(const std::string& uid) {
   auto got = exchange(service_, service_.where.root + "/workitems/" + escaped(uid), nullptr, nullptr, {200});
   if (!got) return got.error();
   auto parsed = workitem::parse(got->body);
-  if (!parsed) return ups_error(0, service_.label + ": the workitem the server sent is not DICOM JSON: " + parsed.error().message);
+  if (!parsed)
+    return ups_error(0, service_.label + ": the workitem the server sent is not DICOM JSON: " + parsed.error().message);
   return std::move(parsed).value();
 }
 
@@ -164,7 +173,8 @@ ups_result<std::vector<workitem>> ups_client::search(const query& match, std::si
   const dataset parsed = parse_dicom_json(got->body);
   if (!parsed.is_array()) return ups_error(0, service_.label + ": the search answer is not a DICOM JSON array");
   for (const auto& each : parsed) {
-    if (!each.is_object()) return ups_error(0, service_.label + ": the search answer holds something that is not a dataset");
+    if (!each.is_object())
+      return ups_error(0, service_.label + ": the search answer holds something that is not a dataset");
     found.emplace_back(each);
   }
   return found;
@@ -187,7 +197,8 @@ ups_result<void> ups_client::update(const std::string& uid, const std::string& t
   return {};
 }
 
-ups_result<std::string> ups_client::change_state(const std::string& uid, const std::string& transaction, step_state to) {
+ups_result<std::string> ups_client::change_state(const std::string& uid, const std::string& transaction,
+                                                 step_state to) {
   std::string target = service_.where.root + "/workitems/" + escaped(uid) + "/state";
   if (service_.dialect == ups_dialect::dcm4chee) target += "/" + escaped(service_.requester);
   workitem change;
@@ -228,17 +239,18 @@ ups_result<void> ups_client::subscribe(const std::string& uid, const std::string
 }
 
 ups_result<void> ups_client::unsubscribe(const std::string& uid, const std::string& ae) {
-  auto got = exchange(service_, service_.where.root + "/workitems/" + escaped(uid) + "/subscribers/" + escaped(ae), nullptr,
-                      "DELETE", {200, 204});
+  auto got = exchange(service_, service_.where.root + "/workitems/" + escaped(uid) + "/subscribers/" + escaped(ae),
+                      nullptr, "DELETE", {200, 204});
   if (!got) return got.error();
   return {};
 }
 
 ups_result<void> ups_client::suspend_global(const std::string& ae) {
   const std::string empty;
-  auto got = exchange(service_,
-                      service_.where.root + "/workitems/" + global_subscription_uid + "/subscribers/" + escaped(ae) + "/suspend",
-                      &empty, "POST", {200, 204});
+  auto got = exchange(
+      service_,
+      service_.where.root + "/workitems/" + global_subscription_uid + "/subscribers/" + escaped(ae) + "/suspend",
+      &empty, "POST", {200, 204});
   if (!got) return got.error();
   return {};
 }

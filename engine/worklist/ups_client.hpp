@@ -31,10 +31,10 @@ namespace dcmflow::worklist {
 enum class ups_dialect { standard, transaction_uid, transaction_in_body, dcm4chee };
 
 struct ups_service {
-  store::stow_url where;        // root and connection options
+  store::stow_url where;  // root and connection options
   ups_dialect dialect = ups_dialect::standard;
   std::string requester = "DCMFLOW";
-  std::string label;            // the URL as given, less credentials: for messages
+  std::string label;  // the URL as given, less credentials: for messages
 };
 
 [[nodiscard]] result<ups_service> parse_ups_url(const std::string& url);
@@ -46,7 +46,8 @@ struct ups_error {
 
   ups_error() = default;
   ups_error(long status, std::string text) : http_status(status), message(std::move(text)) {}
-  ups_error(failure why) : message(std::move(why.message)) {}  // NOLINT(google-explicit-constructor): a plain failure is transport-like
+  // NOLINTNEXTLINE(google-explicit-constructor): a plain failure is transport-like
+  ups_error(failure why) : message(std::move(why.message)) {}
   // The server's "no" to this request (4xx). 5xx and no answer say nothing about it.
   [[nodiscard]] bool refused() const { return http_status >= 400 && http_status < 500; }
 };
@@ -55,13 +56,19 @@ template <class T>
 using ups_result = result<T, ups_error>;
 
 // PS3.4 CC.2.4: the events of the UPS Event SOP Class.
-enum class ups_event_type { state_report = 1, cancel_requested = 2, progress_report = 3, scp_status_change = 4, assigned = 5 };
+enum class ups_event_type {
+  state_report = 1,
+  cancel_requested = 2,
+  progress_report = 3,
+  scp_status_change = 4,
+  assigned = 5
+};
 [[nodiscard]] std::string_view event_name(ups_event_type type);
 
 struct ups_event {
   std::string workitem_uid;  // Affected SOP Instance UID; empty for SCP Status Change
   ups_event_type type = ups_event_type::state_report;
-  workitem attributes;       // the event's attributes (state, reason, progress...)
+  workitem attributes;  // the event's attributes (state, reason, progress...)
 };
 // A message of the event channel, checked: a DICOM JSON object with an Event Type ID.
 [[nodiscard]] result<ups_event> parse_event(std::string_view message);
@@ -84,7 +91,8 @@ class ups_client {
   [[nodiscard]] ups_result<std::vector<workitem>> search(const query& match, std::size_t limit, std::size_t offset,
                                                          const std::vector<std::string>& include_fields = {});
   // Update (11.6): `transaction` empty for a SCHEDULED workitem.
-  [[nodiscard]] ups_result<void> update(const std::string& uid, const std::string& transaction, const workitem& changes);
+  [[nodiscard]] ups_result<void> update(const std::string& uid, const std::string& transaction,
+                                        const workitem& changes);
   // Change State (11.5). The server's warning when it answered with one (already so).
   [[nodiscard]] ups_result<std::string> change_state(const std::string& uid, const std::string& transaction,
                                                      step_state to);

@@ -26,8 +26,8 @@ std::string key_of(dicom::tag t) {
 }
 
 bool is_number_vr(std::string_view vr) {
-  return vr == "US" || vr == "SS" || vr == "UL" || vr == "SL" || vr == "FL" || vr == "FD" || vr == "IS" ||
-         vr == "DS" || vr == "SV" || vr == "UV";
+  return vr == "US" || vr == "SS" || vr == "UL" || vr == "SL" || vr == "FL" || vr == "FD" || vr == "IS" || vr == "DS" ||
+         vr == "SV" || vr == "UV";
 }
 
 // One PS3.4 Table CC.2.5-3 row, as far as Create checks it.
@@ -44,7 +44,7 @@ constexpr std::array<create_requirement, 27> create_requirements = {{
     {tag::transaction_uid, "TransactionUID", "UI", false},  // present and empty: a claim gives it
     {tag::scheduled_procedure_step_priority, "ScheduledProcedureStepPriority", "CS", true},
     {tag::procedure_step_label, "ProcedureStepLabel", "LO", true},
-    {tag::worklist_label, "WorklistLabel", "LO", false},     // empty: the server's default worklist
+    {tag::worklist_label, "WorklistLabel", "LO", false},  // empty: the server's default worklist
     {tag::scheduled_processing_parameters_sequence, "ScheduledProcessingParametersSequence", "SQ", false},
     {"00404025", "ScheduledStationNameCodeSequence", "SQ", false},
     {"00404026", "ScheduledStationClassCodeSequence", "SQ", false},
@@ -121,13 +121,14 @@ result<workitem> workitem::parse(std::string_view json_text) {
   dataset parsed = parse_dicom_json(json_text);
   if (parsed.is_discarded()) return failure{"not JSON, or nested deeper than 32"};
   if (parsed.is_array()) {
-    if (parsed.size() != 1) return failure{"expected one DICOM JSON dataset, got an array of " + std::to_string(parsed.size())};
+    if (parsed.size() != 1)
+      return failure{"expected one DICOM JSON dataset, got an array of " + std::to_string(parsed.size())};
     parsed = parsed.front();
   }
   if (!parsed.is_object()) return failure{"expected a DICOM JSON dataset (an object of \"GGGGEEEE\" keys)"};
   for (const auto& [key, element] : parsed.items()) {
-    if (key.size() != 8 || key.find_first_not_of("0123456789ABCDEFabcdef") != std::string::npos || !element.is_object() ||
-        !element.contains("vr")) {
+    if (key.size() != 8 || key.find_first_not_of("0123456789ABCDEFabcdef") != std::string::npos ||
+        !element.is_object() || !element.contains("vr")) {
       return failure{"not a DICOM JSON dataset: key '" + key.substr(0, 40) + "' (PS3.18 F.2)"};
     }
   }
@@ -226,7 +227,8 @@ std::optional<code> first_code(const dataset& sequence_element) {
   const dataset& values = sequence_element["Value"];
   if (!values.is_array() || values.empty() || !values.front().is_object()) return std::nullopt;
   const dataset& item = values.front();
-  return code{text_in(item, tag::code_value), text_in(item, tag::coding_scheme_designator), text_in(item, tag::code_meaning)};
+  return code{text_in(item, tag::code_value), text_in(item, tag::coding_scheme_designator),
+              text_in(item, tag::code_meaning)};
 }
 
 result<void> workitem::assign(std::string_view assignment) {
@@ -240,7 +242,8 @@ result<void> workitem::assign(std::string_view assignment) {
   const std::string_view keyword = dot == std::string_view::npos ? path : path.substr(dot + 1);
   auto entry = dicom::look_up_keyword(keyword);
   if (!entry) return entry.error();
-  if (entry->vr == "SQ") return failure{std::string(keyword) + " is a sequence: give its items with --json, or Sequence.Keyword=Value"};
+  if (entry->vr == "SQ")
+    return failure{std::string(keyword) + " is a sequence: give its items with --json, or Sequence.Keyword=Value"};
   std::string checked(value);
   if (!value.empty()) {
     auto normalised = dicom::normalise_value({keyword, entry->vr, entry->vm}, value);
@@ -265,7 +268,8 @@ result<void> workitem::assign(std::string_view assignment) {
 
 result<void> workitem::complete_for_create() {
   if (!has(tag::procedure_step_state)) set_text(tag::procedure_step_state, "CS", "SCHEDULED");
-  if (state() != step_state::scheduled) return failure{"a new workitem's ProcedureStepState must be SCHEDULED (PS3.4 CC.2.5.1.1)"};
+  if (state() != step_state::scheduled)
+    return failure{"a new workitem's ProcedureStepState must be SCHEDULED (PS3.4 CC.2.5.1.1)"};
   if (!text(tag::transaction_uid).empty()) {
     return failure{"a new workitem's TransactionUID is empty: it is given when the workitem is claimed"};
   }
@@ -280,7 +284,8 @@ result<void> workitem::complete_for_create() {
       attributes_[requirement.key] = dataset{{"vr", requirement.vr}};
     }
   }
-  if (!missing.empty()) return failure{"a new workitem needs " + missing + " (PS3.4 Table CC.2.5-3, Type 1 at N-CREATE)"};
+  if (!missing.empty())
+    return failure{"a new workitem needs " + missing + " (PS3.4 Table CC.2.5-3, Type 1 at N-CREATE)"};
   return {};
 }
 

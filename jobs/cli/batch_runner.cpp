@@ -17,37 +17,43 @@ namespace dcmflow::cli {
 void add_batch_options(CLI::App& command, batch_arguments& args, std::string_view inputs_help) {
   command.add_option("inputs", args.inputs, std::string(inputs_help))->required();
   command.add_option("-o,--output", args.output, "Output folder (created if missing)")->required();
-  command.add_option("--codec", args.codec,
-                     "Pixel compression: none, deflate, rle, jpegls, jpegls-near:N, j2k, j2k:RATIO, "
-                     "htj2k, htj2k:RATIO, jpeg:Q (see dcmflow codecs); auto: the best lossless one the "
-                     "destination accepts (a folder: jpegls)")
+  command
+      .add_option("--codec", args.codec,
+                  "Pixel compression: none, deflate, rle, jpegls, jpegls-near:N, j2k, j2k:RATIO, "
+                  "htj2k, htj2k:RATIO, jpeg:Q (see dcmflow codecs); auto: the best lossless one the "
+                  "destination accepts (a folder: jpegls)")
       ->default_str("none");
   command.add_option("--threads", args.threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
   command.add_option("--include", args.filter.include,
                      "In folders, take only files whose path below the folder matches (glob, repeatable)");
   command.add_option("--exclude", args.filter.exclude,
                      "In folders, skip files whose path below the folder matches (glob, repeatable)");
-  command.add_option("--archive-encoding", args.filter.archive_name_encoding,
-                     "Code page of archive entry names not marked as UTF-8: CP437 (the zip default), GBK for "
-                     "archives made on Chinese Windows")
+  command
+      .add_option("--archive-encoding", args.filter.archive_name_encoding,
+                  "Code page of archive entry names not marked as UTF-8: CP437 (the zip default), GBK for "
+                  "archives made on Chinese Windows")
       ->check([](const std::string& name) {
         return convert::is_known_name_encoding(name) ? std::string() : "unknown code page " + name;
       })
       ->capture_default_str();
-  command.add_option("--max-entry-bytes", args.max_entry_bytes,
-                     "Largest archive entry extracted (bytes; against decompression bombs)")
+  command
+      .add_option("--max-entry-bytes", args.max_entry_bytes,
+                  "Largest archive entry extracted (bytes; against decompression bombs)")
       ->capture_default_str();
-  command.add_option("--max-expansion-ratio", args.max_expansion_ratio,
-                     "Largest ratio of an archive entry's bytes to the archive bytes read for it, past 64 MiB")
+  command
+      .add_option("--max-expansion-ratio", args.max_expansion_ratio,
+                  "Largest ratio of an archive entry's bytes to the archive bytes read for it, past 64 MiB")
       ->capture_default_str()
       ->check(CLI::Range(std::uint64_t{10}, std::uint64_t{1} << 40));
-  command.add_option("--decode-memory-mb", args.decode_memory_mb,
-                     "Address space of each helper that parses and decodes input files (MiB); a file that "
-                     "needs more fails alone")
+  command
+      .add_option("--decode-memory-mb", args.decode_memory_mb,
+                  "Address space of each helper that parses and decodes input files (MiB); a file that "
+                  "needs more fails alone")
       ->capture_default_str()
       ->check(CLI::Range(std::uint64_t{256}, std::uint64_t{1} << 30));
-  command.add_option("--decode-timeout", args.decode_timeout_s,
-                     "Seconds (wall clock, and as many of CPU) one input file may take to decode")
+  command
+      .add_option("--decode-timeout", args.decode_timeout_s,
+                  "Seconds (wall clock, and as many of CPU) one input file may take to decode")
       ->capture_default_str()
       ->check(CLI::Range(1, 86400));
   command.add_option("--uid-root", args.uid_root, "Root of the UIDs dcmflow derives (an organisation's root)")
@@ -58,8 +64,9 @@ void add_batch_options(CLI::App& command, batch_arguments& args, std::string_vie
                            root.find("..") == std::string::npos;
         return valid ? std::string() : "a UID root is digits and dots, at most 40 characters";
       });
-  command.add_option("--uid-namespace", args.uid_namespace,
-                     "Namespace of derived UIDs: the same input in the same namespace keeps its UIDs")
+  command
+      .add_option("--uid-namespace", args.uid_namespace,
+                  "Namespace of derived UIDs: the same input in the same namespace keeps its UIDs")
       ->capture_default_str();
 }
 
@@ -101,8 +108,8 @@ int run_batch_command(std::string_view command_name, const job::job_spec& spec, 
   std::error_code error;
   std::filesystem::create_directories(output, error);
   if (error) {
-    std::cerr << "dcmflow " << command_name << ": cannot create output folder " << output << ": "
-              << error.message() << '\n';
+    std::cerr << "dcmflow " << command_name << ": cannot create output folder " << output << ": " << error.message()
+              << '\n';
     return exit_fatal;
   }
 

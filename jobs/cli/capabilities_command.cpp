@@ -66,7 +66,8 @@ std::string syntax_name(const std::string& uid) {
 void print_table(const std::string& url, const store::peer_capabilities& found,
                  const std::vector<std::string>& storage_classes, const std::vector<std::string>& syntaxes,
                  std::string_view best) {
-  std::cout << "capabilities: " << url << "\n\nstorage, by the codec that writes each transfer syntax (yes: accepted; "
+  std::cout << "capabilities: " << url
+            << "\n\nstorage, by the codec that writes each transfer syntax (yes: accepted; "
                "no: refused, reasons below)\n";
   std::cout << std::left << std::setw(56) << "SOP class";
   for (const auto& syntax : syntaxes) std::cout << std::setw(14) << codec_label(syntax);
@@ -103,8 +104,8 @@ void print_json(const std::string& url, const store::peer_capabilities& found, s
                         {"accepted", answer.accepted},
                         {"reason", answer.reason}});
   }
-  const nlohmann::json out = {{"url", url}, {"echo", true}, {"presentation_contexts", contexts},
-                              {"auto_codec", std::string(best)}};
+  const nlohmann::json out = {
+      {"url", url}, {"echo", true}, {"presentation_contexts", contexts}, {"auto_codec", std::string(best)}};
   std::cout << out.dump(2) << '\n';
 }
 
@@ -149,7 +150,8 @@ int run_web_capabilities(const capabilities_arguments& args) {
     std::cout << "\ntransfer syntaxes accepted: not said (no known vendor endpoint answered)\n";
   } else {
     std::cout << "\ntransfer syntaxes accepted (" << found->transfer_syntaxes_evidence << "):\n";
-    for (const auto& syntax : found->transfer_syntaxes) std::cout << "  " << syntax << "  " << syntax_name(syntax) << '\n';
+    for (const auto& syntax : found->transfer_syntaxes)
+      std::cout << "  " << syntax << "  " << syntax_name(syntax) << '\n';
   }
   return exit_ok;
 }
@@ -199,9 +201,10 @@ std::function<int()> add_capabilities_command(CLI::App& app) {
   auto args = std::make_shared<capabilities_arguments>();
   CLI::App* command = app.add_subcommand(
       "capabilities", "What a DICOM peer accepts: each SOP class dcmflow writes in each transfer syntax, and services");
-  command->add_option("url", args->url,
-                      "dicom://CALLED_AE@host:port (dicoms:// with ca=FILE for TLS), or a DICOMweb root "
-                      "http(s)://host:port/dicom-web")
+  command
+      ->add_option("url", args->url,
+                   "dicom://CALLED_AE@host:port (dicoms:// with ca=FILE for TLS), or a DICOMweb root "
+                   "http(s)://host:port/dicom-web")
       ->required();
   command->add_option("--for", args->also_for, "Files or folders whose SOP classes are asked about too");
   command->add_flag("--json", args->json, "One JSON object: presentation_contexts, auto_codec");

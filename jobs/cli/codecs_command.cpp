@@ -19,7 +19,8 @@ std::string missing(const codecs::transfer_syntax& syntax) {
 
 int list_codecs() {
   std::cout << std::left << std::setw(14) << "CODEC" << std::setw(26) << "TRANSFER SYNTAX UID" << std::setw(9)
-            << "LOSSY" << std::setw(26) << "BITS STORED" << "PHOTOMETRIC\n";
+            << "LOSSY" << std::setw(26) << "BITS STORED"
+            << "PHOTOMETRIC\n";
   for (const auto& syntax : codecs::transfer_syntaxes()) {
     if (syntax.make_encoder == nullptr) continue;
     const std::string spelling = std::string(syntax.codec) + std::string(syntax.option.placeholder());

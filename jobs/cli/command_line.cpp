@@ -34,9 +34,8 @@ void configure_app(CLI::App& app) {
   app.description("dcmflow: turns archives of reports and images into DICOM and loads them into a PACS");
   app.set_version_flag("--version", "dcmflow " DCMFLOW_VERSION);
   app.require_subcommand(1);
-  app.failure_message([](const CLI::App*, const CLI::Error& error) {
-    return std::string(error.what()) + " (see dcmflow --help)\n";
-  });
+  app.failure_message(
+      [](const CLI::App*, const CLI::Error& error) { return std::string(error.what()) + " (see dcmflow --help)\n"; });
 }
 
 int parse_and_run(CLI::App& app, int argc, char** argv, const std::vector<std::function<int()>>& commands,

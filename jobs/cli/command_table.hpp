@@ -22,14 +22,14 @@ struct command_entry {
 };
 
 inline constexpr std::array command_table{
-    command_entry{"run", program::all, true},          command_entry{"status", program::all, false},
-    command_entry{"verify", program::all, false},      command_entry{"convert", program::all, true},
-    command_entry{"transcode", program::all, true},    command_entry{"store", program::front, false},
-    command_entry{"echo", program::front, false},      command_entry{"query", program::all, false},
-    command_entry{"fetch", program::all, true},        command_entry{"preview", program::all, true},
-    command_entry{"codecs", program::all, false},      command_entry{"bench", program::all, true},
-    command_entry{"validate", program::all, true},     command_entry{"capabilities", program::all, false},
-    command_entry{"ups", program::all, false},         command_entry{"work", program::all, false},
+    command_entry{"run", program::all, true},       command_entry{"status", program::all, false},
+    command_entry{"verify", program::all, false},   command_entry{"convert", program::all, true},
+    command_entry{"transcode", program::all, true}, command_entry{"store", program::front, false},
+    command_entry{"echo", program::front, false},   command_entry{"query", program::all, false},
+    command_entry{"fetch", program::all, true},     command_entry{"preview", program::all, true},
+    command_entry{"codecs", program::all, false},   command_entry{"bench", program::all, true},
+    command_entry{"validate", program::all, true},  command_entry{"capabilities", program::all, false},
+    command_entry{"ups", program::all, false},      command_entry{"work", program::all, false},
 };
 
 // Null for a name that is no command (an option such as --help, a typo).

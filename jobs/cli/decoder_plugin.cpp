@@ -34,8 +34,12 @@ const loaded_plugin& plugin() {
       found.problem = "cannot load the decoder " + file->string() + ": " + dlerror();
       return found;
     }
-    found.decode = reinterpret_cast<dcmflow_decode_function*>(dlsym(handle, DCMFLOW_DECODE_SYMBOL));
-    found.release = reinterpret_cast<dcmflow_release_function*>(dlsym(handle, DCMFLOW_RELEASE_SYMBOL));
+    found.decode =
+        reinterpret_cast<dcmflow_decode_function*>(  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): dlsym
+            dlsym(handle, DCMFLOW_DECODE_SYMBOL));
+    found.release =
+        reinterpret_cast<dcmflow_release_function*>(  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): dlsym
+            dlsym(handle, DCMFLOW_RELEASE_SYMBOL));
     if (found.decode == nullptr || found.release == nullptr) {
       found.decode = nullptr;
       found.problem = file->string() + " has no " DCMFLOW_DECODE_SYMBOL " or " DCMFLOW_RELEASE_SYMBOL;
@@ -53,7 +57,8 @@ send::uncompressed_decoder decoder_plugin() {
     if (loaded.decode == nullptr) return failure{loaded.problem};
     dcmflow_decoded decoded{};
     const bool ok = loaded.decode(file.c_str(), &decoded) != 0;
-    std::string part10 = ok ? std::string(reinterpret_cast<const char*>(decoded.bytes), decoded.size) : std::string();
+    std::string part10 =  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): the plugin's bytes
+        ok ? std::string(reinterpret_cast<const char*>(decoded.bytes), decoded.size) : std::string();
     std::string error(decoded.error, strnlen(decoded.error, sizeof decoded.error));
     loaded.release(&decoded);
     if (!ok) return failure{error.empty() ? std::string("the decoder failed without saying why") : error};

@@ -16,8 +16,10 @@ struct dcmflow_decoded {
   char error[1024]; /* why it failed, NUL-terminated; empty on success */
 };
 
-/* 1: decoded into `out`; 0: failed, and out->error says why. */
+/* 1: decoded into `out`; 0: failed, and out->error says why. (C: typedef, not using.) */
+/* NOLINTNEXTLINE(modernize-use-using) */
 typedef int dcmflow_decode_function(const char* path, struct dcmflow_decoded* out);
+/* NOLINTNEXTLINE(modernize-use-using) */
 typedef void dcmflow_release_function(struct dcmflow_decoded* decoded);
 
 #define DCMFLOW_DECODE_SYMBOL "dcmflow_read_uncompressed_part10"

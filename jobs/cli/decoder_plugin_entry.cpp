@@ -25,7 +25,7 @@ void say(dcmflow_decoded* out, const std::string& why) {
 }  // namespace
 
 extern "C" __attribute__((visibility("default"))) int dcmflow_read_uncompressed_part10(const char* path,
-                                                                                      dcmflow_decoded* out) {
+                                                                                       dcmflow_decoded* out) {
   *out = dcmflow_decoded{};
   try {
     // Senders call from their own threads: one helper each, kept for the run.

@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 #include <functional>
 #include <iostream>
@@ -51,15 +52,26 @@ int hand_over(char** argv) {
   return dcmflow::cli::exit_fatal;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run_here(int argc, char** argv) {
   using namespace dcmflow::cli;
-  if (!runs_here(argc, argv)) return hand_over(argv);
-  dcmflow::set_up_process_runtime();
   CLI::App app;
   configure_app(app);
-  const std::vector<std::function<int()>> commands = {add_store_command(app, decoder_plugin()),
-                                                      add_echo_command(app)};
+  const std::vector<std::function<int()>> commands = {add_store_command(app, decoder_plugin()), add_echo_command(app)};
   return parse_and_run(app, argc, argv, commands);
+}
+
+}  // namespace
+
+// What escapes a command is a bug of dcmflow's (errors are values): said, not a core dump.
+int main(int argc, char** argv) {
+  try {
+    if (!runs_here(argc, argv)) return hand_over(argv);
+    dcmflow::set_up_process_runtime();
+    return run_here(argc, argv);
+  } catch (const std::exception& error) {
+    std::cerr << "dcmflow: internal error: " << error.what() << '\n';
+  } catch (...) {
+    std::cerr << "dcmflow: internal error: an unknown exception\n";
+  }
+  return dcmflow::cli::exit_fatal;
 }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <exception>
 #include <functional>
 #include <iostream>
 #include <optional>
@@ -16,8 +17,8 @@
 #include "cli/codecs_command.hpp"
 #include "cli/command_line.hpp"
 #include "cli/command_table.hpp"
-#include "cli/exit_codes.hpp"
 #include "cli/convert_command.hpp"
+#include "cli/exit_codes.hpp"
 #include "cli/preview_command.hpp"
 #include "cli/query_command.hpp"
 #include "cli/run_command.hpp"
@@ -38,27 +39,26 @@ std::optional<std::string> commands_not_in_the_table(const CLI::App& app) {
     if (dcmflow::cli::find_command(command->get_name()) == nullptr) return command->get_name();
   }
   for (const auto& entry : dcmflow::cli::command_table) {
-    const bool found = std::ranges::any_of(registered, [&](const CLI::App* command) { return command->get_name() == entry.name; });
+    const bool found =
+        std::ranges::any_of(registered, [&](const CLI::App* command) { return command->get_name() == entry.name; });
     if (!found) return std::string(entry.name);
   }
   return std::nullopt;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run_program(int argc, char** argv) {
   using namespace dcmflow::cli;
-  dcmflow::set_up_process_runtime();
   CLI::App app;
   configure_app(app);
   const std::vector<std::function<int()>> commands = {
-      add_run_command(app),     add_status_command(app),  add_verify_command(app),
-      add_convert_command(app), add_transcode_command(app),
-      add_store_command(app, dcmflow::dicom::read_uncompressed_part10),
-      add_echo_command(app),    add_query_command(app),   add_fetch_command(app),
-      add_preview_command(app), add_codecs_command(app),  add_bench_command(app),
-      add_validate_command(app), add_capabilities_command(app), add_ups_command(app),
-      add_work_command(app)};
+      add_run_command(app),       add_status_command(app),
+      add_verify_command(app),    add_convert_command(app),
+      add_transcode_command(app), add_store_command(app, dcmflow::dicom::read_uncompressed_part10),
+      add_echo_command(app),      add_query_command(app),
+      add_fetch_command(app),     add_preview_command(app),
+      add_codecs_command(app),    add_bench_command(app),
+      add_validate_command(app),  add_capabilities_command(app),
+      add_ups_command(app),       add_work_command(app)};
 
   if (const auto drift = commands_not_in_the_table(app)) {
     std::cerr << "dcmflow: internal error: command table and commands differ at '" << *drift << "'\n";
@@ -73,4 +73,19 @@ int main(int argc, char** argv) {
     });
     if (makes_pixels) vips.emplace(argv[0]);
   });
+}
+
+}  // namespace
+
+// What escapes a command is a bug of dcmflow's (errors are values): said, not a core dump.
+int main(int argc, char** argv) {
+  try {
+    dcmflow::set_up_process_runtime();
+    return run_program(argc, argv);
+  } catch (const std::exception& error) {
+    std::cerr << "dcmflow: internal error: " << error.what() << '\n';
+  } catch (...) {
+    std::cerr << "dcmflow: internal error: an unknown exception\n";
+  }
+  return dcmflow::cli::exit_fatal;
 }

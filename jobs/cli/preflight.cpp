@@ -20,8 +20,8 @@ namespace {
 
 enum class input_kind { image, pdf, office, dicom, unknown, missing };
 
-constexpr std::array<std::string_view, 6> kind_names = {"image", "pdf", "office document", "dicom", "unrecognised",
-                                                        "missing"};
+constexpr std::array<std::string_view, 6> kind_names = {"image", "pdf",          "office document",
+                                                        "dicom", "unrecognised", "missing"};
 
 std::string lower_extension(const std::filesystem::path& file) {
   std::string extension = file.extension().string();
@@ -45,8 +45,8 @@ classified classify(const convert::input_file& input, const graph::pipeline_opti
     if (office::is_office_document(entry)) return {input_kind::office, 1, {}};
     if (extension == ".pdf") return {input_kind::pdf, 1, {}};
     if (extension == ".dcm") return {input_kind::dicom, 1, {}};
-    static const std::set<std::string> images = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif",
-                                                  ".webp", ".jp2", ".pgm", ".ppm", ".pnm", ".heic"};
+    static const std::set<std::string> images = {".png",  ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif",
+                                                 ".webp", ".jp2", ".pgm",  ".ppm", ".pnm",  ".heic"};
     if (images.contains(extension)) return {input_kind::image, 1, {}};
     return {input_kind::unknown, 0, "not a kind dcmflow converts (by its name inside the archive)"};
   }

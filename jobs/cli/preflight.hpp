@@ -6,8 +6,8 @@
 // when some items would fail.
 
 #include <iosfwd>
-#include <unordered_map>
 #include <string>
+#include <unordered_map>
 
 #include "job/job_plan.hpp"
 #include "journal/journal.hpp"

@@ -116,15 +116,21 @@ int run_preview(const preview_arguments& args) {
 
 std::function<int()> add_preview_command(CLI::App& app) {
   auto args = std::make_shared<preview_arguments>();
-  CLI::App* command =
-      app.add_subcommand("preview", "Render DICOM frames to PNG or JPEG (Modality LUT, VOI window), or a contact sheet");
+  CLI::App* command = app.add_subcommand(
+      "preview", "Render DICOM frames to PNG or JPEG (Modality LUT, VOI window), or a contact sheet");
   command->add_option("inputs", args->inputs, "DICOM files")->required();
   command->add_option("-o,--output", args->output, "The picture: .png or .jpg")->required();
-  command->add_option("--frame", args->frame, "Which frame (from 1)")->check(CLI::Range(1U, 1000000U))->capture_default_str();
+  command->add_option("--frame", args->frame, "Which frame (from 1)")
+      ->check(CLI::Range(1U, 1000000U))
+      ->capture_default_str();
   command->add_option("--size", args->size, "Fit within WIDTHxHEIGHT pixels (default: the frame's own size)");
-  command->add_option("--window", args->window, "VOI window CENTER,WIDTH (default: the file's; else 8-bit values as stored, wider ones from their 0.5th to 99.5th percentile)");
+  command->add_option("--window", args->window,
+                      "VOI window CENTER,WIDTH (default: the file's; else 8-bit values as stored, wider ones from "
+                      "their 0.5th to 99.5th percentile)");
   command->add_flag("--sheet", args->sheet, "Every frame of every input on one labelled contact sheet");
-  command->add_option("--tile", args->tile, "Sheet tile size in pixels")->check(CLI::Range(32U, 2048U))->capture_default_str();
+  command->add_option("--tile", args->tile, "Sheet tile size in pixels")
+      ->check(CLI::Range(32U, 2048U))
+      ->capture_default_str();
   return [command, args] { return command->parsed() ? run_preview(*args) : -1; };
 }
 

@@ -1,5 +1,6 @@
 #include "cli/progress.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <ostream>
 #include <string>
@@ -8,7 +9,7 @@ namespace dcmflow::cli {
 namespace {
 
 std::string duration_text(double seconds) {
-  const auto total = static_cast<long long>(seconds + 0.5);
+  const auto total = std::llround(seconds);
   char text[32];
   std::snprintf(text, sizeof text, "%lld:%02lld:%02lld", total / 3600, total / 60 % 60, total % 60);
   return text;
@@ -46,8 +47,8 @@ void progress_meter::print_line() {
   const double items_per_s = elapsed > 0 ? static_cast<double>(worked) / elapsed : 0;
   const std::size_t remaining = total_ - done;
   char line[256];
-  std::snprintf(line, sizeof line, "%zu/%zu items (%zu failed, %zu skipped) | %.1f pages/s | %.1f MB/s | ETA %s",
-                done, total_, failed_.load(), skipped_.load(), elapsed > 0 ? static_cast<double>(pages_) / elapsed : 0,
+  std::snprintf(line, sizeof line, "%zu/%zu items (%zu failed, %zu skipped) | %.1f pages/s | %.1f MB/s | ETA %s", done,
+                total_, failed_.load(), skipped_.load(), elapsed > 0 ? static_cast<double>(pages_) / elapsed : 0,
                 elapsed > 0 ? static_cast<double>(bytes_) / 1e6 / elapsed : 0,
                 items_per_s > 0 ? duration_text(static_cast<double>(remaining) / items_per_s).c_str() : "-");
   if (live_) {

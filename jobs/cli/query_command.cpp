@@ -30,11 +30,11 @@ const std::vector<std::pair<std::string, std::string>> matching_keys = {
 
 // Tags of the table's columns, by keyword (DICOM JSON is keyed by tag).
 const std::map<std::string, std::string> tags = {
-    {"PatientName", "00100010"},      {"PatientID", "00100020"},         {"PatientBirthDate", "00100030"},
-    {"StudyDate", "00080020"},        {"AccessionNumber", "00080050"},   {"StudyDescription", "00081030"},
-    {"StudyInstanceUID", "0020000D"}, {"Modality", "00080060"},          {"SeriesNumber", "00200011"},
+    {"PatientName", "00100010"},       {"PatientID", "00100020"},         {"PatientBirthDate", "00100030"},
+    {"StudyDate", "00080020"},         {"AccessionNumber", "00080050"},   {"StudyDescription", "00081030"},
+    {"StudyInstanceUID", "0020000D"},  {"Modality", "00080060"},          {"SeriesNumber", "00200011"},
     {"SeriesDescription", "0008103E"}, {"SeriesInstanceUID", "0020000E"}, {"InstanceNumber", "00200013"},
-    {"SOPClassUID", "00080016"},      {"SOPInstanceUID", "00080018"},
+    {"SOPClassUID", "00080016"},       {"SOPInstanceUID", "00080018"},
 };
 
 // A value as text: names by their groups (Alphabetic=Ideographic), several values with '\'.
@@ -80,6 +80,7 @@ void print_table(const nlohmann::json& matches, store::query_level level) {
   const auto& columns = store::return_keys(level);
   std::vector<std::vector<std::string>> rows;
   std::vector<std::size_t> widths;
+  widths.reserve(columns.size());
   for (const auto& column : columns) widths.push_back(display_width(column));
   for (const auto& match : matches) {
     std::vector<std::string> row;
@@ -135,7 +136,10 @@ int run_query(const query_arguments& args) {
 std::function<int()> add_query_command(CLI::App& app) {
   auto args = std::make_shared<query_arguments>();
   CLI::App* command = app.add_subcommand("query", "Find studies, series or instances in a PACS (C-FIND, QIDO-RS)");
-  command->add_option("url", args->url, "dicom://CALLED_AE@host:port (dicoms:// over TLS) or http(s)://host:port/dicom-web")->required();
+  command
+      ->add_option("url", args->url,
+                   "dicom://CALLED_AE@host:port (dicoms:// over TLS) or http(s)://host:port/dicom-web")
+      ->required();
   command->add_option("--level", args->level, "study, series or instance")
       ->check(CLI::IsMember({"study", "series", "instance"}))
       ->capture_default_str();
@@ -154,8 +158,10 @@ std::function<int()> add_fetch_command(CLI::App& app) {
   auto request = std::make_shared<store::retrieve_request>();
   auto folder = std::make_shared<std::filesystem::path>();
   auto network = std::make_shared<store::network_options>();
-  CLI::App* command = app.add_subcommand("fetch", "Retrieve a study, series or instance as Part 10 files (C-GET, WADO-RS)");
-  command->add_option("url", *url, "dicom://CALLED_AE@host:port (dicoms:// over TLS) or http(s)://host:port/dicom-web")->required();
+  CLI::App* command =
+      app.add_subcommand("fetch", "Retrieve a study, series or instance as Part 10 files (C-GET, WADO-RS)");
+  command->add_option("url", *url, "dicom://CALLED_AE@host:port (dicoms:// over TLS) or http(s)://host:port/dicom-web")
+      ->required();
   command->add_option("--study", request->study_instance_uid, "Study Instance UID")->required();
   command->add_option("--series", request->series_instance_uid, "Series Instance UID");
   command->add_option("--instance", request->sop_instance_uid, "SOP Instance UID");

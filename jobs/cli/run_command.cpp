@@ -76,7 +76,8 @@ struct job_environment {
 // shared folder render alike, or not at all).
 result<job_environment> expected_environment(const job::job_plan& plan, const journal::journal* journal,
                                              const job::shard& part) {
-  if (!plan.spec.environment.empty()) return job_environment{plan.spec.environment, "the job file (rasterise.environment)"};
+  if (!plan.spec.environment.empty())
+    return job_environment{plan.spec.environment, "the job file (rasterise.environment)"};
   if (journal != nullptr) {
     auto first = journal->setting(environment_setting);
     if (!first) return first.error();
@@ -88,7 +89,8 @@ result<job_environment> expected_environment(const job::job_plan& plan, const jo
     auto recorded = journal::journal::setting_of(job::journal_of(plan.spec, sibling), environment_setting);
     if (!recorded) return recorded.error();
     if (!recorded->empty()) {
-      return job_environment{*recorded, "the first run of shard " + std::to_string(other) + "/" + std::to_string(part.count)};
+      return job_environment{*recorded,
+                             "the first run of shard " + std::to_string(other) + "/" + std::to_string(part.count)};
     }
   }
   return job_environment{};
@@ -107,8 +109,8 @@ std::optional<int> keep_rendering_environment(const job::job_plan& plan, journal
     return exit_fatal;
   }
   if (!expected->text.empty() && expected->text != environment && !args.accept_environment) {
-    std::cerr << "dcmflow run: the rendering environment differs from " << expected->source << "\n  then: " << expected->text
-              << "\n  now:  " << environment
+    std::cerr << "dcmflow run: the rendering environment differs from " << expected->source
+              << "\n  then: " << expected->text << "\n  now:  " << environment
               << "\n  documents would render into other pages under the same UIDs; run where the job started, "
                  "use a new journal, or pass --accept-environment\n";
     return args.preflight ? exit_items_failed : exit_usage;
@@ -262,12 +264,14 @@ std::function<int()> add_run_command(CLI::App& app) {
   command->add_option("job", args->job_file, "The job file (YAML; see jobs/examples/)")->required();
   command->add_option("--threads", args->threads, "Worker threads (overrides the job's threads:)")
       ->check(CLI::Range(1, 1024));
-  command->add_option("--outage-limit", args->outage_limit_s,
-                      "Seconds a destination may stay unreachable before the run leaves what needs it pending "
-                      "and exits with 4 (overrides the job's limits.outage_limit; default 3600)")
+  command
+      ->add_option("--outage-limit", args->outage_limit_s,
+                   "Seconds a destination may stay unreachable before the run leaves what needs it pending "
+                   "and exits with 4 (overrides the job's limits.outage_limit; default 3600)")
       ->check(CLI::Range(1, 7 * 86400));
-  command->add_option("--shard", args->shard,
-                      "Take only the items whose key hashes to I mod N (N machines, one journal each)")
+  command
+      ->add_option("--shard", args->shard,
+                   "Take only the items whose key hashes to I mod N (N machines, one journal each)")
       ->default_str("0/1");
   command->add_flag("--retry-failed", args->retry_failed, "Work again on items that failed in earlier runs");
   command->add_flag("--accept-environment", args->accept_environment,
@@ -276,8 +280,9 @@ std::function<int()> add_run_command(CLI::App& app) {
   auto* commit = command->add_flag("--commit", args->commit,
                                    "Then ask each DIMSE destination for Storage Commitment (N-ACTION) and wait for "
                                    "its report on --commit-port");
-  command->add_option("--commit-port", args->commit_port,
-                      "Port we listen on for the N-EVENT-REPORT (our AE must be known to the PACS with it)")
+  command
+      ->add_option("--commit-port", args->commit_port,
+                   "Port we listen on for the N-EVENT-REPORT (our AE must be known to the PACS with it)")
       ->needs(commit);
   commit->needs(command->get_option("--commit-port"));
   command->add_option("--commit-wait", args->commit_wait_s, "Seconds to wait for the commitment report")
@@ -287,7 +292,8 @@ std::function<int()> add_run_command(CLI::App& app) {
                     "Then ask each destination (C-FIND, QIDO-RS) for every stored instance; send missing ones again");
   command->add_flag("--preflight", args->preflight,
                     "Check the whole job (manifest, inputs, destinations) and say what a run would do; encode nothing");
-  command->add_option("--progress", args->progress, "auto (a live line on a terminal, else a log line), live, log, none")
+  command
+      ->add_option("--progress", args->progress, "auto (a live line on a terminal, else a log line), live, log, none")
       ->check(CLI::IsMember({"auto", "live", "log", "none"}))
       ->capture_default_str();
   command->add_option("--progress-seconds", args->progress_seconds, "Seconds between log lines")
@@ -331,8 +337,8 @@ int verify_job(const std::filesystem::path& job_file, const std::string& shard) 
   if (!checked->missing_items.empty()) {
     std::cout << "verify: " << checked->missing_items.size() << " items will be sent again by the next run\n";
   }
-  auto lists = job::write_delivery_lists(*journal, plan.options.destinations, plan.report_json.parent_path(),
-                                         plan.suffix);
+  auto lists =
+      job::write_delivery_lists(*journal, plan.options.destinations, plan.report_json.parent_path(), plan.suffix);
   if (!lists) {
     std::cerr << "dcmflow verify: " << lists.error().message << '\n';
     return exit_fatal;

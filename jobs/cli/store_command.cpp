@@ -29,8 +29,9 @@ void add_network_options(CLI::App& command, store::network_options& network, std
   command.add_option("--associations", network.associations, "DIMSE associations in parallel, each reused")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
-  command.add_option("--max-per-association", network.max_instances_per_association,
-                     "Instances sent on one association before it is renewed (0: no limit)")
+  command
+      .add_option("--max-per-association", network.max_instances_per_association,
+                  "Instances sent on one association before it is renewed (0: no limit)")
       ->capture_default_str();
   command.add_option("--calling-ae", network.calling_ae, "Our AE title")->capture_default_str();
   command.add_option("--connect-timeout", network.connect_timeout_s, "Seconds to connect and negotiate")
@@ -39,12 +40,14 @@ void add_network_options(CLI::App& command, store::network_options& network, std
   command.add_option("--dimse-timeout", network.dimse_timeout_s, "Seconds to wait for a response")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
-  command.add_option("--max-attempts", network.max_attempts,
-                     "Attempts per instance on transport failures and 'out of resources' (A7xx)")
+  command
+      .add_option("--max-attempts", network.max_attempts,
+                  "Attempts per instance on transport failures and 'out of resources' (A7xx)")
       ->check(CLI::Range(1, 100))
       ->capture_default_str();
-  command.add_option("--transcode", transcode,
-                     "When the peer refuses the syntax: lossless (decode, send uncompressed), never (fail), any")
+  command
+      .add_option("--transcode", transcode,
+                  "When the peer refuses the syntax: lossless (decode, send uncompressed), never (fail), any")
       ->check(CLI::IsMember({"lossless", "never", "any"}))
       ->capture_default_str();
 }
@@ -133,15 +136,22 @@ std::function<int()> add_store_command(CLI::App& app, send::uncompressed_decoder
   auto args = std::make_shared<store_arguments>();
   CLI::App* command = app.add_subcommand("store", "Send existing DICOM files to a PACS (C-STORE) or a folder");
   command->add_option("inputs", args->inputs, "DICOM files or folders (searched recursively)")->required();
-  command->add_option("--to", args->destinations, "Destination URL: dicom://CALLED_AE@host:port, http(s)://host:port/dicom-web (STOW-RS) or file://DIR")
+  command
+      ->add_option(
+          "--to", args->destinations,
+          "Destination URL: dicom://CALLED_AE@host:port, http(s)://host:port/dicom-web (STOW-RS) or file://DIR")
       ->required();
   command->add_option("--include", args->filter.include, "In folders, take only files matching (glob, repeatable)");
   command->add_option("--exclude", args->filter.exclude, "In folders, skip files matching (glob, repeatable)");
-  command->add_option("--threads", args->threads, "Files sent at once (default: one per core, or a destination's associations when more)")->check(CLI::Range(1, 1024));
+  command
+      ->add_option("--threads", args->threads,
+                   "Files sent at once (default: one per core, or a destination's associations when more)")
+      ->check(CLI::Range(1, 1024));
   add_network_options(*command, args->network, args->transcode);
-  command->add_option("--outage-limit", args->outage_limit_s,
-                      "Seconds a destination may stay unreachable before the files it still needs are left "
-                      "unsent (exit 4)")
+  command
+      ->add_option("--outage-limit", args->outage_limit_s,
+                   "Seconds a destination may stay unreachable before the files it still needs are left "
+                   "unsent (exit 4)")
       ->check(CLI::Range(1, 7 * 86400))
       ->capture_default_str();
   return [command, args, decoder = std::move(decoder)] { return command->parsed() ? run_store(*args, decoder) : -1; };

@@ -3,9 +3,9 @@
 #include <csignal>
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
-#include <chrono>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -73,8 +73,10 @@ using worklist::one_line;
 void print_summary(const worklist::workitem& item) {
   std::cout << one_line(item.uid()) << "  " << one_line(item.text(worklist::tag::procedure_step_state)) << "  "
             << one_line(item.text(worklist::tag::procedure_step_label));
-  if (const auto start = item.text(worklist::tag::scheduled_procedure_step_start); !start.empty()) std::cout << "  start " << one_line(start);
-  if (const auto list = item.text(worklist::tag::worklist_label); !list.empty()) std::cout << "  worklist " << one_line(list);
+  if (const auto start = item.text(worklist::tag::scheduled_procedure_step_start); !start.empty())
+    std::cout << "  start " << one_line(start);
+  if (const auto list = item.text(worklist::tag::worklist_label); !list.empty())
+    std::cout << "  worklist " << one_line(list);
   std::cout << '\n';
 }
 
@@ -105,7 +107,8 @@ int run_get(worklist::ups_client& client, const ups_arguments& args) {
     for (const auto& progress : item->items(worklist::tag::progress_information_sequence)) {
       const auto percent = worklist::text_in(progress, worklist::tag::procedure_step_progress);
       const auto said = worklist::text_in(progress, worklist::tag::procedure_step_progress_description);
-      if (!percent.empty() || !said.empty()) std::cout << "  progress " << one_line(percent) << "% " << one_line(said) << '\n';
+      if (!percent.empty() || !said.empty())
+        std::cout << "  progress " << one_line(percent) << "% " << one_line(said) << '\n';
       if (const auto why = worklist::text_in(progress, worklist::tag::reason_for_cancellation); !why.empty()) {
         std::cout << "  cancellation: " << one_line(why) << '\n';
       }
@@ -150,7 +153,8 @@ int run_claim(worklist::ups_client& client, const ups_arguments& args) {
 int run_progress(worklist::ups_client& client, const ups_arguments& args) {
   auto current = client.retrieve(args.uid);
   if (!current) return report("progress", current.error());
-  auto updated = client.update(args.uid, args.transaction, worklist::progress_update(*current, args.percent, args.description));
+  auto updated =
+      client.update(args.uid, args.transaction, worklist::progress_update(*current, args.percent, args.description));
   if (!updated) return report("progress", updated.error());
   return exit_ok;
 }
@@ -163,7 +167,8 @@ int end_workitem(worklist::ups_client& client, const ups_arguments& args, workli
   const worklist::workitem final_state = to == worklist::step_state::completed
                                              ? worklist::completion_update(*current, client.service().requester, {}, {})
                                              : worklist::cancellation_update(*current, args.reason);
-  if (auto updated = client.update(args.uid, args.transaction, final_state); !updated) return report(what, updated.error());
+  if (auto updated = client.update(args.uid, args.transaction, final_state); !updated)
+    return report(what, updated.error());
   auto changed = client.change_state(args.uid, args.transaction, to);
   if (!changed) return report(what, changed.error());
   if (!changed->empty()) std::cerr << "dcmflow ups " << what << ": the server warned: " << *changed << '\n';
@@ -183,16 +188,19 @@ void print_event(const worklist::ups_event& event, bool json) {
   }
   std::cout << worklist::event_name(event.type) << "  " << one_line(event.workitem_uid);
   const auto& item = event.attributes;
-  if (const auto state = item.text(worklist::tag::procedure_step_state); !state.empty()) std::cout << "  " << one_line(state);
+  if (const auto state = item.text(worklist::tag::procedure_step_state); !state.empty())
+    std::cout << "  " << one_line(state);
   for (const auto& progress : item.items(worklist::tag::progress_information_sequence)) {
     if (const auto percent = worklist::text_in(progress, worklist::tag::procedure_step_progress); !percent.empty()) {
       std::cout << "  " << one_line(percent) << "%";
     }
-    if (const auto said = worklist::text_in(progress, worklist::tag::procedure_step_progress_description); !said.empty()) {
+    if (const auto said = worklist::text_in(progress, worklist::tag::procedure_step_progress_description);
+        !said.empty()) {
       std::cout << "  " << one_line(said);
     }
   }
-  if (const auto why = item.text(worklist::tag::reason_for_cancellation); !why.empty()) std::cout << "  reason: " << one_line(why);
+  if (const auto why = item.text(worklist::tag::reason_for_cancellation); !why.empty())
+    std::cout << "  reason: " << one_line(why);
   std::cout << std::endl;  // each event as it comes: a pipe reader sees it now
 }
 
@@ -206,9 +214,9 @@ int run_subscribe(worklist::ups_client& client, const ups_arguments& args) {
     }
     filter.emplace_back(each.substr(0, equals), each.substr(equals + 1));
   }
-  const std::string target = !args.uid.empty()       ? args.uid
-                             : filter.empty()        ? worklist::global_subscription_uid
-                                                     : worklist::filtered_global_subscription_uid;
+  const std::string target = !args.uid.empty() ? args.uid
+                             : filter.empty()  ? worklist::global_subscription_uid
+                                               : worklist::filtered_global_subscription_uid;
   // The channel first: events of the subscription itself (the current state) are not lost.
   auto channel = client.open_events(args.ae);
   if (!channel) {
@@ -257,9 +265,10 @@ int run_suspend(worklist::ups_client& client, const ups_arguments& args) {
 }
 
 CLI::App* add_url(CLI::App* command, ups_arguments& args) {
-  command->add_option("url", args.url,
-                      "The UPS-RS root, http(s)://host:port/PATH (options: dialect=, requester=, ca=, "
-                      "bearer_token_env=, timeout_s=)")
+  command
+      ->add_option("url", args.url,
+                   "The UPS-RS root, http(s)://host:port/PATH (options: dialect=, requester=, ca=, "
+                   "bearer_token_env=, timeout_s=)")
       ->required();
   return command;
 }
@@ -293,21 +302,24 @@ std::function<int()> add_ups_command(CLI::App& app) {
   search->add_option("--offset", args->offset, "Skip the first N");
   search->add_flag("--json", args->json, "The workitems as DICOM JSON");
 
-  auto* claim = add_url(ups->add_subcommand("claim", "Take a SCHEDULED workitem (IN PROGRESS); prints the Transaction UID"), *args);
+  auto* claim = add_url(
+      ups->add_subcommand("claim", "Take a SCHEDULED workitem (IN PROGRESS); prints the Transaction UID"), *args);
   claim->add_option("uid", args->uid, "The workitem's UID")->required();
   claim->add_option("--transaction", args->transaction, "Use this Transaction UID (default: a new one)");
 
   auto* progress = add_url(ups->add_subcommand("progress", "Report progress on a claimed workitem"), *args);
   progress->add_option("uid", args->uid, "The workitem's UID")->required();
   add_transaction(progress, *args);
-  progress->add_option("--percent", args->percent, "Procedure Step Progress, 0 to 100")->required()->check(
-      [](const std::string& text) -> std::string {
-        char* end = nullptr;
-        const double value = std::strtod(text.c_str(), &end);
-        const bool number = end != text.c_str() && *end == '\0' && std::isfinite(value);
-        return number && value >= 0 && value <= 100 ? "" : "a number from 0 to 100";
-      },
-      "0 to 100");
+  progress->add_option("--percent", args->percent, "Procedure Step Progress, 0 to 100")
+      ->required()
+      ->check(
+          [](const std::string& text) -> std::string {
+            char* end = nullptr;
+            const double value = std::strtod(text.c_str(), &end);
+            const bool number = end != text.c_str() && *end == '\0' && std::isfinite(value);
+            return number && value >= 0 && value <= 100 ? "" : "a number from 0 to 100";
+          },
+          "0 to 100");
   progress->add_option("--description", args->description, "Procedure Step Progress Description");
 
   auto* complete = add_url(ups->add_subcommand("complete", "Set the Final State attributes, then COMPLETED"), *args);
@@ -319,15 +331,19 @@ std::function<int()> add_ups_command(CLI::App& app) {
   add_transaction(cancel, *args);
   cancel->add_option("--reason", args->reason, "Reason For Cancellation");
 
-  auto* request_cancel = add_url(ups->add_subcommand("request-cancel", "Ask the performer of a workitem to cancel it"), *args);
+  auto* request_cancel =
+      add_url(ups->add_subcommand("request-cancel", "Ask the performer of a workitem to cancel it"), *args);
   request_cancel->add_option("uid", args->uid, "The workitem's UID")->required();
   request_cancel->add_option("--reason", args->reason, "Reason For Cancellation");
 
-  auto* subscribe = add_url(ups->add_subcommand("subscribe", "Subscribe, then print event reports as they come"), *args);
+  auto* subscribe =
+      add_url(ups->add_subcommand("subscribe", "Subscribe, then print event reports as they come"), *args);
   subscribe->add_option("uid", args->uid, "One workitem (default: every workitem, a global subscription)");
   subscribe->add_option("--ae", args->ae, "The subscriber's AE title (names the event channel)")->required();
-  subscribe->add_option("--filter", args->match, "Attribute=Value: only matching workitems (a filtered global subscription)");
-  subscribe->add_flag("--deletion-lock", args->deletion_lock, "Ask the server to keep ended workitems until we saw them");
+  subscribe->add_option("--filter", args->match,
+                        "Attribute=Value: only matching workitems (a filtered global subscription)");
+  subscribe->add_flag("--deletion-lock", args->deletion_lock,
+                      "Ask the server to keep ended workitems until we saw them");
   subscribe->add_option("--count", args->count, "Stop after N events");
   subscribe->add_option("--seconds", args->seconds, "Stop after S seconds");
   subscribe->add_flag("--json", args->json, "Each event as one line of DICOM JSON");
@@ -336,7 +352,8 @@ std::function<int()> add_ups_command(CLI::App& app) {
   unsubscribe->add_option("uid", args->uid, "One workitem (default: the global subscription)");
   unsubscribe->add_option("--ae", args->ae, "The subscriber's AE title")->required();
 
-  auto* suspend = add_url(ups->add_subcommand("suspend", "Suspend a global subscription (no new workitems; the others kept)"), *args);
+  auto* suspend = add_url(
+      ups->add_subcommand("suspend", "Suspend a global subscription (no new workitems; the others kept)"), *args);
   suspend->add_option("--ae", args->ae, "The subscriber's AE title")->required();
 
   return [=] {

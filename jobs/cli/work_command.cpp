@@ -64,7 +64,7 @@ int run_work(work_arguments& args) {
   // Mistakes of the operator stop here, before any workitem is claimed: a workitem is
   // canceled for its own faults only.
   const auto& ae = args.options.ae;
-  if (ae.empty() || ae.size() > 16 || ae.find_first_of("\\") != std::string::npos ||
+  if (ae.empty() || ae.size() > 16 || ae.find('\\') != std::string::npos ||
       std::any_of(ae.begin(), ae.end(), [](unsigned char c) { return c < 0x20 || c == 0x7F; })) {
     std::cerr << "dcmflow work: --ae must be an AE title of 1 to 16 characters (no backslash, no control character)\n";
     return exit_usage;
@@ -132,11 +132,11 @@ std::function<int()> add_work_command(CLI::App& app) {
       "work", "Perform import workitems of a UPS-RS worklist: claim, run as a job, report progress, complete");
   command->add_option("url", args->url, "The UPS-RS root, http(s)://host:port/PATH (options as for `dcmflow ups`)")
       ->required();
-  command->add_option("--state", args->options.state_folder,
-                      "Folder for claims and job folders (a restarted performer resumes from it)")
+  command
+      ->add_option("--state", args->options.state_folder,
+                   "Folder for claims and job folders (a restarted performer resumes from it)")
       ->required();
-  command->add_option("--input-root", args->options.settings.input_root,
-                      "Workitems' inputs must be below this folder")
+  command->add_option("--input-root", args->options.settings.input_root, "Workitems' inputs must be below this folder")
       ->required();
   command->add_option("--peer", args->peers,
                       "A destination workitems may name: AE=dicom://AE@host:port (a Destination AE), or a "
@@ -150,12 +150,14 @@ std::function<int()> add_work_command(CLI::App& app) {
   command->add_option("--progress-seconds", args->progress_s, "Seconds between progress reports")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
-  command->add_option("--stop-grace", args->stop_grace_s,
-                      "Seconds a job asked to stop may take to finish its items in flight before it is killed")
+  command
+      ->add_option("--stop-grace", args->stop_grace_s,
+                   "Seconds a job asked to stop may take to finish its items in flight before it is killed")
       ->check(CLI::Range(1, 86400))
       ->capture_default_str();
-  command->add_option("--retry-after", args->retry_s,
-                      "With --watch: seconds before a job whose destination was given up, or that died, runs again")
+  command
+      ->add_option("--retry-after", args->retry_s,
+                   "With --watch: seconds before a job whose destination was given up, or that died, runs again")
       ->check(CLI::Range(1, 86400))
       ->capture_default_str();
   return [command, args] { return command->parsed() ? run_work(*args) : -1; };

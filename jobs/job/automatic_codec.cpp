@@ -57,8 +57,8 @@ result<std::vector<std::string>> choose_automatic_codecs(graph::pipeline_options
     options.destination_codecs.push_back(std::move(codec));
     told.push_back("codec: auto: " + destination->url() + " gets " + chosen->codec);
     for (const auto& sop_class : chosen->refused) {
-      told.push_back("warning: " + destination->url() + " refuses " + store::uid_keyword(sop_class) +
-                     " (" + sop_class + "): what dcmflow writes in it will fail there");
+      told.push_back("warning: " + destination->url() + " refuses " + store::uid_keyword(sop_class) + " (" + sop_class +
+                     "): what dcmflow writes in it will fail there");
     }
   }
   if (!options.destination_codecs.empty()) options.codec = options.destination_codecs.front();

@@ -34,7 +34,8 @@ template <class Number>
 Number number(const YAML::Node& node, std::string_view key, Number low, Number high) {
   if (!node.IsScalar()) fail_at(node, std::string(key) + ": expected a number");
   Number value{};
-  if (!YAML::convert<Number>::decode(node, value)) fail_at(node, std::string(key) + ": '" + node.Scalar() + "' is not a number");
+  if (!YAML::convert<Number>::decode(node, value))
+    fail_at(node, std::string(key) + ": '" + node.Scalar() + "' is not a number");
   if (value < low || value > high) {
     fail_at(node, std::string(key) + ": " + node.Scalar() + " is out of range (" + std::to_string(low) + " to " +
                       std::to_string(high) + ")");
@@ -44,12 +45,13 @@ Number number(const YAML::Node& node, std::string_view key, Number low, Number h
 
 bool boolean(const YAML::Node& node, std::string_view key) {
   bool value = false;
-  if (!node.IsScalar() || !YAML::convert<bool>::decode(node, value)) fail_at(node, std::string(key) + ": expected true or false");
+  if (!node.IsScalar() || !YAML::convert<bool>::decode(node, value))
+    fail_at(node, std::string(key) + ": expected true or false");
   return value;
 }
 
 std::string one_of(const YAML::Node& node, std::string_view key, std::initializer_list<std::string_view> allowed) {
-  const std::string value = scalar(node, key);
+  std::string value = scalar(node, key);
   for (const auto& each : allowed) {
     if (value == each) return value;
   }
@@ -136,7 +138,9 @@ manifest_spec read_manifest(const YAML::Node& node) {
 }
 
 void read_rasterise(const YAML::Node& node, job_spec& job) {
-  each_key(node, "rasterise", {"dpi", "color", "per_page", "frames_per_instance", "also_pdf", "office_workers", "office_timeout", "environment"},
+  each_key(node, "rasterise",
+           {"dpi", "color", "per_page", "frames_per_instance", "also_pdf", "office_workers", "office_timeout",
+            "environment"},
            [&](const std::string& key, const YAML::Node& value) {
              if (key == "dpi") job.dpi = number<double>(value, "rasterise.dpi", 25, 1200);
              if (key == "color") job.colour = one_of(value, "rasterise.color", {"auto", "gray", "rgb"});
@@ -146,16 +150,20 @@ void read_rasterise(const YAML::Node& node, job_spec& job) {
              }
              if (key == "also_pdf") job.also_pdf = boolean(value, "rasterise.also_pdf");
              if (key == "environment") job.environment = scalar(value, "rasterise.environment");
-             if (key == "office_workers") job.office_workers = number<std::size_t>(value, "rasterise.office_workers", 1, 64);
-             if (key == "office_timeout") job.office_timeout_s = number<int>(value, "rasterise.office_timeout", 1, 3600);
+             if (key == "office_workers")
+               job.office_workers = number<std::size_t>(value, "rasterise.office_workers", 1, 64);
+             if (key == "office_timeout")
+               job.office_timeout_s = number<int>(value, "rasterise.office_timeout", 1, 3600);
            });
 }
 
 void read_limits(const YAML::Node& node, job_spec& job) {
-  each_key(node, "limits", {"items_in_flight", "memory_mb", "max_entry_bytes", "max_expansion_ratio", "decode_memory_mb", "decode_timeout",
-                             "max_document_mb", "max_document_xml_mb", "outage_limit"},
+  each_key(node, "limits",
+           {"items_in_flight", "memory_mb", "max_entry_bytes", "max_expansion_ratio", "decode_memory_mb",
+            "decode_timeout", "max_document_mb", "max_document_xml_mb", "outage_limit"},
            [&](const std::string& key, const YAML::Node& value) {
-             if (key == "items_in_flight") job.items_in_flight = number<std::size_t>(value, "limits.items_in_flight", 1, 100000);
+             if (key == "items_in_flight")
+               job.items_in_flight = number<std::size_t>(value, "limits.items_in_flight", 1, 100000);
              if (key == "memory_mb") job.memory_mb = number<std::uint64_t>(value, "limits.memory_mb", 16, 1ULL << 30);
              if (key == "max_entry_bytes") {
                job.max_entry_bytes = number<std::uint64_t>(value, "limits.max_entry_bytes", 1, ~0ULL);
@@ -227,7 +235,8 @@ void read_job(const YAML::Node& root, job_spec& job) {
              }
              if (key == "charset") {
                job.charset = scalar(value, "charset");
-               if (auto set = dicom::parse_character_set(job.charset); !set) fail_at(value, "charset: " + set.error().message);
+               if (auto set = dicom::parse_character_set(job.charset); !set)
+                 fail_at(value, "charset: " + set.error().message);
              }
              if (key == "rasterise") read_rasterise(value, job);
              if (key == "destinations") {

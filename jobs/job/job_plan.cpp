@@ -27,8 +27,8 @@ result<std::shared_ptr<const manifest::manifest>> load_manifest(const job_spec& 
   if (!spec.manifest) return std::shared_ptr<const manifest::manifest>();
   const manifest_spec& named = *spec.manifest;
   const auto encoding = manifest::parse_text_encoding(named.encoding).value_or(manifest::text_encoding::detect);
-  auto loaded = manifest::manifest::load(
-      spec.opened(named.file), {spec.allow_missing_patient_id, patient_id_set, encoding, named.columns, named.file.string()});
+  auto loaded = manifest::manifest::load(spec.opened(named.file), {spec.allow_missing_patient_id, patient_id_set,
+                                                                   encoding, named.columns, named.file.string()});
   if (!loaded) return loaded.error();
   return std::make_shared<const manifest::manifest>(std::move(loaded).value());
 }
@@ -128,8 +128,9 @@ class named_settings {
   }
   [[nodiscard]] failure problem(const std::string& what) const { return failure{where_ + what}; }
   [[nodiscard]] std::string no_patient_id() const {
-    return job_file_ ? "no PatientID: name a manifest, set attributes: {PatientID: ...}, or allow_missing_patient_id: true"
-                     : "no PatientID: give --manifest, --set PatientID=..., or --allow-missing-patient-id";
+    return job_file_
+               ? "no PatientID: name a manifest, set attributes: {PatientID: ...}, or allow_missing_patient_id: true"
+               : "no PatientID: give --manifest, --set PatientID=..., or --allow-missing-patient-id";
   }
 
  private:
@@ -138,11 +139,12 @@ class named_settings {
 };
 
 isolate::decode_limits decode_limits_of(const job_spec& spec) {
-  return {.memory_bytes = spec.decode_memory_mb << 20,
-          .time = std::chrono::seconds(spec.decode_timeout_s),
-          .documents = {.max_expanded_bytes = spec.max_document_mb << 20, .max_xml_bytes = spec.max_document_xml_mb << 20},
-          .helpers = spec.threads > 0 ? static_cast<std::size_t>(spec.threads) : 0,  // one helper per thread
-          .program = {}};
+  return {
+      .memory_bytes = spec.decode_memory_mb << 20,
+      .time = std::chrono::seconds(spec.decode_timeout_s),
+      .documents = {.max_expanded_bytes = spec.max_document_mb << 20, .max_xml_bytes = spec.max_document_xml_mb << 20},
+      .helpers = spec.threads > 0 ? static_cast<std::size_t>(spec.threads) : 0,  // one helper per thread
+      .program = {}};
 }
 
 }  // namespace
@@ -159,7 +161,8 @@ result<engine_settings> settings_of(const job_spec& spec) {
   if (spec.codec != automatic_codec_spec) {  // auto: chosen when the destinations are asked (automatic_codec.hpp)
     options.codec = codecs::make_encoder(spec.codec, error);
     const std::string shown = spec.origin == spec_origin::job_file ? "" : spec.codec;
-    if (!options.codec) return named.problem(codec_setting, shown, (shown.empty() ? spec.codec + ": " : "") + error.message());
+    if (!options.codec)
+      return named.problem(codec_setting, shown, (shown.empty() ? spec.codec + ": " : "") + error.message());
   }
   auto charset = dicom::parse_character_set(spec.charset);
   if (!charset) return named.problem(charset_setting, "", charset.error().message);
@@ -234,7 +237,8 @@ result<job_plan> plan_job(job_spec spec, const shard& part) {
   plan.journal_file = journal_of(spec, part);
   // Reports go where the user asked, else beside the output (as `convert` does), else
   // beside the journal.
-  std::filesystem::path reports = spec.report_folder.empty() ? std::filesystem::path() : spec.opened(spec.report_folder);
+  std::filesystem::path reports =
+      spec.report_folder.empty() ? std::filesystem::path() : spec.opened(spec.report_folder);
   for (const auto& destination : options.destinations) {
     const auto* folder = destination->local_folder();
     if (reports.empty() && folder != nullptr) reports = *folder;
@@ -249,7 +253,8 @@ result<job_plan> plan_job(job_spec spec, const shard& part) {
   const own_files own = own_files_of(spec, plan, reports);
   for (const auto& input : spec.inputs) {
     const std::filesystem::path named[] = {input.path};
-    for (auto& found : convert::list_inputs(named, {input.include, input.exclude, spec.archive_encoding}, spec.folder)) {
+    for (auto& found :
+         convert::list_inputs(named, {input.include, input.exclude, spec.archive_encoding}, spec.folder)) {
       if (!found.named_directly && own.contains(found.path, spec.opened(input.path))) continue;
       plan.listed.push_back(std::move(found));
     }

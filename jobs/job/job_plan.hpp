@@ -32,10 +32,10 @@ struct job_plan {
   job_spec spec;
   graph::pipeline_options options;
   std::shared_ptr<const manifest::manifest> manifest;  // null without one
-  std::vector<convert::input_file> listed;              // every input of the job, all shards
-  std::vector<graph::planned_item> items;               // this shard's, in list order
-  std::string suffix;                                   // ".shard-I-of-N", or empty for the whole job
-  std::filesystem::path journal_file;                   // with the shard's suffix
+  std::vector<convert::input_file> listed;             // every input of the job, all shards
+  std::vector<graph::planned_item> items;              // this shard's, in list order
+  std::string suffix;                                  // ".shard-I-of-N", or empty for the whole job
+  std::filesystem::path journal_file;                  // with the shard's suffix
   std::filesystem::path report_json;
   std::filesystem::path report_html;
 };

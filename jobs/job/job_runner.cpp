@@ -43,7 +43,8 @@ result<void> verify_and_resend(const job_plan& plan, journal::journal& journal, 
   tell_verification(*checked, observer);
   if (checked->missing_items.empty()) return {};
   const std::unordered_set<std::string> missing(checked->missing_items.begin(), checked->missing_items.end());
-  if (auto reopened = journal.reopen_items(checked->missing_items, "missing at a destination after storing"); !reopened) {
+  if (auto reopened = journal.reopen_items(checked->missing_items, "missing at a destination after storing");
+      !reopened) {
     return reopened.error();
   }
   std::vector<graph::planned_item> again;
@@ -132,7 +133,7 @@ result<void> write_reports(const job_plan& plan, const journal::journal& journal
   const auto ended = std::chrono::system_clock::now();
   std::vector<std::string> destination_urls;
   for (const auto& destination : plan.options.destinations) destination_urls.push_back(destination->url());
-  report::run_summary summary{plan.spec.file.string(), destination_urls, plan.spec.codec,
+  report::run_summary summary{plan.spec.file.string(),       destination_urls,   plan.spec.codec,
                               iso8601_utc(settings.started), iso8601_utc(ended), {}};
   auto runs = journal.runs();
   if (!runs) return runs.error();
@@ -172,7 +173,8 @@ result<run_outcome> run_job(job_plan& plan, journal::journal& journal, const std
   }
   if (observer.items_done) observer.items_done();
   if (settings.verify && !stop_requested()) {
-    if (auto verified = verify_and_resend(plan, journal, *run, observer); !verified) return ended_with(verified.error());
+    if (auto verified = verify_and_resend(plan, journal, *run, observer); !verified)
+      return ended_with(verified.error());
   }
   if (settings.commit && !stop_requested()) {
     auto committed = commit_deliveries(journal, plan.options.destinations, settings.commit_port, settings.commit_wait);

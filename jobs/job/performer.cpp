@@ -48,8 +48,9 @@ result<pid_t> start_run(const performer_options& options, const fs::path& job_fi
     ::dup2(output, STDERR_FILENO);
     const int nothing = ::open("/dev/null", O_RDONLY);
     if (nothing >= 0) ::dup2(nothing, STDIN_FILENO);
-    ::close_range(3, ~0U, 0);  // not the event channel's socket, nor any other of ours
+    ::close_range(3, ~0U, 0);   // not the event channel's socket, nor any other of ours
     ::signal(SIGINT, SIG_IGN);  // a Ctrl-C at the performer's terminal is the performer's to handle
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast): execv's signature
     ::execv(program.c_str(), const_cast<char* const*>(argv));
     ::_exit(127);
   }
@@ -78,7 +79,8 @@ std::optional<job_counts> read_counts(const fs::path& journal_file) {
 // Every instance every destination confirmed (the journal's deliveries: stored, and later
 // verified or committed), with where it can be fetched from: of a finished item, or of one
 // that failed after some of its instances were stored.
-result<std::vector<worklist::output_instance>> stored_instances(const fs::path& journal_file, const import_request& request) {
+result<std::vector<worklist::output_instance>> stored_instances(const fs::path& journal_file,
+                                                                const import_request& request) {
   std::error_code error;
   if (!fs::exists(journal_file, error)) return std::vector<worklist::output_instance>{};
   auto opened = journal::journal::open(journal_file);
@@ -88,7 +90,8 @@ result<std::vector<worklist::output_instance>> stored_instances(const fs::path& 
   for (const auto& destination : request.destinations) {
     const auto ae = request.retrieve_ae.find(destination);
     if (ae != request.retrieve_ae.end() && retrieve_ae.empty()) retrieve_ae = ae->second;
-    if (destination.starts_with("http") && retrieve_url.empty()) retrieve_url = destination.substr(0, destination.find('?'));
+    if (destination.starts_with("http") && retrieve_url.empty())
+      retrieve_url = destination.substr(0, destination.find('?'));
   }
   std::map<std::string, std::pair<worklist::output_instance, std::size_t>> confirmed;  // by SOP Instance UID
   for (const auto& destination : request.destinations) {
@@ -101,8 +104,12 @@ result<std::vector<worklist::output_instance>> stored_instances(const fs::path& 
           continue;
         }
         auto& entry = confirmed[instance.sop_instance_uid];
-        entry.first = {instance.sop_class_uid, instance.sop_instance_uid, series.study_instance_uid,
-                       series.series_instance_uid, retrieve_ae, retrieve_url};
+        entry.first = {instance.sop_class_uid,
+                       instance.sop_instance_uid,
+                       series.study_instance_uid,
+                       series.series_instance_uid,
+                       retrieve_ae,
+                       retrieve_url};
         ++entry.second;
       }
     }
@@ -187,8 +194,9 @@ class performer {
       claims_.forget(kept.workitem);  // never claimed, or ended: nothing to resume
       return;
     }
-    auto ours = client_.update(kept.workitem, kept.transaction,
-                               worklist::progress_update(*current, current_percent(*current), "resumed after a restart"));
+    auto ours =
+        client_.update(kept.workitem, kept.transaction,
+                       worklist::progress_update(*current, current_percent(*current), "resumed after a restart"));
     if (!ours) {
       if (ours.error().refused()) {
         claims_.forget(kept.workitem);
@@ -230,8 +238,10 @@ class performer {
     auto channel = client_.open_events(options_.ae);
     if (!channel) {
       if (!channel_warned_) {
-        say_("no event channel (" + channel.error().message + "): cancellation requests are not heard until it opens; "
-             "new workitems are found by searching every " + std::to_string(options_.poll.count()) + " s");
+        say_("no event channel (" + channel.error().message +
+             "): cancellation requests are not heard until it opens; "
+             "new workitems are found by searching every " +
+             std::to_string(options_.poll.count()) + " s");
         channel_warned_ = true;
       }
       return;
@@ -347,7 +357,8 @@ class performer {
   }
 
   // `kept` by value: ending erases the held claim it may come from.
-  void end(const claim kept, const worklist::workitem& current, worklist::step_state to, const std::string& reason,
+  void end(const claim kept,  // NOLINT(performance-unnecessary-value-param): see above
+           const worklist::workitem& current, worklist::step_state to, const std::string& reason,
            const std::vector<worklist::output_instance>& outputs = {},
            const std::optional<worklist::code>& reason_code = std::nullopt) {
     worklist::workitem final_state = to == worklist::step_state::completed
@@ -356,7 +367,8 @@ class performer {
     if (to == worklist::step_state::canceled && !outputs.empty()) {
       // What was stored before the job stopped is named all the same: nothing arrives unsaid.
       const auto performed = worklist::completion_update(current, options_.ae, kept.started, outputs);
-      final_state.set_items(worklist::tag::performed_procedure_sequence, performed.items(worklist::tag::performed_procedure_sequence));
+      final_state.set_items(worklist::tag::performed_procedure_sequence,
+                            performed.items(worklist::tag::performed_procedure_sequence));
     }
     auto updated = client_.update(kept.workitem, kept.transaction, final_state);
     auto changed = updated ? client_.change_state(kept.workitem, kept.transaction, to)
@@ -386,14 +398,17 @@ class performer {
   void report_progress(const claim& kept, const fs::path& journal_file) {
     const auto counts = read_counts(journal_file);
     if (!counts || counts->total == 0) return;
-    const double percent = 100.0 * static_cast<double>(counts->stored + counts->failed) / static_cast<double>(counts->total);
+    const double percent =
+        100.0 * static_cast<double>(counts->stored + counts->failed) / static_cast<double>(counts->total);
     if (percent == last_percent_) return;
     last_percent_ = percent;
     auto current = client_.retrieve(kept.workitem);
     if (!current) return;
-    const std::string said = std::to_string(counts->stored) + " of " + std::to_string(counts->total) + " inputs stored" +
+    const std::string said = std::to_string(counts->stored) + " of " + std::to_string(counts->total) +
+                             " inputs stored" +
                              (counts->failed > 0 ? ", " + std::to_string(counts->failed) + " failed" : "");
-    if (auto updated = client_.update(kept.workitem, kept.transaction, worklist::progress_update(*current, percent, said));
+    if (auto updated =
+            client_.update(kept.workitem, kept.transaction, worklist::progress_update(*current, percent, said));
         !updated) {
       say_(kept.workitem + ": cannot report progress: " + updated.error().message);
     }
@@ -433,7 +448,8 @@ class performer {
         kill_at = std::chrono::steady_clock::now() + options_.stop_grace;
       }
       if (std::chrono::steady_clock::now() >= kill_at) {
-        say_(kept.workitem + ": its job did not stop within " + std::to_string(options_.stop_grace.count()) + " s; killed");
+        say_(kept.workitem + ": its job did not stop within " + std::to_string(options_.stop_grace.count()) +
+             " s; killed");
         ::kill(child, SIGKILL);
         kill_at = std::chrono::steady_clock::time_point::max();
       }
@@ -454,7 +470,8 @@ class performer {
     const fs::path journal_file = folder / "job.journal.sqlite";
     auto request = read_import_request(item, options_.settings);
     if (!request) {
-      end(held_[uid], item, worklist::step_state::canceled, "dcmflow cannot perform this workitem: " + request.error().message);
+      end(held_[uid], item, worklist::step_state::canceled,
+          "dcmflow cannot perform this workitem: " + request.error().message);
       return;
     }
     if (held_[uid].cancel_requested) {  // heard before a restart, or while it waited: not run again

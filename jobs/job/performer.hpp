@@ -27,12 +27,12 @@
 namespace dcmflow::job {
 
 struct performer_options {
-  std::string ae = "DCMFLOW";            // our AE title: subscriptions and the event channel
-  std::string worklist_label;            // only workitems of this worklist (empty: any)
-  bool watch = false;                    // keep waiting for new workitems
-  std::filesystem::path state_folder;    // claims and job folders
+  std::string ae = "DCMFLOW";          // our AE title: subscriptions and the event channel
+  std::string worklist_label;          // only workitems of this worklist (empty: any)
+  bool watch = false;                  // keep waiting for new workitems
+  std::filesystem::path state_folder;  // claims and job folders
   performer_settings settings;
-  std::chrono::seconds poll{30};         // searches between events
+  std::chrono::seconds poll{30};  // searches between events
   std::chrono::seconds progress_every{5};
   std::chrono::seconds retry_after{60};  // a destination given up, a job that died: run again after this
   std::chrono::seconds stop_grace{300};  // a job asked to stop (SIGTERM) is killed after this
@@ -47,7 +47,8 @@ struct performer_summary {
 
 // Runs until no workitem is left (or, with `watch`, until `stop` is set), printing what it
 // does on `say`. Fails only when the worklist cannot be used at all.
-[[nodiscard]] result<performer_summary> perform_workitems(worklist::ups_client& client, const performer_options& options,
+[[nodiscard]] result<performer_summary> perform_workitems(worklist::ups_client& client,
+                                                          const performer_options& options,
                                                           const std::atomic<bool>& stop,
                                                           const std::function<void(const std::string&)>& say);
 

@@ -44,7 +44,8 @@ result<void> claim_store::keep(const claim& kept) const {
   worklist::dataset fields{{"workitem", kept.workitem}, {"transaction", kept.transaction}, {"started", kept.started}};
   if (kept.cancel_requested) {
     fields["cancel_reason"] = kept.cancel_reason;
-    if (kept.cancel_code) fields["cancel_code"] = {kept.cancel_code->value, kept.cancel_code->scheme, kept.cancel_code->meaning};
+    if (kept.cancel_code)
+      fields["cancel_code"] = {kept.cancel_code->value, kept.cancel_code->scheme, kept.cancel_code->meaning};
   }
   const std::string text = worklist::json_text(fields);
   if (!write_durably(partial, text)) return failure{"cannot write " + partial.string()};

@@ -69,8 +69,10 @@ result<verification> verify_deliveries(journal::journal& journal,
         }
       }
     }
-    if (auto marked = journal.mark_deliveries(destination->url(), verified, delivery_state::verified); !marked) return marked.error();
-    if (auto marked = journal.mark_deliveries(destination->url(), missing, delivery_state::missing); !marked) return marked.error();
+    if (auto marked = journal.mark_deliveries(destination->url(), verified, delivery_state::verified); !marked)
+      return marked.error();
+    if (auto marked = journal.mark_deliveries(destination->url(), missing, delivery_state::missing); !marked)
+      return marked.error();
     outcome.verified += verified.size();
     outcome.missing += missing.size();
   }
@@ -112,8 +114,8 @@ result<std::vector<std::filesystem::path>> write_delivery_lists(
                        << csv_field("storage commitment refused by " + destination->url() + ": " + instance.detail)
                        << '\n';
         } else {
-          success << instance.sop_instance_uid << ',' << series.study_instance_uid << ','
-                  << series.series_instance_uid << ',' << csv_field(instance.item_key) << ',' << state_name(instance.state) << '\n';
+          success << instance.sop_instance_uid << ',' << series.study_instance_uid << ',' << series.series_instance_uid
+                  << ',' << csv_field(instance.item_key) << ',' << state_name(instance.state) << '\n';
         }
       }
     }
@@ -160,7 +162,8 @@ result<commitment_summary> commit_deliveries(journal::journal& journal,
       summary.committed += committed.size();
       for (const auto& [uid, reason] : answer->failed) {
         const std::string one[] = {uid};
-        if (auto marked = journal.mark_deliveries(destination->url(), one, delivery_state::commit_failed, reason); !marked) {
+        if (auto marked = journal.mark_deliveries(destination->url(), one, delivery_state::commit_failed, reason);
+            !marked) {
           return marked.error();
         }
       }

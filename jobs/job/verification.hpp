@@ -28,8 +28,8 @@ struct verification {
 // "verify: 5 instances found at their destinations, 0 missing".
 [[nodiscard]] std::string verification_line(const verification& checked);
 
-[[nodiscard]] result<verification> verify_deliveries(journal::journal& journal,
-                                                     const std::vector<std::shared_ptr<store::destination>>& destinations);
+[[nodiscard]] result<verification> verify_deliveries(
+    journal::journal& journal, const std::vector<std::shared_ptr<store::destination>>& destinations);
 
 // Storage commitment for what every DIMSE destination received (and has not committed yet):
 // the journal records each instance as committed or commit-failed (with its reason).
@@ -38,9 +38,9 @@ struct commitment_summary {
   std::size_t failed = 0;
   std::vector<std::string> notes;  // destinations that cannot commit, requests that failed
 };
-[[nodiscard]] result<commitment_summary> commit_deliveries(journal::journal& journal,
-                                                           const std::vector<std::shared_ptr<store::destination>>& destinations,
-                                                           std::uint16_t listen_port, std::chrono::seconds wait);
+[[nodiscard]] result<commitment_summary> commit_deliveries(
+    journal::journal& journal, const std::vector<std::shared_ptr<store::destination>>& destinations,
+    std::uint16_t listen_port, std::chrono::seconds wait);
 
 // `folder`/success.<destination>.csv and failure.<destination>.csv (plus `suffix`, for shards).
 [[nodiscard]] result<std::vector<std::filesystem::path>> write_delivery_lists(

@@ -54,7 +54,8 @@ result<std::filesystem::path> inside_root(const std::string& path, const std::fi
 // The operator's own URL for a DICOMweb root a workitem names: options (tokens, CA files)
 // come from the operator, never from a workitem.
 result<std::string, import_problem> listed_web_peer(const std::string& url, const std::vector<std::string>& listed) {
-  if (!url.starts_with("http://") && !url.starts_with("https://")) return failure{"a STOW-RS Storage URL that is not http(s)"};
+  if (!url.starts_with("http://") && !url.starts_with("https://"))
+    return failure{"a STOW-RS Storage URL that is not http(s)"};
   if (url.find_first_of("?@#") != std::string::npos) {
     return failure{"a STOW-RS Storage URL with options or credentials (the performer's --peer gives those)"};
   }
@@ -75,18 +76,22 @@ result<std::string, import_problem> listed_web_peer(const std::string& url, cons
 // The workitem's patient attribute `key` as `Keyword=Value`, or nothing when absent. One
 // value only, and a name by its alphabetic group alone: anything else would be a guess
 // about whose objects these are.
-result<std::optional<std::string>> patient_value(const worklist::workitem& item, const char* key, std::string_view keyword) {
+result<std::optional<std::string>> patient_value(const worklist::workitem& item, const char* key,
+                                                 std::string_view keyword) {
   const auto& attributes = item.attributes();
   const auto found = attributes.find(key);
-  if (found == attributes.end() || !found->is_object() || !found->contains("Value")) return std::optional<std::string>{};
+  if (found == attributes.end() || !found->is_object() || !found->contains("Value"))
+    return std::optional<std::string>{};
   const auto& values = (*found)["Value"];
   if (!values.is_array() || values.empty()) return std::optional<std::string>{};
-  if (values.size() > 1) return failure{"the workitem's " + std::string(keyword) + " has " + std::to_string(values.size()) + " values"};
+  if (values.size() > 1)
+    return failure{"the workitem's " + std::string(keyword) + " has " + std::to_string(values.size()) + " values"};
   const std::string value = item.text(key);
   if (keyword == "PatientName") {
     const auto& name = values.front();
     if (name.is_object() && (name.contains("Ideographic") || name.contains("Phonetic"))) {
-      return failure{"the workitem's PatientName has ideographic or phonetic groups: give the name in its alphabetic group only"};
+      return failure{
+          "the workitem's PatientName has ideographic or phonetic groups: give the name in its alphabetic group only"};
     }
     if (value.empty() || value.find('=') != std::string::npos) {
       return failure{"the workitem's PatientName has no alphabetic group, or an '=' in it"};
@@ -110,7 +115,8 @@ bool is_import_workitem(const worklist::workitem& item) {
   return false;
 }
 
-result<import_request, import_problem> read_import_request(const worklist::workitem& item, const performer_settings& settings) {
+result<import_request, import_problem> read_import_request(const worklist::workitem& item,
+                                                           const performer_settings& settings) {
   import_request request;
   std::size_t inputs = 0;
   std::size_t attributes = 0;
@@ -135,7 +141,8 @@ result<import_request, import_problem> read_import_request(const worklist::worki
       }
       request.inputs.push_back(std::move(inside).value());
     } else if (name == "DCMFLOW-SET") {
-      if (auto added = add_attribute(value, "DCMFLOW-SET #" + std::to_string(++attributes)); !added) return added.error();
+      if (auto added = add_attribute(value, "DCMFLOW-SET #" + std::to_string(++attributes)); !added)
+        return added.error();
     } else if (name == "DCMFLOW-CODEC") {
       if (codec_given) return failure{"DCMFLOW-CODEC is given twice"};
       codec_given = true;
@@ -153,14 +160,15 @@ result<import_request, import_problem> read_import_request(const worklist::worki
   }
   if (request.inputs.empty()) return failure{"the workitem names no input (DCMFLOW-INPUT, 99DCMFLOW)"};
   // The workitem's patient is the objects' patient.
-  for (const auto& [key, keyword] : {std::pair{tag::patient_name, "PatientName"}, std::pair{tag::patient_id, "PatientID"},
-                                     std::pair{"00100021", "IssuerOfPatientID"},
-                                     std::pair{tag::patient_birth_date, "PatientBirthDate"},
-                                     std::pair{tag::patient_sex, "PatientSex"}}) {
+  for (const auto& [key, keyword] :
+       {std::pair{tag::patient_name, "PatientName"}, std::pair{tag::patient_id, "PatientID"},
+        std::pair{"00100021", "IssuerOfPatientID"}, std::pair{tag::patient_birth_date, "PatientBirthDate"},
+        std::pair{tag::patient_sex, "PatientSex"}}) {
     auto assignment = patient_value(item, key, keyword);
     if (!assignment) return assignment.error();
     if (!*assignment) continue;
-    if (auto added = add_attribute(**assignment, "the workitem's " + std::string(keyword)); !added) return added.error();
+    if (auto added = add_attribute(**assignment, "the workitem's " + std::string(keyword)); !added)
+      return added.error();
   }
   for (const auto& destination : item.items(tag::output_destination_sequence)) {
     for (const auto& stow : worklist::workitem(destination).items(tag::stow_storage_sequence)) {
@@ -191,7 +199,8 @@ result<std::filesystem::path> write_import_job(const import_request& request, co
   out << YAML::Key << "attributes" << YAML::Value << YAML::BeginMap;
   for (const auto& assignment : request.attributes) {
     const auto equals = assignment.find('=');
-    out << YAML::Key << assignment.substr(0, equals) << YAML::Value << YAML::DoubleQuoted << assignment.substr(equals + 1);
+    out << YAML::Key << assignment.substr(0, equals) << YAML::Value << YAML::DoubleQuoted
+        << assignment.substr(equals + 1);
   }
   out << YAML::EndMap;
   out << YAML::Key << "codec" << YAML::Value << request.codec;

@@ -28,17 +28,17 @@ namespace dcmflow::job {
 inline const worklist::code import_workitem_code{"DCMFLOW-IMPORT", "99DCMFLOW", "Import with dcmflow"};
 
 struct import_request {
-  std::vector<std::filesystem::path> inputs;        // absolute, inside the input root
-  std::vector<std::string> attributes;              // Keyword=Value
+  std::vector<std::filesystem::path> inputs;  // absolute, inside the input root
+  std::vector<std::string> attributes;        // Keyword=Value
   std::string codec = "none";
-  std::vector<std::string> destinations;            // dcmflow destination URLs
-  std::map<std::string, std::string> retrieve_ae;   // destination URL -> its AE (DIMSE)
+  std::vector<std::string> destinations;           // dcmflow destination URLs
+  std::map<std::string, std::string> retrieve_ae;  // destination URL -> its AE (DIMSE)
 };
 
 struct performer_settings {
-  std::filesystem::path input_root;                 // workitems' inputs must be below it
-  std::map<std::string, std::string> peers;         // AE title -> dicom://AE@host:port
-  std::vector<std::string> web_peers;               // DICOMweb roots, with their options
+  std::filesystem::path input_root;          // workitems' inputs must be below it
+  std::map<std::string, std::string> peers;  // AE title -> dicom://AE@host:port
+  std::vector<std::string> web_peers;        // DICOMweb roots, with their options
 };
 
 // Is this workitem one dcmflow performs (its Scheduled Workitem Code)?
@@ -52,7 +52,8 @@ struct import_problem {
   bool elsewhere = false;  // another performer may serve it
 
   import_problem(std::string text, bool other_performer) : message(std::move(text)), elsewhere(other_performer) {}
-  import_problem(failure why) : message(std::move(why.message)) {}  // NOLINT(google-explicit-constructor): the workitem's fault
+  // NOLINTNEXTLINE(google-explicit-constructor): the workitem's fault
+  import_problem(failure why) : message(std::move(why.message)) {}
 };
 
 [[nodiscard]] result<import_request, import_problem> read_import_request(const worklist::workitem& item,

@@ -159,8 +159,9 @@ result<std::string> to_utf8(std::string text, text_encoding encoding, const std:
   if (encoding == text_encoding::detect) {
     const auto guessed = guess_legacy_encoding(text);
     if (!guessed) {
-      return failure{name + ": not UTF-8, and its bytes could be Chinese (GB18030) or Western (Windows-1252) "
-                            "text: say which with --manifest-encoding gb18030|latin1 (job files: manifest.encoding)"};
+      return failure{name +
+                     ": not UTF-8, and its bytes could be Chinese (GB18030) or Western (Windows-1252) "
+                     "text: say which with --manifest-encoding gb18030|latin1 (job files: manifest.encoding)"};
     }
     encoding = *guessed;
   }
@@ -210,9 +211,8 @@ void mark_conflicting_demographics(std::vector<manifest_row>& rows, const std::s
       std::string row_list;
       for (const std::size_t i : members) row_list += (row_list.empty() ? "" : ", ") + std::to_string(rows[i].row);
       for (const std::size_t i : members) {
-        rows[i].problems.push_back(name + ":" + std::to_string(rows[i].row) +
-                                   ": conflicting demographics: rows " + row_list +
-                                   " give one PatientID different " + std::string(keyword) + " values");
+        rows[i].problems.push_back(name + ":" + std::to_string(rows[i].row) + ": conflicting demographics: rows " +
+                                   row_list + " give one PatientID different " + std::string(keyword) + " values");
       }
     }
   }
@@ -397,7 +397,7 @@ result<const manifest_row*> manifest::row_for(const std::filesystem::path& input
 }
 
 result<std::vector<dicom::attribute_assignment>> manifest::attributes_for(const std::filesystem::path& input,
-                                                                         const std::string& entry) const {
+                                                                          const std::string& entry) const {
   auto row = row_for(input, entry);
   if (!row) return row.error();
   const manifest_row& found = *row.value();

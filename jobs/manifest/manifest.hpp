@@ -18,9 +18,9 @@
 namespace dcmflow::manifest {
 
 enum class text_encoding {
-  detect,   // UTF-8 when the bytes are UTF-8; else GB18030 (legacy Chinese HIS exports) when
-            // every non-ASCII byte comes in GB pairs, Windows-1252 when each stands alone
-            // between ASCII (Western names, "Am\xE9lie"); a mix is refused, never guessed
+  detect,  // UTF-8 when the bytes are UTF-8; else GB18030 (legacy Chinese HIS exports) when
+           // every non-ASCII byte comes in GB pairs, Windows-1252 when each stands alone
+           // between ASCII (Western names, "Am\xE9lie"); a mix is refused, never guessed
   utf8,
   gb18030,  // also GBK and GB2312
   latin1,   // Windows-1252, the superset of ISO 8859-1 that Western spreadsheets write
@@ -48,10 +48,10 @@ struct manifest_options {
 };
 
 struct manifest_row {
-  std::size_t row = 0;                              // CSV record (header is row 1) or JSON object (from 1)
+  std::size_t row = 0;  // CSV record (header is row 1) or JSON object (from 1)
   std::string file_pattern;
   std::vector<dicom::attribute_assignment> attributes;
-  std::vector<std::string> problems;                // "FILE:ROW:COLUMN: Keyword (VR): what is wrong"
+  std::vector<std::string> problems;  // "FILE:ROW:COLUMN: Keyword (VR): what is wrong"
 };
 
 class manifest {
@@ -68,7 +68,7 @@ class manifest {
 
   // The attributes of the row naming an input, or its problems as one message.
   [[nodiscard]] result<std::vector<dicom::attribute_assignment>> attributes_for(const std::filesystem::path& input,
-                                                                               const std::string& entry = {}) const;
+                                                                                const std::string& entry = {}) const;
 
   [[nodiscard]] const std::vector<manifest_row>& rows() const { return rows_; }
   [[nodiscard]] const std::string& name() const { return name_; }
@@ -76,7 +76,7 @@ class manifest {
   [[nodiscard]] const std::vector<std::string>& ignored_columns() const { return ignored_columns_; }
 
  private:
-  std::string name_;                                   // as given, for messages
+  std::string name_;  // as given, for messages
   std::vector<manifest_row> rows_;
   std::map<std::filesystem::path, std::vector<std::size_t>> rows_by_file_;  // canonical path -> rows
   struct entry_pattern {

@@ -83,8 +83,8 @@ void write_bench_csv(std::ostream& out, std::span<const measure::codec_measureme
         << r.raw_bytes << ',' << r.compressed_bytes << ',' << fixed(r.ratio(), 4) << ','
         << fixed(r.encode_mb_per_s_one_thread, 2) << ',' << fixed(r.encode_mb_per_s_all_threads, 2) << ','
         << fixed(r.decode_mb_per_s_one_thread, 2) << ',' << fixed(r.decode_mb_per_s_all_threads, 2) << ','
-        << (r.max_abs_error ? std::to_string(*r.max_abs_error) : "") << ','
-        << (r.psnr_db ? fixed(*r.psnr_db, 2) : "") << '\n';
+        << (r.max_abs_error ? std::to_string(*r.max_abs_error) : "") << ',' << (r.psnr_db ? fixed(*r.psnr_db, 2) : "")
+        << '\n';
   }
 }
 
@@ -99,10 +99,10 @@ void write_bench_json(std::ostream& out, std::span<const measure::codec_measurem
                     {"raw_bytes", r.raw_bytes},
                     {"compressed_bytes", r.compressed_bytes},
                     {"ratio", r.ratio()},
-                    {"encode_mb_per_s", {{"one_thread", r.encode_mb_per_s_one_thread},
-                                         {"all_threads", r.encode_mb_per_s_all_threads}}},
-                    {"decode_mb_per_s", {{"one_thread", r.decode_mb_per_s_one_thread},
-                                         {"all_threads", r.decode_mb_per_s_all_threads}}},
+                    {"encode_mb_per_s",
+                     {{"one_thread", r.encode_mb_per_s_one_thread}, {"all_threads", r.encode_mb_per_s_all_threads}}},
+                    {"decode_mb_per_s",
+                     {{"one_thread", r.decode_mb_per_s_one_thread}, {"all_threads", r.decode_mb_per_s_all_threads}}},
                     {"max_abs_error", r.max_abs_error ? nlohmann::json(*r.max_abs_error) : nlohmann::json()},
                     {"psnr_db", r.psnr_db ? nlohmann::json(*r.psnr_db) : nlohmann::json()},
                     {"skipped", r.skipped}});
@@ -129,11 +129,12 @@ void write_bench_html(std::ostream& out, std::span<const measure::codec_measurem
       << ". MB/s are MB of raw pixels per second, medians of repeated runs.</p>\n"
       << "<p class=\"key\"><span style=\"background:#3a78d9\"></span>lossless"
          "<span style=\"background:#d98b3a\"></span>lossy</p>\n";
-  write_bar_chart(out, "Compression ratio (higher is smaller)", results, [](const auto& r) { return r.ratio(); }, 2);
-  write_bar_chart(out, "Encode MB/s, all threads", results,
-                  [](const auto& r) { return r.encode_mb_per_s_all_threads; }, 1);
-  write_bar_chart(out, "Decode MB/s, all threads", results,
-                  [](const auto& r) { return r.decode_mb_per_s_all_threads; }, 1);
+  write_bar_chart(
+      out, "Compression ratio (higher is smaller)", results, [](const auto& r) { return r.ratio(); }, 2);
+  write_bar_chart(
+      out, "Encode MB/s, all threads", results, [](const auto& r) { return r.encode_mb_per_s_all_threads; }, 1);
+  write_bar_chart(
+      out, "Decode MB/s, all threads", results, [](const auto& r) { return r.decode_mb_per_s_all_threads; }, 1);
   out << "<table><tr><th>codec</th><th>transfer syntax</th><th>frames</th><th>ratio</th><th>encode 1T</th>"
          "<th>encode all</th><th>decode 1T</th><th>decode all</th><th>max error</th><th>PSNR dB</th></tr>\n";
   for (const auto& r : results) {

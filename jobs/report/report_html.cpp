@@ -36,8 +36,10 @@ void write_throughput_chart(std::ostream& out, std::vector<long long> times) {
   constexpr int height = 160;
   const long long bars = span / bucket + 1;
   const double bar = static_cast<double>(width) / static_cast<double>(bars);
-  out << "<figure><figcaption>Items finished per " << bucket << " s (peak " << fixed(static_cast<double>(highest) / bucket, 1)
-      << " items/s; runs resumed later show as separate bursts)</figcaption>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\""
+  out << "<figure><figcaption>Items finished per " << bucket << " s (peak "
+      << fixed(static_cast<double>(highest) / bucket, 1)
+      << " items/s; runs resumed later show as separate bursts)</figcaption>\n<svg "
+         "xmlns=\"http://www.w3.org/2000/svg\" width=\""
       << width << "\" height=\"" << height + 20 << "\" role=\"img\" aria-label=\"throughput over time\">\n";
   for (const auto& [index, count] : per_bucket) {
     const double h = static_cast<double>(height) * static_cast<double>(count) / static_cast<double>(highest);
@@ -109,8 +111,8 @@ result<void> report_html_writer::write(const std::filesystem::path& file, const 
   for (const auto& destination : summary.destinations) out << " <code>" << escape_html(destination) << "</code>";
   out << "</p>\n<h2>Counts</h2>\n<table><tr><th>Items</th><th>Stored</th><th>Failed</th><th>Pending</th>"
          "<th>Instances</th><th>Frames</th><th>Work time (all stages, summed)</th></tr>\n<tr><td>"
-      << items_ << "</td><td>" << stored_ << "</td><td class=\"failed\">" << failures_.size() << "</td><td>"
-      << pending_ << "</td><td>" << instances_ << "</td><td>" << frames_ << "</td><td>" << fixed(seconds_, 1)
+      << items_ << "</td><td>" << stored_ << "</td><td class=\"failed\">" << failures_.size() << "</td><td>" << pending_
+      << "</td><td>" << instances_ << "</td><td>" << frames_ << "</td><td>" << fixed(seconds_, 1)
       << " s</td></tr></table>\n";
   write_runs(out, summary.runs);
   out << "<h2>Throughput over time</h2>\n";
@@ -136,8 +138,8 @@ result<void> report_html_writer::write(const std::filesystem::path& file, const 
   }
   out << "<h2>Contact sheet</h2>\n<p>First page of a sample of converted items.</p>\n<div class=\"sheet\">\n";
   for (const auto& sample : thumbnails_) {
-    out << "<figure><img alt=\"first page\" src=\"data:image/png;base64," << base64(sample.png)
-        << "\"><figcaption>" << escape_html(sample.input) << " (" << count_of(sample.frames, "frame", "frames")
+    out << "<figure><img alt=\"first page\" src=\"data:image/png;base64," << base64(sample.png) << "\"><figcaption>"
+        << escape_html(sample.input) << " (" << count_of(sample.frames, "frame", "frames")
         << ")</figcaption></figure>\n";
   }
   out << "</div>\n</body></html>\n";

@@ -19,18 +19,18 @@ namespace dcmflow::report {
 
 // One run of the job: a resumed job has several, and the report covers them all.
 struct run_span {
-  std::string started;   // ISO 8601 UTC
-  std::string finished;  // empty when that run never ended (killed)
+  std::string started;    // ISO 8601 UTC
+  std::string finished;   // empty when that run never ended (killed)
   std::size_t items = 0;  // items whose latest outcome it recorded
 };
 
 struct run_summary {
-  std::string job;                        // the job file, as named
+  std::string job;  // the job file, as named
   std::vector<std::string> destinations;
   std::string codec;
-  std::string started;                    // this run, ISO 8601 UTC
+  std::string started;  // this run, ISO 8601 UTC
   std::string finished;
-  std::vector<run_span> runs;             // every run of the job, oldest first (this one last)
+  std::vector<run_span> runs;  // every run of the job, oldest first (this one last)
 };
 
 class report_html_writer {

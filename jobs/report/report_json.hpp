@@ -35,8 +35,7 @@ class report_json_writer {
   std::size_t outputs_ = 0;
 };
 
-[[nodiscard]] result<void> write_report_json(const std::filesystem::path& file,
-                                             std::span<const item_record> items,
+[[nodiscard]] result<void> write_report_json(const std::filesystem::path& file, std::span<const item_record> items,
                                              const run_times& times);
 
 }  // namespace dcmflow::report

@@ -18,7 +18,6 @@
 #error "DCMFLOW_FUZZ_CODEC must name the codec to fuzz"
 #endif
 
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const std::unique_ptr<dcmflow::codecs::decoder> codec = [] {
     std::error_code error;

@@ -19,8 +19,8 @@ inline codecs::frame_info frame_from_header(const std::uint8_t* header) {
   info.bits_allocated = (header[2] & 2U) != 0 ? 16 : 8;
   info.bits_stored = static_cast<std::uint16_t>(1U + header[3] % info.bits_allocated);
   info.is_signed = (header[2] & 4U) != 0;
-  info.planar = (header[2] & 8U) != 0 ? codecs::planar_configuration::planar
-                                      : codecs::planar_configuration::interleaved;
+  info.planar =
+      (header[2] & 8U) != 0 ? codecs::planar_configuration::planar : codecs::planar_configuration::interleaved;
   info.photometric = info.samples_per_pixel == 3 ? codecs::photometric::rgb : codecs::photometric::monochrome2;
   return info;
 }

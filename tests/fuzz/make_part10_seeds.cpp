@@ -23,7 +23,8 @@ dcmflow::raster::raster small_raster(std::uint16_t samples, std::uint16_t bits, 
   image.frame.samples_per_pixel = samples;
   image.frame.bits_allocated = bits;
   image.frame.bits_stored = bits == 16 ? 12 : 8;
-  image.frame.photometric = samples == 3 ? dcmflow::codecs::photometric::rgb : dcmflow::codecs::photometric::monochrome2;
+  image.frame.photometric =
+      samples == 3 ? dcmflow::codecs::photometric::rgb : dcmflow::codecs::photometric::monochrome2;
   image.frame_count = frames;
   image.pixels.resize(image.frame.bytes() * frames);
   for (std::size_t i = 0; i < image.pixels.size(); ++i) {

@@ -37,7 +37,7 @@ std::jmp_buf* library_assertion = nullptr;
 
 // Interposes glibc's: a library's failed assert() lands here instead of abort().
 extern "C" [[noreturn]] void __assert_fail(const char* /*assertion*/, const char* /*file*/, unsigned int /*line*/,
-                                          const char* /*function*/) noexcept {
+                                           const char* /*function*/) noexcept {
   if (library_assertion != nullptr) std::longjmp(*library_assertion, 1);
   std::abort();
 }

@@ -29,7 +29,8 @@ inline test_frame make_frame(std::string name, std::uint32_t width, std::uint32_
   frame.pixels.resize(frame.info.bytes());
   std::mt19937 random(width * 7919U + height * 104729U + samples + bits_stored);
   const std::int64_t low = is_signed ? -(std::int64_t{1} << (bits_stored - 1)) : 0;
-  const std::int64_t high = is_signed ? (std::int64_t{1} << (bits_stored - 1)) - 1 : (std::int64_t{1} << bits_stored) - 1;
+  const std::int64_t high =
+      is_signed ? (std::int64_t{1} << (bits_stored - 1)) - 1 : (std::int64_t{1} << bits_stored) - 1;
   const std::size_t count = frame.info.pixel_count() * samples;
   for (std::size_t i = 0; i < count; ++i) {
     const std::size_t pixel = i / samples;
@@ -39,7 +40,8 @@ inline test_frame make_frame(std::string name, std::uint32_t width, std::uint32_
     if (y < height / 4) {
       value = low;  // a flat band
     } else if (x % 17 < 8) {
-      value = low + static_cast<std::int64_t>((x * 31 + y * 17 + i % samples * 1000) % static_cast<std::size_t>(high - low + 1));
+      value = low + static_cast<std::int64_t>((x * 31 + y * 17 + i % samples * 1000) %
+                                              static_cast<std::size_t>(high - low + 1));
     } else {
       value = low + static_cast<std::int64_t>(random() % static_cast<std::uint64_t>(high - low + 1));
     }
@@ -58,8 +60,8 @@ inline test_frame make_frame(std::string name, std::uint32_t width, std::uint32_
 
 // Pure noise: nothing to predict, so a codec's output is larger than its input (JPEG-LS
 // grows it by up to a few percent) -- buffers sized from estimates must still hold it.
-inline test_frame make_noise_frame(std::string name, std::uint32_t width, std::uint32_t height,
-                                   std::uint16_t samples, std::uint16_t bits) {
+inline test_frame make_noise_frame(std::string name, std::uint32_t width, std::uint32_t height, std::uint16_t samples,
+                                   std::uint16_t bits) {
   test_frame frame{std::move(name),
                    {width, height, samples, bits, bits, false, planar_configuration::interleaved,
                     samples == 3 ? photometric::rgb : photometric::monochrome2},

@@ -12,12 +12,16 @@ namespace dcmflow::codecs {
 namespace {
 
 TEST(registry, names_map_to_the_transfer_syntaxes_of_the_codec_table) {
-  const std::vector<std::pair<std::string, std::string>> table = {
-      {"none", "1.2.840.10008.1.2.1"},          {"deflate", "1.2.840.10008.1.2.1.99"},
-      {"rle", "1.2.840.10008.1.2.5"},           {"jpegls", "1.2.840.10008.1.2.4.80"},
-      {"jpegls-near:2", "1.2.840.10008.1.2.4.81"}, {"j2k", "1.2.840.10008.1.2.4.90"},
-      {"j2k:20", "1.2.840.10008.1.2.4.91"},     {"htj2k", "1.2.840.10008.1.2.4.201"},
-      {"htj2k:20", "1.2.840.10008.1.2.4.203"},  {"jpeg:85", "1.2.840.10008.1.2.4.50"}};
+  const std::vector<std::pair<std::string, std::string>> table = {{"none", "1.2.840.10008.1.2.1"},
+                                                                  {"deflate", "1.2.840.10008.1.2.1.99"},
+                                                                  {"rle", "1.2.840.10008.1.2.5"},
+                                                                  {"jpegls", "1.2.840.10008.1.2.4.80"},
+                                                                  {"jpegls-near:2", "1.2.840.10008.1.2.4.81"},
+                                                                  {"j2k", "1.2.840.10008.1.2.4.90"},
+                                                                  {"j2k:20", "1.2.840.10008.1.2.4.91"},
+                                                                  {"htj2k", "1.2.840.10008.1.2.4.201"},
+                                                                  {"htj2k:20", "1.2.840.10008.1.2.4.203"},
+                                                                  {"jpeg:85", "1.2.840.10008.1.2.4.50"}};
   for (const auto& [spec, uid] : table) {
     std::error_code error;
     const auto encoder = make_encoder(spec, error);

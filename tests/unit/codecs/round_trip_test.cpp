@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -102,8 +103,8 @@ TEST_P(lossless, corrupt_fragments_fail_without_touching_memory_outside_the_fram
   ASSERT_FALSE(c->encode(frame.info, frame.pixels, fragment, effect));
   std::vector<std::byte> decoded(frame.info.bytes());
   // Truncations at many points; AddressSanitizer catches any read past the fragment.
-  for (std::size_t keep : {std::size_t{0}, std::size_t{1}, std::size_t{10}, std::size_t{63},
-                           fragment.size() / 2, fragment.size() - 1}) {
+  for (std::size_t keep :
+       {std::size_t{0}, std::size_t{1}, std::size_t{10}, std::size_t{63}, fragment.size() / 2, fragment.size() - 1}) {
     if (keep >= fragment.size() || c->syntax().encoding != pixel_encoding::encapsulated) continue;
     const std::vector<std::byte> cut(fragment.begin(), fragment.begin() + static_cast<std::ptrdiff_t>(keep));
     (void)decode_untrusted(*c->reader, cut, frame.info, decoded);  // must return, with or without an error
@@ -126,11 +127,11 @@ TEST(htj2k, fragment_that_makes_the_library_abort_fails_alone_when_untrusted) {
   // Found by tests/fuzz: OpenJPH (assertions on in Debian's build) aborts on it.
   std::ifstream file(std::string(DCMFLOW_SOURCE_DIR) + "/tests/fuzz/regressions/htj2k/openjpeg-ht-mel-assertion",
                      std::ios::binary);
-  std::vector<char> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
   ASSERT_GT(bytes.size(), 6U);
-  const frame_info info = fuzzing::frame_from_header(reinterpret_cast<const std::uint8_t*>(bytes.data()));
-  const std::vector<std::byte> fragment(reinterpret_cast<const std::byte*>(bytes.data()) + 6,
-                                        reinterpret_cast<const std::byte*>(bytes.data()) + bytes.size());
+  const frame_info info = fuzzing::frame_from_header(bytes.data());
+  std::vector<std::byte> fragment(bytes.size() - 6);
+  std::transform(bytes.begin() + 6, bytes.end(), fragment.begin(), [](std::uint8_t b) { return std::byte{b}; });
   std::vector<std::byte> pixels(info.bytes());
   const auto c = make("htj2k");
   EXPECT_TRUE(c->syntax().aborts_on_corrupt_input);
@@ -174,8 +175,8 @@ TEST(rle, long_runs_are_split_at_128_and_segments_padded_to_even) {
   ASSERT_FALSE(make("rle")->encode(flat.info, flat.pixels, fragment, effect));
   // 300 = 128 + 128 + 44: headers -127, -127, -43 (as bytes 0x81, 0x81, 0xD5), each with the value.
   const std::vector<std::byte> body(fragment.begin() + 64, fragment.end());
-  const std::vector<std::byte> expected = {std::byte{0x81}, std::byte{9}, std::byte{0x81}, std::byte{9},
-                                           std::byte{0xD5}, std::byte{9}};
+  const std::vector<std::byte> expected = {std::byte{0x81}, std::byte{9},    std::byte{0x81},
+                                           std::byte{9},    std::byte{0xD5}, std::byte{9}};
   EXPECT_EQ(body, expected);
 }
 
@@ -208,7 +209,8 @@ TEST(rle, blank_rows_pack_the_same_in_every_segment_and_other_rows_keep_their_ow
     // Row 1 of sample s is (v, v, v+1): a run of two, then a literal of one. Rows 0 and 2 are
     // runs of 255, row 3 a run of 7 (ten bytes: no pad).
     const int v = 10 + 10 * s;
-    const std::vector<std::byte> expected = {b(0xFE), b(255), b(0xFF), b(v), b(0), b(v + 1), b(0xFE), b(255), b(0xFE), b(7)};
+    const std::vector<std::byte> expected = {b(0xFE),  b(255),  b(0xFF), b(v),    b(0),
+                                             b(v + 1), b(0xFE), b(255),  b(0xFE), b(7)};
     EXPECT_EQ(segments[static_cast<std::size_t>(s)], expected) << "segment " << s;
   }
   encoding_effect effect;
@@ -238,8 +240,8 @@ TEST(rle, uniform_16_bit_rows_wider_than_a_run_pack_the_same_in_both_byte_segmen
 TEST(jpegls_near, errors_stay_within_near) {
   for (int near : {1, 3}) {
     const auto c = make("jpegls-near:" + std::to_string(near));
-    for (const test_frame& frame : {make_frame("grey8", 64, 64, 1, 8, 8, false),
-                                    make_frame("ct", 128, 128, 1, 16, 12, false)}) {
+    for (const test_frame& frame :
+         {make_frame("grey8", 64, 64, 1, 8, 8, false), make_frame("ct", 128, 128, 1, 16, 12, false)}) {
       encoding_effect effect;
       const auto decoded = round_trip(*c, frame, effect);
       EXPECT_TRUE(effect.lossy);
@@ -319,9 +321,9 @@ TEST(jpeg, refuses_more_than_8_bits) {
 
 TEST(photometric, colour_codecs_report_the_photometric_ps3_5_requires) {
   const test_frame rgb = make_frame("rgb", 16, 16, 3, 8, 8, false);
-  const std::vector<std::pair<std::string, std::string>> expected = {
-      {"rle", ""}, {"jpegls", ""}, {"j2k", "YBR_RCT"}, {"j2k:10", "YBR_ICT"},
-      {"htj2k", "YBR_RCT"}, {"jpeg:90", "YBR_FULL_422"}};
+  const std::vector<std::pair<std::string, std::string>> expected = {{"rle", ""},          {"jpegls", ""},
+                                                                     {"j2k", "YBR_RCT"},   {"j2k:10", "YBR_ICT"},
+                                                                     {"htj2k", "YBR_RCT"}, {"jpeg:90", "YBR_FULL_422"}};
   for (const auto& [spec, photometric] : expected) {
     std::vector<std::byte> fragment;
     encoding_effect effect;

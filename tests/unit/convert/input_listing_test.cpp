@@ -20,6 +20,7 @@ class input_listing : public ::testing::Test {
 
   std::vector<std::string> relative(const std::vector<input_file>& files) const {
     std::vector<std::string> names;
+    names.reserve(files.size());
     for (const auto& file : files) names.push_back(file.path.lexically_relative(root_).generic_string());
     return names;
   }
@@ -29,8 +30,7 @@ class input_listing : public ::testing::Test {
 
 TEST_F(input_listing, folders_are_walked_sorted_without_hidden_entries) {
   const std::vector<std::filesystem::path> named = {root_};
-  EXPECT_EQ(relative(list_inputs(named)),
-            (std::vector<std::string>{"a.png", "b.pdf", "sub/c.pdf", "sub/tmp/d.pdf"}));
+  EXPECT_EQ(relative(list_inputs(named)), (std::vector<std::string>{"a.png", "b.pdf", "sub/c.pdf", "sub/tmp/d.pdf"}));
 }
 
 TEST_F(input_listing, include_and_exclude_globs_filter_folder_files) {

@@ -8,8 +8,7 @@ namespace {
 input_file named(const std::string& path) { return {path, path, true, {}, 0, {}, path}; }
 
 TEST(output_naming, same_stem_in_different_folders_gets_numbered_in_input_order) {
-  const std::vector<input_file> inputs = {
-      named("a/scan.png"), named("b/scan.tif"), named("c/Scan.jpg")};
+  const std::vector<input_file> inputs = {named("a/scan.png"), named("b/scan.tif"), named("c/Scan.jpg")};
   const auto names = name_outputs(inputs);
   ASSERT_EQ(names.size(), 3U);
   EXPECT_EQ(names[0], "scan.dcm");
@@ -18,8 +17,7 @@ TEST(output_naming, same_stem_in_different_folders_gets_numbered_in_input_order)
 }
 
 TEST(output_naming, a_natural_name_that_collides_with_a_numbered_one_moves_on) {
-  const std::vector<input_file> inputs = {
-      named("x/scan.png"), named("y/scan.png"), named("scan-2.png")};
+  const std::vector<input_file> inputs = {named("x/scan.png"), named("y/scan.png"), named("scan-2.png")};
   const auto names = name_outputs(inputs);
   EXPECT_EQ(names[2], "scan-2-2.dcm");
 }

@@ -37,9 +37,8 @@ TEST(attribute, missing_equals_sign_fails) {
 }
 
 TEST(attribute, attributes_derived_from_pixels_cannot_be_set) {
-  for (const char* text : {"Rows=10", "Columns=10", "BitsAllocated=8", "PixelData=0",
-                           "SOPClassUID=1.2", "TransferSyntaxUID=1.2", "NumberOfFrames=2",
-                           "PhotometricInterpretation=RGB", "HighBit=7"}) {
+  for (const char* text : {"Rows=10", "Columns=10", "BitsAllocated=8", "PixelData=0", "SOPClassUID=1.2",
+                           "TransferSyntaxUID=1.2", "NumberOfFrames=2", "PhotometricInterpretation=RGB", "HighBit=7"}) {
     auto parsed = parse_assignment(text);
     EXPECT_FALSE(parsed) << text;
     if (!parsed) {
@@ -62,7 +61,7 @@ TEST(attribute, binary_vr_values_are_checked_when_parsed) {
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().message.find("BitsGrouped"), std::string::npos);
   EXPECT_EQ(bad.error().message.find("twelve"), std::string::npos);  // values are never quoted: they may be names
-  EXPECT_FALSE(parse_assignment("BitsGrouped=70000"));           // out of US range
+  EXPECT_FALSE(parse_assignment("BitsGrouped=70000"));               // out of US range
 }
 
 TEST(attribute, binary_values_encode_little_endian_with_multiplicity) {

@@ -38,7 +38,8 @@ TEST(character_set, iso2022_gb2312_escapes_each_chinese_run_of_a_person_name) {
 }
 
 TEST(character_set, gb18030_and_utf8_round_trip_through_the_reader) {
-  for (const auto& [set, name] : {std::pair{character_set::gb18030, "GB18030"}, std::pair{character_set::utf8, "ISO_IR 192"}}) {
+  for (const auto& [set, name] :
+       {std::pair{character_set::gb18030, "GB18030"}, std::pair{character_set::utf8, "ISO_IR 192"}}) {
     auto written = encode_text("胸部CT报告 Zhang^San", set, "LO");
     ASSERT_TRUE(written) << name << ": " << written.error().message;
     const std::vector<std::string> declared = {name};

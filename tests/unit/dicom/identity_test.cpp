@@ -52,8 +52,8 @@ TEST(identity, values_cannot_forge_a_boundary) {
 
 TEST(identity, a_study_is_a_patient_and_an_accession) {
   const auto first = uids_of({set("PatientID", "P"), set("AccessionNumber", "X")}, "a.png");
-  const auto second = uids_of({set("PatientID", "P"), set("AccessionNumber", "X"), set("SeriesDescription", "Scan")},
-                              "b.png");
+  const auto second =
+      uids_of({set("PatientID", "P"), set("AccessionNumber", "X"), set("SeriesDescription", "Scan")}, "b.png");
   EXPECT_EQ(first.study(), second.study());
   EXPECT_NE(first.series(), second.series());
   EXPECT_NE(first.study(), uids_of({set("PatientID", "P"), set("AccessionNumber", "Y")}).study());
@@ -68,15 +68,20 @@ TEST(identity, rendering_another_way_is_another_object) {
   const rendering_recipe at_200{.document = true, .dpi = 200};
   const rendering_recipe at_300{.document = true, .dpi = 300};
   EXPECT_NE(uids_of({}, "r.pdf", at_200).instance(0), uids_of({}, "r.pdf", at_300).instance(0));
-  EXPECT_NE(uids_of({}, "r.pdf", at_200).instance(0), uids_of({}, "r.pdf", {.lossy_codec = "j2k:10", .document = true, .dpi = 200}).instance(0));
+  EXPECT_NE(uids_of({}, "r.pdf", at_200).instance(0),
+            uids_of({}, "r.pdf", {.lossy_codec = "j2k:10", .document = true, .dpi = 200}).instance(0));
 }
 
 // The recipe's text is hashed into every derived UID: it must stay as it was written when
 // the first objects were made, or a rerun would make other objects of the same input.
 TEST(identity, the_recipe_is_written_as_it_always_was) {
   EXPECT_EQ(rendering_recipe{}.text(), "per_page=0");
-  EXPECT_EQ((rendering_recipe{.per_page = true, .frames_per_instance = 2, .lossy_codec = "j2k:10", .document = true,
-                              .dpi = 200, .colour = 1}
+  EXPECT_EQ((rendering_recipe{.per_page = true,
+                              .frames_per_instance = 2,
+                              .lossy_codec = "j2k:10",
+                              .document = true,
+                              .dpi = 200,
+                              .colour = 1}
                  .text()),
             "per_page=1 frames_per_instance=2 lossy=j2k:10 dpi=200.000000 colour=1");
   EXPECT_EQ(lossy_successor_uid({}, "1.2.3", "1.2.840.10008.1.2.4.91"),

@@ -22,7 +22,8 @@ std::string be32(std::uint32_t value) { return be16(value >> 16) + be16(value & 
 std::filesystem::path file_with_ut(const std::string& name, const std::string& syntax, bool big, std::uint32_t length) {
   std::string uid = syntax;
   if (uid.size() % 2 != 0) uid.push_back('\0');
-  const std::string syntax_element = le16(0x0002) + le16(0x0010) + "UI" + le16(static_cast<std::uint16_t>(uid.size())) + uid;
+  const std::string syntax_element =
+      le16(0x0002) + le16(0x0010) + "UI" + le16(static_cast<std::uint16_t>(uid.size())) + uid;
   std::string bytes(128, '\0');
   bytes += "DICM";
   bytes += le16(0x0002) + le16(0x0000) + "UL" + le16(4) + le32(static_cast<std::uint32_t>(syntax_element.size()));
@@ -30,7 +31,7 @@ std::filesystem::path file_with_ut(const std::string& name, const std::string& s
   bytes += big ? be16(0x0040) + be16(0xA160) + "UT" + std::string("\0\0", 2) + be32(length)
                : le16(0x0040) + le16(0xA160) + "UT" + std::string("\0\0", 2) + le32(length);
   bytes += "abcd";
-  const auto path = std::filesystem::temp_directory_path() / name;
+  auto path = std::filesystem::temp_directory_path() / name;
   std::ofstream(path, std::ios::binary) << bytes;
   return path;
 }

@@ -99,14 +99,16 @@ TEST(part10, preamble_meta_and_dataset_are_as_ps3_10_writes_them) {
   // The dataset follows in Explicit VR Little Endian: its first element is in group 0008.
   EXPECT_EQ(u16(bytes, meta.end), 0x0008);
   const std::string first_vr = bytes.substr(meta.end + 4, 2);
-  EXPECT_TRUE(std::isupper(static_cast<unsigned char>(first_vr[0])) && std::isupper(static_cast<unsigned char>(first_vr[1])))
+  EXPECT_TRUE(std::isupper(static_cast<unsigned char>(first_vr[0])) &&
+              std::isupper(static_cast<unsigned char>(first_vr[1])))
       << "explicit VR";
   EXPECT_NE(bytes.find("1.2.3.4.5"), std::string::npos);
 }
 
 TEST(part10, the_meta_names_the_syntax_the_pixels_were_compressed_in) {
-  for (const auto& [spec, uid] : {std::pair{"rle", "1.2.840.10008.1.2.5"}, std::pair{"jpegls", "1.2.840.10008.1.2.4.80"},
-                                  std::pair{"j2k", "1.2.840.10008.1.2.4.90"}}) {
+  for (const auto& [spec, uid] :
+       {std::pair{"rle", "1.2.840.10008.1.2.5"}, std::pair{"jpegls", "1.2.840.10008.1.2.4.80"},
+        std::pair{"j2k", "1.2.840.10008.1.2.4.90"}}) {
     instance object = made(16);
     std::error_code error;
     const auto encoder = codecs::make_encoder(spec, error);
@@ -137,9 +139,12 @@ TEST(part10, a_deflated_file_has_its_meta_in_clear_and_its_dataset_deflated) {
   std::string inflated(1 << 16, '\0');
   z_stream stream{};
   ASSERT_EQ(inflateInit2(&stream, -15), Z_OK);
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(deflated.data()));  // NOLINT: zlib's API
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast,cppcoreguidelines-pro-type-const-cast):
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(deflated.data()));
+  // zlib's API
   stream.avail_in = static_cast<uInt>(deflated.size());
-  stream.next_out = reinterpret_cast<Bytef*>(inflated.data());  // NOLINT: zlib's API
+  stream.next_out =
+      reinterpret_cast<Bytef*>(inflated.data());  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): zlib's API
   stream.avail_out = static_cast<uInt>(inflated.size());
   EXPECT_EQ(inflate(&stream, Z_FINISH), Z_STREAM_END);
   inflated.resize(stream.total_out);

@@ -23,7 +23,7 @@ class contained_decoder_test : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(folder_); }
 
   std::filesystem::path script(const std::string& name, const std::string& body) {
-    const auto path = folder_ / name;
+    auto path = folder_ / name;
     std::ofstream(path) << "#!/bin/sh\n" << body;
     chmod(path.c_str(), 0755);
     return path;
@@ -31,7 +31,7 @@ class contained_decoder_test : public ::testing::Test {
 
   // A 4x2 8-bit grey PGM: a format libvips reads, written without it.
   std::filesystem::path grey_picture() {
-    const auto path = folder_ / "grey.pgm";
+    auto path = folder_ / "grey.pgm";
     std::ofstream(path, std::ios::binary) << "P5\n4 2\n255\n" << std::string("\x00\x10\x20\x30\x40\x50\x60\x70", 8);
     return path;
   }
@@ -94,8 +94,9 @@ TEST_F(contained_decoder_test, a_helper_that_cannot_start_names_the_program) {
 
 TEST_F(contained_decoder_test, a_helper_that_floods_stderr_cannot_block_itself_or_us) {
   // 1 MB of chatter before dying: more than a pipe holds, read while we wait.
-  const auto chatty = script("chatty.sh", "head -c 8 >/dev/null; head -c 1000000 /dev/zero | tr '\\\\0' x >&2; "
-                                          "kill -SEGV $$\n");
+  const auto chatty = script("chatty.sh",
+                             "head -c 8 >/dev/null; head -c 1000000 /dev/zero | tr '\\\\0' x >&2; "
+                             "kill -SEGV $$\n");
   contained_decoder decoder(limits(chatty, 20));
   auto answer = decoder.load_image(grey_picture(), {});
   ASSERT_FALSE(answer);

@@ -29,7 +29,6 @@ class job_file_test : public testing::temp_folder_test {
     const std::string& message = loaded.error().message;
     return message.substr(message.find("job.yaml:"));
   }
-
 };
 
 TEST_F(job_file_test, a_valid_job_gives_its_typed_settings_and_the_defaults) {

@@ -2,10 +2,10 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <algorithm>
-#include <fstream>
 #include <unistd.h>
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
 
 namespace dcmflow::job {
 namespace {
@@ -14,9 +14,10 @@ using worklist::dataset;
 namespace tag = worklist::tag;
 
 dataset parameter(const std::string& name, const std::string& value) {
-  return {{tag::value_type, worklist::text_element("CS", "TEXT")},
-          {tag::concept_name_code_sequence, {{"vr", "SQ"}, {"Value", {worklist::code_item({name, "99DCMFLOW", name})}}}},
-          {tag::text_value, worklist::text_element("UT", value)}};
+  return {
+      {tag::value_type, worklist::text_element("CS", "TEXT")},
+      {tag::concept_name_code_sequence, {{"vr", "SQ"}, {"Value", {worklist::code_item({name, "99DCMFLOW", name})}}}},
+      {tag::text_value, worklist::text_element("UT", value)}};
 }
 
 worklist::workitem import_of(const std::vector<dataset>& parameters, const std::string& destination_ae) {
@@ -45,8 +46,8 @@ class WorkitemJob : public ::testing::Test {
 };
 
 TEST_F(WorkitemJob, ReadsInputsPatientAndDestinations) {
-  const auto item = import_of({parameter("DCMFLOW-INPUT", "scans"), parameter("DCMFLOW-SET", "StudyDescription=Scans")},
-                              "PACS");
+  const auto item =
+      import_of({parameter("DCMFLOW-INPUT", "scans"), parameter("DCMFLOW-SET", "StudyDescription=Scans")}, "PACS");
   EXPECT_TRUE(is_import_workitem(item));
   auto request = read_import_request(item, settings_);
   ASSERT_TRUE(request) << request.error().message;
@@ -84,7 +85,8 @@ TEST_F(WorkitemJob, DicomwebDestinationsAreOnlyThoseTheOperatorListsWithTheOpera
   const auto stow_to = [&](const std::string& url) {
     worklist::workitem item = import_of({parameter("DCMFLOW-INPUT", "scans")}, "PACS");
     dataset stow = {{tag::storage_url, worklist::text_element("UR", url)}};
-    item.set_items(tag::output_destination_sequence, {{{tag::stow_storage_sequence, {{"vr", "SQ"}, {"Value", {stow}}}}}});
+    item.set_items(tag::output_destination_sequence,
+                   {{{tag::stow_storage_sequence, {{"vr", "SQ"}, {"Value", {stow}}}}}});
     return read_import_request(item, settings_);
   };
   auto listed = stow_to("https://pacs.example/dicom-web/");
@@ -110,8 +112,8 @@ TEST_F(WorkitemJob, AnAttributeGivenTwiceIsRefused) {
 TEST_F(WorkitemJob, RefusesWhatItCannotPerform) {
   EXPECT_FALSE(read_import_request(import_of({}, "PACS"), settings_));  // no input
   EXPECT_FALSE(read_import_request(import_of({parameter("DCMFLOW-INPUT", "scans")}, "ELSEWHERE"), settings_));
-  EXPECT_FALSE(read_import_request(import_of({parameter("DCMFLOW-INPUT", "scans"), parameter("DCMFLOW-OTHER", "x")}, "PACS"),
-                                   settings_));
+  EXPECT_FALSE(read_import_request(
+      import_of({parameter("DCMFLOW-INPUT", "scans"), parameter("DCMFLOW-OTHER", "x")}, "PACS"), settings_));
   EXPECT_FALSE(read_import_request(
       import_of({parameter("DCMFLOW-INPUT", "scans"), parameter("DCMFLOW-SET", "PatientBirthDate=someday")}, "PACS"),
       settings_));

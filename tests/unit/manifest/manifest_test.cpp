@@ -97,8 +97,7 @@ TEST_F(manifest_test, gb18030_bytes_are_read_as_chinese_and_windows_1252_as_west
 
 TEST_F(manifest_test, bytes_that_fit_two_encodings_are_refused_not_guessed) {
   // 王^小东 in GB18030, then Amélie in Windows-1252: runs of pairs and a lone high byte.
-  const auto mixed = write("mixed.csv",
-                           "file,PatientID,PatientName\na.png,P1,\xCD\xF5^\xD0\xA1\xB6\xAB=Am\xE9lie\n");
+  const auto mixed = write("mixed.csv", "file,PatientID,PatientName\na.png,P1,\xCD\xF5^\xD0\xA1\xB6\xAB=Am\xE9lie\n");
   auto loaded = manifest::load(mixed, {});
   ASSERT_FALSE(loaded);
   EXPECT_NE(loaded.error().message.find("--manifest-encoding gb18030|latin1"), std::string::npos)

@@ -25,7 +25,7 @@ class office_pool_test : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(folder_); }
 
   std::filesystem::path script(const std::string& name, const std::string& body) {
-    const auto path = folder_ / name;
+    auto path = folder_ / name;
     std::ofstream(path) << "#!/bin/sh\n" << body;
     chmod(path.c_str(), 0755);
     return path;
@@ -37,7 +37,9 @@ class office_pool_test : public ::testing::Test {
 TEST_F(office_pool_test, real_worker_turns_a_text_file_into_a_pdf) {
   const auto text = folder_ / "note.txt";
   std::ofstream(text) << "Radiology report\nNo acute findings.\n";
-  office_pool pool({.workers = 1, .timeout = std::chrono::seconds(120), .worker_program = DCMFLOW_OFFICE_WORKER,
+  office_pool pool({.workers = 1,
+                    .timeout = std::chrono::seconds(120),
+                    .worker_program = DCMFLOW_OFFICE_WORKER,
                     .profiles = folder_ / "profiles"});
   const auto pdf = pool.scratch_folder() / "note.pdf";
   auto done = pool.to_pdf(text, pdf);
@@ -56,7 +58,9 @@ TEST_F(office_pool_test, real_worker_never_loads_a_linked_picture) {
   std::ofstream(html) << "<html><body><p>Report</p><img src=\"file:///usr/share/pixmaps/debian-logo.png\" "
                          "width=\"300\" height=\"300\"></body></html>\n";
   ASSERT_TRUE(std::filesystem::exists("/usr/share/pixmaps/debian-logo.png"));
-  office_pool pool({.workers = 1, .timeout = std::chrono::seconds(120), .worker_program = DCMFLOW_OFFICE_WORKER,
+  office_pool pool({.workers = 1,
+                    .timeout = std::chrono::seconds(120),
+                    .worker_program = DCMFLOW_OFFICE_WORKER,
                     .profiles = folder_ / "profiles"});
   const auto pdf = pool.scratch_folder() / "linked.pdf";
   auto done = pool.to_pdf(html, pdf);
@@ -70,8 +74,8 @@ TEST_F(office_pool_test, real_worker_never_loads_a_linked_picture) {
 TEST_F(office_pool_test, a_document_that_hangs_is_killed_after_the_timeout_and_the_worker_restarts) {
   // Stands for LibreOffice stuck on a document: ready, then never answers.
   const auto hanging = script("hang.sh", "echo ready\nwhile read line; do sleep 60; done\n");
-  office_pool pool({.workers = 1, .timeout = std::chrono::seconds(1), .worker_program = hanging,
-                    .profiles = folder_ / "profiles"});
+  office_pool pool(
+      {.workers = 1, .timeout = std::chrono::seconds(1), .worker_program = hanging, .profiles = folder_ / "profiles"});
   for (int attempt = 0; attempt < 2; ++attempt) {  // the second one gets a fresh worker
     auto done = pool.to_pdf(folder_ / "a.doc", folder_ / "a.pdf");
     ASSERT_FALSE(done);
@@ -83,9 +87,12 @@ TEST_F(office_pool_test, a_worker_that_crashed_once_gets_the_document_again_in_a
   // Stands for a worker dying for its own reasons (a profile damaged by a killed run): the
   // first request kills it, the fresh worker answers (the marker file tells the two apart).
   const auto marker = folder_ / "crashed-once";
-  const auto crashing = script("crash.sh", "echo ready\nread line\nif [ ! -e " + marker.string() + " ]; then touch " +
-                                               marker.string() + "; exit 1; fi\necho ok\nwhile read line; do echo ok; done\n");
-  office_pool pool({.workers = 1, .timeout = std::chrono::seconds(10), .worker_program = crashing,
+  const auto crashing =
+      script("crash.sh", "echo ready\nread line\nif [ ! -e " + marker.string() + " ]; then touch " + marker.string() +
+                             "; exit 1; fi\necho ok\nwhile read line; do echo ok; done\n");
+  office_pool pool({.workers = 1,
+                    .timeout = std::chrono::seconds(10),
+                    .worker_program = crashing,
                     .profiles = folder_ / "profiles"});
   EXPECT_TRUE(pool.to_pdf(folder_ / "a.doc", folder_ / "a.pdf"));
   EXPECT_TRUE(std::filesystem::exists(marker));  // it did crash once
@@ -94,9 +101,11 @@ TEST_F(office_pool_test, a_worker_that_crashed_once_gets_the_document_again_in_a
 TEST_F(office_pool_test, a_document_that_crashes_twice_fails_alone) {
   // Stands for LibreOffice dying on one document whatever the worker: a request naming
   // "bad" kills it every time.
-  const auto crashing = script("crash-bad.sh",
-                               "echo ready\nwhile read line; do case \"$line\" in *bad*) exit 1;; esac; echo ok; done\n");
-  office_pool pool({.workers = 1, .timeout = std::chrono::seconds(10), .worker_program = crashing,
+  const auto crashing =
+      script("crash-bad.sh", "echo ready\nwhile read line; do case \"$line\" in *bad*) exit 1;; esac; echo ok; done\n");
+  office_pool pool({.workers = 1,
+                    .timeout = std::chrono::seconds(10),
+                    .worker_program = crashing,
                     .profiles = folder_ / "profiles"});
   auto bad = pool.to_pdf(folder_ / "bad.doc", folder_ / "bad.pdf");
   ASSERT_FALSE(bad);
@@ -106,8 +115,11 @@ TEST_F(office_pool_test, a_document_that_crashes_twice_fails_alone) {
 }
 
 TEST_F(office_pool_test, refusals_of_libreoffice_are_passed_on) {
-  const auto refusing = script("refuse.sh", "echo ready\nwhile read line; do echo 'error cannot open the document: x'; done\n");
-  office_pool pool({.workers = 1, .timeout = std::chrono::seconds(10), .worker_program = refusing,
+  const auto refusing =
+      script("refuse.sh", "echo ready\nwhile read line; do echo 'error cannot open the document: x'; done\n");
+  office_pool pool({.workers = 1,
+                    .timeout = std::chrono::seconds(10),
+                    .worker_program = refusing,
                     .profiles = folder_ / "profiles"});
   auto done = pool.to_pdf(folder_ / "a.doc", folder_ / "a.pdf");
   ASSERT_FALSE(done);
@@ -116,8 +128,8 @@ TEST_F(office_pool_test, refusals_of_libreoffice_are_passed_on) {
 
 TEST_F(office_pool_test, profiles_are_kept_between_runs_and_never_shared_by_two_at_once) {
   const auto answering = script("answer.sh", "touch \"$1/made-here\"\necho ready\nwhile read line; do echo ok; done\n");
-  const pool_options options{.workers = 1, .timeout = std::chrono::seconds(10), .worker_program = answering,
-                             .profiles = folder_ / "profiles"};
+  const pool_options options{
+      .workers = 1, .timeout = std::chrono::seconds(10), .worker_program = answering, .profiles = folder_ / "profiles"};
   std::filesystem::path first;
   {
     office_pool one(options);
@@ -138,12 +150,16 @@ TEST_F(office_pool_test, a_crashed_workers_profile_is_made_afresh) {
   // The first worker leaves a mark in its profile and dies; the restarted one refuses to
   // work in a profile that still has the mark.
   const auto marker = folder_ / "crashed-once";
-  const auto crashing = script(
-      "crash-mark.sh", "if [ -e \"$1/left-by-crashed\" ]; then echo ready; read line; echo 'error profile kept'; exit 0; fi\n"
-                       "if [ ! -e " + marker.string() + " ]; then touch " + marker.string() +
-                       " \"$1/left-by-crashed\"; echo ready; read line; exit 1; fi\n"
-                       "echo ready\nwhile read line; do echo ok; done\n");
-  office_pool pool({.workers = 1, .timeout = std::chrono::seconds(10), .worker_program = crashing,
+  const auto crashing =
+      script("crash-mark.sh",
+             "if [ -e \"$1/left-by-crashed\" ]; then echo ready; read line; echo 'error profile kept'; exit 0; fi\n"
+             "if [ ! -e " +
+                 marker.string() + " ]; then touch " + marker.string() +
+                 " \"$1/left-by-crashed\"; echo ready; read line; exit 1; fi\n"
+                 "echo ready\nwhile read line; do echo ok; done\n");
+  office_pool pool({.workers = 1,
+                    .timeout = std::chrono::seconds(10),
+                    .worker_program = crashing,
                     .profiles = folder_ / "profiles"});
   // The document is tried again at once, by a worker in a new profile (a kept one would
   // answer "profile kept").

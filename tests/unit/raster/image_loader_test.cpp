@@ -39,8 +39,8 @@ raster only(result<std::vector<raster>> loaded) {
   return std::move(loaded->front());
 }
 
-void expect_shape(const raster& image, std::uint32_t width, std::uint32_t height,
-                  std::uint16_t samples, std::uint16_t bits, std::uint32_t frames) {
+void expect_shape(const raster& image, std::uint32_t width, std::uint32_t height, std::uint16_t samples,
+                  std::uint16_t bits, std::uint32_t frames) {
   EXPECT_EQ(image.frame.width, width);
   EXPECT_EQ(image.frame.height, height);
   EXPECT_EQ(image.frame.samples_per_pixel, samples);
@@ -60,6 +60,7 @@ TEST_F(image_loader, grey_16_bit_png_keeps_16_bits) {
   const raster image = only(load_image(sample("grey16.png")));
   expect_shape(image, 301, 199, 1, 16, 1);
   // The generator puts 0 and 65535 in the first two pixels.
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): byte view
   const auto* samples = reinterpret_cast<const std::uint16_t*>(image.pixels.data());
   EXPECT_EQ(samples[0], 0);
   EXPECT_EQ(samples[1], 65535);

@@ -49,7 +49,7 @@ class sending_files : public ::testing::Test {
     std::vector<Uint8> pixels(static_cast<std::size_t>(rows) * 64);
     for (std::size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<Uint8>(i * 7 + rows);
     data.putAndInsertUint8Array(DCM_PixelData, pixels.data(), static_cast<unsigned long>(pixels.size()));
-    const std::filesystem::path path = root_ / "in" / name;
+    std::filesystem::path path = root_ / "in" / name;
     EXPECT_TRUE(file.saveFile(path.c_str(), EXS_LittleEndianExplicit).good());
     return path;
   }

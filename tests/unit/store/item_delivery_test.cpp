@@ -37,11 +37,12 @@ class item_delivery_test : public ::testing::Test {
   }
   // Sends `count` instances of one item; their records.
   std::vector<instance_record> send(item_delivery& delivery, int count) {
-    const result<outgoing_instance> object = outgoing_instance{"1.2.840.10008.5.1.4.1.1.7", "2.25.1", "1.2.840.10008.1.2.1",
-                                                               "a.dcm", "bytes", {}, {}};
+    const result<outgoing_instance> object =
+        outgoing_instance{"1.2.840.10008.5.1.4.1.1.7", "2.25.1", "1.2.840.10008.1.2.1", "a.dcm", "bytes", {}, {}};
     std::vector<instance_record> records(static_cast<std::size_t>(count));
     for (auto& record : records) {
-      delivery.send(gates_, [&](std::size_t) -> const auto& { return object; }, record, notes);
+      delivery.send(
+          gates_, [&](std::size_t) -> const auto& { return object; }, record, notes);
     }
     return records;
   }
@@ -75,7 +76,8 @@ TEST_F(item_delivery_test, a_destination_that_refused_one_instance_is_not_asked_
   const auto records = send(delivery, 3);
   EXPECT_EQ(refusing.asked, 1);
   EXPECT_EQ(folder.asked, 3);
-  EXPECT_EQ(records[2].deliveries[0].detail, "not sent: an earlier instance of this item was not stored: A900: does not match");
+  EXPECT_EQ(records[2].deliveries[0].detail,
+            "not sent: an earlier instance of this item was not stored: A900: does not match");
   EXPECT_TRUE(records[2].deliveries[1].stored());
 }
 

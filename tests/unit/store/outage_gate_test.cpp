@@ -55,11 +55,13 @@ std::vector<store_result> store_from_threads(outage_gate& gate, int threads) {
   std::vector<std::optional<store_result>> results(static_cast<std::size_t>(threads));
   {
     std::vector<std::jthread> senders;
+    senders.reserve(static_cast<std::size_t>(threads));
     for (int i = 0; i < threads; ++i) {
       senders.emplace_back([&, i] { results[static_cast<std::size_t>(i)] = gate.store(outgoing_instance{}); });
     }
   }
   std::vector<store_result> out;
+  out.reserve(results.size());
   for (auto& each : results) out.push_back(std::move(*each));
   return out;
 }
@@ -104,7 +106,8 @@ TEST(outage_gate, past_the_limit_the_destination_is_given_up_and_what_needs_it_e
 
 TEST(outage_gate, a_permanent_refusal_stops_the_destination_with_the_peers_words) {
   auto peer = std::make_shared<scripted_peer>();
-  peer->answer_stores = refusal{refusal_kind::permanent, "rejected the association (Reason: Calling AE Title Not Recognized)"};
+  peer->answer_stores =
+      refusal{refusal_kind::permanent, "rejected the association (Reason: Calling AE Title Not Recognized)"};
   outage_gate gate(peer, 1h);
   const auto first = gate.store(outgoing_instance{});
   ASSERT_FALSE(first);

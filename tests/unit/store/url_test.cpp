@@ -26,9 +26,10 @@ TEST(url_options, splits_pairs_in_order_with_and_without_values) {
 }
 
 TEST(dicom_url, gives_the_peer_and_every_option) {
-  auto url = parse_dicom_url("dicom://PACS@10.0.0.5:11112?calling=ME&associations=8&max_per_association=100"
-                             "&connect_timeout_s=3&dimse_timeout_s=30&max_attempts=2&transcode=never",
-                             network_options{});
+  auto url = parse_dicom_url(
+      "dicom://PACS@10.0.0.5:11112?calling=ME&associations=8&max_per_association=100"
+      "&connect_timeout_s=3&dimse_timeout_s=30&max_attempts=2&transcode=never",
+      network_options{});
   ASSERT_TRUE(url) << url.error().message;
   EXPECT_EQ(url->called_ae, "PACS");
   EXPECT_EQ(url->host, "10.0.0.5");
@@ -79,8 +80,8 @@ TEST(dicoms_url, needs_a_ca_and_takes_cert_and_key_together) {
   auto missing = parse_dicom_url("dicoms://PACS@host:2762?ca=/no/such/ca.pem", network_options{});
   ASSERT_FALSE(missing);
   EXPECT_NE(missing.error().message.find("no such file /no/such/ca.pem"), std::string::npos);
-  auto named = parse_dicom_url("dicoms://PACS@10.1.1.1:2762?ca=/etc/hostname&verify_name=pacs.example",
-                               network_options{});
+  auto named =
+      parse_dicom_url("dicoms://PACS@10.1.1.1:2762?ca=/etc/hostname&verify_name=pacs.example", network_options{});
   ASSERT_TRUE(named) << named.error().message;
   EXPECT_TRUE(named->tls);
   EXPECT_EQ(named->verify_name, "pacs.example");

@@ -27,9 +27,7 @@ TEST(Workitem, DeeplyNestedJsonFromAServerIsRefusedNotRecursedInto) {
   EXPECT_FALSE(parse_dicom_json(std::string(20, '[') + std::string(20, ']')).is_discarded());
 }
 
-TEST(Workitem, OneLineBlanksControlCharacters) {
-  EXPECT_EQ(one_line("ok\nFAKE: done\x1b[2J"), "ok FAKE: done [2J");
-}
+TEST(Workitem, OneLineBlanksControlCharacters) { EXPECT_EQ(one_line("ok\nFAKE: done\x1b[2J"), "ok FAKE: done [2J"); }
 
 TEST(Workitem, AssignsKeywordsAndSequencePathsCheckedForTheirVr) {
   workitem item;
@@ -52,7 +50,8 @@ TEST(Workitem, CreateNamesEveryMissingType1AttributeAndFillsType2) {
   ASSERT_TRUE(item.assign("ProcedureStepLabel=Import"));
   auto refused = item.complete_for_create();
   ASSERT_FALSE(refused);
-  for (const char* name : {"ScheduledProcedureStepPriority", "ScheduledProcedureStepStartDateTime", "InputReadinessState"}) {
+  for (const char* name :
+       {"ScheduledProcedureStepPriority", "ScheduledProcedureStepStartDateTime", "InputReadinessState"}) {
     EXPECT_NE(refused.error().message.find(name), std::string::npos) << name;
   }
   EXPECT_EQ(refused.error().message.find("ProcedureStepLabel"), std::string::npos);
@@ -101,7 +100,10 @@ TEST(PerformedStep, ProgressAndCancellationKeepTheOtherValuesOfTheItem) {
   const auto item = progress.items(tag::progress_information_sequence).at(0);
   EXPECT_EQ(text_in(item, tag::procedure_step_progress), "40");
   EXPECT_EQ(text_in(item, "0074100A"), "tel:123");
-  const workitem canceled = cancellation_update(workitem(dataset{{tag::progress_information_sequence, progress.attributes()[tag::progress_information_sequence]}}), "no source");
+  const workitem canceled = cancellation_update(
+      workitem(
+          dataset{{tag::progress_information_sequence, progress.attributes()[tag::progress_information_sequence]}}),
+      "no source");
   const auto ended = canceled.items(tag::progress_information_sequence).at(0);
   EXPECT_EQ(text_in(ended, tag::reason_for_cancellation), "no source");
   EXPECT_FALSE(text_in(ended, tag::procedure_step_cancellation_datetime).empty());

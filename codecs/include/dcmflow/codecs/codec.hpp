@@ -19,7 +19,7 @@ namespace dcmflow::codecs {
 struct encoding_effect {
   std::string_view photometric_interpretation;  // empty: unchanged
   bool lossy = false;
-  std::string_view lossy_method;                // Lossy Image Compression Method, when lossy
+  std::string_view lossy_method;  // Lossy Image Compression Method, when lossy
 };
 
 class encoder {

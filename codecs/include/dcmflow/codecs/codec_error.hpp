@@ -7,13 +7,13 @@
 namespace dcmflow::codecs {
 
 enum class codec_errc {
-  unknown_codec = 1,      // no codec has this name
+  unknown_codec = 1,  // no codec has this name
   unsupported_frame,  // this codec cannot carry this bit depth or sample layout
-  invalid_parameter,      // a codec option out of range (e.g. jpegls-near:300)
-  corrupt_data,           // a fragment that is malformed or truncated
-  geometry_mismatch,      // a fragment whose size, components or depth differ from the frame's
-  library_failure,        // the underlying library failed for a reason it did not name
-  not_built,              // this build of dcmflow left out the library of this codec
+  invalid_parameter,  // a codec option out of range (e.g. jpegls-near:300)
+  corrupt_data,       // a fragment that is malformed or truncated
+  geometry_mismatch,  // a fragment whose size, components or depth differ from the frame's
+  library_failure,    // the underlying library failed for a reason it did not name
+  not_built,          // this build of dcmflow left out the library of this codec
 };
 
 [[nodiscard]] const std::error_category& codec_category() noexcept;

@@ -26,12 +26,8 @@ struct frame_info {
   planar_configuration planar = planar_configuration::interleaved;
   codecs::photometric photometric = codecs::photometric::monochrome2;
 
-  [[nodiscard]] constexpr std::size_t bytes_per_sample() const noexcept {
-    return bits_allocated / 8U;
-  }
-  [[nodiscard]] constexpr std::size_t pixel_count() const noexcept {
-    return static_cast<std::size_t>(width) * height;
-  }
+  [[nodiscard]] constexpr std::size_t bytes_per_sample() const noexcept { return bits_allocated / 8U; }
+  [[nodiscard]] constexpr std::size_t pixel_count() const noexcept { return static_cast<std::size_t>(width) * height; }
   [[nodiscard]] constexpr std::size_t bytes() const noexcept {
     return pixel_count() * samples_per_pixel * bytes_per_sample();
   }

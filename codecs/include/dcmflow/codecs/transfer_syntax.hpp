@@ -34,7 +34,7 @@ enum class backend : std::uint8_t { dcmflow, zlib, charls, openjpeg, openjph, li
 // empty takes none.
 struct codec_option {
   std::string_view help{};  // for `dcmflow codecs`: ":N  NEAR, the largest error allowed per sample (1-255)"
-  double lowest = 0;      // the smallest value accepted (or the largest refused, if lowest_excluded)
+  double lowest = 0;        // the smallest value accepted (or the largest refused, if lowest_excluded)
   double highest = 0;
   bool whole_number = false;
   bool lowest_excluded = false;
