@@ -10,32 +10,14 @@
 #include <limits>
 #include <utility>
 
+#include "raster/vips_image.hpp"
+
 namespace dcmflow::render {
 namespace {
 
-// Owns a VipsImage reference.
-struct image_ref {
-  VipsImage* image = nullptr;
-  explicit image_ref(VipsImage* owned = nullptr) : image(owned) {}
-  image_ref(image_ref&& other) noexcept : image(std::exchange(other.image, nullptr)) {}
-  image_ref& operator=(image_ref&& other) noexcept {
-    std::swap(image, other.image);
-    return *this;
-  }
-  image_ref(const image_ref&) = delete;
-  image_ref& operator=(const image_ref&) = delete;
-  ~image_ref() {
-    if (image != nullptr) g_object_unref(image);
-  }
-};
+using raster::image_ref;
 
-failure vips_failure(std::string_view doing) {
-  char* text = vips_error_buffer_copy();
-  std::string message = std::string(doing) + ": " + (text != nullptr ? text : "libvips gave no reason");
-  g_free(text);
-  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
-  return failure{std::move(message)};
-}
+failure vips_failure(std::string_view doing) { return failure{std::string(doing) + ": " + raster::take_vips_error()}; }
 
 // A stored sample as the number it means: bits beyond Bits Stored dropped, sign extended.
 double sample_value(const codecs::frame_info& frame, std::span<const std::byte> pixels, std::size_t index) {
@@ -114,7 +96,7 @@ result<image_ref> fit(image_ref image, std::uint32_t width, std::uint32_t height
   VipsImage* out = nullptr;
   const int w = static_cast<int>(width > 0 ? width : 100000);
   const int h = static_cast<int>(height > 0 ? height : 100000);
-  if (vips_thumbnail_image(image.image, &out, w, "height", h, "size", VIPS_SIZE_BOTH, nullptr) != 0) {
+  if (vips_thumbnail_image(image.get(), &out, w, "height", h, "size", VIPS_SIZE_BOTH, nullptr) != 0) {
     return vips_failure("cannot resize");
   }
   return image_ref(out);
@@ -188,10 +170,10 @@ result<raster::raster> render_frame(const dicom::display_source& source, std::ui
 result<void> save_picture(const raster::raster& picture, const std::filesystem::path& file, std::uint32_t width,
                           std::uint32_t height) {
   image_ref image = wrap(picture);
-  if (image.image == nullptr) return vips_failure("cannot wrap the picture");
+  if (!image) return vips_failure("cannot wrap the picture");
   auto fitted = fit(std::move(image), width, height);
   if (!fitted) return fitted.error();
-  return write(fitted->image, file);
+  return write(fitted->get(), file);
 }
 
 result<void> save_sheet(const std::vector<sheet_tile>& tiles, const std::filesystem::path& file, std::uint32_t tile) {
@@ -208,13 +190,13 @@ result<void> save_sheet(const std::vector<sheet_tile>& tiles, const std::filesys
     auto fitted = fit(wrap(each.picture), tile, tile);
     if (!fitted) return fitted.error();
     VipsImage* rgb = nullptr;
-    if (vips_colourspace(fitted->image, &rgb, VIPS_INTERPRETATION_sRGB, nullptr) != 0) {
+    if (vips_colourspace(fitted->get(), &rgb, VIPS_INTERPRETATION_sRGB, nullptr) != 0) {
       return vips_failure("cannot convert a tile");
     }
     image_ref picture(rgb);
     // Centred on a white square, the label beneath it.
     VipsImage* square = nullptr;
-    if (vips_gravity(picture.image, &square, VIPS_COMPASS_DIRECTION_CENTRE, static_cast<int>(tile),
+    if (vips_gravity(picture.get(), &square, VIPS_COMPASS_DIRECTION_CENTRE, static_cast<int>(tile),
                      static_cast<int>(tile), "extend", VIPS_EXTEND_BACKGROUND, "background", white, nullptr) != 0) {
       return vips_failure("cannot place a tile");
     }
@@ -229,26 +211,26 @@ result<void> save_sheet(const std::vector<sheet_tile>& tiles, const std::filesys
     VipsImage* inverted = nullptr;
     VipsImage* coloured = nullptr;
     VipsImage* sized = nullptr;
-    if (vips_invert(label.image, &inverted, nullptr) != 0) return vips_failure("cannot draw a label");
+    if (vips_invert(label.get(), &inverted, nullptr) != 0) return vips_failure("cannot draw a label");
     image_ref ink(inverted);
-    if (vips_colourspace(ink.image, &coloured, VIPS_INTERPRETATION_sRGB, nullptr) != 0) {
+    if (vips_colourspace(ink.get(), &coloured, VIPS_INTERPRETATION_sRGB, nullptr) != 0) {
       return vips_failure("cannot draw a label");
     }
     image_ref coloured_ref(coloured);
-    if (vips_gravity(coloured_ref.image, &sized, VIPS_COMPASS_DIRECTION_NORTH_WEST, static_cast<int>(tile), 28,
+    if (vips_gravity(coloured_ref.get(), &sized, VIPS_COMPASS_DIRECTION_NORTH_WEST, static_cast<int>(tile), 28,
                      "extend", VIPS_EXTEND_WHITE, nullptr) != 0) {
       return vips_failure("cannot place a label");
     }
     image_ref caption(sized);
     VipsImage* joined = nullptr;
-    if (vips_join(placed.image, caption.image, &joined, VIPS_DIRECTION_VERTICAL, nullptr) != 0) {
+    if (vips_join(placed.get(), caption.get(), &joined, VIPS_DIRECTION_VERTICAL, nullptr) != 0) {
       return vips_failure("cannot label a tile");
     }
     cells.emplace_back(joined);
   }
   std::vector<VipsImage*> array;
   array.reserve(cells.size());
-  for (const auto& cell : cells) array.push_back(cell.image);
+  for (const auto& cell : cells) array.push_back(cell.get());
   const int across = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(cells.size()))));
   VipsImage* sheet = nullptr;
   if (vips_arrayjoin(array.data(), &sheet, static_cast<int>(array.size()), "across", across, "shim", 8, "background",
@@ -256,7 +238,7 @@ result<void> save_sheet(const std::vector<sheet_tile>& tiles, const std::filesys
     return vips_failure("cannot lay out the sheet");
   }
   const image_ref laid_out(sheet);
-  return write(laid_out.image, file);
+  return write(laid_out.get(), file);
 }
 
 result<std::vector<std::byte>> thumbnail_png(const raster::raster& image, std::uint32_t index, int max_side) {
@@ -273,7 +255,7 @@ result<std::vector<std::byte>> thumbnail_png(const raster::raster& image, std::u
   if (!fitted) return fitted.error();
   void* buffer = nullptr;
   std::size_t size = 0;
-  if (vips_pngsave_buffer(fitted->image, &buffer, &size, "compression", 6, nullptr) != 0) {
+  if (vips_pngsave_buffer(fitted->get(), &buffer, &size, "compression", 6, nullptr) != 0) {
     return vips_failure("thumbnail: cannot encode");
   }
   const auto* bytes = static_cast<const std::byte*>(buffer);

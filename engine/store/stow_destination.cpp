@@ -1,6 +1,7 @@
 #include "store/stow_destination.hpp"
 
 #include "store/http_exchange.hpp"
+#include "store/stow_response.hpp"
 #include "store/url_options.hpp"
 
 #include <curl/curl.h>
@@ -36,12 +37,6 @@ std::size_t parse_count(std::string_view text, std::size_t low, std::size_t high
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   ok = ok && error == std::errc() && end == text.data() + text.size() && value >= low && value <= high;
   return value;
-}
-
-std::string hex_status(std::uint64_t status) {
-  char text[16];
-  std::snprintf(text, sizeof text, "%04llX", static_cast<unsigned long long>(status));
-  return text;
 }
 
 }  // namespace
@@ -102,55 +97,6 @@ result<stow_url> parse_stow_url(const std::string& url) {
   return parsed;
 }
 
-namespace {
-
-// One request: a body to POST (or none: a GET), the response collected.
-
-// The SOP Instance UIDs a STOW-RS response names, in its Referenced and Failed sequences.
-struct stow_failure {
-  std::uint64_t reason = 0;  // Failure Reason (0008,1197); 0 when none was given
-  std::string text;
-};
-struct stow_verdicts {
-  std::set<std::string> stored;
-  std::map<std::string, stow_failure> failed;  // by SOP Instance UID
-};
-
-// A7xx (Out of Resources) says "not now", like a DIMSE A7xx status: worth another try.
-bool transient_reason(std::uint64_t reason) { return (reason & 0xFF00U) == 0xA700U; }
-
-std::string first_string(const nlohmann::json& item, const char* tag) {
-  const auto found = item.find(tag);
-  if (found == item.end() || !found->contains("Value") || (*found)["Value"].empty()) return {};
-  const auto& value = (*found)["Value"][0];
-  return value.is_string() ? value.get<std::string>() : value.dump();
-}
-
-stow_verdicts read_verdicts(const std::string& body) {
-  stow_verdicts verdicts;
-  nlohmann::json document = nlohmann::json::parse(body, nullptr, false);
-  if (document.is_array() && !document.empty()) document = document[0];
-  if (!document.is_object()) return verdicts;
-  const auto items = [&](const char* tag) {
-    const auto found = document.find(tag);
-    return found != document.end() && found->contains("Value") ? (*found)["Value"] : nlohmann::json::array();
-  };
-  for (const auto& item : items("00081199")) verdicts.stored.insert(first_string(item, "00081155"));
-  for (const auto& item : items("00081198")) {
-    const auto reason = item.find("00081197");
-    stow_failure failed{0, "no Failure Reason given"};
-    if (reason != item.end() && reason->contains("Value") && !(*reason)["Value"].empty() &&
-        (*reason)["Value"][0].is_number_unsigned()) {
-      failed.reason = (*reason)["Value"][0].get<std::uint64_t>();
-      failed.text = "Failure Reason " + hex_status(failed.reason);
-    }
-    verdicts.failed[first_string(item, "00081155")] = failed;
-  }
-  return verdicts;
-}
-
-}  // namespace
-
 stow_destination::stow_destination(stow_url where, const std::string& url)
     : where_(std::move(where)), url_(redacted_url(url)), state_(std::make_unique<state>()) {}
 
@@ -161,6 +107,39 @@ void stow_destination::send(batch& full) {
   std::vector<std::size_t> all(full.objects.size());
   for (std::size_t index = 0; index < all.size(); ++index) all[index] = index;
   send_part(full, std::move(all));
+}
+
+// Each pending instance as the response judged it: stored, refused for good, or pending
+// again (out of resources, or not named); the ones to send again come back.
+std::vector<std::size_t> stow_destination::take_verdicts(batch& full, const std::vector<std::size_t>& pending,
+                                                         const stow_verdicts& verdicts, long http_status, int attempt,
+                                                         std::string& why) const {
+  std::vector<std::size_t> again;
+  for (const std::size_t index : pending) {
+    const stow_failure* failure = nullptr;
+    switch (verdict_for(verdicts, full.objects[index]->sop_instance_uid, &failure)) {
+      case instance_verdict::stored: {
+        delivery done;
+        if (attempt > 1) done.notes.push_back(url_ + ": stored at attempt " + std::to_string(attempt));
+        full.outcomes[index] = done;
+        break;
+      }
+      case instance_verdict::refused:
+        full.outcomes[index] =
+            refusal{refusal_kind::instance, "STOW-RS to " + url_ + " refused the instance: " + failure->text};
+        break;
+      case instance_verdict::out_of_resources:
+        why = "STOW-RS to " + url_ + ": the server is out of resources (" + failure->text + ")";
+        again.push_back(index);
+        break;
+      case instance_verdict::unconfirmed:
+        why = "STOW-RS to " + url_ + ": HTTP " + std::to_string(http_status) +
+              ", but the response does not confirm the instance";
+        again.push_back(index);
+        break;
+    }
+  }
+  return again;
 }
 
 // A store is what the server confirmed: an instance counts as stored only when the
@@ -197,55 +176,41 @@ void stow_destination::send_part(batch& full, std::vector<std::size_t> pending) 
     std::chrono::milliseconds pause(std::uniform_int_distribution<int>(span / 2, span)(jitter));
     if (got.transport != CURLE_OK) {
       why = "STOW-RS to " + url_ + " broke off: " + got.transport_error;
-    } else if (got.status == 413 && pending.size() > 1) {
-      const auto half = pending.begin() + static_cast<std::ptrdiff_t>(pending.size() / 2);
-      send_part(full, std::vector<std::size_t>(pending.begin(), half));
-      send_part(full, std::vector<std::size_t>(half, pending.end()));
-      return;
-    } else if (got.status == 429 || got.status == 503 || got.status >= 500) {
-      why = "STOW-RS to " + url_ + ": HTTP " + std::to_string(got.status);
-      if (got.retry_after_s) pause = std::chrono::seconds(*got.retry_after_s);
-    } else if (got.status == 200 || got.status == 202 || got.status == 409) {
-      const stow_verdicts verdicts = read_verdicts(got.body);
-      std::vector<std::size_t> again;
-      for (const std::size_t index : pending) {
-        const std::string& uid = full.objects[index]->sop_instance_uid;
-        if (const auto failed = verdicts.failed.find(uid); failed != verdicts.failed.end()) {
-          if (transient_reason(failed->second.reason)) {
-            why = "STOW-RS to " + url_ + ": the server is out of resources (" + failed->second.text + ")";
-            again.push_back(index);
-          } else {
-            full.outcomes[index] =
-                refusal{refusal_kind::instance, "STOW-RS to " + url_ + " refused the instance: " + failed->second.text};
+    } else {
+      switch (meaning_of_status(got.status, pending.size())) {
+        case stow_status_meaning::halve: {
+          const auto half = pending.begin() + static_cast<std::ptrdiff_t>(pending.size() / 2);
+          send_part(full, std::vector<std::size_t>(pending.begin(), half));
+          send_part(full, std::vector<std::size_t>(half, pending.end()));
+          return;
+        }
+        case stow_status_meaning::try_again:
+          why = "STOW-RS to " + url_ + ": HTTP " + std::to_string(got.status);
+          if (got.retry_after_s) pause = std::chrono::seconds(*got.retry_after_s);
+          break;
+        case stow_status_meaning::verdicts:
+          pending = take_verdicts(full, pending, read_stow_verdicts(got.body), got.status, attempt, why);
+          if (pending.empty()) return;
+          break;
+        case stow_status_meaning::refuses_us:
+        case stow_status_meaning::refuses_request: {
+          // Sending it again would not help. 401/403 (who we are), 404 (no STOW-RS at this
+          // URL) and 415 (no application/dicom) hold for every instance: the server refuses
+          // us. The rest refuse this request.
+          std::string excerpt = got.body.substr(0, 200);
+          std::replace(excerpt.begin(), excerpt.end(), '\n', ' ');
+          const bool refuses_us = meaning_of_status(got.status, pending.size()) == stow_status_meaning::refuses_us;
+          const std::string hint = got.status == 401 || got.status == 403 ? " (check the credentials or token)"
+                                   : got.status == 404                    ? " (no STOW-RS service at this URL)"
+                                                                          : "";
+          for (const std::size_t index : pending) {
+            full.outcomes[index] = refusal{refuses_us ? refusal_kind::permanent : refusal_kind::instance,
+                                           "STOW-RS to " + url_ + ": HTTP " + std::to_string(got.status) + hint +
+                                               (excerpt.empty() ? "" : ": " + excerpt)};
           }
-        } else if (verdicts.stored.contains(uid)) {
-          delivery done;
-          if (attempt > 1) done.notes.push_back(url_ + ": stored at attempt " + std::to_string(attempt));
-          full.outcomes[index] = done;
-        } else {
-          why = "STOW-RS to " + url_ + ": HTTP " + std::to_string(got.status) +
-                ", but the response does not confirm the instance";
-          again.push_back(index);
+          return;
         }
       }
-      pending = std::move(again);
-      if (pending.empty()) return;
-    } else {
-      // Other 4xx: sending it again would not help. 401/403 (who we are), 404 (no STOW-RS
-      // at this URL) and 415 (no application/dicom) hold for every instance: the server
-      // refuses us. The rest refuse this request.
-      std::string excerpt = got.body.substr(0, 200);
-      std::replace(excerpt.begin(), excerpt.end(), '\n', ' ');
-      const bool refuses_us = got.status == 401 || got.status == 403 || got.status == 404 || got.status == 415;
-      const std::string hint = got.status == 401 || got.status == 403 ? " (check the credentials or token)"
-                               : got.status == 404                    ? " (no STOW-RS service at this URL)"
-                                                                      : "";
-      for (const std::size_t index : pending) {
-        full.outcomes[index] = refusal{refuses_us ? refusal_kind::permanent : refusal_kind::instance,
-                                       "STOW-RS to " + url_ + ": HTTP " + std::to_string(got.status) + hint +
-                                           (excerpt.empty() ? "" : ": " + excerpt)};
-      }
-      return;
     }
     if (attempt < where_.max_attempts) std::this_thread::sleep_for(pause);
   }
@@ -324,7 +289,7 @@ result<std::set<std::string>> stow_destination::held_instances(const std::string
       const nlohmann::json document = nlohmann::json::parse(got.body, nullptr, false);
       if (!document.is_array()) return failure{"QIDO-RS to " + url_ + ": the answer is not a DICOM JSON array"};
       for (const auto& item : document) {
-        if (const std::string uid = first_string(item, "00080018"); !uid.empty()) held.insert(uid);
+        if (const std::string uid = first_value_text(item, "00080018"); !uid.empty()) held.insert(uid);
       }
       return held;
     }

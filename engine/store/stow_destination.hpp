@@ -25,6 +25,8 @@
 
 namespace dcmflow::store {
 
+struct stow_verdicts;  // stow_response.hpp
+
 struct stow_url {
   std::string root;  // without the query; ends without '/'
   std::size_t batch = 10;
@@ -66,6 +68,9 @@ class stow_destination final : public destination {
  private:
   void send(batch& full);
   void send_part(batch& full, std::vector<std::size_t> pending);
+  [[nodiscard]] std::vector<std::size_t> take_verdicts(batch& full, const std::vector<std::size_t>& pending,
+                                                       const stow_verdicts& verdicts, long http_status, int attempt,
+                                                       std::string& why) const;
 
   stow_url where_;
   std::string url_;

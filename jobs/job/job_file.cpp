@@ -4,7 +4,9 @@
 
 #include <functional>
 #include <set>
+#include <string>
 #include <system_error>
+#include <utility>
 
 #include <dcmflow/codecs/registry.hpp>
 
@@ -203,7 +205,8 @@ void read_job(const YAML::Node& root, job_spec& job) {
   if (!root.IsMap()) fail_at(root, "a job file is a mapping of keys (inputs:, codec:, destinations:...)");
   each_key(root, "job",
            {"inputs", "manifest", "attributes", "allow_missing_patient_id", "mode", "codec", "charset", "rasterise",
-            "destinations", "journal", "report", "threads", "limits", "uid", "thumbnails", "archive_encoding"},
+            "destinations", "journal", "report", "threads", "limits", "uid", "thumbnails", "archive_encoding",
+            "recode_charset", "assume_charset"},
            [&](const std::string& key, const YAML::Node& value) {
              if (key == "inputs") {
                if (value.IsScalar()) {
@@ -237,6 +240,16 @@ void read_job(const YAML::Node& root, job_spec& job) {
                job.charset = scalar(value, "charset");
                if (auto set = dicom::parse_character_set(job.charset); !set)
                  fail_at(value, "charset: " + set.error().message);
+             }
+             // Transcoding (`dcmflow transcode --charset`, `--assume-charset`): text re-encoded
+             // into one set; text read as one set whatever the file declares.
+             for (auto [name, field] : {std::pair{"recode_charset", &job.recode_charset},
+                                        std::pair{"assume_charset", &job.assume_charset}}) {
+               if (key != name) continue;
+               *field = scalar(value, name);
+               if (auto set = dicom::parse_character_set(*field); !set) {
+                 fail_at(value, std::string(name) + ": " + set.error().message);
+               }
              }
              if (key == "rasterise") read_rasterise(value, job);
              if (key == "destinations") {

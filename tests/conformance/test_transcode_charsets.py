@@ -84,3 +84,21 @@ def test_assume_charset_repairs_gbk_text_declared_as_latin1(tmp_path):
     relabelled = pydicom.dcmread(tmp_path / "label" / "broken.dcm")
     assert relabelled.SpecificCharacterSet == "GB18030"
     assert str(relabelled.PatientName) == "王^小东"
+
+
+def test_a_job_file_repairs_and_recodes_as_the_command_line_does(tmp_path):
+    # The same repair as --assume-charset/--charset, written in a job: run and transcode
+    # plan one spec, so the job's objects carry the same repaired text.
+    source = CORPUS / "dicom" / "pydicom-CT_small.dcm"
+    dataset = pydicom.dcmread(source)
+    dataset.SpecificCharacterSet = "ISO_IR 100"
+    dataset.PatientName = "王^小东".encode("gbk")
+    (tmp_path / "legacy").mkdir()
+    dataset.save_as(tmp_path / "legacy" / "broken.dcm")
+    (tmp_path / "job.yaml").write_text(
+        "inputs: [legacy]\nmode: transcode\nassume_charset: gb18030\nrecode_charset: utf8\n"
+        "destinations: [file://out]\n", encoding="utf-8")
+    run_dcmflow("run", tmp_path / "job.yaml", check=0)
+    fixed = next((tmp_path / "out").rglob("*.dcm"))
+    assert pydicom.dcmread(fixed).SpecificCharacterSet == "ISO_IR 192"
+    assert dcmdump_u8(fixed, "PatientName") == "王^小东"

@@ -53,6 +53,17 @@ TEST_F(job_file_test, a_valid_job_gives_its_typed_settings_and_the_defaults) {
   EXPECT_EQ(loaded->dpi, 200);
 }
 
+TEST_F(job_file_test, a_transcoding_job_names_its_character_sets) {
+  auto loaded = load("inputs: [legacy]\nmode: transcode\nrecode_charset: utf8\nassume_charset: gb18030\n");
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  EXPECT_EQ(loaded->recode_charset, "utf8");
+  EXPECT_EQ(loaded->assume_charset, "gb18030");
+  auto plain = load("inputs: [legacy]\n");
+  ASSERT_TRUE(plain) << plain.error().message;
+  EXPECT_TRUE(plain->recode_charset.empty());  // text kept as it is
+  EXPECT_TRUE(plain->assume_charset.empty());
+}
+
 TEST_F(job_file_test, the_destination_defaults_to_a_folder_beside_the_job) {
   auto loaded = load("inputs: [scans]\n");
   ASSERT_TRUE(loaded) << loaded.error().message;
@@ -71,6 +82,10 @@ TEST_F(job_file_test, values_are_checked_where_they_are_written) {
   EXPECT_NE(problem(load("inputs: [scans]\nlimits: {outage_limit: 0}\n")).find("job.yaml:2:"), std::string::npos);
   EXPECT_NE(problem(load("inputs: [scans]\nuid: {root: 1..2}\n")).find("uid.root"), std::string::npos);
   EXPECT_NE(problem(load("inputs: [scans]\ncharset: klingon\n")).find("job.yaml:2: charset"), std::string::npos);
+  EXPECT_NE(problem(load("inputs: [scans]\nrecode_charset: klingon\n")).find("job.yaml:2: recode_charset"),
+            std::string::npos);
+  EXPECT_NE(problem(load("inputs: [scans]\nassume_charset: ebcdic\n")).find("job.yaml:2: assume_charset"),
+            std::string::npos);
   EXPECT_NE(problem(load("inputs: [scans]\nattributes: {PatientSex: X}\n")).find("job.yaml:2:"), std::string::npos);
   EXPECT_NE(problem(load("inputs: [scans]\ndestinations: []\n")).find("job.yaml:2:"), std::string::npos);
 }
