@@ -64,4 +64,15 @@ int parse_and_run(CLI::App& app, int argc, char** argv, const std::vector<std::f
   return exit_usage;
 }
 
+int run_guarded(const std::function<int()>& program) noexcept {
+  try {
+    return program();
+  } catch (const std::exception& error) {
+    std::cerr << "dcmflow: internal error: " << error.what() << '\n';
+  } catch (...) {
+    std::cerr << "dcmflow: internal error: an unknown exception\n";
+  }
+  return exit_fatal;
+}
+
 }  // namespace dcmflow::cli

@@ -18,4 +18,8 @@ void configure_app(CLI::App& app);
 [[nodiscard]] int parse_and_run(CLI::App& app, int argc, char** argv, const std::vector<std::function<int()>>& commands,
                                 const std::function<void(CLI::App&)>& before_running = {});
 
+// Runs a program's body; what escapes it is a bug of dcmflow's (errors are values): said on
+// stderr as an internal error with exit_fatal, not an abort.
+[[nodiscard]] int run_guarded(const std::function<int()>& program) noexcept;
+
 }  // namespace dcmflow::cli

@@ -11,7 +11,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <exception>
 #include <filesystem>
 #include <functional>
 #include <iostream>
@@ -62,16 +61,10 @@ int run_here(int argc, char** argv) {
 
 }  // namespace
 
-// What escapes a command is a bug of dcmflow's (errors are values): said, not a core dump.
 int main(int argc, char** argv) {
-  try {
+  return dcmflow::cli::run_guarded([&] {
     if (!runs_here(argc, argv)) return hand_over(argv);
     dcmflow::set_up_process_runtime();
     return run_here(argc, argv);
-  } catch (const std::exception& error) {
-    std::cerr << "dcmflow: internal error: " << error.what() << '\n';
-  } catch (...) {
-    std::cerr << "dcmflow: internal error: an unknown exception\n";
-  }
-  return dcmflow::cli::exit_fatal;
+  });
 }

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <array>
-#include <exception>
 #include <functional>
 #include <iostream>
 #include <optional>
@@ -77,15 +76,9 @@ int run_program(int argc, char** argv) {
 
 }  // namespace
 
-// What escapes a command is a bug of dcmflow's (errors are values): said, not a core dump.
 int main(int argc, char** argv) {
-  try {
+  return dcmflow::cli::run_guarded([&] {
     dcmflow::set_up_process_runtime();
     return run_program(argc, argv);
-  } catch (const std::exception& error) {
-    std::cerr << "dcmflow: internal error: " << error.what() << '\n';
-  } catch (...) {
-    std::cerr << "dcmflow: internal error: an unknown exception\n";
-  }
-  return dcmflow::cli::exit_fatal;
+  });
 }
