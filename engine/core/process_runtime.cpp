@@ -11,9 +11,14 @@
 
 namespace dcmflow {
 
+void keep_freed_heap(heap_retention retention) {
+  // Setting either threshold also stops glibc from moving them itself.
+  mallopt(M_MMAP_THRESHOLD, static_cast<int>(retention.mapped_above));
+  mallopt(M_TRIM_THRESHOLD, static_cast<int>(retention.trimmed_above));
+}
+
 void set_up_process_runtime() {
-  mallopt(M_MMAP_THRESHOLD, 512 << 20);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  keep_freed_heap(engine_heap);
 
   std::setlocale(LC_CTYPE, "");
   if (std::string_view(nl_langinfo(CODESET)) != "UTF-8") std::setlocale(LC_CTYPE, "C.UTF-8");

@@ -25,6 +25,7 @@
 #include <dcmflow/codecs/registry.hpp>
 
 #include "core/helper_lifetime.hpp"
+#include "core/process_runtime.hpp"
 #include "dicom/dicom_reader.hpp"
 #include "dicom/display.hpp"
 #include "dicom/instance_parts.hpp"
@@ -281,6 +282,7 @@ int main(int argc, char** argv) {
     if (name == "--parent") parent = std::strtol(argv[index + 1], nullptr, 10);
   }
   if (!live_and_die_with(static_cast<pid_t>(parent))) return 1;
+  keep_freed_heap(helper_heap);
   answers = dup(STDOUT_FILENO);
   dup2(STDERR_FILENO, STDOUT_FILENO);
   memory_ceiling = memory;
